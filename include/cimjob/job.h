@@ -1,0 +1,584 @@
+/**
+ * @file cimjob/job.h
+ * @brief Registries and jobs: create, query, RequestStateChange, KillJob, wait, callbacks.
+ *
+ * ## Ownership
+ * A registry owns its jobs. A `cimjob_job *` handed to the caller (by cimjob_create(),
+ * cimjob_find(), cimjob_registry_list()) is a counted reference: release it with
+ * cimjob_job_release(). A job removed from its registry (cimjob_remove(), retention expiry,
+ * KillJob with DeleteOnKill, or cimjob_registry_free()) stays valid memory for as long as a
+ * reference exists, but every operation on it answers CIMJOB_RC_NOT_FOUND (or 4097 from
+ * cimjob_request_state_change()).
+ *
+ * ## Threads
+ * Every function here may be called from any thread at the same time, on the same or different
+ * jobs. A query never waits for a request in progress on the same job. State-change callbacks
+ * run on the thread that caused the change (a request, cimjob_registry_dispatch(), a wait, or a
+ * backend's report), with no library lock held, one at a time per registry and in the order the
+ * changes happened; a callback may call any libcimjob function except cimjob_registry_free() on
+ * its own registry. The library starts no threads of its own.
+ */
+#ifndef CIMJOB_JOB_H
+#define CIMJOB_JOB_H
+
+#include "codes.h"
+#include "datetime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cimjob_backend cimjob_backend;
+
+/** Longest Name, in bytes (CIM: up to 1024 characters). */
+#define CIMJOB_NAME_MAX 1024
+/** Longest InstanceID, in bytes (OrgID, ':', LocalID). */
+#define CIMJOB_INSTANCE_ID_MAX 255
+/** Longest JobStatus, ErrorDescription and Owner, in bytes; longer text is truncated. */
+#define CIMJOB_TEXT_MAX 511
+/** "No such time": a timestamp that has not happened (StartTime of a job never started). */
+#define CIMJOB_TIME_NONE INT64_MIN
+/** Default TimeBeforeRemoval: five minutes (CIM's own default `00000000000500.000000:000`). */
+#define CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US ((uint64_t)300000000)
+
+/** A bit for a JobState in a state mask (cimjob_wait()). */
+#define CIMJOB_STATE_BIT(state) (1u << (unsigned)(state))
+/** The four final JobStates: Completed, Terminated, Killed, Exception. */
+#define CIMJOB_STATES_FINAL                                                                        \
+    (CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_COMPLETED) | CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_TERMINATED) | \
+     CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_KILLED) | CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_EXCEPTION))
+
+/** How a job's processes are held together, so none escapes teardown. */
+typedef enum cimjob_containment {
+    CIMJOB_CONTAINMENT_AUTO = 0,      /**< Ask: the best the machine offers (default). */
+    CIMJOB_CONTAINMENT_CGROUP = 1,    /**< A per-job cgroup v2 (Linux). */
+    CIMJOB_CONTAINMENT_SUBREAPER = 2, /**< A per-job helper that is the tree's child subreaper. */
+    CIMJOB_CONTAINMENT_PGROUP = 3,    /**< The job's own process group only. */
+    CIMJOB_CONTAINMENT_JOB_OBJECT = 4, /**< A Windows Job Object. */
+    CIMJOB_CONTAINMENT_NONE = 5       /**< Not a process (user backends, the fake backend). */
+} cimjob_containment;
+
+/**
+ * The name of a containment ("cgroup", "subreaper", "pgroup", "job-object", "none", "auto").
+ *
+ * @return a static string; "invalid" for unknown values. Never NULL.
+ */
+CIMJOB_EXTERN const char *cimjob_containment_name(int containment);
+
+/** What a job's standard stream is connected to. */
+typedef enum cimjob_stdio_mode {
+    CIMJOB_STDIO_INHERIT = 0, /**< The host's own stream (default). */
+    CIMJOB_STDIO_NULL = 1,    /**< The null device. */
+    CIMJOB_STDIO_FILE = 2,    /**< A file by path (opened for reading for stdin, else written). */
+    CIMJOB_STDIO_FD = 3       /**< A descriptor (POSIX) or HANDLE (Windows) the caller owns. */
+} cimjob_stdio_mode;
+
+/** One standard stream of a job. */
+typedef struct cimjob_stdio {
+    cimjob_stdio_mode mode; /**< What to connect. */
+    const char *path;       /**< For CIMJOB_STDIO_FILE: the file (created 0644 for output). */
+    int append;             /**< For CIMJOB_STDIO_FILE output: append instead of truncating. */
+    intptr_t fd; /**< For CIMJOB_STDIO_FD: the descriptor (or HANDLE); the caller keeps it. */
+} cimjob_stdio;
+
+/** A JobState change: what a state-change callback receives (the CIM indication). */
+typedef struct cimjob_event {
+    cimjob_job *job;            /**< The job; a reference valid during the callback. */
+    const char *instance_id;    /**< The job's InstanceID. */
+    cimjob_job_state old_state; /**< The state before. */
+    cimjob_job_state new_state; /**< The state now. */
+    int64_t time_us;            /**< When (TimeOfLastStateChange), us since the epoch, UTC. */
+} cimjob_event;
+
+/** A state-change callback. See the threading rules at the top of this file. */
+typedef void (*cimjob_state_cb)(const cimjob_event *event, void *userdata);
+
+/** Job flags (cimjob_job_options.flags). */
+enum cimjob_job_flags {
+    /** Start the job at once (as RequestStateChange(Start) right after creation). */
+    CIMJOB_JOB_START = 1u << 0,
+    /**
+     * When the main process ends, wait for what it left in the job to end too, instead of
+     * ending it (default: leftovers are killed, so nothing is ever silently orphaned).
+     */
+    CIMJOB_JOB_WAIT_FOR_ALL = 1u << 1,
+    /** The job's processes die if the host process dies, even by SIGKILL. */
+    CIMJOB_JOB_DIE_WITH_HOST = 1u << 2
+};
+
+/** The version of cimjob_job_options this header describes. */
+#define CIMJOB_JOB_OPTIONS_VERSION 1
+
+/** Everything a new job is made of. Initialise with CIMJOB_JOB_OPTIONS_INIT. */
+typedef struct cimjob_job_options {
+    unsigned int version; /**< CIMJOB_JOB_OPTIONS_VERSION. */
+    /** Name (required, 1..CIMJOB_NAME_MAX bytes): what the job is, for people. */
+    const char *name;
+    /**
+     * LocalID part of the InstanceID (optional; default: a number the registry never reuses).
+     * Must not contain ':'; at most CIMJOB_INSTANCE_ID_MAX bytes with the OrgID and ':'.
+     */
+    const char *local_id;
+    /** For process backends: the program and its arguments, NULL-terminated (argv[0] required). */
+    const char *const *argv;
+    /** The environment ("K=V", NULL-terminated); NULL inherits the host's. */
+    const char *const *envp;
+    /** The working directory; NULL inherits the host's. */
+    const char *cwd;
+    cimjob_stdio stdio[3];           /**< stdin, stdout, stderr. */
+    unsigned int flags;              /**< cimjob_job_flags. */
+    cimjob_containment containment; /**< Force a containment (tests); AUTO picks the best. */
+    /** DeleteOnCompletion: remove the job TimeBeforeRemoval after it ends (default 1). */
+    int delete_on_completion;
+    /** TimeBeforeRemoval in microseconds (default five minutes). */
+    uint64_t time_before_removal_us;
+    uint32_t priority; /**< Priority (lower is higher); recorded, not enforced. */
+    /** Owner: the identity that may act on the job; NULL records the creating credential. */
+    const char *owner;
+    /** A per-job state-change callback (in addition to the registry's); may be NULL. */
+    cimjob_state_cb on_state_change;
+    void *userdata;     /**< Passed to on_state_change. */
+    void *backend_data; /**< Opaque to the library: for a user-supplied backend's spawn. */
+} cimjob_job_options;
+
+/** Static initialiser for cimjob_job_options with every default. */
+#define CIMJOB_JOB_OPTIONS_INIT                                                                    \
+    {CIMJOB_JOB_OPTIONS_VERSION,                                                                   \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     {{CIMJOB_STDIO_INHERIT, NULL, 0, -1},                                                         \
+      {CIMJOB_STDIO_INHERIT, NULL, 0, -1},                                                         \
+      {CIMJOB_STDIO_INHERIT, NULL, 0, -1}},                                                        \
+     0,                                                                                            \
+     CIMJOB_CONTAINMENT_AUTO,                                                                      \
+     1,                                                                                            \
+     CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US,                                                        \
+     0,                                                                                            \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     NULL,                                                                                         \
+     NULL}
+
+/**
+ * Initialise job options with every default (the same as CIMJOB_JOB_OPTIONS_INIT).
+ *
+ * @param opts    the options to fill.
+ * @param version CIMJOB_JOB_OPTIONS_VERSION.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER if @p opts is NULL;
+ *         CIMJOB_RC_INVALID_VERSION if @p version is not one this library knows.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_options_init(cimjob_job_options *opts, unsigned int version);
+
+/** The version of cimjob_registry_options this header describes. */
+#define CIMJOB_REGISTRY_OPTIONS_VERSION 1
+
+/** How a registry behaves. Initialise with CIMJOB_REGISTRY_OPTIONS_INIT. */
+typedef struct cimjob_registry_options {
+    unsigned int version; /**< CIMJOB_REGISTRY_OPTIONS_VERSION. */
+    /** OrgID of InstanceIDs (default "libcimjob"); no ':', at most 64 bytes. */
+    const char *org_id;
+    /** The backend (NULL: the platform's default, see cimjob_backend_default()). */
+    const cimjob_backend *backend;
+    void *backend_config; /**< Passed to the backend's open (e.g. a cimjob_fake). */
+    cimjob_state_cb on_state_change; /**< Called for every JobState change; may be NULL. */
+    void *userdata;                  /**< Passed to on_state_change and is_privileged. */
+    /**
+     * The grace period of a Terminate whose TimeoutPeriod is zero ("no time requirement"),
+     * before it is escalated to a kill; default 10 s. UINT64_MAX: never escalate.
+     */
+    uint64_t default_terminate_timeout_us;
+    /** The bound on a Kill: how long to keep killing before answering Timeout (default 5 s). */
+    uint64_t kill_timeout_us;
+    /**
+     * Access control: whether @p caller may act on jobs it does not own. NULL: only an owner
+     * may act on its jobs when a request names a caller.
+     */
+    int (*is_privileged)(const char *caller, void *userdata);
+    /** The UTC offset, in minutes, timestamps are printed in (default 0). */
+    int utc_offset_min;
+} cimjob_registry_options;
+
+/** Static initialiser for cimjob_registry_options with every default. */
+#define CIMJOB_REGISTRY_OPTIONS_INIT                                                               \
+    {CIMJOB_REGISTRY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 10000000, 5000000, NULL, 0}
+
+/**
+ * Initialise registry options with every default.
+ *
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER if @p opts is NULL;
+ *         CIMJOB_RC_INVALID_VERSION for an unknown @p version.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_options_init(cimjob_registry_options *opts,
+                                                     unsigned int version);
+
+/**
+ * Create a registry of jobs with its backend.
+ *
+ * @param opts the options, or NULL for every default.
+ * @param out  receives the registry; free it with cimjob_registry_free().
+ * @return CIMJOB_RC_SUCCESS;
+ *         CIMJOB_RC_INVALID_PARAMETER (@p out NULL, an OrgID with ':' or too long, a backend
+ *         without name or with a version this library does not know);
+ *         CIMJOB_RC_INVALID_VERSION (@p opts->version unknown);
+ *         CIMJOB_RC_NO_BACKEND (no default backend on this platform);
+ *         CIMJOB_RC_NO_MEMORY; CIMJOB_RC_OS_ERROR or any code the backend's open returns.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
+                                            cimjob_registry **out);
+
+/**
+ * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
+ * every job is removed, and the backend is closed. References to jobs stay valid memory and
+ * answer CIMJOB_RC_NOT_FOUND. Must not be called from a callback of the same registry or while
+ * another thread is using the registry.
+ *
+ * @param reg the registry; NULL is a no-op.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT if some job's processes could not be confirmed
+ *         ended within the bound (the registry is freed all the same).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
+
+/**
+ * Create a job in JobState New (or start it at once with CIMJOB_JOB_START).
+ *
+ * @param reg  the registry.
+ * @param opts the job's options (Name is required).
+ * @param out  receives a reference to the job (release with cimjob_job_release()); may be NULL
+ *             when the caller will find the job by InstanceID later.
+ * @return CIMJOB_RC_SUCCESS (also when CIMJOB_JOB_START was given and the start failed: the job
+ *         then is in Exception with ErrorCode and ErrorDescription);
+ *         CIMJOB_RC_INVALID_PARAMETER (NULL argument, missing or over-long Name, a LocalID with
+ *         ':' or too long, no argv or a NULL argv[0] for a process backend, an unknown flag,
+ *         containment or stdio mode, TimeBeforeRemoval over the CIM maximum);
+ *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_EXISTS (that LocalID is or was in use);
+ *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts,
+                                      cimjob_job **out);
+
+/** The version of cimjob_info this header describes. */
+#define CIMJOB_INFO_VERSION 1
+
+/**
+ * A snapshot of a job's CIM properties (CIM_ConcreteJob), filled by cimjob_query().
+ * Times are microseconds since 1970-01-01 UTC, or CIMJOB_TIME_NONE; format them as CIM
+ * datetimes with cimjob_info_format_time().
+ */
+typedef struct cimjob_info {
+    unsigned int version;                        /**< CIMJOB_INFO_VERSION (set by the caller). */
+    char instance_id[CIMJOB_INSTANCE_ID_MAX + 1]; /**< InstanceID, `<OrgID>:<LocalID>`. */
+    char name[CIMJOB_NAME_MAX + 1];               /**< Name. */
+    cimjob_job_state job_state;                   /**< JobState. */
+    /** TimeOfLastStateChange; CIMJOB_TIME_NONE until the first change. */
+    int64_t time_of_last_state_change_us;
+    int64_t time_submitted_us; /**< TimeSubmitted: when the job was created. */
+    int64_t start_time_us;     /**< StartTime; CIMJOB_TIME_NONE until started. */
+    /** ElapsedTime: from StartTime to now, or to the end for a finished job; 0 if not started. */
+    uint64_t elapsed_time_us;
+    uint64_t time_before_removal_us; /**< TimeBeforeRemoval. */
+    int delete_on_completion;        /**< DeleteOnCompletion (0 or 1). */
+    unsigned int percent_complete;   /**< PercentComplete, 0..100. */
+    /**
+     * ErrorCode: 0 when the job completed without error; for a process, its exit status, 128+N
+     * for death by signal N, 127 for a command not found and 126 for one not executable.
+     */
+    uint32_t error_code;
+    char error_description[CIMJOB_TEXT_MAX + 1]; /**< ErrorDescription ("" when none). */
+    char job_status[CIMJOB_TEXT_MAX + 1];        /**< JobStatus: free text on the job's status. */
+    char owner[CIMJOB_TEXT_MAX + 1];             /**< Owner. */
+    uint32_t priority;                           /**< Priority. */
+    /** OperationalStatus values (2 OK, 6 Error, 10 Stopped, 15 Dormant, 17 Completed). */
+    uint16_t operational_status[2];
+    unsigned int operational_status_count; /**< How many of operational_status are set. */
+    /* libcimjob's own, beyond CIM: */
+    char backend[32];               /**< The backend's name. */
+    cimjob_containment containment; /**< How the job's processes are contained. */
+    int exit_status;  /**< The main process's exit status, or -1 (none or killed by a signal). */
+    int term_signal;  /**< The signal that killed the main process, or 0. */
+    int escalated;    /**< 1 if a Terminate had to be escalated to a kill at its TimeoutPeriod. */
+    int utc_offset_min; /**< The registry's UTC offset, for formatting. */
+} cimjob_info;
+
+/** Static initialiser for cimjob_info (sets the version; the library fills the rest). */
+#ifdef __cplusplus
+#define CIMJOB_INFO_INIT {CIMJOB_INFO_VERSION}
+#else
+#define CIMJOB_INFO_INIT {.version = CIMJOB_INFO_VERSION}
+#endif
+
+/**
+ * Take a snapshot of a job's properties.
+ *
+ * @param job  the job.
+ * @param info the snapshot to fill; its version must be set (CIMJOB_INFO_INIT).
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
+ *         CIMJOB_RC_INVALID_VERSION (@p info->version unknown);
+ *         CIMJOB_RC_NOT_FOUND (the job was removed from its registry).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info);
+
+/** The time properties of a snapshot, for cimjob_info_format_time(). */
+typedef enum cimjob_time_property {
+    CIMJOB_PROP_TIME_OF_LAST_STATE_CHANGE = 1, /**< TimeOfLastStateChange (timestamp). */
+    CIMJOB_PROP_TIME_SUBMITTED = 2,            /**< TimeSubmitted (timestamp). */
+    CIMJOB_PROP_START_TIME = 3,                /**< StartTime (timestamp). */
+    CIMJOB_PROP_ELAPSED_TIME = 4,              /**< ElapsedTime (interval). */
+    CIMJOB_PROP_TIME_BEFORE_REMOVAL = 5        /**< TimeBeforeRemoval (interval). */
+} cimjob_time_property;
+
+/**
+ * Format one time property of a snapshot as a CIM datetime, in the registry's UTC offset.
+ * TimeOfLastStateChange before the first change is the zero interval, as CIM asks.
+ *
+ * @param info the snapshot.
+ * @param prop which property.
+ * @param out  a buffer of CIMJOB_DATETIME_SIZE bytes.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument, unknown property);
+ *         CIMJOB_RC_NOT_FOUND when the property is NULL in CIM terms (StartTime of a job never
+ *         started): @p out is then "".
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_info_format_time(const cimjob_info *info, cimjob_time_property prop,
+                                                char *out);
+
+/** Request flags (cimjob_request_options.flags). */
+enum cimjob_request_flags {
+    /**
+     * Return CIMJOB_RSC_TRANSITION_STARTED (4096) as soon as the transition has started
+     * instead of waiting for the new state; watch JobState (cimjob_wait(), callbacks).
+     */
+    CIMJOB_REQUEST_ASYNC = 1u << 0,
+    /** Terminate: do not escalate to a kill when the TimeoutPeriod passes (answer Timeout). */
+    CIMJOB_REQUEST_NO_ESCALATE = 1u << 1
+};
+
+/** The version of cimjob_request_options this header describes. */
+#define CIMJOB_REQUEST_OPTIONS_VERSION 1
+
+/** Extra parameters of a request. Initialise with CIMJOB_REQUEST_OPTIONS_INIT. */
+typedef struct cimjob_request_options {
+    unsigned int version; /**< CIMJOB_REQUEST_OPTIONS_VERSION. */
+    /** TimeoutPeriod in microseconds; 0 means no time requirement. */
+    uint64_t timeout_us;
+    unsigned int flags; /**< cimjob_request_flags. */
+    /** The identity the request is made for; NULL: the host itself (always allowed). */
+    const char *caller;
+} cimjob_request_options;
+
+/** Static initialiser for cimjob_request_options. */
+#define CIMJOB_REQUEST_OPTIONS_INIT {CIMJOB_REQUEST_OPTIONS_VERSION, 0, 0, NULL}
+
+/**
+ * RequestStateChange(RequestedState, TimeoutPeriod): ask the job to change state.
+ *
+ * The transitions follow the CIM state table (see docs/guide.md). By default the call returns
+ * when the new state is reached: Start and Suspend at once; Terminate when the job's processes
+ * have ended, escalating to a kill when TimeoutPeriod passes (or the registry's default grace
+ * when TimeoutPeriod is zero); Kill when the processes are gone or the kill bound passed.
+ *
+ * @param job            the job.
+ * @param requested      Start, Suspend, Terminate, Kill or Service.
+ * @param timeout_period TimeoutPeriod as a CIM interval; NULL or the zero interval: no time
+ *                       requirement.
+ * @return CIMJOB_RSC_COMPLETED (0): the new state was reached (or the job already was there);
+ *         CIMJOB_RSC_NOT_SUPPORTED (1): the backend cannot do this (e.g. Service);
+ *         CIMJOB_RSC_TIMEOUT (3): not done within TimeoutPeriod — for a Terminate, the job was
+ *         escalated to a kill and still ended Terminated (JobStatus and `escalated` say so), or
+ *         with CIMJOB_REQUEST_NO_ESCALATE it is still Shutting Down; for a Kill, processes
+ *         could not be confirmed gone within the bound;
+ *         CIMJOB_RSC_FAILED (4): the backend failed (Start: the job is now in Exception);
+ *         CIMJOB_RSC_INVALID_PARAMETER (5): NULL job, a reserved or unknown RequestedState, a
+ *         malformed TimeoutPeriod;
+ *         CIMJOB_RSC_INVALID_STATE_TRANSITION (4097): not allowed from the current JobState
+ *         (every request on a final state, Suspend from New, or a removed job);
+ *         CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED (4098): a non-zero TimeoutPeriod the backend cannot
+ *         honour; CIMJOB_RSC_BUSY (4099): the job is Starting or Shutting Down.
+ *         A rejected request changes nothing, not even TimeOfLastStateChange.
+ */
+CIMJOB_EXTERN cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job,
+                                                        cimjob_requested_state requested,
+                                                        const char *timeout_period);
+
+/**
+ * RequestStateChange with extra parameters: TimeoutPeriod in microseconds, asynchronous
+ * completion, no escalation, and the caller's identity for access control.
+ *
+ * @param opts may be NULL for the defaults.
+ * @return every code of cimjob_request_state_change(), plus:
+ *         CIMJOB_RSC_TRANSITION_STARTED (4096) with CIMJOB_REQUEST_ASYNC when the transition
+ *         has started but the new state is not reached yet;
+ *         CIMJOB_RSC_INVALID_PARAMETER for an unknown @p opts version or flag;
+ *         CIMJOB_RSC_ACCESS_DENIED (32768, vendor) when @p opts->caller is neither the job's
+ *         Owner nor privileged (nothing is signalled).
+ */
+CIMJOB_EXTERN cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job,
+                                                           cimjob_requested_state requested,
+                                                           const cimjob_request_options *opts);
+
+/**
+ * KillJob(DeleteOnKill): end the job immediately (as RequestStateChange(Kill)) and, with
+ * @p delete_on_kill, remove it from its registry once it is Killed (overriding
+ * DeleteOnCompletion; without it the job stays until cimjob_remove()).
+ *
+ * @return CIMJOB_RC_SUCCESS: the job is Killed;
+ *         CIMJOB_RC_TIMEOUT: its processes could not be confirmed gone within the kill bound
+ *         (the job is Killed and will be reaped when they go);
+ *         CIMJOB_RC_FAILED: the backend could not signal the job;
+ *         CIMJOB_RC_NOT_SUPPORTED: the backend has no kill;
+ *         CIMJOB_RC_INVALID_STATE: the job had already ended (nothing is done);
+ *         CIMJOB_RC_NOT_FOUND: the job was removed; CIMJOB_RC_INVALID_PARAMETER: NULL job.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_kill_job(cimjob_job *job, int delete_on_kill);
+
+/**
+ * KillJob with request options (caller identity, CIMJOB_REQUEST_ASYNC, a kill bound in
+ * timeout_us instead of the registry's).
+ *
+ * @return every code of cimjob_kill_job(), plus CIMJOB_RC_ACCESS_DENIED when @p opts->caller
+ *         may not act on the job (nothing is signalled), CIMJOB_RC_INVALID_VERSION, and
+ *         CIMJOB_RC_BUSY with CIMJOB_REQUEST_ASYNC when the kill has started but the job has
+ *         not ended yet.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
+                                           const cimjob_request_options *opts);
+
+/**
+ * Wait until the job's JobState is one of @p state_mask, or the timeout passes. Meanwhile the
+ * calling thread observes exits and runs due timers for the whole registry (callbacks of other
+ * jobs may run on it).
+ *
+ * @param job        the job.
+ * @param state_mask CIMJOB_STATE_BIT()s; 0 means CIMJOB_STATES_FINAL.
+ * @param timeout_us how long to wait, in microseconds; negative: no limit; 0: just check.
+ * @param state      receives the JobState at return; may be NULL.
+ * @return CIMJOB_RC_SUCCESS (the state is in the mask); CIMJOB_RC_TIMEOUT;
+ *         CIMJOB_RC_INVALID_PARAMETER (NULL job, bits outside 2..12);
+ *         CIMJOB_RC_NOT_FOUND (the job was removed, e.g. by DeleteOnKill, while waiting);
+ *         CIMJOB_RC_OS_ERROR (the backend's wait failed).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
+                                    cimjob_job_state *state);
+
+/**
+ * Report progress of a job, for backends and code that drives a job that is not a process.
+ *
+ * @param job     the job.
+ * @param percent PercentComplete, 0..100.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL job, percent over 100);
+ *         CIMJOB_RC_NOT_FOUND (removed); CIMJOB_RC_INVALID_STATE (the job has ended).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned int percent);
+
+/**
+ * Set JobStatus, the job's free-text status line.
+ *
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument; text over
+ *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_NOT_FOUND (removed).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status);
+
+/**
+ * The job's InstanceID.
+ *
+ * @return a string owned by the job, valid while a reference is held; "" for NULL.
+ */
+CIMJOB_EXTERN const char *cimjob_job_instance_id(const cimjob_job *job);
+
+/**
+ * Take another reference to a job.
+ *
+ * @return @p job (NULL for NULL).
+ */
+CIMJOB_EXTERN cimjob_job *cimjob_job_ref(cimjob_job *job);
+
+/**
+ * Release a reference to a job. The job's memory goes when the last reference and its registry
+ * let go. Releasing does not end or remove the job. NULL is a no-op.
+ */
+CIMJOB_EXTERN void cimjob_job_release(cimjob_job *job);
+
+/**
+ * Find a job by InstanceID.
+ *
+ * @param out receives a reference (release with cimjob_job_release()).
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
+ *         CIMJOB_RC_NOT_FOUND (no such job in the registry).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_find(cimjob_registry *reg, const char *instance_id,
+                                    cimjob_job **out);
+
+/**
+ * Remove a finished job from its registry (CIM: the client deletes a job whose
+ * DeleteOnCompletion is false). References stay valid memory.
+ *
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
+ *         CIMJOB_RC_NOT_FOUND (already removed, or the job belongs to another registry);
+ *         CIMJOB_RC_INVALID_STATE (the job has not reached a final state: end it first).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job);
+
+/**
+ * List the jobs of a registry, oldest first.
+ *
+ * @param jobs  receives an array of references; free it with cimjob_job_list_free().
+ * @param count receives the number of jobs.
+ * @return CIMJOB_RC_SUCCESS (an empty registry gives NULL and 0);
+ *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_NO_MEMORY.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_list(cimjob_registry *reg, cimjob_job ***jobs,
+                                             size_t *count);
+
+/** Release every reference of a list from cimjob_registry_list() and free the array. */
+CIMJOB_EXTERN void cimjob_job_list_free(cimjob_job **jobs, size_t count);
+
+/**
+ * The number of jobs in a registry.
+ *
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_count(cimjob_registry *reg, size_t *count);
+
+/**
+ * A descriptor (POSIX) or waitable HANDLE (Windows) that becomes readable / signalled when the
+ * registry has work for cimjob_registry_dispatch(): put it in poll(), epoll, libuv or GLib.
+ * Also arm a timer for cimjob_registry_next_timeout().
+ *
+ * @param fd receives the descriptor or HANDLE, owned by the registry.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER;
+ *         CIMJOB_RC_NOT_SUPPORTED (the backend has none: its events arrive by reports).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_fd(cimjob_registry *reg, intptr_t *fd);
+
+/**
+ * Do whatever work is ready, without blocking: observe ended jobs, run due timers (Terminate
+ * escalation, kill retries, retention), run callbacks.
+ *
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg);
+
+/**
+ * How long until a timer of the registry is due, for an event loop's timer.
+ *
+ * @param timeout_us receives microseconds (0: dispatch now), or -1 when no timer is armed.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_next_timeout(cimjob_registry *reg, int64_t *timeout_us);
+
+/**
+ * Block until the registry has work or the timeout passes, then dispatch it: the loop of a
+ * simple program or agent thread.
+ *
+ * @param timeout_us microseconds; negative: until something happens.
+ * @return CIMJOB_RC_SUCCESS (something was dispatched or the time passed);
+ *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIMJOB_JOB_H */

@@ -1,0 +1,182 @@
+/* The core's private structures, shared by registry.c and job.c. */
+#ifndef CIMJOB_CORE_INTERNAL_H
+#define CIMJOB_CORE_INTERNAL_H
+
+#include <cimjob/backend.h>
+
+#include <stdatomic.h>
+
+#include "error.h"
+#include "platform.h"
+
+#define CIMJOB__ORG_ID_MAX 64
+
+/* What a request left for the job's end to become (Terminated or Killed). */
+enum { CIMJOB__PENDING_NONE = 0, CIMJOB__PENDING_TERMINATE = 1, CIMJOB__PENDING_KILL = 2 };
+
+/* Core timers. */
+enum { CIMJOB__TIMER_ESCALATE = 1, CIMJOB__TIMER_KILL_RETRY = 2, CIMJOB__TIMER_REMOVE = 3 };
+
+/* How often the core repeats a kill until the backend reports the job empty. */
+#define CIMJOB__KILL_RETRY_US 50000
+#define CIMJOB__KILL_RETRY_SLOW_US 1000000
+
+struct cimjob_job {
+    atomic_uint refs;
+    cimjob_registry *reg; /* counted: a job keeps its registry's memory alive */
+
+    /* Immutable after cimjob_create. */
+    char *instance_id;
+    char *name;
+    char *owner;
+    int user_local_id;
+    uint32_t priority;
+    unsigned int flags;
+    cimjob_containment containment_req;
+    int delete_on_completion;
+    uint64_t time_before_removal_us;
+    int64_t time_submitted_us;
+    cimjob_state_cb on_state_change;
+    void *userdata;
+    cimjob_job_options spawn_opts; /* deep copy: argv, envp, cwd, stdio paths */
+
+    /* Serialises backend slot calls for this job; never held while waiting. */
+    cimjob__mutex op_lock;
+
+    /* Everything below is guarded by lock; held only for short copies. */
+    cimjob__mutex lock;
+    cimjob_job_state state;
+    int busy;    /* a request is calling the backend: other requests answer Busy */
+    int pending; /* CIMJOB__PENDING_* */
+    int ended;   /* the backend reported the end */
+    int removed; /* out of the registry: every operation answers Not Found */
+    int keep;    /* KillJob(DeleteOnKill=0): stay until cimjob_remove */
+    int delete_on_kill;
+    int escalated;
+    int no_escalate;
+    int64_t time_of_last_state_change_us;
+    int64_t start_time_us;
+    int64_t start_mono_us;
+    int64_t end_mono_us;
+    unsigned int percent;
+    uint32_t error_code;
+    int exit_status;
+    int term_signal;
+    char error_description[CIMJOB_TEXT_MAX + 1];
+    char job_status[CIMJOB_TEXT_MAX + 1];
+    void *be_job;               /* the backend's per-job state, NULL when none */
+    cimjob_containment containment;
+    int64_t escalate_at;        /* monotonic deadline of the Terminate escalation, or -1 */
+    int64_t remove_at;          /* monotonic retention deadline, or -1 */
+    int kill_retries;
+
+    /* Registry links, guarded by the registry's map_lock. */
+    struct cimjob_job *hash_next;
+    struct cimjob_job *list_prev, *list_next;
+    /* Guarded by the registry's lock. */
+    struct cimjob_job *release_next;
+    int release_queued;
+};
+
+typedef struct cimjob__timer {
+    int64_t when;
+    cimjob_job *job; /* counted */
+    int kind;
+} cimjob__timer;
+
+typedef struct cimjob__event_node {
+    cimjob_event ev; /* ev.job counted; instance_id points into the job */
+} cimjob__event_node;
+
+/* A retired user-supplied LocalID: InstanceIDs are never reused in a registry. */
+typedef struct cimjob__tombstone {
+    struct cimjob__tombstone *next;
+    char id[];
+} cimjob__tombstone;
+
+struct cimjob_registry {
+    atomic_uint refs; /* the registry's own + one per job */
+
+    /* Options, immutable. */
+    char org_id[CIMJOB__ORG_ID_MAX + 1];
+    cimjob_state_cb on_state_change;
+    void *userdata;
+    uint64_t default_terminate_timeout_us;
+    uint64_t kill_timeout_us;
+    int (*is_privileged)(const char *caller, void *userdata);
+    int utc_offset_min;
+
+    const cimjob_backend *be;
+    void *be_state;
+    cimjob_backend_host host;
+    unsigned int have; /* CIMJOB__HAVE_* */
+
+    /* The map and the list, guarded by map_lock (a leaf lock). */
+    cimjob__rwlock map_lock;
+    cimjob_job **buckets;
+    size_t nbuckets;
+    size_t count;
+    cimjob_job *head, *tail;
+    cimjob__tombstone **tombs;
+    size_t ntombs_buckets;
+    uint64_t next_local_id;
+    int closed;
+
+    /* Timers, events, releases and wake-ups, guarded by lock. Order: job->lock, then lock. */
+    cimjob__mutex lock;
+    cimjob__cond cond;
+    uint64_t seq; /* bumped at every change a waiter may care about */
+    cimjob__timer *timers;
+    size_t ntimers, timers_cap;
+    cimjob__event_node *events;
+    size_t ev_head, ev_count, ev_cap;
+    int delivering;
+    cimjob_job *release_head;
+    int in_backend_wait;
+
+    /* Held by the one thread that waits in the backend and dispatches. */
+    cimjob__mutex pump;
+};
+
+/* registry.c */
+int64_t cimjob__reg_now(cimjob_registry *reg);
+int64_t cimjob__reg_realtime(cimjob_registry *reg);
+void cimjob__reg_ref(cimjob_registry *reg);
+void cimjob__reg_unref(cimjob_registry *reg);
+cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *local_id);
+void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job);
+/* Called with job->lock held: queue the event, bump seq, wake waiters. */
+void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
+                         cimjob_job_state new_state, int64_t when);
+/* Wake waiters (and a backend wait) after a change that is not a state change. */
+void cimjob__reg_poke(cimjob_registry *reg);
+cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind, int64_t when);
+void cimjob__reg_queue_release(cimjob_registry *reg, cimjob_job *job);
+/* Run callbacks for queued events; no lock may be held. */
+void cimjob__reg_deliver(cimjob_registry *reg);
+/* Release backend state of ended jobs; no lock may be held. */
+void cimjob__reg_drain_releases(cimjob_registry *reg);
+/* Wait for something to happen until the monotonic deadline (-1: none), observing exits. */
+cimjob_rc cimjob__reg_pump(cimjob_registry *reg, int64_t deadline, uint64_t seen_seq);
+uint64_t cimjob__reg_seq(cimjob_registry *reg);
+
+/* job.c */
+void cimjob__job_destroy(cimjob_job *job);
+/* A timer of this job fell due. */
+void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
+/* Remove a job from its registry (final, or the registry is closing). */
+void cimjob__job_remove(cimjob_job *job);
+/* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
+int cimjob__job_kill_for_close(cimjob_job *job);
+
+/* alloc.c: every allocation of the library, so failures can be injected in tests. */
+void *cimjob__malloc(size_t size);
+void *cimjob__calloc(size_t n, size_t size);
+void *cimjob__realloc(void *p, size_t size);
+void cimjob__free(void *p);
+char *cimjob__strdup(const char *s);
+
+/* Copy at most size-1 bytes and terminate; returns 1 if it had to truncate. */
+int cimjob__strlcpy(char *dst, const char *src, size_t size);
+
+#endif

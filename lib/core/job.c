@@ -1,0 +1,1020 @@
+/*
+ * Jobs: creation, snapshots, RequestStateChange and KillJob applied through the state table,
+ * the end of a job as a backend reports it, and retention.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "state.h"
+
+/* Depth of backend slot calls made by the core on this thread: a report made from inside one
+ * must not run callbacks (the caller may hold the pump). */
+static _Thread_local int in_backend;
+
+#define KNOWN_JOB_FLAGS (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST)
+#define KNOWN_REQUEST_FLAGS (CIMJOB_REQUEST_ASYNC | CIMJOB_REQUEST_NO_ESCALATE)
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+cimjob_rc cimjob_job_options_init(cimjob_job_options *opts, unsigned int version)
+{
+    if (!opts)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_job_options_init: opts is NULL");
+    if (version != CIMJOB_JOB_OPTIONS_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
+                            "cimjob_job_options_init: unknown version %u", version);
+    cimjob_job_options def = CIMJOB_JOB_OPTIONS_INIT;
+    *opts = def;
+    return CIMJOB_RC_SUCCESS;
+}
+
+static size_t strv_len(const char *const *v)
+{
+    size_t n = 0;
+    while (v[n])
+        n++;
+    return n;
+}
+
+/* One block: the pointer array followed by the strings. */
+static const char *const *strv_dup(const char *const *v)
+{
+    size_t n = strv_len(v), bytes = (n + 1) * sizeof(char *);
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(v[i]) + 1;
+    char **out = cimjob__malloc(bytes);
+    if (!out)
+        return NULL;
+    char *p = (char *)(out + n + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(v[i]) + 1;
+        memcpy(p, v[i], len);
+        out[i] = p;
+        p += len;
+    }
+    out[n] = NULL;
+    return (const char *const *)out;
+}
+
+static cimjob_rc validate_options(cimjob_registry *reg, const cimjob_job_options *o)
+{
+    if (o->version != CIMJOB_JOB_OPTIONS_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
+                            "cimjob_create: unknown options version %u", o->version);
+    if (!o->name || !*o->name)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: Name is required");
+    if (strlen(o->name) > CIMJOB_NAME_MAX)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_create: Name is longer than %d bytes", CIMJOB_NAME_MAX);
+    if (o->local_id && (!*o->local_id || strchr(o->local_id, ':')))
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_create: LocalID must be non-empty and without ':'");
+    if (o->flags & ~(unsigned int)KNOWN_JOB_FLAGS)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: unknown flags 0x%x",
+                            o->flags & ~(unsigned int)KNOWN_JOB_FLAGS);
+    if ((int)o->containment < CIMJOB_CONTAINMENT_AUTO ||
+        (int)o->containment > CIMJOB_CONTAINMENT_NONE)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: unknown containment %d",
+                            (int)o->containment);
+    for (int i = 0; i < 3; i++) {
+        const cimjob_stdio *s = &o->stdio[i];
+        if ((int)s->mode < CIMJOB_STDIO_INHERIT || (int)s->mode > CIMJOB_STDIO_FD)
+            return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                                "cimjob_create: stdio[%d] has unknown mode %d", i, (int)s->mode);
+        if (s->mode == CIMJOB_STDIO_FILE && (!s->path || !*s->path))
+            return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                                "cimjob_create: stdio[%d] is a file without a path", i);
+        if (s->mode == CIMJOB_STDIO_FD && s->fd < 0)
+            return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                                "cimjob_create: stdio[%d] descriptor %ld is negative", i,
+                                (long)s->fd);
+    }
+    if (o->time_before_removal_us > CIMJOB_INTERVAL_MAX_US)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_create: TimeBeforeRemoval exceeds the CIM interval maximum");
+    if (o->owner && strlen(o->owner) > CIMJOB_TEXT_MAX)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_create: Owner is longer than %d bytes", CIMJOB_TEXT_MAX);
+    if (reg->be->caps & CIMJOB_CAP_PROCESSES) {
+        if (!o->argv || !o->argv[0] || !*o->argv[0])
+            return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                                "cimjob_create: backend '%s' needs argv with a program in argv[0]",
+                                reg->be->name);
+    }
+    return CIMJOB_RC_SUCCESS;
+}
+
+/* ---- lifetime ----------------------------------------------------------------------------- */
+
+cimjob_job *cimjob_job_ref(cimjob_job *job)
+{
+    if (job)
+        atomic_fetch_add_explicit(&job->refs, 1, memory_order_relaxed);
+    return job;
+}
+
+void cimjob_job_release(cimjob_job *job)
+{
+    if (job && atomic_fetch_sub_explicit(&job->refs, 1, memory_order_acq_rel) == 1)
+        cimjob__job_destroy(job);
+}
+
+static void free_copies(cimjob_job *job)
+{
+    cimjob_job_options *o = &job->spawn_opts;
+    cimjob__free((void *)o->argv);
+    cimjob__free((void *)o->envp);
+    cimjob__free((void *)o->cwd);
+    for (int i = 0; i < 3; i++)
+        cimjob__free((void *)o->stdio[i].path);
+    cimjob__free(job->instance_id);
+    cimjob__free(job->name);
+    cimjob__free(job->owner);
+}
+
+void cimjob__job_destroy(cimjob_job *job)
+{
+    cimjob_registry *reg = job->reg;
+    free_copies(job);
+    cimjob__mutex_destroy(&job->lock);
+    cimjob__mutex_destroy(&job->op_lock);
+    cimjob__free(job);
+    cimjob__reg_unref(reg);
+}
+
+const char *cimjob_job_instance_id(const cimjob_job *job)
+{
+    return job && job->instance_id ? job->instance_id : "";
+}
+
+/* ---- state changes ------------------------------------------------------------------------ */
+
+/* With job->lock held. */
+static void set_state(cimjob_job *job, cimjob_job_state st)
+{
+    cimjob_job_state old = job->state;
+    if (old == st)
+        return;
+    job->state = st;
+    job->time_of_last_state_change_us = cimjob__reg_realtime(job->reg);
+    cimjob__reg_changed(job->reg, job, old, st, job->time_of_last_state_change_us);
+}
+
+/* The job has ended: its final state from what was asked and what happened. With job->lock. */
+static void finalize(cimjob_job *job, const cimjob_backend_result *r)
+{
+    cimjob_job_state final;
+    job->ended = 1;
+    job->end_mono_us = cimjob__reg_now(job->reg);
+    if (r) {
+        job->error_code = r->error_code;
+        job->exit_status = r->exit_status;
+        job->term_signal = r->term_signal;
+        cimjob__strlcpy(job->error_description, r->error_description ? r->error_description : "",
+                        sizeof job->error_description);
+    }
+    if (job->pending == CIMJOB__PENDING_KILL)
+        final = CIMJOB_JOB_STATE_KILLED;
+    else if (job->pending == CIMJOB__PENDING_TERMINATE)
+        final = CIMJOB_JOB_STATE_TERMINATED;
+    else if (job->error_code == 0)
+        final = CIMJOB_JOB_STATE_COMPLETED;
+    else
+        final = CIMJOB_JOB_STATE_EXCEPTION;
+    if (final == CIMJOB_JOB_STATE_COMPLETED)
+        job->percent = 100;
+    set_state(job, final);
+}
+
+/* Retention, once the job has ended; no job lock held. */
+static void after_end(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    int del = job->delete_on_kill, keep = job->keep, removed = job->removed;
+    int64_t at = -1;
+    if (!del && !keep && !removed && job->delete_on_completion) {
+        uint64_t tbr = job->time_before_removal_us;
+        job->remove_at = at = job->end_mono_us + (int64_t)tbr;
+    }
+    cimjob__mutex_unlock(&job->lock);
+    if (removed)
+        return;
+    if (del)
+        cimjob__job_remove(job);
+    else if (at >= 0)
+        cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
+}
+
+cimjob_rc cimjob_backend_report_exit(cimjob_job *job, const cimjob_backend_result *result)
+{
+    if (!job || !result)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_backend_report_exit: NULL argument");
+    if (result->version != 1)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_backend_report_exit: unknown result version %u",
+                            result->version);
+    cimjob__mutex_lock(&job->lock);
+    if (job->ended) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail(CIMJOB_RC_INVALID_STATE,
+                            "cimjob_backend_report_exit: job '%s' has already ended",
+                            job->instance_id);
+    }
+    finalize(job, result);
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__reg_queue_release(job->reg, job);
+    after_end(job);
+    if (!in_backend)
+        cimjob__reg_deliver(job->reg);
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned int percent)
+{
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_set_percent_complete: job is NULL");
+    if (percent > 100)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_set_percent_complete: %u is over 100", percent);
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed)
+        rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_percent_complete: job was removed");
+    else if (job->ended)
+        rc = cimjob__fail(CIMJOB_RC_INVALID_STATE, "cimjob_set_percent_complete: job has ended");
+    else
+        job->percent = percent;
+    cimjob__mutex_unlock(&job->lock);
+    return rc;
+}
+
+cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status)
+{
+    if (!job || !status)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_set_job_status: NULL argument");
+    if (strlen(status) > CIMJOB_TEXT_MAX)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_set_job_status: longer than %d bytes", CIMJOB_TEXT_MAX);
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed)
+        rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_job_status: job was removed");
+    else
+        cimjob__strlcpy(job->job_status, status, sizeof job->job_status);
+    cimjob__mutex_unlock(&job->lock);
+    return rc;
+}
+
+/* ---- backend calls ------------------------------------------------------------------------ */
+
+typedef cimjob_rc (*slot_fn)(void *state, void *job_state);
+
+/* Call a request slot, serialised per job. A job whose backend state is gone has nothing left
+ * to act on: that is success, not failure (its processes are already reaped). */
+static cimjob_rc call_slot(cimjob_job *job, slot_fn slot)
+{
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    cimjob__mutex_lock(&job->op_lock);
+    cimjob__mutex_lock(&job->lock);
+    void *be_job = job->be_job;
+    cimjob__mutex_unlock(&job->lock);
+    if (be_job && slot) {
+        in_backend++;
+        rc = slot(job->reg->be_state, be_job);
+        in_backend--;
+    }
+    cimjob__mutex_unlock(&job->op_lock);
+    return rc;
+}
+
+static void schedule_kill_retry(cimjob_job *job, int retries)
+{
+    int64_t every = retries < 100 ? CIMJOB__KILL_RETRY_US : CIMJOB__KILL_RETRY_SLOW_US;
+    cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_KILL_RETRY,
+                          cimjob__reg_now(job->reg) + every);
+}
+
+/* The transition after a successful kill or terminate slot: Shutting Down, timers. */
+static void begin_shutdown(cimjob_job *job, int kill, uint64_t timeout_us)
+{
+    int64_t escalate_at = -1;
+    cimjob__mutex_lock(&job->lock);
+    if (job->ended) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    set_state(job, CIMJOB_JOB_STATE_SHUTTING_DOWN);
+    if (!kill && timeout_us != UINT64_MAX)
+        job->escalate_at = escalate_at = cimjob__reg_now(job->reg) + (int64_t)timeout_us;
+    cimjob__mutex_unlock(&job->lock);
+    if (kill)
+        schedule_kill_retry(job, 0);
+    else if (escalate_at >= 0)
+        cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_ESCALATE, escalate_at);
+}
+
+static uint64_t terminate_timeout(cimjob_job *job, uint64_t timeout_us)
+{
+    return timeout_us ? timeout_us : job->reg->default_terminate_timeout_us;
+}
+
+/* Start the work: New -> Starting -> Running, applying a Kill or Terminate that came in
+ * meanwhile. Returns the RequestStateChange code. */
+static int do_spawn(cimjob_job *job, uint64_t timeout_us)
+{
+    cimjob_registry *reg = job->reg;
+    void *be_job = NULL;
+    cimjob_rc rc;
+
+    cimjob__mutex_lock(&job->op_lock);
+    in_backend++;
+    rc = reg->be->spawn(reg->be_state, job, &job->spawn_opts, &be_job);
+    in_backend--;
+    cimjob_containment c = CIMJOB_CONTAINMENT_NONE;
+    if (rc == CIMJOB_RC_SUCCESS && reg->be->containment)
+        c = reg->be->containment(reg->be_state, be_job);
+    cimjob__mutex_lock(&job->lock);
+    job->busy = 0;
+    if (rc == CIMJOB_RC_SUCCESS) {
+        job->be_job = be_job;
+        job->containment = c;
+    }
+    int pending = job->pending;
+    if (rc != CIMJOB_RC_SUCCESS) {
+        if (!job->ended) {
+            cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
+            r.error_code = (uint32_t)rc;
+            r.error_description = cimjob_last_error();
+            job->pending = CIMJOB__PENDING_NONE; /* a failed start is an Exception */
+            finalize(job, &r);
+        }
+    } else if (!job->ended) {
+        set_state(job, pending ? CIMJOB_JOB_STATE_SHUTTING_DOWN : CIMJOB_JOB_STATE_RUNNING);
+    }
+    int ended = job->ended;
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__mutex_unlock(&job->op_lock);
+
+    if (rc != CIMJOB_RC_SUCCESS || ended) {
+        cimjob__reg_queue_release(reg, job);
+        after_end(job);
+        return rc != CIMJOB_RC_SUCCESS ? CIMJOB_RSC_FAILED : CIMJOB_RSC_COMPLETED;
+    }
+    if (pending == CIMJOB__PENDING_KILL) {
+        call_slot(job, reg->be->kill);
+        begin_shutdown(job, 1, 0);
+    } else if (pending == CIMJOB__PENDING_TERMINATE) {
+        call_slot(job, reg->be->terminate);
+        begin_shutdown(job, 0, terminate_timeout(job, timeout_us));
+    }
+    return CIMJOB_RSC_COMPLETED;
+}
+
+/* ---- waiting ------------------------------------------------------------------------------ */
+
+/* Wait until the state is in mask, the job is removed, or the monotonic deadline (-1: none). */
+static cimjob_rc wait_state(cimjob_job *job, uint32_t mask, int64_t deadline,
+                            cimjob_job_state *state)
+{
+    cimjob_registry *reg = job->reg;
+    int would_block = 0;
+    for (;;) {
+        uint64_t seq = cimjob__reg_seq(reg);
+        cimjob__mutex_lock(&job->lock);
+        cimjob_job_state st = job->state;
+        int removed = job->removed;
+        cimjob__mutex_unlock(&job->lock);
+        if (state)
+            *state = st;
+        if (CIMJOB_STATE_BIT(st) & mask)
+            return CIMJOB_RC_SUCCESS;
+        if (removed)
+            return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_wait: job '%s' was removed",
+                                job->instance_id);
+        if (would_block || (deadline >= 0 && cimjob__reg_now(reg) >= deadline))
+            return cimjob__fail(CIMJOB_RC_TIMEOUT, "cimjob_wait: timed out in state %s",
+                                cimjob_job_state_name(st));
+        cimjob_rc rc = cimjob__reg_pump(reg, deadline, seq);
+        if (rc == CIMJOB_RC_WOULD_BLOCK)
+            would_block = 1; /* nothing can happen any more (a virtual clock at rest) */
+        else if (rc != CIMJOB_RC_SUCCESS)
+            return rc;
+    }
+}
+
+cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
+                      cimjob_job_state *state)
+{
+    const uint32_t valid = ((1u << 13) - 1) & ~3u;
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_wait: job is NULL");
+    if (state_mask & ~valid)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_wait: state mask has bits outside JobStates 2..12");
+    if (!state_mask)
+        state_mask = CIMJOB_STATES_FINAL;
+    cimjob__mutex_lock(&job->lock);
+    int removed = job->removed;
+    cimjob__mutex_unlock(&job->lock);
+    if (removed)
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_wait: job '%s' was removed",
+                            job->instance_id);
+    int64_t deadline = timeout_us < 0 ? -1 : cimjob__reg_now(job->reg) + timeout_us;
+    return wait_state(job, state_mask, deadline, state);
+}
+
+/* ---- RequestStateChange and KillJob --------------------------------------------------------- */
+
+static int caller_allowed(cimjob_job *job, const char *caller)
+{
+    cimjob_registry *reg = job->reg;
+    if (!caller || strcmp(caller, job->owner) == 0)
+        return 1;
+    return reg->is_privileged && reg->is_privileged(caller, reg->userdata);
+}
+
+typedef struct request {
+    int requested;
+    uint64_t timeout_us;
+    unsigned int flags;
+    int kill_job;       /* called as KillJob */
+    int delete_on_kill; /* KillJob's DeleteOnKill */
+} request;
+
+static int request_state_change(cimjob_job *job, const request *rq)
+{
+    cimjob_registry *reg = job->reg;
+    uint64_t tmo = rq->timeout_us;
+    int rsc = CIMJOB_RSC_COMPLETED;
+
+    cimjob__reg_drain_releases(reg);
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail_rsc(CIMJOB_RSC_INVALID_STATE_TRANSITION,
+                                "RequestStateChange: job '%s' was removed", job->instance_id);
+    }
+    cimjob__decision d =
+        cimjob__state_decide((int)job->state, job->busy, rq->requested, reg->have, tmo != 0);
+    if (d.action == CIMJOB__ACT_NONE) {
+        cimjob_job_state st = job->state;
+        cimjob__mutex_unlock(&job->lock);
+        if (d.rsc != CIMJOB_RSC_COMPLETED)
+            cimjob__fail_rsc(d.rsc, "RequestStateChange(%s) from %s: %s",
+                             cimjob_requested_state_name(rq->requested),
+                             cimjob_job_state_name((int)st), cimjob_rsc_rc_name(d.rsc));
+        return d.rsc;
+    }
+    if (rq->kill_job) {
+        job->delete_on_kill = rq->delete_on_kill;
+        job->keep = !rq->delete_on_kill;
+    }
+
+    int waits = 0; /* ends with the job: wait for it unless asked not to */
+    switch (d.action) {
+    case CIMJOB__ACT_END_UNSTARTED:
+        job->pending = rq->requested == CIMJOB_REQUEST_KILL ? CIMJOB__PENDING_KILL
+                                                            : CIMJOB__PENDING_TERMINATE;
+        finalize(job, NULL);
+        cimjob__mutex_unlock(&job->lock);
+        after_end(job);
+        break;
+    case CIMJOB__ACT_PEND_KILL:
+    case CIMJOB__ACT_PEND_TERMINATE:
+        if (d.action == CIMJOB__ACT_PEND_KILL || job->pending == CIMJOB__PENDING_NONE)
+            job->pending = d.action == CIMJOB__ACT_PEND_KILL ? CIMJOB__PENDING_KILL
+                                                             : CIMJOB__PENDING_TERMINATE;
+        job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
+        cimjob__mutex_unlock(&job->lock);
+        waits = 1;
+        break;
+    case CIMJOB__ACT_SPAWN:
+        job->busy = 1;
+        job->start_time_us = cimjob__reg_realtime(reg);
+        job->start_mono_us = cimjob__reg_now(reg);
+        set_state(job, CIMJOB_JOB_STATE_STARTING);
+        cimjob__mutex_unlock(&job->lock);
+        cimjob__reg_deliver(reg);
+        rsc = do_spawn(job, tmo);
+        break;
+    case CIMJOB__ACT_RESUME:
+    case CIMJOB__ACT_SUSPEND:
+    case CIMJOB__ACT_SERVICE: {
+        slot_fn slot = d.action == CIMJOB__ACT_RESUME    ? reg->be->resume
+                       : d.action == CIMJOB__ACT_SUSPEND ? reg->be->suspend
+                                                         : reg->be->service;
+        job->busy = 1;
+        cimjob__mutex_unlock(&job->lock);
+        cimjob_rc rc = call_slot(job, slot);
+        cimjob__mutex_lock(&job->lock);
+        job->busy = 0;
+        if (rc != CIMJOB_RC_SUCCESS) {
+            rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
+        } else if (!job->ended) {
+            if (d.action == CIMJOB__ACT_RESUME) {
+                set_state(job, CIMJOB_JOB_STATE_STARTING);
+                set_state(job, CIMJOB_JOB_STATE_RUNNING);
+            } else {
+                set_state(job, d.action == CIMJOB__ACT_SUSPEND ? CIMJOB_JOB_STATE_SUSPENDED
+                                                               : CIMJOB_JOB_STATE_SERVICE);
+            }
+        }
+        cimjob__mutex_unlock(&job->lock);
+        break;
+    }
+    case CIMJOB__ACT_TERMINATE:
+    case CIMJOB__ACT_KILL: {
+        int kill = d.action == CIMJOB__ACT_KILL;
+        int prev = job->pending;
+        int resume_first = !kill && job->state == CIMJOB_JOB_STATE_SUSPENDED;
+        job->pending = kill ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
+        job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
+        job->busy = 1;
+        cimjob__mutex_unlock(&job->lock);
+        cimjob_rc rc = CIMJOB_RC_SUCCESS;
+        if (resume_first && reg->be->resume)
+            rc = call_slot(job, reg->be->resume); /* a stopped job cannot hear the request */
+        if (rc == CIMJOB_RC_SUCCESS)
+            rc = call_slot(job, kill ? reg->be->kill : reg->be->terminate);
+        cimjob__mutex_lock(&job->lock);
+        job->busy = 0;
+        if (rc != CIMJOB_RC_SUCCESS && !job->ended) {
+            job->pending = prev;
+            cimjob__mutex_unlock(&job->lock);
+            rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
+            break;
+        }
+        cimjob__mutex_unlock(&job->lock);
+        begin_shutdown(job, kill, kill ? 0 : terminate_timeout(job, tmo));
+        waits = 1;
+        break;
+    }
+    default:
+        cimjob__mutex_unlock(&job->lock);
+        rsc = CIMJOB_RSC_UNKNOWN;
+        break;
+    }
+    cimjob__reg_drain_releases(reg);
+    cimjob__reg_deliver(reg);
+    if (!waits)
+        return rsc;
+
+    /* Terminate and Kill: wait for the end, within the request's bound. */
+    cimjob__mutex_lock(&job->lock);
+    int ended = job->ended, pending = job->pending, no_escalate = job->no_escalate;
+    cimjob__mutex_unlock(&job->lock);
+    if (ended)
+        goto done;
+    if (rq->flags & CIMJOB_REQUEST_ASYNC)
+        return CIMJOB_RSC_TRANSITION_STARTED;
+    int64_t now = cimjob__reg_now(reg), deadline;
+    uint64_t bound;
+    if (pending == CIMJOB__PENDING_KILL) {
+        bound = tmo ? tmo : reg->kill_timeout_us;
+    } else {
+        uint64_t grace = terminate_timeout(job, tmo);
+        if (grace == UINT64_MAX)
+            bound = UINT64_MAX;
+        else
+            bound = no_escalate ? grace : grace + reg->kill_timeout_us;
+    }
+    deadline = bound >= (uint64_t)INT64_MAX - (uint64_t)now ? -1 : now + (int64_t)bound;
+    cimjob_rc rc = wait_state(job, CIMJOB_STATES_FINAL, deadline, NULL);
+    if (rc == CIMJOB_RC_NOT_FOUND)
+        goto done; /* removed by DeleteOnKill: it ended */
+    if (rc != CIMJOB_RC_SUCCESS)
+        return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
+                                "RequestStateChange(%s): job '%s' did not end within the bound",
+                                cimjob_requested_state_name(rq->requested), job->instance_id);
+done:
+    cimjob__mutex_lock(&job->lock);
+    int escalated = job->escalated;
+    cimjob__mutex_unlock(&job->lock);
+    if (escalated && rq->requested == CIMJOB_REQUEST_TERMINATE)
+        return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
+                                "RequestStateChange(Terminate): job '%s' did not end within its "
+                                "TimeoutPeriod and was killed",
+                                job->instance_id);
+    return CIMJOB_RSC_COMPLETED;
+}
+
+static int check_request_options(const cimjob_request_options *opts, const char *fn)
+{
+    if (opts->version != CIMJOB_REQUEST_OPTIONS_VERSION) {
+        cimjob__fail(CIMJOB_RC_INVALID_VERSION, "%s: unknown request options version %u", fn,
+                     opts->version);
+        return 0;
+    }
+    if (opts->flags & ~(unsigned int)KNOWN_REQUEST_FLAGS) {
+        cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "%s: unknown request flags 0x%x", fn,
+                     opts->flags & ~(unsigned int)KNOWN_REQUEST_FLAGS);
+        return 0;
+    }
+    if (opts->timeout_us > CIMJOB_INTERVAL_MAX_US) {
+        cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "%s: TimeoutPeriod over the CIM maximum", fn);
+        return 0;
+    }
+    return 1;
+}
+
+cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job, cimjob_requested_state requested,
+                                             const cimjob_request_options *opts)
+{
+    cimjob_request_options def = CIMJOB_REQUEST_OPTIONS_INIT;
+    if (!job)
+        return (cimjob_rsc_rc)cimjob__fail_rsc(CIMJOB_RSC_INVALID_PARAMETER,
+                                               "RequestStateChange: job is NULL");
+    if (!opts)
+        opts = &def;
+    if (!check_request_options(opts, "RequestStateChange"))
+        return CIMJOB_RSC_INVALID_PARAMETER;
+    if (!caller_allowed(job, opts->caller))
+        return (cimjob_rsc_rc)cimjob__fail_rsc(
+            CIMJOB_RSC_ACCESS_DENIED, "RequestStateChange: '%.200s' may not act on job '%s'",
+            opts->caller, job->instance_id);
+    request rq = {(int)requested, opts->timeout_us, opts->flags, 0, 0};
+    return (cimjob_rsc_rc)request_state_change(job, &rq);
+}
+
+cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job, cimjob_requested_state requested,
+                                          const char *timeout_period)
+{
+    cimjob_request_options opts = CIMJOB_REQUEST_OPTIONS_INIT;
+    if (timeout_period) {
+        cimjob_datetime dt;
+        if (cimjob_datetime_parse(timeout_period, &dt) != CIMJOB_RC_SUCCESS ||
+            dt.kind != CIMJOB_DATETIME_INTERVAL)
+            return (cimjob_rsc_rc)cimjob__fail_rsc(
+                CIMJOB_RSC_INVALID_PARAMETER,
+                "RequestStateChange: TimeoutPeriod '%.40s' is not a CIM interval", timeout_period);
+        opts.timeout_us = dt.interval_us;
+    }
+    return cimjob_request_state_change_ex(job, requested, &opts);
+}
+
+cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
+                             const cimjob_request_options *opts)
+{
+    cimjob_request_options def = CIMJOB_REQUEST_OPTIONS_INIT;
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "KillJob: job is NULL");
+    if (!opts)
+        opts = &def;
+    if (opts->version != CIMJOB_REQUEST_OPTIONS_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "KillJob: unknown options version %u",
+                            opts->version);
+    if (!check_request_options(opts, "KillJob"))
+        return CIMJOB_RC_INVALID_PARAMETER;
+    cimjob__mutex_lock(&job->lock);
+    int removed = job->removed;
+    cimjob__mutex_unlock(&job->lock);
+    if (removed)
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "KillJob: job '%s' was removed",
+                            job->instance_id);
+    if (!caller_allowed(job, opts->caller))
+        return cimjob__fail(CIMJOB_RC_ACCESS_DENIED, "KillJob: '%.200s' may not act on job '%s'",
+                            opts->caller, job->instance_id);
+    request rq = {CIMJOB_REQUEST_KILL, opts->timeout_us, opts->flags & CIMJOB_REQUEST_ASYNC, 1,
+                  !!delete_on_kill};
+    int rsc = request_state_change(job, &rq);
+    switch (rsc) {
+    case CIMJOB_RSC_COMPLETED:
+        return CIMJOB_RC_SUCCESS;
+    case CIMJOB_RSC_TRANSITION_STARTED:
+        return cimjob__fail(CIMJOB_RC_BUSY, "KillJob: the kill has started");
+    case CIMJOB_RSC_TIMEOUT:
+        return CIMJOB_RC_TIMEOUT;
+    case CIMJOB_RSC_NOT_SUPPORTED:
+        return CIMJOB_RC_NOT_SUPPORTED;
+    case CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED:
+        return cimjob__fail(CIMJOB_RC_NOT_SUPPORTED,
+                            "KillJob: the backend cannot honour a kill bound");
+    case CIMJOB_RSC_INVALID_STATE_TRANSITION:
+        return cimjob__fail(CIMJOB_RC_INVALID_STATE, "KillJob: job '%s' has already ended",
+                            job->instance_id);
+    case CIMJOB_RSC_BUSY:
+        return CIMJOB_RC_BUSY;
+    default:
+        return CIMJOB_RC_FAILED;
+    }
+}
+
+cimjob_rc cimjob_kill_job(cimjob_job *job, int delete_on_kill)
+{
+    return cimjob_kill_job_ex(job, delete_on_kill, NULL);
+}
+
+/* ---- timers and removal ------------------------------------------------------------------ */
+
+void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
+{
+    cimjob_registry *reg = job->reg;
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    switch (kind) {
+    case CIMJOB__TIMER_ESCALATE:
+        if (job->ended || job->escalate_at != when || job->pending != CIMJOB__PENDING_TERMINATE ||
+            job->no_escalate) {
+            cimjob__mutex_unlock(&job->lock);
+            return;
+        }
+        job->escalated = 1;
+        cimjob__strlcpy(job->job_status,
+                        "Terminate escalated to Kill: the job did not end within its "
+                        "TimeoutPeriod",
+                        sizeof job->job_status);
+        cimjob__mutex_unlock(&job->lock);
+        cimjob__reg_poke(reg);
+        call_slot(job, reg->be->kill);
+        schedule_kill_retry(job, 0);
+        return;
+    case CIMJOB__TIMER_KILL_RETRY: {
+        if (job->ended) {
+            cimjob__mutex_unlock(&job->lock);
+            return;
+        }
+        int retries = ++job->kill_retries;
+        cimjob__mutex_unlock(&job->lock);
+        call_slot(job, reg->be->kill);
+        schedule_kill_retry(job, retries);
+        return;
+    }
+    case CIMJOB__TIMER_REMOVE: {
+        int due = job->ended && !job->keep && job->remove_at == when;
+        cimjob__mutex_unlock(&job->lock);
+        if (due)
+            cimjob__job_remove(job);
+        return;
+    }
+    default:
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+}
+
+void cimjob__job_remove(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    job->removed = 1;
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__reg_unlink(job->reg, job);
+    cimjob__reg_poke(job->reg);
+    cimjob_job_release(job); /* the registry's reference */
+}
+
+cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job)
+{
+    if (!reg || !job)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_remove: NULL argument");
+    if (job->reg != reg)
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_remove: job '%s' is not in this registry",
+                            job->instance_id);
+    cimjob__mutex_lock(&job->lock);
+    int removed = job->removed, ended = job->ended;
+    cimjob_job_state st = job->state;
+    cimjob__mutex_unlock(&job->lock);
+    if (removed)
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_remove: job '%s' was already removed",
+                            job->instance_id);
+    if (!ended)
+        return cimjob__fail(CIMJOB_RC_INVALID_STATE,
+                            "cimjob_remove: job '%s' is %s; end it before removing it",
+                            job->instance_id, cimjob_job_state_name((int)st));
+    cimjob__job_remove(job);
+    return CIMJOB_RC_SUCCESS;
+}
+
+int cimjob__job_kill_for_close(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    if (job->ended || job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return 0;
+    }
+    if (job->state == CIMJOB_JOB_STATE_NEW) {
+        job->pending = CIMJOB__PENDING_KILL;
+        finalize(job, NULL);
+        cimjob__mutex_unlock(&job->lock);
+        return 0;
+    }
+    job->pending = CIMJOB__PENDING_KILL;
+    cimjob__mutex_unlock(&job->lock);
+    call_slot(job, job->reg->be->kill);
+    begin_shutdown(job, 1, 0);
+    return 1;
+}
+
+/* ---- creation ----------------------------------------------------------------------------- */
+
+static cimjob_rc copy_options(cimjob_job *job, const cimjob_job_options *o)
+{
+    cimjob_job_options *c = &job->spawn_opts;
+    *c = *o;
+    c->name = c->local_id = c->owner = NULL;
+    c->argv = c->envp = NULL;
+    c->cwd = NULL;
+    for (int i = 0; i < 3; i++)
+        c->stdio[i].path = NULL;
+    job->name = cimjob__strdup(o->name);
+    if (!job->name)
+        return CIMJOB_RC_NO_MEMORY;
+    if (o->argv && !(c->argv = strv_dup(o->argv)))
+        return CIMJOB_RC_NO_MEMORY;
+    if (o->envp && !(c->envp = strv_dup(o->envp)))
+        return CIMJOB_RC_NO_MEMORY;
+    if (o->cwd && !(c->cwd = cimjob__strdup(o->cwd)))
+        return CIMJOB_RC_NO_MEMORY;
+    for (int i = 0; i < 3; i++)
+        if (o->stdio[i].mode == CIMJOB_STDIO_FILE &&
+            !(c->stdio[i].path = cimjob__strdup(o->stdio[i].path)))
+            return CIMJOB_RC_NO_MEMORY;
+    c->name = job->name;
+    char ident[CIMJOB_TEXT_MAX + 1];
+    if (o->owner) {
+        job->owner = cimjob__strdup(o->owner);
+    } else {
+        if (cimjob__current_identity(ident, sizeof ident) != 0)
+            cimjob__strlcpy(ident, "unknown", sizeof ident);
+        job->owner = cimjob__strdup(ident);
+    }
+    if (!job->owner)
+        return CIMJOB_RC_NO_MEMORY;
+    c->owner = job->owner;
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, cimjob_job **out)
+{
+    cimjob_rc rc;
+    if (!reg || !opts)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: NULL argument");
+    if ((rc = validate_options(reg, opts)) != CIMJOB_RC_SUCCESS)
+        return rc;
+    cimjob__reg_drain_releases(reg);
+
+    cimjob_job *job = cimjob__calloc(1, sizeof *job);
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_create: out of memory");
+    if (cimjob__mutex_init(&job->lock) != 0) {
+        cimjob__free(job);
+        return cimjob__fail(CIMJOB_RC_OS_ERROR, "cimjob_create: could not create a lock");
+    }
+    if (cimjob__mutex_init(&job->op_lock) != 0) {
+        cimjob__mutex_destroy(&job->lock);
+        cimjob__free(job);
+        return cimjob__fail(CIMJOB_RC_OS_ERROR, "cimjob_create: could not create a lock");
+    }
+    job->reg = reg;
+    cimjob__reg_ref(reg);
+    atomic_init(&job->refs, 1); /* the registry's, once inserted */
+    job->state = CIMJOB_JOB_STATE_NEW;
+    job->user_local_id = opts->local_id != NULL;
+    job->priority = opts->priority;
+    job->flags = opts->flags;
+    job->containment_req = opts->containment;
+    job->delete_on_completion = !!opts->delete_on_completion;
+    job->time_before_removal_us = opts->time_before_removal_us;
+    job->on_state_change = opts->on_state_change;
+    job->userdata = opts->userdata;
+    job->time_submitted_us = cimjob__reg_realtime(reg);
+    job->time_of_last_state_change_us = CIMJOB_TIME_NONE;
+    job->start_time_us = CIMJOB_TIME_NONE;
+    job->start_mono_us = job->end_mono_us = -1;
+    job->escalate_at = job->remove_at = -1;
+    job->exit_status = -1;
+    job->containment = CIMJOB_CONTAINMENT_NONE;
+
+    if ((rc = copy_options(job, opts)) != CIMJOB_RC_SUCCESS) {
+        cimjob__job_destroy(job);
+        return cimjob__fail(rc, "cimjob_create: out of memory");
+    }
+    if ((rc = cimjob__reg_insert(reg, job, opts->local_id)) != CIMJOB_RC_SUCCESS) {
+        cimjob__job_destroy(job);
+        return rc;
+    }
+    if (out)
+        *out = cimjob_job_ref(job);
+    if (opts->flags & CIMJOB_JOB_START) {
+        request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0};
+        request_state_change(job, &rq);
+    }
+    return CIMJOB_RC_SUCCESS;
+}
+
+/* ---- snapshots ---------------------------------------------------------------------------- */
+
+static void operational_status(cimjob_info *info)
+{
+    uint16_t *os = info->operational_status;
+    switch (info->job_state) {
+    case CIMJOB_JOB_STATE_NEW:
+    case CIMJOB_JOB_STATE_SUSPENDED:
+        os[0] = 15; /* Dormant */
+        info->operational_status_count = 1;
+        break;
+    case CIMJOB_JOB_STATE_COMPLETED:
+        os[0] = 17; /* Completed */
+        os[1] = 2;  /* OK */
+        info->operational_status_count = 2;
+        break;
+    case CIMJOB_JOB_STATE_EXCEPTION:
+        os[0] = 17; /* Completed */
+        os[1] = 6;  /* Error */
+        info->operational_status_count = 2;
+        break;
+    case CIMJOB_JOB_STATE_TERMINATED:
+    case CIMJOB_JOB_STATE_KILLED:
+        os[0] = 10; /* Stopped */
+        info->operational_status_count = 1;
+        break;
+    default:
+        os[0] = 2; /* OK */
+        info->operational_status_count = 1;
+        break;
+    }
+}
+
+cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
+{
+    if (!job || !info)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_query: NULL argument");
+    if (info->version != CIMJOB_INFO_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
+                            "cimjob_query: unknown snapshot version %u", info->version);
+    cimjob_registry *reg = job->reg;
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_query: job '%s' was removed",
+                            job->instance_id);
+    }
+    info->job_state = job->state;
+    info->time_of_last_state_change_us = job->time_of_last_state_change_us;
+    info->start_time_us = job->start_time_us;
+    if (job->start_mono_us < 0)
+        info->elapsed_time_us = 0;
+    else {
+        int64_t end = job->ended ? job->end_mono_us : cimjob__reg_now(reg);
+        info->elapsed_time_us = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+    }
+    info->percent_complete = job->percent;
+    info->error_code = job->error_code;
+    strcpy(info->error_description, job->error_description);
+    strcpy(info->job_status, job->job_status);
+    info->containment = job->containment;
+    info->exit_status = job->exit_status;
+    info->term_signal = job->term_signal;
+    info->escalated = job->escalated;
+    cimjob__mutex_unlock(&job->lock);
+
+    /* Immutable after creation: no lock needed. */
+    strcpy(info->instance_id, job->instance_id);
+    strcpy(info->name, job->name);
+    cimjob__strlcpy(info->owner, job->owner, sizeof info->owner);
+    info->time_submitted_us = job->time_submitted_us;
+    info->time_before_removal_us = job->time_before_removal_us;
+    info->delete_on_completion = job->delete_on_completion;
+    info->priority = job->priority;
+    info->utc_offset_min = reg->utc_offset_min;
+    cimjob__strlcpy(info->backend, reg->be->name, sizeof info->backend);
+    operational_status(info);
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_info_format_time(const cimjob_info *info, cimjob_time_property prop, char *out)
+{
+    if (!info || !out)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_info_format_time: NULL argument");
+    switch (prop) {
+    case CIMJOB_PROP_TIME_OF_LAST_STATE_CHANGE:
+        if (info->time_of_last_state_change_us == CIMJOB_TIME_NONE) {
+            strcpy(out, CIMJOB_INTERVAL_ZERO);
+            return CIMJOB_RC_SUCCESS;
+        }
+        return cimjob_timestamp_format(info->time_of_last_state_change_us, info->utc_offset_min,
+                                       out);
+    case CIMJOB_PROP_TIME_SUBMITTED:
+        return cimjob_timestamp_format(info->time_submitted_us, info->utc_offset_min, out);
+    case CIMJOB_PROP_START_TIME:
+        if (info->start_time_us == CIMJOB_TIME_NONE) {
+            out[0] = '\0';
+            return cimjob__fail(CIMJOB_RC_NOT_FOUND,
+                                "cimjob_info_format_time: StartTime is NULL (never started)");
+        }
+        return cimjob_timestamp_format(info->start_time_us, info->utc_offset_min, out);
+    case CIMJOB_PROP_ELAPSED_TIME:
+        return cimjob_interval_format(info->elapsed_time_us, out);
+    case CIMJOB_PROP_TIME_BEFORE_REMOVAL:
+        return cimjob_interval_format(info->time_before_removal_us, out);
+    }
+    return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_info_format_time: unknown property %d",
+                        (int)prop);
+}

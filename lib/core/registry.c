@@ -1,0 +1,823 @@
+/*
+ * The registry: jobs by InstanceID, timers, the ordered queue of state-change events, and the
+ * pump that observes exits. No thread of its own: whoever waits or dispatches does the work.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "state.h"
+
+#define DEFAULT_ORG_ID "libcimjob"
+#define INITIAL_BUCKETS 64
+
+/* ---- clocks ---------------------------------------------------------------------------- */
+
+int64_t cimjob__reg_now(cimjob_registry *reg)
+{
+    if (reg->be->now)
+        return reg->be->now(reg->be_state, 0);
+    return cimjob__now_monotonic();
+}
+
+int64_t cimjob__reg_realtime(cimjob_registry *reg)
+{
+    if (reg->be->now)
+        return reg->be->now(reg->be_state, 1);
+    return cimjob__now_realtime();
+}
+
+/* ---- lifetime -------------------------------------------------------------------------- */
+
+void cimjob__reg_ref(cimjob_registry *reg)
+{
+    atomic_fetch_add_explicit(&reg->refs, 1, memory_order_relaxed);
+}
+
+void cimjob__reg_unref(cimjob_registry *reg)
+{
+    if (atomic_fetch_sub_explicit(&reg->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (size_t i = 0; i < reg->ntombs_buckets; i++) {
+        cimjob__tombstone *t = reg->tombs[i];
+        while (t) {
+            cimjob__tombstone *next = t->next;
+            cimjob__free(t);
+            t = next;
+        }
+    }
+    cimjob__free(reg->tombs);
+    cimjob__free(reg->buckets);
+    cimjob__free(reg->timers);
+    cimjob__free(reg->events);
+    cimjob__mutex_destroy(&reg->pump);
+    cimjob__cond_destroy(&reg->cond);
+    cimjob__mutex_destroy(&reg->lock);
+    cimjob__rwlock_destroy(&reg->map_lock);
+    cimjob__free(reg);
+}
+
+cimjob_rc cimjob_registry_options_init(cimjob_registry_options *opts, unsigned int version)
+{
+    if (!opts)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_options_init: opts is NULL");
+    if (version != CIMJOB_REGISTRY_OPTIONS_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
+                            "cimjob_registry_options_init: unknown version %u", version);
+    cimjob_registry_options def = CIMJOB_REGISTRY_OPTIONS_INIT;
+    *opts = def;
+    return CIMJOB_RC_SUCCESS;
+}
+
+/* The host interface a backend gets: dispatch now, and when is the next timer. */
+static void host_notify(void *core)
+{
+    cimjob_registry *reg = core;
+    cimjob__mutex_lock(&reg->pump);
+    if (reg->be->dispatch)
+        reg->be->dispatch(reg->be_state);
+    cimjob__mutex_unlock(&reg->pump);
+    cimjob_registry_dispatch(reg);
+}
+
+static int64_t host_next_deadline(void *core)
+{
+    cimjob_registry *reg = core;
+    int64_t when = -1;
+    cimjob__mutex_lock(&reg->lock);
+    if (reg->ntimers)
+        when = reg->timers[0].when;
+    cimjob__mutex_unlock(&reg->lock);
+    return when;
+}
+
+static unsigned int backend_have(const cimjob_backend *be)
+{
+    unsigned int have = 0;
+    if (be->terminate)
+        have |= CIMJOB__HAVE_TERMINATE;
+    if (be->kill)
+        have |= CIMJOB__HAVE_KILL;
+    if (be->suspend)
+        have |= CIMJOB__HAVE_SUSPEND;
+    if (be->resume)
+        have |= CIMJOB__HAVE_RESUME;
+    if (be->service)
+        have |= CIMJOB__HAVE_SERVICE;
+    if ((be->caps & CIMJOB_CAP_TIMEOUT) && be->kill)
+        have |= CIMJOB__HAVE_TIMEOUT;
+    return have;
+}
+
+static cimjob_rc check_backend(const cimjob_backend *be)
+{
+    if (be->version != CIMJOB_BACKEND_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: backend version %u is not %u", be->version,
+                            CIMJOB_BACKEND_VERSION);
+    if (!be->name || !*be->name || strlen(be->name) > 31)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: backend name missing or longer than 31 bytes");
+    if (!be->open || !be->close || !be->spawn || !be->release)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: backend '%s' lacks open, close, spawn or release",
+                            be->name);
+    if (be->wait && !be->wake)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: backend '%s' has wait but no wake", be->name);
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_registry **out)
+{
+    cimjob_registry_options def = CIMJOB_REGISTRY_OPTIONS_INIT;
+    cimjob_rc rc;
+
+    if (!out)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_new: out is NULL");
+    if (!opts)
+        opts = &def;
+    if (opts->version != CIMJOB_REGISTRY_OPTIONS_VERSION)
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
+                            "cimjob_registry_new: unknown options version %u", opts->version);
+    const char *org = opts->org_id ? opts->org_id : DEFAULT_ORG_ID;
+    if (!*org || strlen(org) > CIMJOB__ORG_ID_MAX || strchr(org, ':'))
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: OrgID must be 1..%d bytes without ':'",
+                            CIMJOB__ORG_ID_MAX);
+    if (opts->utc_offset_min < -999 || opts->utc_offset_min > 999)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: utc_offset_min %d out of range -999..999",
+                            opts->utc_offset_min);
+    const cimjob_backend *be = opts->backend ? opts->backend : cimjob_backend_default();
+    if (!be)
+        return cimjob__fail(CIMJOB_RC_NO_BACKEND,
+                            "cimjob_registry_new: this build has no default backend");
+    if ((rc = check_backend(be)) != CIMJOB_RC_SUCCESS)
+        return rc;
+
+    cimjob_registry *reg = cimjob__calloc(1, sizeof *reg);
+    if (!reg)
+        return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_registry_new: out of memory");
+    reg->buckets = cimjob__calloc(INITIAL_BUCKETS, sizeof *reg->buckets);
+    reg->tombs = cimjob__calloc(INITIAL_BUCKETS, sizeof *reg->tombs);
+    if (!reg->buckets || !reg->tombs) {
+        cimjob__free(reg->buckets);
+        cimjob__free(reg->tombs);
+        cimjob__free(reg);
+        return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_registry_new: out of memory");
+    }
+    reg->nbuckets = reg->ntombs_buckets = INITIAL_BUCKETS;
+    if (cimjob__rwlock_init(&reg->map_lock) != 0) {
+        rc = CIMJOB_RC_OS_ERROR;
+        goto fail_alloc;
+    }
+    if (cimjob__mutex_init(&reg->lock) != 0) {
+        rc = CIMJOB_RC_OS_ERROR;
+        goto fail_map;
+    }
+    if (cimjob__cond_init(&reg->cond) != 0) {
+        rc = CIMJOB_RC_OS_ERROR;
+        goto fail_lock;
+    }
+    if (cimjob__mutex_init(&reg->pump) != 0) {
+        rc = CIMJOB_RC_OS_ERROR;
+        goto fail_cond;
+    }
+    atomic_init(&reg->refs, 1);
+    cimjob__strlcpy(reg->org_id, org, sizeof reg->org_id);
+    reg->on_state_change = opts->on_state_change;
+    reg->userdata = opts->userdata;
+    reg->default_terminate_timeout_us = opts->default_terminate_timeout_us;
+    reg->kill_timeout_us = opts->kill_timeout_us;
+    reg->is_privileged = opts->is_privileged;
+    reg->utc_offset_min = opts->utc_offset_min;
+    reg->next_local_id = 1;
+    reg->be = be;
+    reg->have = backend_have(be);
+    reg->host.version = 1;
+    reg->host.core = reg;
+    reg->host.notify = host_notify;
+    reg->host.next_deadline = host_next_deadline;
+    rc = be->open(&reg->host, opts->backend_config, &reg->be_state);
+    if (rc != CIMJOB_RC_SUCCESS)
+        goto fail_pump;
+    *out = reg;
+    return CIMJOB_RC_SUCCESS;
+
+fail_pump:
+    cimjob__mutex_destroy(&reg->pump);
+fail_cond:
+    cimjob__cond_destroy(&reg->cond);
+fail_lock:
+    cimjob__mutex_destroy(&reg->lock);
+fail_map:
+    cimjob__rwlock_destroy(&reg->map_lock);
+fail_alloc:
+    if (rc == CIMJOB_RC_OS_ERROR)
+        cimjob__fail(rc, "cimjob_registry_new: could not create a lock");
+    cimjob__free(reg->buckets);
+    cimjob__free(reg->tombs);
+    cimjob__free(reg);
+    return rc;
+}
+
+/* ---- the map ----------------------------------------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    while (*s) {
+        h ^= (unsigned char)*s++;
+        h *= 1099511628211ULL;
+    }
+    return (size_t)(h ^ (h >> 32));
+}
+
+static cimjob_job *map_get(cimjob_registry *reg, const char *id)
+{
+    for (cimjob_job *j = reg->buckets[hash_str(id) & (reg->nbuckets - 1)]; j; j = j->hash_next)
+        if (strcmp(j->instance_id, id) == 0)
+            return j;
+    return NULL;
+}
+
+static int tomb_has(cimjob_registry *reg, const char *id)
+{
+    for (cimjob__tombstone *t = reg->tombs[hash_str(id) & (reg->ntombs_buckets - 1)]; t;
+         t = t->next)
+        if (strcmp(t->id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Double the buckets when the load passes 1; a failed grow only costs speed. */
+static void map_grow(cimjob_registry *reg)
+{
+    size_t n = reg->nbuckets * 2;
+    cimjob_job **b = cimjob__calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < reg->nbuckets; i++) {
+        cimjob_job *j = reg->buckets[i];
+        while (j) {
+            cimjob_job *next = j->hash_next;
+            size_t k = hash_str(j->instance_id) & (n - 1);
+            j->hash_next = b[k];
+            b[k] = j;
+            j = next;
+        }
+    }
+    cimjob__free(reg->buckets);
+    reg->buckets = b;
+    reg->nbuckets = n;
+}
+
+cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *local_id)
+{
+    size_t org_len = strlen(reg->org_id);
+    char buf[CIMJOB_INSTANCE_ID_MAX + 1];
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+
+    cimjob__rwlock_wrlock(&reg->map_lock);
+    if (reg->closed) {
+        rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_create: the registry is being freed");
+        goto out;
+    }
+    if (local_id) {
+        if (org_len + 1 + strlen(local_id) > CIMJOB_INSTANCE_ID_MAX) {
+            rc = cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                              "cimjob_create: InstanceID would exceed %d bytes",
+                              CIMJOB_INSTANCE_ID_MAX);
+            goto out;
+        }
+        memcpy(buf, reg->org_id, org_len);
+        buf[org_len] = ':';
+        strcpy(buf + org_len + 1, local_id);
+        if (map_get(reg, buf) || tomb_has(reg, buf)) {
+            rc = cimjob__fail(CIMJOB_RC_EXISTS, "cimjob_create: InstanceID '%s' is or was in use",
+                              buf);
+            goto out;
+        }
+    } else {
+        /* Numbers never go back; skip any a caller took by hand. */
+        do {
+            unsigned long long n = (unsigned long long)reg->next_local_id++;
+            char num[24];
+            size_t k = sizeof num;
+            num[--k] = '\0';
+            do {
+                num[--k] = (char)('0' + n % 10);
+                n /= 10;
+            } while (n);
+            memcpy(buf, reg->org_id, org_len);
+            buf[org_len] = ':';
+            strcpy(buf + org_len + 1, num + k);
+        } while (map_get(reg, buf) || tomb_has(reg, buf));
+    }
+    job->instance_id = cimjob__strdup(buf);
+    if (!job->instance_id) {
+        rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_create: out of memory");
+        goto out;
+    }
+    if (local_id) {
+        /* Reserve the tombstone now, so removal cannot fail for lack of memory. */
+        size_t len = strlen(buf) + 1;
+        cimjob__tombstone *t = cimjob__malloc(sizeof *t + len);
+        if (!t) {
+            cimjob__free(job->instance_id);
+            job->instance_id = NULL;
+            rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_create: out of memory");
+            goto out;
+        }
+        memcpy(t->id, buf, len);
+        size_t k = hash_str(buf) & (reg->ntombs_buckets - 1);
+        t->next = reg->tombs[k];
+        reg->tombs[k] = t;
+    }
+    size_t k = hash_str(job->instance_id) & (reg->nbuckets - 1);
+    job->hash_next = reg->buckets[k];
+    reg->buckets[k] = job;
+    job->list_prev = reg->tail;
+    job->list_next = NULL;
+    if (reg->tail)
+        reg->tail->list_next = job;
+    else
+        reg->head = job;
+    reg->tail = job;
+    reg->count++;
+    if (reg->count > reg->nbuckets)
+        map_grow(reg);
+out:
+    cimjob__rwlock_wrunlock(&reg->map_lock);
+    return rc;
+}
+
+void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job)
+{
+    cimjob__rwlock_wrlock(&reg->map_lock);
+    cimjob_job **pp = &reg->buckets[hash_str(job->instance_id) & (reg->nbuckets - 1)];
+    while (*pp && *pp != job)
+        pp = &(*pp)->hash_next;
+    if (*pp) {
+        *pp = job->hash_next;
+        if (job->list_prev)
+            job->list_prev->list_next = job->list_next;
+        else
+            reg->head = job->list_next;
+        if (job->list_next)
+            job->list_next->list_prev = job->list_prev;
+        else
+            reg->tail = job->list_prev;
+        job->list_prev = job->list_next = job->hash_next = NULL;
+        reg->count--;
+    }
+    cimjob__rwlock_wrunlock(&reg->map_lock);
+}
+
+cimjob_rc cimjob_find(cimjob_registry *reg, const char *instance_id, cimjob_job **out)
+{
+    if (!reg || !instance_id || !out)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_find: NULL argument");
+    cimjob__rwlock_rdlock(&reg->map_lock);
+    cimjob_job *job = map_get(reg, instance_id);
+    if (job)
+        cimjob_job_ref(job);
+    cimjob__rwlock_rdunlock(&reg->map_lock);
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_find: no job '%.300s'", instance_id);
+    *out = job;
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_registry_count(cimjob_registry *reg, size_t *count)
+{
+    if (!reg || !count)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_count: NULL argument");
+    cimjob__rwlock_rdlock(&reg->map_lock);
+    *count = reg->count;
+    cimjob__rwlock_rdunlock(&reg->map_lock);
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_registry_list(cimjob_registry *reg, cimjob_job ***jobs, size_t *count)
+{
+    if (!reg || !jobs || !count)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_list: NULL argument");
+    cimjob__rwlock_rdlock(&reg->map_lock);
+    size_t n = reg->count;
+    cimjob_job **arr = NULL;
+    if (n) {
+        arr = cimjob__malloc(n * sizeof *arr);
+        if (!arr) {
+            cimjob__rwlock_rdunlock(&reg->map_lock);
+            return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_registry_list: out of memory");
+        }
+        size_t i = 0;
+        for (cimjob_job *j = reg->head; j; j = j->list_next)
+            arr[i++] = cimjob_job_ref(j);
+    }
+    cimjob__rwlock_rdunlock(&reg->map_lock);
+    *jobs = arr;
+    *count = n;
+    return CIMJOB_RC_SUCCESS;
+}
+
+void cimjob_job_list_free(cimjob_job **jobs, size_t count)
+{
+    if (!jobs)
+        return;
+    for (size_t i = 0; i < count; i++)
+        cimjob_job_release(jobs[i]);
+    cimjob__free(jobs);
+}
+
+/* ---- changes, events, wake-ups ------------------------------------------------------------ */
+
+uint64_t cimjob__reg_seq(cimjob_registry *reg)
+{
+    cimjob__mutex_lock(&reg->lock);
+    uint64_t s = reg->seq;
+    cimjob__mutex_unlock(&reg->lock);
+    return s;
+}
+
+/* With reg->lock held. */
+static void poke_locked(cimjob_registry *reg)
+{
+    reg->seq++;
+    cimjob__cond_broadcast(&reg->cond);
+    if (reg->in_backend_wait)
+        reg->be->wake(reg->be_state);
+}
+
+void cimjob__reg_poke(cimjob_registry *reg)
+{
+    cimjob__mutex_lock(&reg->lock);
+    poke_locked(reg);
+    cimjob__mutex_unlock(&reg->lock);
+}
+
+void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
+                         cimjob_job_state new_state, int64_t when)
+{
+    cimjob__mutex_lock(&reg->lock);
+    if ((reg->on_state_change || job->on_state_change) && !reg->closed) {
+        if (reg->ev_count == reg->ev_cap) {
+            size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
+            cimjob__event_node *e = cimjob__malloc(cap * sizeof *e);
+            if (e) {
+                for (size_t i = 0; i < reg->ev_count; i++)
+                    e[i] = reg->events[(reg->ev_head + i) % reg->ev_cap];
+                cimjob__free(reg->events);
+                reg->events = e;
+                reg->ev_cap = cap;
+                reg->ev_head = 0;
+            }
+        }
+        /* Out of memory for the queue loses the callback, never the state change. */
+        if (reg->ev_count < reg->ev_cap) {
+            cimjob__event_node *n = &reg->events[(reg->ev_head + reg->ev_count) % reg->ev_cap];
+            n->ev.job = cimjob_job_ref(job);
+            n->ev.instance_id = job->instance_id;
+            n->ev.old_state = old_state;
+            n->ev.new_state = new_state;
+            n->ev.time_us = when;
+            reg->ev_count++;
+        }
+    }
+    poke_locked(reg);
+    cimjob__mutex_unlock(&reg->lock);
+}
+
+void cimjob__reg_deliver(cimjob_registry *reg)
+{
+    cimjob__mutex_lock(&reg->lock);
+    if (reg->delivering) {
+        cimjob__mutex_unlock(&reg->lock);
+        return;
+    }
+    reg->delivering = 1;
+    while (reg->ev_count) {
+        cimjob_event ev = reg->events[reg->ev_head].ev;
+        reg->ev_head = (reg->ev_head + 1) % reg->ev_cap;
+        reg->ev_count--;
+        cimjob__mutex_unlock(&reg->lock);
+        if (reg->on_state_change)
+            reg->on_state_change(&ev, reg->userdata);
+        if (ev.job->on_state_change)
+            ev.job->on_state_change(&ev, ev.job->userdata);
+        cimjob_job_release(ev.job);
+        cimjob__mutex_lock(&reg->lock);
+    }
+    reg->delivering = 0;
+    cimjob__mutex_unlock(&reg->lock);
+}
+
+void cimjob__reg_queue_release(cimjob_registry *reg, cimjob_job *job)
+{
+    cimjob__mutex_lock(&reg->lock);
+    if (!job->release_queued) {
+        job->release_queued = 1;
+        job->release_next = reg->release_head;
+        reg->release_head = cimjob_job_ref(job);
+    }
+    cimjob__mutex_unlock(&reg->lock);
+}
+
+void cimjob__reg_drain_releases(cimjob_registry *reg)
+{
+    cimjob__mutex_lock(&reg->lock);
+    cimjob_job *list = reg->release_head;
+    reg->release_head = NULL;
+    cimjob__mutex_unlock(&reg->lock);
+    while (list) {
+        cimjob_job *job = list;
+        list = job->release_next;
+        cimjob__mutex_lock(&job->op_lock);
+        cimjob__mutex_lock(&job->lock);
+        void *be_job = job->be_job;
+        job->be_job = NULL;
+        cimjob__mutex_unlock(&job->lock);
+        if (be_job)
+            reg->be->release(reg->be_state, be_job);
+        cimjob__mutex_unlock(&job->op_lock);
+        cimjob_job_release(job);
+    }
+}
+
+/* ---- timers: a binary min-heap on the deadline -------------------------------------------- */
+
+static void heap_swap(cimjob__timer *a, cimjob__timer *b)
+{
+    cimjob__timer t = *a;
+    *a = *b;
+    *b = t;
+}
+
+cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind, int64_t when)
+{
+    cimjob__mutex_lock(&reg->lock);
+    if (reg->closed) {
+        cimjob__mutex_unlock(&reg->lock);
+        return CIMJOB_RC_NOT_FOUND;
+    }
+    if (reg->ntimers == reg->timers_cap) {
+        size_t cap = reg->timers_cap ? reg->timers_cap * 2 : 32;
+        cimjob__timer *t = cimjob__realloc(reg->timers, cap * sizeof *t);
+        if (!t) {
+            cimjob__mutex_unlock(&reg->lock);
+            return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob: out of memory for a timer");
+        }
+        reg->timers = t;
+        reg->timers_cap = cap;
+    }
+    size_t i = reg->ntimers++;
+    reg->timers[i].when = when;
+    reg->timers[i].job = cimjob_job_ref(job);
+    reg->timers[i].kind = kind;
+    while (i > 0 && reg->timers[(i - 1) / 2].when > reg->timers[i].when) {
+        heap_swap(&reg->timers[(i - 1) / 2], &reg->timers[i]);
+        i = (i - 1) / 2;
+    }
+    /* A waiter sleeping until a later deadline must re-arm. */
+    poke_locked(reg);
+    cimjob__mutex_unlock(&reg->lock);
+    return CIMJOB_RC_SUCCESS;
+}
+
+/* Pop the earliest timer if it is due; with reg->lock held. */
+static int heap_pop_due(cimjob_registry *reg, int64_t now, cimjob__timer *out)
+{
+    if (!reg->ntimers || reg->timers[0].when > now)
+        return 0;
+    *out = reg->timers[0];
+    reg->timers[0] = reg->timers[--reg->ntimers];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < reg->ntimers && reg->timers[l].when < reg->timers[m].when)
+            m = l;
+        if (r < reg->ntimers && reg->timers[r].when < reg->timers[m].when)
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(&reg->timers[i], &reg->timers[m]);
+        i = m;
+    }
+    return 1;
+}
+
+static void run_timers(cimjob_registry *reg)
+{
+    int64_t now = cimjob__reg_now(reg);
+    cimjob__timer t;
+    cimjob__mutex_lock(&reg->lock);
+    while (heap_pop_due(reg, now, &t)) {
+        cimjob__mutex_unlock(&reg->lock);
+        cimjob__job_timer(t.job, t.kind, t.when);
+        cimjob_job_release(t.job);
+        cimjob__mutex_lock(&reg->lock);
+    }
+    cimjob__mutex_unlock(&reg->lock);
+}
+
+/* ---- the pump ----------------------------------------------------------------------------- */
+
+/* Observe exits and run timers; with reg->pump held. */
+static cimjob_rc dispatch_locked(cimjob_registry *reg)
+{
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    if (reg->be->dispatch)
+        rc = reg->be->dispatch(reg->be_state);
+    run_timers(reg);
+    return rc;
+}
+
+static void finish_pump(cimjob_registry *reg)
+{
+    cimjob__mutex_unlock(&reg->pump);
+    /* Another waiter may take the pump over now. */
+    cimjob__reg_poke(reg);
+    cimjob__reg_drain_releases(reg);
+    cimjob__reg_deliver(reg);
+}
+
+static int64_t until_of(cimjob_registry *reg, int64_t deadline, int64_t now)
+{
+    int64_t next = host_next_deadline(reg);
+    int64_t until = deadline;
+    if (next >= 0 && (until < 0 || next < until))
+        until = next;
+    if (until < 0)
+        return -1;
+    return until > now ? until - now : 0;
+}
+
+cimjob_rc cimjob__reg_pump(cimjob_registry *reg, int64_t deadline, uint64_t seen_seq)
+{
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    int64_t now = cimjob__reg_now(reg);
+    int64_t wait_us = until_of(reg, deadline, now);
+
+    if (cimjob__mutex_trylock(&reg->pump) == 0) {
+        cimjob__mutex_lock(&reg->lock);
+        int changed = reg->seq != seen_seq;
+        if (!changed && reg->be->wait) {
+            reg->in_backend_wait = 1;
+            cimjob__mutex_unlock(&reg->lock);
+            rc = reg->be->wait(reg->be_state, wait_us);
+            cimjob__mutex_lock(&reg->lock);
+            reg->in_backend_wait = 0;
+        } else if (!changed) {
+            if (wait_us < 0)
+                cimjob__cond_wait(&reg->cond, &reg->lock);
+            else
+                cimjob__cond_timedwait(&reg->cond, &reg->lock, wait_us);
+        }
+        cimjob__mutex_unlock(&reg->lock);
+        cimjob_rc drc = dispatch_locked(reg);
+        finish_pump(reg);
+        return rc != CIMJOB_RC_SUCCESS ? rc : drc;
+    }
+    /* Someone else pumps: sleep until it reports a change or gives the pump up. */
+    cimjob__mutex_lock(&reg->lock);
+    if (reg->seq == seen_seq) {
+        if (wait_us < 0)
+            cimjob__cond_wait(&reg->cond, &reg->lock);
+        else
+            cimjob__cond_timedwait(&reg->cond, &reg->lock, wait_us);
+    }
+    cimjob__mutex_unlock(&reg->lock);
+    return rc;
+}
+
+cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg)
+{
+    if (!reg)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_dispatch: reg is NULL");
+    if (cimjob__mutex_trylock(&reg->pump) != 0) {
+        /* A waiting thread pumps: make it look now. */
+        cimjob__reg_poke(reg);
+        return CIMJOB_RC_SUCCESS;
+    }
+    cimjob_rc rc = dispatch_locked(reg);
+    finish_pump(reg);
+    return rc;
+}
+
+cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us)
+{
+    if (!reg)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_run: reg is NULL");
+    int64_t deadline = timeout_us < 0 ? -1 : cimjob__reg_now(reg) + timeout_us;
+    cimjob_rc rc = cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
+    if (rc == CIMJOB_RC_WOULD_BLOCK)
+        rc = CIMJOB_RC_SUCCESS;
+    return rc;
+}
+
+cimjob_rc cimjob_registry_next_timeout(cimjob_registry *reg, int64_t *timeout_us)
+{
+    if (!reg || !timeout_us)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_next_timeout: NULL argument");
+    int64_t next = host_next_deadline(reg);
+    if (next < 0) {
+        *timeout_us = -1;
+    } else {
+        int64_t now = cimjob__reg_now(reg);
+        *timeout_us = next > now ? next - now : 0;
+    }
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_registry_fd(cimjob_registry *reg, intptr_t *fd)
+{
+    if (!reg || !fd)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_fd: NULL argument");
+    intptr_t h = reg->be->pollable ? reg->be->pollable(reg->be_state) : -1;
+    if (h == -1)
+        return cimjob__fail(CIMJOB_RC_NOT_SUPPORTED,
+                            "cimjob_registry_fd: backend '%s' has no pollable descriptor",
+                            reg->be->name);
+    *fd = h;
+    return CIMJOB_RC_SUCCESS;
+}
+
+/* ---- free ----------------------------------------------------------------------------------- */
+
+cimjob_rc cimjob_registry_free(cimjob_registry *reg)
+{
+    if (!reg)
+        return CIMJOB_RC_SUCCESS;
+    cimjob_rc result = CIMJOB_RC_SUCCESS;
+    cimjob_job **jobs = NULL;
+    size_t n = 0;
+
+    /* No new jobs from here on; then kill whatever is alive, bounded. */
+    cimjob__rwlock_wrlock(&reg->map_lock);
+    reg->closed = 1;
+    cimjob__rwlock_wrunlock(&reg->map_lock);
+    while (cimjob_registry_list(reg, &jobs, &n) != CIMJOB_RC_SUCCESS) {
+        /* Out of memory: remove one job at a time instead. */
+        cimjob__rwlock_rdlock(&reg->map_lock);
+        cimjob_job *j = reg->head ? cimjob_job_ref(reg->head) : NULL;
+        cimjob__rwlock_rdunlock(&reg->map_lock);
+        if (!j)
+            break;
+        if (cimjob__job_kill_for_close(j)) {
+            int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
+            while (!j->ended && cimjob__reg_now(reg) < deadline)
+                cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
+        }
+        cimjob__job_remove(j);
+        cimjob_job_release(j);
+    }
+    int waiting = 0;
+    for (size_t i = 0; i < n; i++)
+        waiting += cimjob__job_kill_for_close(jobs[i]);
+    if (waiting) {
+        int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
+        for (;;) {
+            uint64_t seq = cimjob__reg_seq(reg);
+            size_t alive = 0;
+            for (size_t i = 0; i < n; i++) {
+                cimjob__mutex_lock(&jobs[i]->lock);
+                alive += jobs[i]->be_job && !jobs[i]->ended;
+                cimjob__mutex_unlock(&jobs[i]->lock);
+            }
+            if (!alive)
+                break;
+            if (cimjob__reg_now(reg) >= deadline) {
+                result = cimjob__fail(CIMJOB_RC_TIMEOUT,
+                                      "cimjob_registry_free: %zu job(s) not confirmed ended", alive);
+                break;
+            }
+            if (cimjob__reg_pump(reg, deadline, seq) == CIMJOB_RC_WOULD_BLOCK)
+                break;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        cimjob__job_remove(jobs[i]);
+        cimjob__reg_queue_release(reg, jobs[i]);
+    }
+    cimjob_job_list_free(jobs, n);
+    cimjob__reg_drain_releases(reg);
+    cimjob__reg_deliver(reg);
+
+    /* Drop the timers (their references) and the backend. */
+    cimjob__mutex_lock(&reg->lock);
+    cimjob__timer *timers = reg->timers;
+    size_t ntimers = reg->ntimers;
+    reg->timers = NULL;
+    reg->ntimers = reg->timers_cap = 0;
+    cimjob__mutex_unlock(&reg->lock);
+    for (size_t i = 0; i < ntimers; i++)
+        cimjob_job_release(timers[i].job);
+    cimjob__free(timers);
+    cimjob__reg_drain_releases(reg);
+    reg->be->close(reg->be_state);
+    reg->be_state = NULL;
+    cimjob__reg_unref(reg);
+    return result;
+}
