@@ -1,0 +1,27 @@
+# Sourced by the tools/ scripts: install the Debian packages given, only those missing.
+# Usage: . tools/deps.sh; cimjob_need_packages pkg...
+cimjob_need_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; return 1; }
+        sudo=sudo
+    fi
+    echo "==> installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Update the package lists once per machine-day at most; a stale list fails the install.
+    if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+        $sudo apt-get update -qq
+    fi
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+}
+
+# What building and testing libcimjob needs on Debian.
+CIMJOB_BUILD_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libcmocka-dev binutils
+                       util-linux perl procps python3 libjansson-dev)
