@@ -7,7 +7,9 @@
  * a kill, and ends by proving that no process of the job is left: every process of the tree
  * carries a tag in its environment, and /proc is searched for it before and after.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <cimjob/cimjob.h>
 
 #include <dirent.h>
@@ -43,7 +45,7 @@ static int count_tagged(const char *tag, int list)
     if (!d)
         return -1;
     while ((e = readdir(d))) {
-        char path[64], buf[8192], cmd[128] = "";
+        char path[300], buf[8192], cmd[128] = "";
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         snprintf(path, sizeof path, "/proc/%s/environ", e->d_name);
@@ -68,9 +70,11 @@ static int count_tagged(const char *tag, int list)
                 size_t k = fread(cmd, 1, sizeof cmd - 1, f);
                 fclose(f);
                 for (size_t i = 0; i + 1 < k; i++)
-                    if (cmd[i] == '\0')
+                    if (cmd[i] == '\0' || cmd[i] == '\n')
                         cmd[i] = ' ';
                 cmd[k] = '\0';
+                if (k > 60)
+                    strcpy(cmd + 57, "...");
             }
             printf("      pid %-7s %s\n", e->d_name, cmd);
         }
@@ -139,7 +143,9 @@ int main(void)
     jo.name = "demo process tree";
     jo.argv = argv;
     jo.envp = envp;
-    jo.flags = CIMJOB_JOB_START;
+    /* The job ends when its last process does, not when the shell does: so the child that
+     * ignores SIGTERM keeps it alive until the Terminate is escalated. */
+    jo.flags = CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL;
     cimjob_job *job;
     if ((rc = cimjob_create(reg, &jo, &job)) != CIMJOB_RC_SUCCESS) {
         fprintf(stderr, "cimjob-demo: %s (%s)\n", cimjob_rc_message(rc), cimjob_last_error());

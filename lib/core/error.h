@@ -4,7 +4,11 @@
 
 #include <cimjob/codes.h>
 
-#if defined(__GNUC__)
+/* MinGW: "printf" means msvcrt's dialect (no %zu); the library formats with MinGW's C99
+ * vsnprintf (__USE_MINGW_ANSI_STDIO), which gnu_printf describes. */
+#if defined(__MINGW32__)
+#define CIMJOB__PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #define CIMJOB__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define CIMJOB__PRINTF(a, b)

@@ -5,6 +5,7 @@
 #include <cimjob/backend.h>
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "error.h"
 #include "platform.h"
@@ -46,7 +47,7 @@ struct cimjob_job {
     /* Everything below is guarded by lock; held only for short copies. */
     cimjob__mutex lock;
     cimjob_job_state state;
-    int busy;    /* a request is calling the backend: other requests answer Busy */
+    int busy;    /* requests calling the backend now: others answer Busy */
     int pending; /* CIMJOB__PENDING_* */
     int ended;   /* the backend reported the end */
     int removed; /* out of the registry: every operation answers Not Found */
@@ -175,6 +176,15 @@ void *cimjob__calloc(size_t n, size_t size);
 void *cimjob__realloc(void *p, size_t size);
 void cimjob__free(void *p);
 char *cimjob__strdup(const char *s);
+
+/* Drop const from a pointer the library itself allocated or owns (the public API hands such
+ * pointers out as const). memcpy rather than a cast keeps -Wcast-qual meaningful elsewhere. */
+static inline void *cimjob__unconst(const void *p)
+{
+    void *q;
+    memcpy(&q, &p, sizeof q);
+    return q;
+}
 
 /* Copy at most size-1 bytes and terminate; returns 1 if it had to truncate. */
 int cimjob__strlcpy(char *dst, const char *src, size_t size);

@@ -122,11 +122,11 @@ void cimjob_job_release(cimjob_job *job)
 static void free_copies(cimjob_job *job)
 {
     cimjob_job_options *o = &job->spawn_opts;
-    cimjob__free((void *)o->argv);
-    cimjob__free((void *)o->envp);
-    cimjob__free((void *)o->cwd);
+    cimjob__free(cimjob__unconst(o->argv));
+    cimjob__free(cimjob__unconst(o->envp));
+    cimjob__free(cimjob__unconst(o->cwd));
     for (int i = 0; i < 3; i++)
-        cimjob__free((void *)o->stdio[i].path);
+        cimjob__free(cimjob__unconst(o->stdio[i].path));
     cimjob__free(job->instance_id);
     cimjob__free(job->name);
     cimjob__free(job->owner);
@@ -335,7 +335,7 @@ static int do_spawn(cimjob_job *job, uint64_t timeout_us)
     if (rc == CIMJOB_RC_SUCCESS && reg->be->containment)
         c = reg->be->containment(reg->be_state, be_job);
     cimjob__mutex_lock(&job->lock);
-    job->busy = 0;
+    job->busy--;
     if (rc == CIMJOB_RC_SUCCESS) {
         job->be_job = be_job;
         job->containment = c;
@@ -490,7 +490,7 @@ static int request_state_change(cimjob_job *job, const request *rq)
         waits = 1;
         break;
     case CIMJOB__ACT_SPAWN:
-        job->busy = 1;
+        job->busy++;
         job->start_time_us = cimjob__reg_realtime(reg);
         job->start_mono_us = cimjob__reg_now(reg);
         set_state(job, CIMJOB_JOB_STATE_STARTING);
@@ -504,14 +504,15 @@ static int request_state_change(cimjob_job *job, const request *rq)
         slot_fn slot = d.action == CIMJOB__ACT_RESUME    ? reg->be->resume
                        : d.action == CIMJOB__ACT_SUSPEND ? reg->be->suspend
                                                          : reg->be->service;
-        job->busy = 1;
+        job->busy++;
         cimjob__mutex_unlock(&job->lock);
         cimjob_rc rc = call_slot(job, slot);
         cimjob__mutex_lock(&job->lock);
-        job->busy = 0;
+        job->busy--;
         if (rc != CIMJOB_RC_SUCCESS) {
             rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
-        } else if (!job->ended) {
+        } else if (!job->ended && job->pending == CIMJOB__PENDING_NONE) {
+            /* A Kill or Terminate that came in meanwhile owns the state now. */
             if (d.action == CIMJOB__ACT_RESUME) {
                 set_state(job, CIMJOB_JOB_STATE_STARTING);
                 set_state(job, CIMJOB_JOB_STATE_RUNNING);
@@ -530,7 +531,7 @@ static int request_state_change(cimjob_job *job, const request *rq)
         int resume_first = !kill && job->state == CIMJOB_JOB_STATE_SUSPENDED;
         job->pending = kill ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
         job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
-        job->busy = 1;
+        job->busy++;
         cimjob__mutex_unlock(&job->lock);
         cimjob_rc rc = CIMJOB_RC_SUCCESS;
         if (resume_first && reg->be->resume)
@@ -538,7 +539,7 @@ static int request_state_change(cimjob_job *job, const request *rq)
         if (rc == CIMJOB_RC_SUCCESS)
             rc = call_slot(job, kill ? reg->be->kill : reg->be->terminate);
         cimjob__mutex_lock(&job->lock);
-        job->busy = 0;
+        job->busy--;
         if (rc != CIMJOB_RC_SUCCESS && !job->ended) {
             job->pending = prev;
             cimjob__mutex_unlock(&job->lock);

@@ -461,7 +461,7 @@ void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state
                          cimjob_job_state new_state, int64_t when)
 {
     cimjob__mutex_lock(&reg->lock);
-    if ((reg->on_state_change || job->on_state_change) && !reg->closed) {
+    if (reg->on_state_change || job->on_state_change) {
         if (reg->ev_count == reg->ev_cap) {
             size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
             cimjob__event_node *e = cimjob__malloc(cap * sizeof *e);
@@ -557,10 +557,6 @@ static void heap_swap(cimjob__timer *a, cimjob__timer *b)
 cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind, int64_t when)
 {
     cimjob__mutex_lock(&reg->lock);
-    if (reg->closed) {
-        cimjob__mutex_unlock(&reg->lock);
-        return CIMJOB_RC_NOT_FOUND;
-    }
     if (reg->ntimers == reg->timers_cap) {
         size_t cap = reg->timers_cap ? reg->timers_cap * 2 : 32;
         cimjob__timer *t = cimjob__realloc(reg->timers, cap * sizeof *t);

@@ -39,12 +39,17 @@ cimjob__decision cimjob__state_decide(int state, int busy, int requested, unsign
 
     if (busy || state == CIMJOB_JOB_STATE_STARTING || state == CIMJOB_JOB_STATE_SHUTTING_DOWN) {
         int starting = state == CIMJOB_JOB_STATE_STARTING;
-        if (requested == CIMJOB_REQUEST_KILL)
-            return starting ? act(CIMJOB__ACT_PEND_KILL) : act_if(have, CIMJOB__HAVE_KILL,
-                                                                   CIMJOB__ACT_KILL);
-        if (requested == CIMJOB_REQUEST_TERMINATE && starting)
-            return act(CIMJOB__ACT_PEND_TERMINATE);
-        return answer(CIMJOB_RSC_BUSY);
+        int kill = requested == CIMJOB_REQUEST_KILL;
+        if (!kill && !(requested == CIMJOB_REQUEST_TERMINATE && starting))
+            return answer(CIMJOB_RSC_BUSY);
+        /* A Kill or Terminate that wins waits for the job like any other: same 4098 and slot
+         * rules (a recorded request would otherwise call a missing slot later). */
+        if (has_timeout && !(have & CIMJOB__HAVE_TIMEOUT))
+            return answer(CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED);
+        if (kill)
+            return act_if(have, CIMJOB__HAVE_KILL,
+                          starting ? CIMJOB__ACT_PEND_KILL : CIMJOB__ACT_KILL);
+        return act_if(have, CIMJOB__HAVE_TERMINATE, CIMJOB__ACT_PEND_TERMINATE);
     }
 
     /* A TimeoutPeriod matters to the requests that wait for the job; the others (Start,

@@ -502,9 +502,10 @@ int64_t cimjob_fake_now(const cimjob_fake *fake)
 {
     if (!fake)
         return 0;
-    cimjob__mutex_lock((cimjob__mutex *)&fake->lock);
-    int64_t t = fake->now;
-    cimjob__mutex_unlock((cimjob__mutex *)&fake->lock);
+    cimjob_fake *f = cimjob__unconst(fake); /* the lock is not part of the value */
+    cimjob__mutex_lock(&f->lock);
+    int64_t t = f->now;
+    cimjob__mutex_unlock(&f->lock);
     return t;
 }
 
@@ -602,5 +603,6 @@ unsigned long cimjob_fake_calls(const cimjob_fake *fake, cimjob_fake_call call)
 {
     if (!fake || (int)call < 0 || (int)call >= FAKE_CALLS)
         return 0;
-    return atomic_load_explicit(&((cimjob_fake *)fake)->calls[call], memory_order_relaxed);
+    cimjob_fake *f = cimjob__unconst(fake);
+    return atomic_load_explicit(&f->calls[call], memory_order_relaxed);
 }
