@@ -2,7 +2,10 @@
 # Windows (x86_64-w64-mingw32) cross build + tests under Wine, on Debian 12.
 # Idempotent: installs only what is missing, builds CMocka for MinGW once into
 # tools/.cache/mingw-prefix, creates the Wine prefix once, then (when the
-# project has a meson.build) configures build-win32 and runs meson test.
+# project has a meson.build) configures build-win32 and runs meson test: every
+# suite under Wine (the portable unit suites, 'win32' against real process trees,
+# 'dll-exports': the DLL exports only cimjob_* and needs no MinGW runtime DLL).
+# Exits non-zero when anything fails.
 #   usage: tools/test-win32.sh [extra meson setup args...]
 # Env: BUILDDIR (default build-win32), SETUP_ONLY=1 to stop after the toolchain.
 set -euo pipefail

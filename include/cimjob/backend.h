@@ -167,7 +167,10 @@ CIMJOB_EXTERN const cimjob_backend *cimjob_backend_by_name(const char *name);
  * failures read like the library's own.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_backend_fail(cimjob_rc rc, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    /* The DLL formats with MinGW's C99 vsnprintf, not msvcrt's dialect. */
+    __attribute__((format(gnu_printf, 2, 3)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
