@@ -1,0 +1,86 @@
+/**
+ * @file cimjob/posix.h
+ * @brief Configuration of the `posix` backend (processes on Linux and other POSIX systems).
+ *
+ * Pass a cimjob_posix_config as cimjob_registry_options.backend_config of a registry that uses
+ * the `posix` backend; NULL means every default. The backend copies what it needs at
+ * cimjob_registry_new(): the struct and its strings may be freed afterwards.
+ *
+ * @code
+ * cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+ * pc.cgroup_parent = "/sys/fs/cgroup/my.slice/jobs";
+ * cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+ * ro.backend = cimjob_backend_by_name("posix");
+ * ro.backend_config = &pc;
+ * @endcode
+ *
+ * The containment a job gets (see docs/teardown.md for what each one guarantees) is chosen at
+ * spawn, best first: a per-job cgroup v2, a per-job subreaper helper process, the process group.
+ * cimjob_job_options.containment forces one; if it is not available here, the start fails with
+ * CIMJOB_RC_NOT_SUPPORTED and cimjob_last_error() says why.
+ */
+#ifndef CIMJOB_POSIX_H
+#define CIMJOB_POSIX_H
+
+#include "common.h"
+#include "codes.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The version of cimjob_posix_config this header describes. */
+#define CIMJOB_POSIX_CONFIG_VERSION 1
+
+/** Flags of cimjob_posix_config: switch features off, mostly to test the fallbacks. */
+enum cimjob_posix_flags {
+    /**
+     * Do not use pidfds even where the kernel has them: exits are observed with
+     * waitid(P_PID, WNOHANG) on the job's own unreaped child at a 10 ms tick, and signals go to
+     * that child by PID (safe: an unreaped child's PID cannot be reused).
+     */
+    CIMJOB_POSIX_NO_PIDFD = 1u << 0,
+    /** Do not use clone3() (and so not CLONE_INTO_CGROUP): fork and join the cgroup by hand. */
+    CIMJOB_POSIX_NO_CLONE3 = 1u << 1,
+    /** Never pick a cgroup for CIMJOB_CONTAINMENT_AUTO (a forced cgroup still works). */
+    CIMJOB_POSIX_NO_AUTO_CGROUP = 1u << 2
+};
+
+/** How the posix backend behaves. Initialise with CIMJOB_POSIX_CONFIG_INIT. */
+typedef struct cimjob_posix_config {
+    unsigned int version; /**< CIMJOB_POSIX_CONFIG_VERSION. */
+    /**
+     * The cgroup v2 directory under which per-job cgroups are created (absolute path, must be
+     * writable); NULL: the host process's own cgroup, found through /proc/self/cgroup and the
+     * cgroup2 mount in /proc/self/mountinfo, read at each spawn.
+     */
+    const char *cgroup_parent;
+    unsigned int flags; /**< cimjob_posix_flags. */
+    /**
+     * How long Suspend waits for every process of the job to be frozen or stopped before it
+     * answers CIMJOB_RC_TIMEOUT; 0: the default, 2 s.
+     */
+    uint64_t suspend_timeout_us;
+} cimjob_posix_config;
+
+/** Static initialiser for cimjob_posix_config with every default. */
+#define CIMJOB_POSIX_CONFIG_INIT                                                                   \
+    {                                                                                              \
+        CIMJOB_POSIX_CONFIG_VERSION, NULL, 0, 0                                                    \
+    }
+
+/**
+ * Initialise a posix backend configuration with every default (as CIMJOB_POSIX_CONFIG_INIT).
+ *
+ * @param config  the configuration to fill.
+ * @param version CIMJOB_POSIX_CONFIG_VERSION.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER if @p config is NULL;
+ *         CIMJOB_RC_INVALID_VERSION for an unknown @p version. Thread-safe.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_posix_config_init(cimjob_posix_config *config, unsigned int version);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIMJOB_POSIX_H */

@@ -1,0 +1,1254 @@
+/*
+ * The `posix` backend: jobs are process trees. This file holds the vtable, the per-registry
+ * state (an epoll set over the jobs' pidfds and cgroup.events, an eventfd for wake and a
+ * timerfd for the fallbacks that must poll), spawning with a containment, and the requests.
+ *
+ * Exit observation: pidfd + waitid(P_PIDFD) on our own children only (the main process, or
+ * the job's helper in subreaper mode); never waitpid(-1), never a SIGCHLD handler. Where
+ * pidfds are missing (or CIMJOB_POSIX_NO_PIDFD), waitid(P_PID, WNOHANG) on that child at a
+ * 10 ms tick; signals then go to it by PID, which is safe because we have not reaped it.
+ *
+ * A job has ended when its main process has ended and nothing of it is left in its
+ * containment. By default what is left is killed when the main process ends
+ * (CIMJOB_JOB_WAIT_FOR_ALL waits for it instead).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "posix.h"
+#include "../core/platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define POSIX_TOKEN_WAKE         0
+#define POSIX_TOKEN_TIMER        1
+#define POSIX_TICK_NS            10000000L /* 10 ms: polling for the fallbacks and draining jobs */
+#define POSIX_DEFAULT_SUSPEND_US 2000000
+
+struct posix_state;
+
+struct posix_job {
+    struct posix_job *prev, *next; /* in the state's list; under st->lock */
+    uint64_t token;
+    int refs;    /* under st->lock: the list's and every dispatcher's */
+    int ticking; /* counted in st->ticking; under st->lock */
+    int listed;
+
+    pthread_mutex_t lock; /* everything below */
+    struct posix_state *st;
+    cimjob_job *job;
+    cimjob_containment cont;
+    unsigned int flags;
+    pid_t pid; /* the main process; the helper in subreaper mode */
+    int pidfd; /* -1 without pidfds */
+    int in_epoll;
+    int exited; /* the main process (helper) has ended: code/status hold how */
+    int reaped; /* it has been reaped: its PID (and PGID) are never used again */
+    int ended;  /* reported to the core */
+    int code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    int status;
+    char note[160]; /* an ErrorDescription that overrides the usual one */
+    /* subreaper */
+    int ctl_fd;
+    struct cimjob__posix_helper_msg exit_msg;
+    int have_exit_msg;
+    /* die-with-host watchdog (cgroup and pgroup containment) */
+    pid_t wpid;
+    int wpidfd;
+    int wctl_fd;
+    /* cgroup */
+    char *cg_path;
+    int cg_dirfd;
+    int cg_events_fd;
+    int cg_kill_fd;
+    int events_in_epoll;
+};
+
+struct posix_state {
+    const cimjob_backend_host *host;
+    unsigned int flags;
+    char *cg_parent;
+    uint64_t suspend_timeout_us;
+    int use_pidfd;
+    int use_clone3;
+    int epfd, evfd, tfd;
+    pthread_mutex_t lock;
+    struct posix_job head; /* list sentinel */
+    uint64_t next_token;
+    int ticking;
+};
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+/* Keep our descriptors at 3 or above, so that the dup2 onto 0..2 in a child (or a helper that
+ * points 0..2 at /dev/null) can never clobber one when the host runs with 0..2 closed. */
+static int posix_high(int fd)
+{
+    if (fd < 0 || fd > 2) {
+        return fd;
+    }
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return h;
+}
+
+static void posix_close(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+static int posix_waitid(struct posix_job *pj, siginfo_t *si, int options)
+{
+    memset(si, 0, sizeof *si);
+    int r;
+    do {
+        r = pj->pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pj->pidfd, si, options)
+                           : waitid(P_PID, (id_t)pj->pid, si, options);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
+static void posix_signal_main(struct posix_job *pj, int sig)
+{
+    if (pj->pidfd >= 0) {
+        (void)cimjob__posix_pidfd_send_signal(pj->pidfd, sig);
+    } else if (!pj->reaped) {
+        (void)kill(pj->pid, sig);
+    }
+}
+
+/* Signal the job's process group. Only while the leader is unreaped: its zombie keeps the
+ * PGID from being reused, so the group can only hold the job's processes. */
+static void posix_signal_group(struct posix_job *pj, int sig)
+{
+    if (!pj->reaped) {
+        (void)kill(-pj->pid, sig);
+    }
+}
+
+static void posix_tick_update(struct posix_state *st, struct posix_job *pj, int want)
+{
+    /* Under st->lock. The timer runs while any job needs polling. */
+    if (want == pj->ticking) {
+        return;
+    }
+    pj->ticking = want;
+    st->ticking += want ? 1 : -1;
+    if ((want && st->ticking == 1) || (!want && st->ticking == 0)) {
+        struct itimerspec its;
+        memset(&its, 0, sizeof its);
+        if (want) {
+            its.it_value.tv_nsec = POSIX_TICK_NS;
+            its.it_interval.tv_nsec = POSIX_TICK_NS;
+        }
+        (void)timerfd_settime(st->tfd, 0, &its, NULL);
+    }
+}
+
+static void posix_set_ticking(struct posix_job *pj, int want)
+{
+    struct posix_state *st = pj->st;
+    pthread_mutex_lock(&st->lock);
+    if (pj->listed) {
+        posix_tick_update(st, pj, want);
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+static void posix_job_unref(struct posix_state *st, struct posix_job *pj)
+{
+    pthread_mutex_lock(&st->lock);
+    int last = --pj->refs == 0;
+    pthread_mutex_unlock(&st->lock);
+    if (!last) {
+        return;
+    }
+    posix_close(&pj->pidfd);
+    posix_close(&pj->ctl_fd);
+    posix_close(&pj->wpidfd);
+    posix_close(&pj->wctl_fd);
+    posix_close(&pj->cg_dirfd);
+    posix_close(&pj->cg_events_fd);
+    posix_close(&pj->cg_kill_fd);
+    free(pj->cg_path);
+    pthread_mutex_destroy(&pj->lock);
+    free(pj);
+}
+
+/* ---- open / close ----------------------------------------------------------------------- */
+
+static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void **state)
+{
+    const cimjob_posix_config *cfg = config;
+    if (cfg != NULL && cfg->version != CIMJOB_POSIX_CONFIG_VERSION) {
+        return cimjob_backend_fail(CIMJOB_RC_INVALID_VERSION,
+                                   "posix backend: unknown cimjob_posix_config version %u",
+                                   cfg->version);
+    }
+    struct posix_state *st = calloc(1, sizeof *st);
+    if (st == NULL) {
+        return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
+    }
+    st->host = host;
+    st->epfd = st->evfd = st->tfd = -1;
+    st->suspend_timeout_us = POSIX_DEFAULT_SUSPEND_US;
+    if (cfg != NULL) {
+        st->flags = cfg->flags;
+        if (cfg->suspend_timeout_us != 0) {
+            st->suspend_timeout_us = cfg->suspend_timeout_us;
+        }
+        if (cfg->cgroup_parent != NULL) {
+            st->cg_parent = strdup(cfg->cgroup_parent);
+            if (st->cg_parent == NULL) {
+                free(st);
+                return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
+            }
+        }
+    }
+    st->use_pidfd = !(st->flags & CIMJOB_POSIX_NO_PIDFD) && cimjob__posix_have_pidfd();
+    st->use_clone3 = !(st->flags & CIMJOB_POSIX_NO_CLONE3) && cimjob__posix_have_clone3();
+    st->head.next = st->head.prev = &st->head;
+    st->next_token = 2;
+    if (pthread_mutex_init(&st->lock, NULL) != 0) {
+        free(st->cg_parent);
+        free(st);
+        return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix backend: pthread_mutex_init");
+    }
+    st->epfd = posix_high(epoll_create1(EPOLL_CLOEXEC));
+    st->evfd = posix_high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    st->tfd = posix_high(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    int ok = st->epfd >= 0 && st->evfd >= 0 && st->tfd >= 0;
+    if (ok) {
+        ev.events = EPOLLIN;
+        ev.data.u64 = POSIX_TOKEN_WAKE;
+        ok = epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->evfd, &ev) == 0;
+    }
+    if (ok) {
+        ev.data.u64 = POSIX_TOKEN_TIMER;
+        ok = epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->tfd, &ev) == 0;
+    }
+    if (!ok) {
+        int e = errno;
+        posix_close(&st->epfd);
+        posix_close(&st->evfd);
+        posix_close(&st->tfd);
+        pthread_mutex_destroy(&st->lock);
+        free(st->cg_parent);
+        free(st);
+        return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix backend: epoll/eventfd/timerfd: %s",
+                                   strerror(e));
+    }
+    *state = st;
+    return CIMJOB_RC_SUCCESS;
+}
+
+static void posix_close_state(void *state)
+{
+    struct posix_state *st = state;
+    if (st == NULL) {
+        return;
+    }
+    posix_close(&st->epfd);
+    posix_close(&st->evfd);
+    posix_close(&st->tfd);
+    pthread_mutex_destroy(&st->lock);
+    free(st->cg_parent);
+    free(st);
+}
+
+/* ---- spawn ------------------------------------------------------------------------------ */
+
+struct posix_spawn {
+    struct posix_state *st;
+    const cimjob_job_options *opts;
+    struct cimjob__posix_exec x;
+    cimjob_containment cont;
+    char *cg_path;
+    int cg_dirfd, cg_events_fd, cg_kill_fd;
+    pid_t pid;
+    int pidfd;
+    int ctl_fd;
+    pid_t wpid;
+    int wpidfd, wctl_fd;
+};
+
+/* Start a helper (subreaper, or watchdog) as our child. Fills ctl and pid/pidfd. */
+static int posix_start_helper(struct posix_spawn *sp, struct cimjob__posix_helper_args *a,
+                              int *ctl_out, pid_t *pid_out, int *pidfd_out)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        return -1;
+    }
+    sv[0] = posix_high(sv[0]);
+    sv[1] = posix_high(sv[1]);
+    int host_pidfd = -1;
+    if (sp->st->use_pidfd && a->die_with_host) {
+        host_pidfd = posix_high(cimjob__posix_pidfd_open(getpid()));
+    }
+    a->host_pid = getpid();
+    a->host_pidfd = host_pidfd;
+    a->ctl_fd = sv[1];
+    a->use_pidfd = sp->st->use_pidfd;
+    a->suspend_timeout_us = sp->st->suspend_timeout_us;
+    sigset_t old;
+    cimjob__posix_block_all(&old);
+    int pidfd = -1;
+    pid_t pid = sp->st->use_clone3 && sp->st->use_pidfd ? cimjob__posix_clone3(&pidfd, -1)
+                                                        : cimjob__posix_fork();
+    if (pid == 0) {
+        close(sv[0]);
+        cimjob__posix_helper_main(a);
+    }
+    int e = errno;
+    cimjob__posix_restore_mask(&old);
+    close(sv[1]);
+    posix_close(&host_pidfd);
+    if (pid < 0) {
+        close(sv[0]);
+        errno = e;
+        return -1;
+    }
+    if (pidfd < 0 && sp->st->use_pidfd) {
+        pidfd = cimjob__posix_pidfd_open(pid); /* our unreaped child: cannot be a stranger */
+    }
+    *ctl_out = sv[0];
+    *pid_out = pid;
+    *pidfd_out = posix_high(pidfd);
+    return 0;
+}
+
+static void posix_stop_watchdog(pid_t *wpid, int *wpidfd, int *wctl_fd)
+{
+    if (*wpid <= 0) {
+        return;
+    }
+    char q = CIMJOB__POSIX_CMD_QUIT;
+    (void)send(*wctl_fd, &q, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    posix_close(wctl_fd);
+    /* It exits at once on QUIT; bound the wait anyway, then make sure. */
+    if (*wpidfd >= 0) {
+        struct pollfd p = {*wpidfd, POLLIN, 0};
+        if (poll(&p, 1, 2000) == 0) {
+            (void)cimjob__posix_pidfd_send_signal(*wpidfd, SIGKILL);
+        }
+    }
+    siginfo_t si;
+    int r;
+    do {
+        r = *wpidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)*wpidfd, &si, WEXITED)
+                         : waitid(P_PID, (id_t)*wpid, &si, WEXITED);
+    } while (r < 0 && errno == EINTR);
+    posix_close(wpidfd);
+    *wpid = -1;
+}
+
+static void posix_spawn_cleanup(struct posix_spawn *sp)
+{
+    posix_stop_watchdog(&sp->wpid, &sp->wpidfd, &sp->wctl_fd);
+    posix_close(&sp->cg_dirfd);
+    posix_close(&sp->cg_events_fd);
+    posix_close(&sp->cg_kill_fd);
+    posix_close(&sp->ctl_fd);
+    posix_close(&sp->pidfd);
+    if (sp->cg_path != NULL) {
+        (void)cimjob__posix_cgroup_remove(sp->cg_path);
+        free(sp->cg_path);
+        sp->cg_path = NULL;
+    }
+}
+
+/* Try to set up a per-job cgroup. Returns 0, or -1 with the reason in buf. */
+static int posix_try_cgroup(struct posix_spawn *sp, char *why, size_t size)
+{
+    char parent[PATH_MAX];
+    if (cimjob__posix_cgroup_parent(sp->st->cg_parent, parent, sizeof parent) != 0) {
+        snprintf(why, size, "no cgroup v2 directory to create it under (%s)", strerror(errno));
+        return -1;
+    }
+    sp->cg_path = cimjob__posix_cgroup_create(parent);
+    if (sp->cg_path == NULL) {
+        snprintf(why, size, "cannot create a cgroup under %s (%s)", parent,
+                 errno == ENOSYS ? "no cgroup.kill: Linux 5.14 or later is needed"
+                                 : strerror(errno));
+        return -1;
+    }
+    sp->cg_dirfd = posix_high(open(sp->cg_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (sp->cg_dirfd >= 0) {
+        sp->cg_events_fd = posix_high(openat(sp->cg_dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC));
+        sp->cg_kill_fd = posix_high(openat(sp->cg_dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC));
+    }
+    if (sp->cg_dirfd < 0 || sp->cg_events_fd < 0 || sp->cg_kill_fd < 0) {
+        snprintf(why, size, "cannot open the cgroup %s (%s)", sp->cg_path, strerror(errno));
+        posix_spawn_cleanup(sp);
+        return -1;
+    }
+    return 0;
+}
+
+static cimjob_rc posix_fail_spawn(struct posix_spawn *sp, cimjob_rc rc)
+{
+    posix_spawn_cleanup(sp);
+    cimjob__posix_exec_free(&sp->x);
+    return rc;
+}
+
+static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
+                             void **job_state)
+{
+    struct posix_state *st = state;
+    struct posix_spawn sp;
+    memset(&sp, 0, sizeof sp);
+    sp.st = st;
+    sp.opts = opts;
+    sp.cg_dirfd = sp.cg_events_fd = sp.cg_kill_fd = -1;
+    sp.pidfd = sp.ctl_fd = sp.wpidfd = sp.wctl_fd = -1;
+    sp.pid = sp.wpid = -1;
+
+    cimjob_rc rc = cimjob__posix_exec_prepare(&sp.x, opts);
+    if (rc != CIMJOB_RC_SUCCESS) {
+        return rc;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (sp.x.owned[i] >= 0) {
+            sp.x.owned[i] = posix_high(sp.x.owned[i]);
+            sp.x.stdio[i] = sp.x.owned[i];
+        }
+    }
+    int die = (opts->flags & CIMJOB_JOB_DIE_WITH_HOST) != 0;
+    int wait_all = (opts->flags & CIMJOB_JOB_WAIT_FOR_ALL) != 0;
+
+    /* Containment: forced, or the best available. */
+    char why[PATH_MAX + 128] = "";
+    cimjob_containment want = opts->containment;
+    switch (want) {
+    case CIMJOB_CONTAINMENT_AUTO:
+        if (!(st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP) &&
+            posix_try_cgroup(&sp, why, sizeof why) == 0) {
+            sp.cont = CIMJOB_CONTAINMENT_CGROUP;
+        } else {
+#ifdef __linux__
+            sp.cont = CIMJOB_CONTAINMENT_SUBREAPER;
+#else
+            sp.cont = CIMJOB_CONTAINMENT_PGROUP;
+#endif
+        }
+        break;
+    case CIMJOB_CONTAINMENT_CGROUP:
+        if (posix_try_cgroup(&sp, why, sizeof why) != 0) {
+            cimjob__posix_exec_free(&sp.x);
+            return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                       "posix spawn: cgroup containment is not available: %s", why);
+        }
+        sp.cont = CIMJOB_CONTAINMENT_CGROUP;
+        break;
+    case CIMJOB_CONTAINMENT_SUBREAPER:
+#ifndef __linux__
+        cimjob__posix_exec_free(&sp.x);
+        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                   "posix spawn: subreaper containment needs Linux");
+#endif
+    case CIMJOB_CONTAINMENT_PGROUP:
+        sp.cont = want;
+        break;
+    default:
+        cimjob__posix_exec_free(&sp.x);
+        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                   "posix spawn: containment '%s' is not available on POSIX",
+                                   cimjob_containment_name((int)want));
+    }
+
+    /* A die-with-host watchdog for a cgroup starts first, so there is no moment in which
+     * the job runs unwatched. */
+    if (die && sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
+        struct cimjob__posix_helper_args wa;
+        memset(&wa, 0, sizeof wa);
+        wa.mode = CIMJOB__POSIX_HELPER_WATCH;
+        wa.die_with_host = 1;
+        wa.cg_kill_fd = sp.cg_kill_fd;
+        wa.cg_events_fd = sp.cg_events_fd;
+        wa.cg_path = sp.cg_path;
+        wa.main_pidfd = -1;
+        if (posix_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
+            int e = errno;
+            return posix_fail_spawn(
+                &sp,
+                cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: watchdog: %s", strerror(e)));
+        }
+    }
+
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) != 0) {
+        int e = errno;
+        return posix_fail_spawn(
+            &sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: pipe: %s", strerror(e)));
+    }
+    ep[0] = posix_high(ep[0]);
+    ep[1] = posix_high(ep[1]);
+    sp.x.errfd = ep[1];
+
+    int spawn_errno = 0;
+    if (sp.cont == CIMJOB_CONTAINMENT_SUBREAPER) {
+        struct cimjob__posix_helper_args ha;
+        memset(&ha, 0, sizeof ha);
+        ha.mode = CIMJOB__POSIX_HELPER_SUBREAPER;
+        ha.die_with_host = die;
+        ha.wait_for_all = wait_all;
+        ha.exec = &sp.x;
+        ha.cg_kill_fd = ha.cg_events_fd = ha.main_pidfd = -1;
+        if (posix_start_helper(&sp, &ha, &sp.ctl_fd, &sp.pid, &sp.pidfd) != 0) {
+            spawn_errno = errno;
+        }
+    } else {
+        int procs_fd = -1;
+        int use_into = sp.cont == CIMJOB_CONTAINMENT_CGROUP && st->use_clone3;
+        if (sp.cont == CIMJOB_CONTAINMENT_CGROUP && !use_into) {
+            procs_fd = posix_high(openat(sp.cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+            sp.x.cgroup_procs_fd = procs_fd;
+        }
+        sigset_t old;
+        cimjob__posix_block_all(&old);
+        pid_t pid;
+        if (st->use_clone3) {
+            /* CLONE_INTO_CGROUP: the child is born in the job's cgroup, so nothing it does
+             * can happen outside it. */
+            pid =
+                cimjob__posix_clone3(st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
+        } else {
+            pid = cimjob__posix_fork();
+        }
+        if (pid == 0) {
+            cimjob__posix_child_exec(&sp.x);
+        }
+        spawn_errno = errno;
+        cimjob__posix_restore_mask(&old);
+        posix_close(&procs_fd);
+        sp.pid = pid;
+        if (pid > 0 && sp.pidfd < 0 && st->use_pidfd) {
+            sp.pidfd = cimjob__posix_pidfd_open(pid); /* our unreaped child */
+        }
+        sp.pidfd = posix_high(sp.pidfd);
+    }
+    close(ep[1]);
+    sp.x.errfd = -1;
+    if (sp.pid < 0) {
+        close(ep[0]);
+        return posix_fail_spawn(&sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR,
+                                                         "posix spawn: cannot fork: %s",
+                                                         strerror(spawn_errno)));
+    }
+
+    /* EOF: the exec succeeded (the pipe was close-on-exec). Data: why it failed. */
+    struct cimjob__posix_exec_error ee;
+    ssize_t got;
+    do {
+        got = read(ep[0], &ee, sizeof ee);
+    } while (got < 0 && errno == EINTR);
+    close(ep[0]);
+    if (got == (ssize_t)sizeof ee) {
+        /* The child exits at once; reap it so no zombie is left. */
+        siginfo_t si;
+        int r;
+        do {
+            r = sp.pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)sp.pidfd, &si, WEXITED)
+                              : waitid(P_PID, (id_t)sp.pid, &si, WEXITED);
+        } while (r < 0 && errno == EINTR);
+        char desc[CIMJOB_TEXT_MAX + 1];
+        cimjob_backend_result res = CIMJOB_BACKEND_RESULT_INIT;
+        res.error_code = cimjob__posix_exec_error_describe(&ee, opts->argv[0], desc, sizeof desc);
+        res.error_description = desc;
+        res.exit_status = (int)res.error_code;
+        (void)cimjob_backend_report_exit(job, &res);
+        return posix_fail_spawn(&sp, cimjob_backend_fail(CIMJOB_RC_FAILED, "%s", desc));
+    }
+
+    if (die && sp.cont == CIMJOB_CONTAINMENT_PGROUP) {
+        struct cimjob__posix_helper_args wa;
+        memset(&wa, 0, sizeof wa);
+        wa.mode = CIMJOB__POSIX_HELPER_WATCH;
+        wa.die_with_host = 1;
+        wa.cg_kill_fd = wa.cg_events_fd = -1;
+        wa.pgid = sp.pid;
+        wa.main_pid = sp.pid;
+        wa.main_pidfd = sp.pidfd;
+        if (posix_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
+            /* Without its watchdog the job cannot keep its promise: end it now. */
+            int e = errno;
+            posix_signal_group(&(struct posix_job){.pid = sp.pid, .pidfd = -1}, SIGKILL);
+            siginfo_t si;
+            (void)waitid(P_PID, (id_t)sp.pid, &si, WEXITED);
+            return posix_fail_spawn(
+                &sp,
+                cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: watchdog: %s", strerror(e)));
+        }
+    }
+    cimjob__posix_exec_free(&sp.x);
+
+    struct posix_job *pj = calloc(1, sizeof *pj);
+    if (pj == NULL || pthread_mutex_init(&pj->lock, NULL) != 0) {
+        free(pj);
+        /* We cannot track it: end it rather than leave it unowned. */
+        if (sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
+            (void)!write(sp.cg_kill_fd, "1", 1);
+        } else if (sp.cont == CIMJOB_CONTAINMENT_SUBREAPER) {
+            char k = CIMJOB__POSIX_CMD_KILL;
+            (void)send(sp.ctl_fd, &k, 1, MSG_NOSIGNAL);
+        } else {
+            (void)kill(-sp.pid, SIGKILL);
+        }
+        siginfo_t si;
+        (void)waitid(P_PID, (id_t)sp.pid, &si, WEXITED);
+        posix_spawn_cleanup(&sp);
+        return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix spawn: out of memory");
+    }
+    pj->st = st;
+    pj->job = job;
+    pj->cont = sp.cont;
+    pj->flags = opts->flags;
+    pj->pid = sp.pid;
+    pj->pidfd = sp.pidfd;
+    pj->ctl_fd = sp.ctl_fd;
+    pj->wpid = sp.wpid;
+    pj->wpidfd = sp.wpidfd;
+    pj->wctl_fd = sp.wctl_fd;
+    pj->cg_path = sp.cg_path;
+    pj->cg_dirfd = sp.cg_dirfd;
+    pj->cg_events_fd = sp.cg_events_fd;
+    pj->cg_kill_fd = sp.cg_kill_fd;
+    pj->refs = 1;
+
+    pthread_mutex_lock(&st->lock);
+    pj->token = st->next_token++;
+    pj->prev = st->head.prev;
+    pj->next = &st->head;
+    st->head.prev->next = pj;
+    st->head.prev = pj;
+    pj->listed = 1;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.data.u64 = pj->token;
+    if (pj->pidfd >= 0) {
+        ev.events = EPOLLIN;
+        pj->in_epoll = epoll_ctl(st->epfd, EPOLL_CTL_ADD, pj->pidfd, &ev) == 0;
+    }
+    if (pj->cg_events_fd >= 0) {
+        ev.events = EPOLLPRI;
+        pj->events_in_epoll = epoll_ctl(st->epfd, EPOLL_CTL_ADD, pj->cg_events_fd, &ev) == 0;
+    }
+    if (!pj->in_epoll) {
+        posix_tick_update(st, pj, 1); /* no pidfd: poll the child at the tick */
+    }
+    pthread_mutex_unlock(&st->lock);
+    *job_state = pj;
+    return CIMJOB_RC_SUCCESS;
+}
+
+/* ---- observing exits -------------------------------------------------------------------- */
+
+struct posix_pgrp_ctx {
+    int pgid;
+    int exclude;
+    long live;
+    long running;
+};
+
+static int posix_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
+{
+    struct posix_pgrp_ctx *c = ctx;
+    if (p->pgrp != c->pgid || p->pid == c->exclude || p->state == 'Z' || p->state == 'X') {
+        return 0;
+    }
+    c->live++;
+    if (p->state != 'T' && p->state != 't') {
+        c->running++;
+    }
+    return 0;
+}
+
+static void posix_pgrp_count(int pgid, int exclude, long *live, long *running)
+{
+    struct posix_pgrp_ctx c = {pgid, exclude, 0, 0};
+    (void)cimjob__posix_proc_each(posix_pgrp_visit, &c);
+    *live = c.live;
+    if (running != NULL) {
+        *running = c.running;
+    }
+}
+
+static void posix_epoll_forget(struct posix_job *pj, int pidfd_too, int events_too)
+{
+    if (pidfd_too && pj->in_epoll) {
+        (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->pidfd, NULL);
+        pj->in_epoll = 0;
+    }
+    if (events_too && pj->events_in_epoll) {
+        (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->cg_events_fd, NULL);
+        pj->events_in_epoll = 0;
+    }
+}
+
+/* Read the helper's message (exit status or an ack) if one is waiting. */
+static int posix_helper_recv(struct posix_job *pj, struct cimjob__posix_helper_msg *m, int ms)
+{
+    if (pj->ctl_fd < 0) {
+        return -1;
+    }
+    if (ms != 0) {
+        struct pollfd p = {pj->ctl_fd, POLLIN, 0};
+        if (poll(&p, 1, ms) <= 0) {
+            return -1;
+        }
+    }
+    ssize_t r = recv(pj->ctl_fd, m, sizeof *m, MSG_DONTWAIT);
+    if (r != (ssize_t)sizeof *m || m->magic != CIMJOB__POSIX_HELPER_MAGIC) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Advance one job; returns 1 when it has ended and `res` (with `desc`) must be reported. */
+static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *res, char *desc,
+                                 size_t dsize)
+{
+    if (pj->ended) {
+        return 0;
+    }
+    int wait_all = (pj->flags & CIMJOB_JOB_WAIT_FOR_ALL) != 0;
+    if (pj->cg_events_fd >= 0) {
+        (void)cimjob__posix_cgroup_event(pj->cg_events_fd, "populated"); /* re-arm POLLPRI */
+    }
+    if (!pj->exited) {
+        siginfo_t si;
+        /* Process group: observe without reaping, so the leader's zombie keeps the PGID ours
+         * while we may still signal the group. */
+        int opts = WEXITED | WNOHANG | (pj->cont == CIMJOB_CONTAINMENT_PGROUP ? WNOWAIT : 0);
+        int r = posix_waitid(pj, &si, opts);
+        if (r == 0 && si.si_pid == 0) {
+            return 0; /* still running */
+        }
+        pj->exited = 1;
+        if (r != 0) {
+            /* ECHILD: someone else reaped our child (a waitpid(-1) in the host). */
+            pj->reaped = 1;
+            pj->code = CLD_EXITED;
+            pj->status = -1;
+            snprintf(pj->note, sizeof pj->note,
+                     "the main process was reaped by someone else (%s); exit status unknown",
+                     strerror(errno));
+        } else {
+            pj->code = si.si_code;
+            pj->status = si.si_status;
+            pj->reaped = !(opts & WNOWAIT);
+        }
+        posix_epoll_forget(pj, 1, 0); /* a dead process's pidfd stays readable */
+        if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
+            struct cimjob__posix_helper_msg m;
+            int have = pj->have_exit_msg;
+            if (have) {
+                m = pj->exit_msg;
+            }
+            while (!have && posix_helper_recv(pj, &m, 0) == 0) {
+                have = m.kind == 'X';
+            }
+            if (have && pj->code == CLD_EXITED && pj->status == 0) {
+                pj->code = m.code;
+                pj->status = m.status;
+            } else if (pj->note[0] == '\0') {
+                snprintf(pj->note, sizeof pj->note,
+                         "the job's helper process died unexpectedly (%s %d); processes of the "
+                         "job may have been orphaned",
+                         pj->code == CLD_EXITED ? "exit status" : "signal", pj->status);
+                pj->code = CLD_EXITED;
+                pj->status = -1;
+            }
+        } else if (!wait_all) {
+            /* The main process is gone: end what it left behind. */
+            if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
+                (void)!write(pj->cg_kill_fd, "1", 1);
+            } else {
+                posix_signal_group(pj, SIGKILL);
+            }
+        }
+    }
+    int empty = 1;
+    if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
+        empty = cimjob__posix_cgroup_event(pj->cg_events_fd, "populated") == 0;
+        if (!empty && !wait_all) {
+            (void)!write(pj->cg_kill_fd, "1", 1);
+        }
+    } else if (pj->cont == CIMJOB_CONTAINMENT_PGROUP) {
+        long live;
+        posix_pgrp_count(pj->pid, pj->pid, &live, NULL);
+        empty = live == 0;
+        if (!empty && !wait_all) {
+            posix_signal_group(pj, SIGKILL);
+        }
+        if (empty && !pj->reaped) {
+            siginfo_t si;
+            (void)posix_waitid(pj, &si, WEXITED | WNOHANG);
+            pj->reaped = 1;
+        }
+    }
+    if (!empty) {
+        posix_set_ticking(pj, 1); /* no event says "empty" for a process group */
+        return 0;
+    }
+    pj->ended = 1;
+    posix_epoll_forget(pj, 1, 1);
+    posix_set_ticking(pj, 0);
+
+    *res = (cimjob_backend_result)CIMJOB_BACKEND_RESULT_INIT;
+    res->error_description = desc;
+    desc[0] = '\0';
+    if (pj->code == CLD_KILLED || pj->code == CLD_DUMPED) {
+        const char *name = cimjob__posix_signal_name(pj->status);
+        res->term_signal = pj->status;
+        res->error_code = 128u + (uint32_t)pj->status;
+        snprintf(desc, dsize, "killed by signal %d%s%s%s%s", pj->status, name ? " (" : "",
+                 name ? name : "", name ? ")" : "", pj->code == CLD_DUMPED ? ", core dumped" : "");
+    } else if (pj->status < 0) {
+        res->error_code = 255;
+    } else {
+        res->exit_status = pj->status;
+        res->error_code = (uint32_t)pj->status;
+        if (pj->status != 0) {
+            snprintf(desc, dsize, "exited with status %d", pj->status);
+        }
+    }
+    if (pj->note[0] != '\0') {
+        snprintf(desc, dsize, "%s", pj->note);
+    }
+    return 1;
+}
+
+static struct posix_job *posix_find_ref(struct posix_state *st, uint64_t token)
+{
+    struct posix_job *found = NULL;
+    pthread_mutex_lock(&st->lock);
+    for (struct posix_job *p = st->head.next; p != &st->head; p = p->next) {
+        if (p->token == token) {
+            found = p;
+            found->refs++;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    return found;
+}
+
+static void posix_poll_job(struct posix_state *st, struct posix_job *pj)
+{
+    cimjob_backend_result res;
+    char desc[CIMJOB_TEXT_MAX + 1];
+    pthread_mutex_lock(&pj->lock);
+    int report = posix_job_poll_locked(pj, &res, desc, sizeof desc);
+    cimjob_job *job = pj->job;
+    pthread_mutex_unlock(&pj->lock);
+    if (report) {
+        /* Last: the core may release the job from inside the report. Our reference keeps
+         * the memory valid until posix_job_unref. */
+        (void)cimjob_backend_report_exit(job, &res);
+    }
+    (void)st;
+}
+
+static cimjob_rc posix_dispatch(void *state)
+{
+    struct posix_state *st = state;
+    uint64_t drain;
+    while (read(st->evfd, &drain, sizeof drain) > 0) {
+    }
+    int timer = read(st->tfd, &drain, sizeof drain) > 0;
+    for (;;) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(st->epfd, evs, 64, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix dispatch: epoll_wait: %s",
+                                       strerror(errno));
+        }
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.u64 == POSIX_TOKEN_TIMER) {
+                timer = read(st->tfd, &drain, sizeof drain) > 0 || timer;
+                continue;
+            }
+            if (evs[i].data.u64 == POSIX_TOKEN_WAKE) {
+                while (read(st->evfd, &drain, sizeof drain) > 0) {
+                }
+                continue;
+            }
+            struct posix_job *pj = posix_find_ref(st, evs[i].data.u64);
+            if (pj != NULL) {
+                posix_poll_job(st, pj);
+                posix_job_unref(st, pj);
+            }
+        }
+        if (n < 64) {
+            break;
+        }
+    }
+    if (timer) {
+        /* Snapshot the ticking jobs' tokens, then poll each with a reference held. */
+        pthread_mutex_lock(&st->lock);
+        size_t cap = (size_t)st->ticking;
+        uint64_t *tokens = cap ? malloc(cap * sizeof *tokens) : NULL;
+        size_t nt = 0;
+        for (struct posix_job *p = st->head.next; tokens && p != &st->head && nt < cap;
+             p = p->next) {
+            if (p->ticking) {
+                tokens[nt++] = p->token;
+            }
+        }
+        pthread_mutex_unlock(&st->lock);
+        for (size_t i = 0; i < nt; i++) {
+            struct posix_job *pj = posix_find_ref(st, tokens[i]);
+            if (pj != NULL) {
+                posix_poll_job(st, pj);
+                posix_job_unref(st, pj);
+            }
+        }
+        free(tokens); /* out of memory: the next tick tries again */
+    }
+    return CIMJOB_RC_SUCCESS;
+}
+
+static cimjob_rc posix_wait(void *state, int64_t timeout_us)
+{
+    struct posix_state *st = state;
+    /* poll() on the epoll descriptor: it blocks without taking the events, which stay for
+     * dispatch. */
+    struct pollfd p = {st->epfd, POLLIN, 0};
+    struct timespec ts, *tsp = NULL;
+    if (timeout_us >= 0) {
+        ts.tv_sec = (time_t)(timeout_us / 1000000);
+        ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
+        tsp = &ts;
+    }
+    int r = ppoll(&p, 1, tsp, NULL);
+    if (r < 0 && errno != EINTR) {
+        return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix wait: %s", strerror(errno));
+    }
+    return CIMJOB_RC_SUCCESS;
+}
+
+static void posix_wake(void *state)
+{
+    struct posix_state *st = state;
+    uint64_t one = 1;
+    (void)!write(st->evfd, &one, sizeof one);
+}
+
+static intptr_t posix_pollable(void *state)
+{
+    return ((struct posix_state *)state)->epfd;
+}
+
+/* ---- requests --------------------------------------------------------------------------- */
+
+static cimjob_rc posix_helper_cmd(struct posix_job *pj, char cmd, int want_ack)
+{
+    if (send(pj->ctl_fd, &cmd, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+        return CIMJOB_RC_SUCCESS; /* the helper has exited: the job is ending anyway */
+    }
+    if (!want_ack) {
+        return CIMJOB_RC_SUCCESS;
+    }
+    int64_t bound = (int64_t)(pj->st->suspend_timeout_us / 1000) + 2000;
+    int64_t deadline = cimjob__posix_now_us() / 1000 + bound;
+    for (;;) {
+        int64_t left = deadline - cimjob__posix_now_us() / 1000;
+        if (left <= 0) {
+            return cimjob_backend_fail(CIMJOB_RC_TIMEOUT, "posix: the job's helper did not answer");
+        }
+        struct cimjob__posix_helper_msg m;
+        if (posix_helper_recv(pj, &m, (int)left) != 0) {
+            struct pollfd p = {pj->ctl_fd, POLLIN, 0};
+            if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) {
+                return CIMJOB_RC_SUCCESS; /* helper gone: the job has ended */
+            }
+            continue;
+        }
+        if (m.kind == 'X') {
+            pj->exit_msg = m;
+            pj->have_exit_msg = 1;
+            return CIMJOB_RC_SUCCESS;
+        }
+        if (m.kind == 'A' && m.code == cmd) {
+            return m.status == 0 ? CIMJOB_RC_SUCCESS
+                                 : cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
+                                                       "posix: not every process of the job "
+                                                       "stopped within the bound");
+        }
+    }
+}
+
+static cimjob_rc posix_terminate(void *state, void *job_state)
+{
+    (void)state;
+    struct posix_job *pj = job_state;
+    pthread_mutex_lock(&pj->lock);
+    if (!pj->ended) {
+        switch (pj->cont) {
+        case CIMJOB_CONTAINMENT_CGROUP:
+            (void)cimjob__posix_cgroup_signal(pj->cg_path, SIGTERM, pj->pidfd >= 0);
+            (void)cimjob__posix_cgroup_signal(pj->cg_path, SIGCONT, pj->pidfd >= 0);
+            (void)cimjob__posix_cgroup_write(pj->cg_dirfd, "cgroup.freeze", "0");
+            break;
+        case CIMJOB_CONTAINMENT_SUBREAPER:
+            (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_TERMINATE, 0);
+            break;
+        default:
+            /* SIGCONT after SIGTERM: a stopped process cannot act on SIGTERM. */
+            posix_signal_group(pj, SIGTERM);
+            if (!pj->exited) {
+                posix_signal_main(pj, SIGTERM); /* in case it left the group */
+            }
+            posix_signal_group(pj, SIGCONT);
+            if (!pj->exited) {
+                posix_signal_main(pj, SIGCONT);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pj->lock);
+    return CIMJOB_RC_SUCCESS;
+}
+
+static cimjob_rc posix_kill(void *state, void *job_state)
+{
+    (void)state;
+    struct posix_job *pj = job_state;
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    pthread_mutex_lock(&pj->lock);
+    if (!pj->ended) {
+        switch (pj->cont) {
+        case CIMJOB_CONTAINMENT_CGROUP:
+            if (write(pj->cg_kill_fd, "1", 1) != 1 && errno != ENODEV && errno != ENOENT) {
+                rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix kill: cgroup.kill: %s",
+                                         strerror(errno));
+            }
+            break;
+        case CIMJOB_CONTAINMENT_SUBREAPER:
+            (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
+            break;
+        default:
+            posix_signal_group(pj, SIGKILL);
+            if (!pj->exited) {
+                posix_signal_main(pj, SIGKILL);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pj->lock);
+    return rc;
+}
+
+static cimjob_rc posix_suspend(void *state, void *job_state)
+{
+    struct posix_state *st = state;
+    struct posix_job *pj = job_state;
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    int64_t deadline = cimjob__posix_now_us() + (int64_t)st->suspend_timeout_us;
+    pthread_mutex_lock(&pj->lock);
+    if (pj->ended) {
+        pthread_mutex_unlock(&pj->lock);
+        return CIMJOB_RC_SUCCESS;
+    }
+    switch (pj->cont) {
+    case CIMJOB_CONTAINMENT_CGROUP:
+        if (cimjob__posix_cgroup_write(pj->cg_dirfd, "cgroup.freeze", "1") != 0) {
+            rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix suspend: cgroup.freeze: %s",
+                                     strerror(errno));
+            break;
+        }
+        /* Freezing completes asynchronously; "frozen 1" says every process is frozen. */
+        while (cimjob__posix_cgroup_event(pj->cg_events_fd, "frozen") != 1 &&
+               cimjob__posix_cgroup_event(pj->cg_events_fd, "populated") == 1) {
+            int64_t left = deadline - cimjob__posix_now_us();
+            if (left <= 0) {
+                rc = cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
+                                         "posix suspend: the cgroup did not freeze in time");
+                break;
+            }
+            struct pollfd p = {pj->cg_events_fd, POLLPRI, 0};
+            (void)poll(&p, 1, (int)(left / 1000 + 1) > 10 ? 10 : (int)(left / 1000 + 1));
+        }
+        break;
+    case CIMJOB_CONTAINMENT_SUBREAPER:
+        rc = posix_helper_cmd(pj, CIMJOB__POSIX_CMD_STOP, 1);
+        break;
+    default:
+        for (;;) {
+            posix_signal_group(pj, SIGSTOP);
+            if (!pj->exited) {
+                posix_signal_main(pj, SIGSTOP);
+            }
+            long live, running;
+            posix_pgrp_count(pj->pid, 0, &live, &running);
+            if (running == 0) {
+                break;
+            }
+            if (cimjob__posix_now_us() > deadline) {
+                rc = cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
+                                         "posix suspend: %ld processes did not stop in time",
+                                         running);
+                break;
+            }
+            cimjob__posix_sleep_us(1000);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&pj->lock);
+    return rc;
+}
+
+static cimjob_rc posix_resume(void *state, void *job_state)
+{
+    (void)state;
+    struct posix_job *pj = job_state;
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    pthread_mutex_lock(&pj->lock);
+    if (!pj->ended) {
+        switch (pj->cont) {
+        case CIMJOB_CONTAINMENT_CGROUP:
+            if (cimjob__posix_cgroup_write(pj->cg_dirfd, "cgroup.freeze", "0") != 0) {
+                rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix resume: cgroup.freeze: %s",
+                                         strerror(errno));
+            }
+            break;
+        case CIMJOB_CONTAINMENT_SUBREAPER:
+            rc = posix_helper_cmd(pj, CIMJOB__POSIX_CMD_CONT, 1);
+            break;
+        default:
+            posix_signal_group(pj, SIGCONT);
+            if (!pj->exited) {
+                posix_signal_main(pj, SIGCONT);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pj->lock);
+    return rc;
+}
+
+static cimjob_containment posix_containment(void *state, void *job_state)
+{
+    (void)state;
+    return ((struct posix_job *)job_state)->cont;
+}
+
+static void posix_release(void *state, void *job_state)
+{
+    struct posix_state *st = state;
+    struct posix_job *pj = job_state;
+    pthread_mutex_lock(&st->lock);
+    if (pj->listed) {
+        pj->prev->next = pj->next;
+        pj->next->prev = pj->prev;
+        pj->listed = 0;
+        if (pj->ticking) {
+            posix_tick_update(st, pj, 0);
+            pj->ticking = 0;
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+
+    pthread_mutex_lock(&pj->lock);
+    posix_epoll_forget(pj, 1, 1);
+    if (!pj->ended) {
+        /* Released before it ended (the registry gave up waiting): kill it and reap what we
+         * can within a bound rather than leave a process nobody owns. */
+        int64_t deadline = cimjob__posix_now_us() + 1000000;
+        cimjob_backend_result res;
+        char desc[CIMJOB_TEXT_MAX + 1];
+        while (!pj->ended && cimjob__posix_now_us() < deadline) {
+            if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
+                (void)!write(pj->cg_kill_fd, "1", 1);
+            } else if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
+                (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
+            } else {
+                posix_signal_group(pj, SIGKILL);
+                if (!pj->exited) {
+                    posix_signal_main(pj, SIGKILL);
+                }
+            }
+            (void)posix_job_poll_locked(pj, &res, desc, sizeof desc);
+            if (!pj->ended) {
+                cimjob__posix_sleep_us(2000);
+            }
+        }
+        if (!pj->reaped) {
+            siginfo_t si;
+            (void)posix_waitid(pj, &si, WEXITED | WNOHANG);
+        }
+    }
+    posix_stop_watchdog(&pj->wpid, &pj->wpidfd, &pj->wctl_fd);
+    if (pj->cg_path != NULL) {
+        (void)cimjob__posix_cgroup_remove(pj->cg_path);
+    }
+    pthread_mutex_unlock(&pj->lock);
+    posix_job_unref(st, pj);
+}
+
+cimjob_rc cimjob_posix_config_init(cimjob_posix_config *config, unsigned int version)
+{
+    if (config == NULL) {
+        return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
+                                   "cimjob_posix_config_init: config is NULL");
+    }
+    if (version != CIMJOB_POSIX_CONFIG_VERSION) {
+        return cimjob_backend_fail(CIMJOB_RC_INVALID_VERSION,
+                                   "cimjob_posix_config_init: unknown version %u", version);
+    }
+    *config = (cimjob_posix_config)CIMJOB_POSIX_CONFIG_INIT;
+    return CIMJOB_RC_SUCCESS;
+}
+
+const struct cimjob_backend cimjob__posix_backend = {
+    CIMJOB_BACKEND_VERSION,
+    "posix",
+    CIMJOB_CAP_TIMEOUT | CIMJOB_CAP_PROCESSES,
+    posix_open,
+    posix_close_state,
+    posix_spawn,
+    posix_terminate,
+    posix_kill,
+    posix_suspend,
+    posix_resume,
+    NULL, /* service: Not Supported */
+    posix_release,
+    posix_containment,
+    posix_dispatch,
+    posix_wait,
+    posix_wake,
+    posix_pollable,
+    NULL, /* now: the platform clocks */
+};

@@ -1,0 +1,425 @@
+/*
+ * Per-job cgroup v2: find where to create it, create it, kill/freeze it through its interface
+ * files, read cgroup.events, signal each member, and remove it.
+ *
+ * The cgroup2 mount comes from /proc/self/mountinfo (it is /sys/fs/cgroup on a unified system
+ * and often /sys/fs/cgroup/unified on a hybrid one) and the host's own cgroup from the "0::"
+ * line of /proc/self/cgroup. Only core cgroup files are used (cgroup.kill needs Linux 5.14,
+ * cgroup.freeze 5.2), so no controller has to be enabled or delegated.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "posix.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void posix_unescape(char *s)
+{
+    char *o = s;
+    while (*s) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 4;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+}
+
+/* The cgroup2 mount point and the mount's root within the hierarchy. */
+static int posix_cgroup2_mount(char *mnt, size_t msize, char *root, size_t rsize)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (f == NULL) {
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int found = -1;
+    while (getline(&line, &cap, f) > 0) {
+        /* id parent major:minor root mountpoint options [optional...] - fstype source ... */
+        char *sep = strstr(line, " - ");
+        if (sep == NULL || strncmp(sep + 3, "cgroup2 ", 8) != 0) {
+            continue;
+        }
+        char *save = NULL;
+        char *tok = strtok_r(line, " ", &save);
+        for (int i = 0; i < 3 && tok != NULL; i++) {
+            tok = strtok_r(NULL, " ", &save);
+        }
+        char *r = tok;
+        char *m = strtok_r(NULL, " ", &save);
+        if (r == NULL || m == NULL) {
+            continue;
+        }
+        posix_unescape(r);
+        posix_unescape(m);
+        if (strlen(m) >= msize || strlen(r) >= rsize) {
+            continue;
+        }
+        strcpy(mnt, m);
+        strcpy(root, r);
+        found = 0;
+        break;
+    }
+    free(line);
+    fclose(f);
+    if (found != 0) {
+        errno = ENOENT;
+    }
+    return found;
+}
+
+/* The host's cgroup v2 path ("0::/a/b" in /proc/self/cgroup). */
+static int posix_own_cgroup(char *buf, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (f == NULL) {
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int found = -1;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (strncmp(line, "0::", 3) != 0) {
+            continue;
+        }
+        if (line[len - 1] == '\n') {
+            line[len - 1] = '\0';
+        }
+        if (strlen(line + 3) < size) {
+            strcpy(buf, line + 3);
+            found = 0;
+        }
+        break;
+    }
+    free(line);
+    fclose(f);
+    if (found != 0) {
+        errno = ENOENT;
+    }
+    return found;
+}
+
+int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
+{
+    if (override != NULL) {
+        if (strlen(override) >= size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        strcpy(buf, override);
+    } else {
+        char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX];
+        if (posix_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0 ||
+            posix_own_cgroup(own, sizeof own) != 0) {
+            return -1;
+        }
+        /* The host's path is relative to the hierarchy; the mount shows it from `root`. */
+        const char *rel = own;
+        size_t rl = strlen(root);
+        if (strcmp(root, "/") != 0) {
+            if (strncmp(own, root, rl) != 0 || (own[rl] != '\0' && own[rl] != '/')) {
+                errno = ENOENT; /* our cgroup is not visible through this mount */
+                return -1;
+            }
+            rel = own + rl;
+        }
+        if (strcmp(rel, "/") == 0) {
+            rel = "";
+        }
+        int n = snprintf(buf, size, "%s%s", mnt, rel);
+        if (n < 0 || (size_t)n >= size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+    }
+    char probe[PATH_MAX];
+    int n = snprintf(probe, sizeof probe, "%s/cgroup.procs", buf);
+    if (n < 0 || (size_t)n >= sizeof probe || access(probe, F_OK) != 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    return 0;
+}
+
+static atomic_uint posix_cgroup_seq;
+
+char *cimjob__posix_cgroup_create(const char *parent)
+{
+    size_t len = strlen(parent) + 64;
+    char *path = malloc(len);
+    if (path == NULL) {
+        return NULL;
+    }
+    for (int tries = 0; tries < 1000; tries++) {
+        unsigned int seq = atomic_fetch_add(&posix_cgroup_seq, 1);
+        snprintf(path, len, "%s/cimjob-%ld-%u", parent, (long)getpid(), seq);
+        if (mkdir(path, 0755) == 0) {
+            char probe[PATH_MAX];
+            snprintf(probe, sizeof probe, "%s/cgroup.kill", path);
+            if (access(probe, F_OK) != 0) {
+                rmdir(path);
+                free(path);
+                errno = ENOSYS; /* kernel older than 5.14: no atomic kill */
+                return NULL;
+            }
+            return path;
+        }
+        if (errno != EEXIST) {
+            int e = errno;
+            free(path);
+            errno = e;
+            return NULL;
+        }
+        /* A leftover of an earlier process with our PID: try the next number. */
+    }
+    free(path);
+    errno = EEXIST;
+    return NULL;
+}
+
+int cimjob__posix_cgroup_write(int dirfd, const char *file, const char *val)
+{
+    int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    size_t len = strlen(val);
+    ssize_t r = write(fd, val, len);
+    int e = errno;
+    close(fd);
+    if (r != (ssize_t)len) {
+        errno = r < 0 ? e : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int cimjob__posix_cgroup_event(int events_fd, const char *key)
+{
+    /* Async-signal-safe (the helper uses it). Reading also re-arms the POLLPRI notification. */
+    char buf[256];
+    ssize_t r = pread(events_fd, buf, sizeof buf - 1, 0);
+    if (r <= 0) {
+        return -1;
+    }
+    buf[r] = '\0';
+    size_t kl = strlen(key);
+    for (char *p = buf; p != NULL && *p;) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            return p[kl + 1] == '1' ? 1 : 0;
+        }
+        p = strchr(p, '\n');
+        if (p != NULL) {
+            p++;
+        }
+    }
+    return -1;
+}
+
+/* Whether /proc/<pid>/cgroup places the process at or under `rel` (the job's cgroup as the
+ * process sees it). */
+static int posix_in_cgroup(int pid, const char *rel)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    char buf[4096];
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r <= 0) {
+        return 0;
+    }
+    buf[r] = '\0';
+    char *line = strstr(buf, "0::");
+    if (line == NULL || (line != buf && line[-1] != '\n')) {
+        return 0;
+    }
+    line += 3;
+    char *nl = strchr(line, '\n');
+    if (nl != NULL) {
+        *nl = '\0';
+    }
+    size_t rl = strlen(rel);
+    return strncmp(line, rel, rl) == 0 && (line[rl] == '\0' || line[rl] == '/');
+}
+
+/* The job's cgroup as /proc/<pid>/cgroup of one of its processes names it: found by reading
+ * it for a member (the first pid in cgroup.procs) and trimming what lies below. */
+static long posix_signal_dir(const char *path, const char *rel, int sig, int use_pidfd, int depth)
+{
+    long count = 0;
+    char file[PATH_MAX];
+    if (snprintf(file, sizeof file, "%s/cgroup.procs", path) >= (int)sizeof file) {
+        return -1; /* a path this long is not one of ours */
+    }
+    FILE *f = fopen(file, "re");
+    if (f == NULL) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    int pid;
+    while (fscanf(f, "%d", &pid) == 1) {
+        if (!use_pidfd) {
+            /* Documented fallback without pidfds: by PID after a membership check, with the
+             * window in which the process could exit, be reaped and its PID reused. */
+            if (posix_in_cgroup(pid, rel) && kill(pid, sig) == 0) {
+                count++;
+            }
+            continue;
+        }
+        int pfd = cimjob__posix_pidfd_open(pid);
+        if (pfd < 0) {
+            continue; /* gone: nothing to signal */
+        }
+        /* The pidfd pins one process. If it is alive after the membership check, the /proc
+         * entry we read was that process, so it is ours. */
+        if (posix_in_cgroup(pid, rel) && cimjob__posix_pidfd_send_signal(pfd, 0) == 0 &&
+            cimjob__posix_pidfd_send_signal(pfd, sig) == 0) {
+            count++;
+        }
+        close(pfd);
+    }
+    fclose(f);
+    if (depth > 32) {
+        return count;
+    }
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return count;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.') {
+            continue;
+        }
+        char sub[PATH_MAX];
+        char subrel[PATH_MAX];
+        if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= (int)sizeof sub ||
+            snprintf(subrel, sizeof subrel, "%s/%s", rel, de->d_name) >= (int)sizeof subrel) {
+            continue;
+        }
+        long c = posix_signal_dir(sub, subrel, sig, use_pidfd, depth + 1);
+        if (c > 0) {
+            count += c;
+        }
+    }
+    closedir(d);
+    return count;
+}
+
+long cimjob__posix_cgroup_signal(const char *path, int sig, int use_pidfd)
+{
+    /* The job's cgroup relative to the hierarchy root, as /proc/<pid>/cgroup shows it:
+     * our own view of the mount tells us how to map the path. */
+    char mnt[PATH_MAX], root[PATH_MAX];
+    if (posix_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0) {
+        return -1;
+    }
+    size_t ml = strlen(mnt);
+    if (strncmp(path, mnt, ml) != 0 || (path[ml] != '/' && path[ml] != '\0')) {
+        errno = EINVAL;
+        return -1;
+    }
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof rel, "%s%s", strcmp(root, "/") == 0 ? "" : root, path + ml);
+    return posix_signal_dir(path, rel, sig, use_pidfd, 0);
+}
+
+static int posix_remove_dir(const char *path, int depth)
+{
+    if (depth < 32) {
+        DIR *d = opendir(path);
+        if (d != NULL) {
+            struct dirent *de;
+            while ((de = readdir(d)) != NULL) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.') {
+                    continue;
+                }
+                char sub[PATH_MAX];
+                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
+                (void)posix_remove_dir(sub, depth + 1);
+            }
+            closedir(d);
+        }
+    }
+    /* Right after the last process exits the kernel may still count it for a moment. */
+    for (int i = 0; i < 200; i++) {
+        if (rmdir(path) == 0 || errno == ENOENT) {
+            return 0;
+        }
+        if (errno != EBUSY) {
+            return -1;
+        }
+        cimjob__posix_sleep_us(1000);
+    }
+    return -1;
+}
+
+int cimjob__posix_cgroup_remove(const char *path)
+{
+    return posix_remove_dir(path, 0);
+}
+
+static long posix_count_dir(const char *path, int depth)
+{
+    char file[PATH_MAX];
+    if (snprintf(file, sizeof file, "%s/cgroup.procs", path) >= (int)sizeof file) {
+        return -1;
+    }
+    FILE *f = fopen(file, "re");
+    if (f == NULL) {
+        return -1;
+    }
+    long count = 0;
+    int pid;
+    while (fscanf(f, "%d", &pid) == 1) {
+        count++;
+    }
+    fclose(f);
+    if (depth > 32) {
+        return count;
+    }
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return count;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.') {
+            continue;
+        }
+        char sub[PATH_MAX];
+        if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= (int)sizeof sub) {
+            continue;
+        }
+        long c = posix_count_dir(sub, depth + 1);
+        if (c > 0) {
+            count += c;
+        }
+    }
+    closedir(d);
+    return count;
+}
+
+long cimjob__posix_cgroup_count(const char *path)
+{
+    return posix_count_dir(path, 0);
+}

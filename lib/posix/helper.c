@@ -1,0 +1,437 @@
+/*
+ * The per-job helper process. It is forked from the host (which may be multithreaded), so it
+ * only makes system calls: no malloc, no stdio, no locks. Two modes:
+ *
+ * SUBREAPER  the parent of the job's main process and PR_SET_CHILD_SUBREAPER, so every process
+ *            of the job that is orphaned (double fork, setsid daemon) is re-parented to it. It
+ *            reaps the whole tree, forwards terminate/kill/stop/cont to every descendant (each
+ *            through a pidfd checked to still be a descendant), and exits once the main process
+ *            has ended and the tree is empty, sending the main process's status to the host.
+ * WATCH      for cgroup and process-group jobs with CIMJOB_JOB_DIE_WITH_HOST: waits for the host
+ *            to die (its pidfd, PR_SET_PDEATHSIG, getppid()) and then kills the job. The host
+ *            says goodbye with CMD_QUIT when it releases the job normally.
+ *
+ * The host is the helper's parent, so the host observes it through a pidfd like any child.
+ * The helper never changes the host's own state (the host is not made a subreaper).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#endif
+
+/* Room for this many processes in one /proc scan (a job larger than this is signalled in
+ * several rounds, since each scan sees the processes the previous one did not kill). */
+#define HELPER_TABLE 65536
+
+struct helper {
+    const struct cimjob__posix_helper_args *a;
+    struct cimjob__posix_proc *tab;
+    int self;
+    int sfd;
+    int ctl_open;
+    int host_gone;
+    int main_done;
+    int main_code;
+    int main_status;
+    int killing;
+    pid_t main_pid;
+};
+
+static void helper_send(struct helper *h, int kind, int code, int status)
+{
+    struct cimjob__posix_helper_msg m;
+    m.magic = CIMJOB__POSIX_HELPER_MAGIC;
+    m.kind = kind;
+    m.code = code;
+    m.status = status;
+    if (h->ctl_open) {
+        (void)send(h->a->ctl_fd, &m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+}
+
+/* Signal every descendant once. Returns how many live (non-zombie) descendants were seen. */
+static long helper_signal_tree(struct helper *h, int sig, int only_running)
+{
+    long n = cimjob__posix_proc_scan(h->tab, HELPER_TABLE);
+    if (n < 0) {
+        return 0;
+    }
+    size_t cnt = n > HELPER_TABLE ? HELPER_TABLE : (size_t)n;
+    cimjob__posix_proc_mark_descendants(h->tab, cnt, h->self);
+    long live = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        struct cimjob__posix_proc *p = &h->tab[i];
+        if (!p->mark || p->state == 'Z' || p->state == 'X') {
+            continue;
+        }
+        if (only_running && (p->state == 'T' || p->state == 't')) {
+            continue;
+        }
+        live++;
+        if (!h->a->use_pidfd) {
+            /* Documented fallback: by PID, with the small window in which a descendant that
+             * another descendant has just reaped could have had its PID reused. */
+            (void)kill(p->pid, sig);
+            continue;
+        }
+        int fd = cimjob__posix_pidfd_open(p->pid);
+        if (fd < 0) {
+            continue;
+        }
+        /* The pidfd now pins one process; make sure it is the one we listed: still a child of
+         * us or of a process we listed as a descendant. */
+        struct cimjob__posix_proc now;
+        int ours = 0;
+        if (cimjob__posix_proc_stat(p->pid, &now) == 0) {
+            if (now.ppid == h->self) {
+                ours = 1;
+            } else {
+                for (size_t j = 0; j < cnt; j++) {
+                    if (h->tab[j].pid == now.ppid) {
+                        ours = h->tab[j].mark;
+                        break;
+                    }
+                }
+            }
+        }
+        if (ours) {
+            (void)cimjob__posix_pidfd_send_signal(fd, sig);
+        }
+        close(fd);
+    }
+    return live;
+}
+
+/* Reap every child that has ended; note the main process's status. Returns 1 when we have no
+ * children left at all (the tree is empty: everything below us re-parents to us). */
+static int helper_reap(struct helper *h)
+{
+    for (;;) {
+        int st;
+        pid_t p = waitpid(-1, &st, WNOHANG); /* the helper's own children: it is their reaper */
+        if (p == 0) {
+            return 0;
+        }
+        if (p < 0) {
+            return errno == ECHILD;
+        }
+        if (p == h->main_pid) {
+            h->main_done = 1;
+            if (WIFSIGNALED(st)) {
+                h->main_code = WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED;
+                h->main_status = WTERMSIG(st);
+            } else {
+                h->main_code = CLD_EXITED;
+                h->main_status = WEXITSTATUS(st);
+            }
+        }
+    }
+}
+
+/* SIGSTOP every descendant until all of them are stopped or the bound passes. */
+static int helper_stop_tree(struct helper *h)
+{
+    int64_t bound = h->a->suspend_timeout_us > 0 ? (int64_t)h->a->suspend_timeout_us : 2000000;
+    int64_t deadline = cimjob__posix_now_us() + bound;
+    for (;;) {
+        long running = helper_signal_tree(h, SIGSTOP, 1);
+        if (running == 0) {
+            return 0;
+        }
+        if (cimjob__posix_now_us() > deadline) {
+            return 1;
+        }
+        cimjob__posix_sleep_us(1000);
+    }
+}
+
+/* Close every descriptor except those listed (sorted ascending, each >= 3). */
+static void helper_close_except(const int *keep, size_t n)
+{
+    unsigned int from = 3;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned int to = i < n ? (unsigned int)keep[i] : ~0U;
+        if (i < n && keep[i] < 3) {
+            continue;
+        }
+        if (to > from && cimjob__posix_close_range(from, to - 1, 0) != 0) {
+            unsigned int last = to == ~0U ? 65536 : to;
+            for (unsigned int fd = from; fd < last; fd++) {
+                close((int)fd);
+            }
+        }
+        from = to + 1;
+        if (to == ~0U) {
+            break;
+        }
+    }
+}
+
+static void helper_sort(int *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        int t = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] > t) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
+}
+
+/* The host is gone when its pidfd says so or we were re-parented. PR_SET_PDEATHSIG alone is
+ * not trusted: it fires when the host *thread* that forked us exits. */
+static int helper_host_alive(const struct helper *h)
+{
+    if (h->a->host_pidfd >= 0) {
+        struct pollfd p = {h->a->host_pidfd, POLLIN, 0};
+        if (poll(&p, 1, 0) > 0) {
+            return 0;
+        }
+    }
+    return getppid() == h->a->host_pid;
+}
+
+/* WATCH mode: the host died with a die-with-host job; kill it. */
+static void helper_watch_kill(const struct cimjob__posix_helper_args *a, struct helper *h)
+{
+    int64_t deadline = cimjob__posix_now_us() + 10000000;
+    if (a->cg_kill_fd >= 0) {
+        while (cimjob__posix_now_us() < deadline) {
+            (void)!write(a->cg_kill_fd, "1", 1);
+            if (a->cg_events_fd < 0 ||
+                cimjob__posix_cgroup_event(a->cg_events_fd, "populated") == 0) {
+                break;
+            }
+            struct pollfd p = {a->cg_events_fd, POLLPRI, 0};
+            (void)poll(&p, 1, 50);
+        }
+        if (a->cg_path != NULL) {
+            for (int i = 0; i < 100 && rmdir(a->cg_path) != 0 && errno == EBUSY; i++) {
+                cimjob__posix_sleep_us(10000);
+            }
+        }
+        return;
+    }
+    /* Process group: the main process was the host's child; if it still runs it pins the
+     * group's number. */
+    if (a->main_pidfd >= 0) {
+        (void)cimjob__posix_pidfd_send_signal(a->main_pidfd, SIGKILL);
+    }
+    while (a->pgid > 0 && cimjob__posix_now_us() < deadline) {
+        if (kill(-a->pgid, SIGKILL) != 0) {
+            break;
+        }
+        long n = cimjob__posix_proc_scan(h->tab, HELPER_TABLE);
+        size_t cnt = n < 0 ? 0 : (n > HELPER_TABLE ? HELPER_TABLE : (size_t)n);
+        int left = 0;
+        for (size_t i = 0; i < cnt; i++) {
+            if (h->tab[i].pgrp == a->pgid && h->tab[i].state != 'Z' && h->tab[i].state != 'X') {
+                left = 1;
+                break;
+            }
+        }
+        if (!left) {
+            break;
+        }
+        cimjob__posix_sleep_us(5000);
+    }
+}
+
+void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
+{
+    struct helper hs;
+    struct helper *h = &hs;
+    memset(h, 0, sizeof *h);
+    h->a = a;
+    h->ctl_open = 1;
+    h->main_pid = -1;
+    h->self = getpid();
+    int errfd = a->exec != NULL ? a->exec->errfd : -1;
+
+    /* Our parent blocked every signal before forking us; they stay blocked (we read SIGCHLD
+     * and the death signal from a signalfd), and their dispositions go back to default so an
+     * ignored SIGCHLD cannot make the kernel reap our children behind our back. */
+    cimjob__posix_reset_signals();
+    /* Our own process group: a terminal's ^C to the host's group must not kill the helper
+     * before it can clean up. */
+    (void)setpgid(0, 0);
+    void *mem = mmap(NULL, sizeof(struct cimjob__posix_proc) * HELPER_TABLE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        struct cimjob__posix_exec_error e = {CIMJOB__POSIX_STAGE_HELPER, errno};
+        if (errfd >= 0) {
+            (void)!write(errfd, &e, sizeof e);
+        }
+        _exit(127);
+    }
+    h->tab = mem;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGUSR1);
+    h->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (a->die_with_host) {
+        (void)prctl(PR_SET_PDEATHSIG, SIGUSR1);
+    }
+    if (a->mode == CIMJOB__POSIX_HELPER_SUBREAPER) {
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0 || h->sfd < 0) {
+            struct cimjob__posix_exec_error e = {CIMJOB__POSIX_STAGE_HELPER, errno};
+            (void)!write(errfd, &e, sizeof e);
+            _exit(127);
+        }
+        h->main_pid = cimjob__posix_fork();
+        if (h->main_pid == 0) {
+            cimjob__posix_child_exec(a->exec);
+        }
+        if (h->main_pid < 0) {
+            struct cimjob__posix_exec_error e = {CIMJOB__POSIX_STAGE_FORK, errno};
+            (void)!write(errfd, &e, sizeof e);
+            _exit(127);
+        }
+    }
+    /* Keep only what we use, so we hold none of the host's pipes or files open (the job's
+     * stdio and the exec-error pipe now belong to the main process). */
+    int keep_all[6];
+    size_t nall = 0;
+    int cand[6] = {a->ctl_fd, h->sfd, a->host_pidfd, -1, -1, -1};
+    if (a->mode == CIMJOB__POSIX_HELPER_WATCH) {
+        cand[3] = a->cg_kill_fd;
+        cand[4] = a->cg_events_fd;
+        cand[5] = a->main_pidfd;
+    }
+    for (size_t i = 0; i < 6; i++) {
+        if (cand[i] >= 0) {
+            keep_all[nall++] = cand[i];
+        }
+    }
+    helper_sort(keep_all, nall);
+    helper_close_except(keep_all, nall);
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+        for (int i = 0; i < 3; i++) {
+            if (devnull != i) {
+                (void)dup2(devnull, i);
+            }
+        }
+        if (devnull > 2) {
+            close(devnull);
+        }
+    }
+
+    if (a->die_with_host && !helper_host_alive(h)) {
+        h->host_gone = 1;
+    }
+    for (;;) {
+        if (a->mode == CIMJOB__POSIX_HELPER_WATCH && h->host_gone) {
+            helper_watch_kill(a, h);
+            _exit(0);
+        }
+        if (a->mode == CIMJOB__POSIX_HELPER_SUBREAPER) {
+            int empty = helper_reap(h);
+            if (h->main_done && !a->wait_for_all) {
+                h->killing = 1;
+            }
+            if (h->host_gone && a->die_with_host) {
+                h->killing = 1;
+            }
+            if (empty) {
+                /* Nothing of the job is left: everything below us re-parents to us, so no
+                 * child means no descendant. */
+                helper_send(h, 'X', h->main_code, h->main_status);
+                _exit(0);
+            }
+            if (h->killing) {
+                (void)helper_signal_tree(h, SIGKILL, 0);
+            }
+        }
+        struct pollfd pf[3];
+        nfds_t np = 0;
+        int ctl_i = -1, host_i = -1;
+        if (h->ctl_open) {
+            ctl_i = (int)np;
+            pf[np++] = (struct pollfd){a->ctl_fd, POLLIN, 0};
+        }
+        if (h->sfd >= 0) {
+            pf[np++] = (struct pollfd){h->sfd, POLLIN, 0};
+        }
+        if (a->die_with_host && a->host_pidfd >= 0 && !h->host_gone) {
+            host_i = (int)np;
+            pf[np++] = (struct pollfd){a->host_pidfd, POLLIN, 0};
+        }
+        int timeout = -1;
+        if (h->killing) {
+            timeout = 5;
+        } else if (a->die_with_host && a->host_pidfd < 0) {
+            timeout = 100; /* no pidfd: notice re-parenting by polling getppid() */
+        } else if (a->mode == CIMJOB__POSIX_HELPER_SUBREAPER && h->sfd < 0) {
+            timeout = 10;
+        }
+        int r = poll(pf, np, timeout);
+        if (r < 0 && errno != EINTR) {
+            cimjob__posix_sleep_us(1000);
+        }
+        if (h->sfd >= 0) {
+            struct signalfd_siginfo si[8];
+            while (read(h->sfd, si, sizeof si) > 0) {
+            }
+        }
+        if (a->die_with_host && !h->host_gone && !helper_host_alive(h)) {
+            h->host_gone = 1;
+        }
+        (void)host_i;
+        if (ctl_i >= 0 && (pf[ctl_i].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char cmd;
+            ssize_t got = recv(a->ctl_fd, &cmd, 1, MSG_DONTWAIT);
+            if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+                /* The host closed its end without a goodbye: it died (or leaked the job). */
+                h->ctl_open = 0;
+                if (a->die_with_host) {
+                    h->host_gone = 1;
+                }
+            } else if (got == 1) {
+                switch (cmd) {
+                case CIMJOB__POSIX_CMD_TERMINATE:
+                    /* SIGCONT after SIGTERM: a stopped process cannot act on SIGTERM. */
+                    (void)helper_signal_tree(h, SIGTERM, 0);
+                    (void)helper_signal_tree(h, SIGCONT, 0);
+                    break;
+                case CIMJOB__POSIX_CMD_KILL:
+                    h->killing = 1;
+                    break;
+                case CIMJOB__POSIX_CMD_STOP:
+                    helper_send(h, 'A', cmd, helper_stop_tree(h));
+                    break;
+                case CIMJOB__POSIX_CMD_CONT:
+                    (void)helper_signal_tree(h, SIGCONT, 0);
+                    helper_send(h, 'A', cmd, 0);
+                    break;
+                case CIMJOB__POSIX_CMD_QUIT:
+                    if (a->mode == CIMJOB__POSIX_HELPER_WATCH) {
+                        _exit(0);
+                    }
+                    h->ctl_open = 0;
+                    break;
+                default:
+                    break;
+                }
+            }
+        }
+    }
+}

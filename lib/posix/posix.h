@@ -1,0 +1,187 @@
+/*
+ * Internal interface between the files of the POSIX backend. Nothing here is public.
+ *
+ * backend.c  the vtable, registry state, requests, exit observation (epoll over pidfds)
+ * spawn.c    preparing and running the child side of a spawn (async-signal-safe part)
+ * cgroup.c   per-job cgroup v2: discovery, creation, kill, freeze, events, removal
+ * helper.c   the per-job helper process: subreaper of the job's tree, or host-death watchdog
+ * proc.c     /proc walking without allocation (usable in a forked child)
+ * sys.c      syscall wrappers with run-time detection (pidfd, clone3, close_range)
+ */
+#ifndef CIMJOB_POSIX_INTERNAL_H
+#define CIMJOB_POSIX_INTERNAL_H
+
+#include <cimjob/backend.h>
+#include <cimjob/posix.h>
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+extern const struct cimjob_backend cimjob__posix_backend;
+
+/* ---- sys.c ------------------------------------------------------------------------------ */
+
+/* Each returns -1 with errno set (ENOSYS where the kernel or headers lack the call). */
+int cimjob__posix_pidfd_open(pid_t pid);
+int cimjob__posix_pidfd_send_signal(int pidfd, int sig);
+int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned int flags);
+/* clone3 with fork semantics (no shared memory), SIGCHLD on exit. Optionally CLONE_PIDFD
+ * (pidfd_out non-NULL) and CLONE_INTO_CGROUP (cgroup_fd >= 0). Returns 0 in the child. */
+pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd);
+/* A child with fork semantics that runs no pthread_atfork handlers (clone3 or the raw fork
+ * system call). Returns 0 in the child. */
+pid_t cimjob__posix_fork(void);
+/* Whether the running kernel has each call (probed once, cached; thread-safe). */
+int cimjob__posix_have_pidfd(void);
+int cimjob__posix_have_clone3(void);
+
+/* ---- proc.c ----------------------------------------------------------------------------- */
+
+/* One process as /proc/<pid>/stat shows it. */
+struct cimjob__posix_proc {
+    int pid;
+    int ppid;
+    int pgrp;
+    char state; /* 'R', 'S', 'D', 'T', 't', 'Z', ... */
+    char mark;  /* set by cimjob__posix_proc_mark_descendants */
+};
+
+/* Read one process's stat. Returns 0, or -1 (gone, unreadable). Async-signal-safe. */
+int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out);
+/* Call fn for every process visible in /proc until it returns non-zero. Returns how many
+ * were seen, or -1. Async-signal-safe. */
+long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx);
+/* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
+ * table was too small and was truncated at cap) or -1. Async-signal-safe. */
+long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
+/* Set .mark on every entry that descends from root (not root itself), returns how many. Sorts
+ * the table by pid. Async-signal-safe, no allocation; O(n log n * depth). */
+size_t cimjob__posix_proc_mark_descendants(struct cimjob__posix_proc *tab, size_t n, int root);
+
+/* ---- spawn.c ---------------------------------------------------------------------------- */
+
+/* What the child writes to the exec-error pipe when it cannot exec. */
+struct cimjob__posix_exec_error {
+    int stage; /* enum below */
+    int err;   /* errno */
+};
+
+enum {
+    CIMJOB__POSIX_STAGE_EXEC = 1,
+    CIMJOB__POSIX_STAGE_CHDIR = 2,
+    CIMJOB__POSIX_STAGE_STDIO = 3,
+    CIMJOB__POSIX_STAGE_SETPGID = 4,
+    CIMJOB__POSIX_STAGE_CGROUP = 5,
+    CIMJOB__POSIX_STAGE_FORK = 6,  /* the subreaper helper could not fork the main process */
+    CIMJOB__POSIX_STAGE_HELPER = 7 /* the helper could not set itself up */
+};
+
+/* Everything the child needs, prepared in the parent so the child only makes system calls. */
+struct cimjob__posix_exec {
+    char **argv;
+    char **envp;         /* never NULL: the host's environ when the job inherits it */
+    char **paths;        /* candidate paths for argv[0], NULL-terminated */
+    const char *cwd;     /* NULL: inherit */
+    int stdio[3];        /* what becomes 0, 1, 2; -1: leave closed */
+    int errfd;           /* write end of the CLOEXEC exec-error pipe */
+    int cgroup_procs_fd; /* >= 0: write "0" into it to join the job's cgroup (no clone3) */
+    int max_fd;          /* bound for the close loop when close_range is missing */
+    /* Internal: descriptors the parent opened for stdio (closed by exec_free). */
+    int owned[3];
+    char *strings; /* one block holding argv/envp/paths copies */
+};
+
+/* Fill @p x from the job's options. Returns CIMJOB_RC_SUCCESS or a code with
+ * cimjob_backend_fail()'s detail (bad cwd, descriptor not open, file not openable, ...). */
+cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_job_options *o);
+void cimjob__posix_exec_free(struct cimjob__posix_exec *x);
+/* The child side: reset signals, own process group, stdio, cwd, close descriptors, exec. Only
+ * async-signal-safe calls. Never returns: on failure it reports through errfd and exits 127. */
+void cimjob__posix_child_exec(const struct cimjob__posix_exec *x) __attribute__((noreturn));
+/* Block every signal on the calling thread (before a fork), saving the old mask. */
+void cimjob__posix_block_all(sigset_t *old);
+void cimjob__posix_restore_mask(const sigset_t *old);
+/* Reset every signal disposition to its default (in a child). Async-signal-safe. */
+void cimjob__posix_reset_signals(void);
+/* The ErrorCode and ErrorDescription for an exec error read from the pipe. */
+uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error *e,
+                                           const char *argv0, char *buf, size_t size);
+
+/* ---- cgroup.c --------------------------------------------------------------------------- */
+
+/* The directory under which job cgroups go: @p override, or the host's own cgroup. Returns 0,
+ * or -1 with errno (ENOENT: no cgroup2 mount; ENOSYS: no cgroup.kill support). */
+int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size);
+/* Create a fresh per-job cgroup under @p parent. Returns its malloc'd path or NULL (errno). */
+char *cimjob__posix_cgroup_create(const char *parent);
+/* Write @p val into @p file of a cgroup directory fd. Returns 0 or -1 (errno). */
+int cimjob__posix_cgroup_write(int dirfd, const char *file, const char *val);
+/* Read a key ("populated", "frozen") of cgroup.events through an open fd: 0/1, or -1. */
+int cimjob__posix_cgroup_event(int events_fd, const char *key);
+/* Send @p sig to every process in the cgroup tree at @p path, each through a pidfd checked
+ * to still be in the tree (see cgroup.c). Returns how many were signalled, or -1. */
+long cimjob__posix_cgroup_signal(const char *path, int sig, int use_pidfd);
+/* Remove the cgroup and any (empty) child cgroups the job made. Returns 0 or -1. */
+int cimjob__posix_cgroup_remove(const char *path);
+/* How many processes are in the cgroup tree (for tests and checks); -1 on error. */
+long cimjob__posix_cgroup_count(const char *path);
+
+/* ---- helper.c --------------------------------------------------------------------------- */
+
+enum {
+    CIMJOB__POSIX_HELPER_SUBREAPER = 1, /* parent and subreaper of the job's whole tree */
+    CIMJOB__POSIX_HELPER_WATCH = 2      /* only kills the job if the host dies */
+};
+
+/* Commands the host sends the helper (one byte each on a SOCK_SEQPACKET). */
+#define CIMJOB__POSIX_CMD_TERMINATE 'T'
+#define CIMJOB__POSIX_CMD_KILL      'K'
+#define CIMJOB__POSIX_CMD_STOP      'S'
+#define CIMJOB__POSIX_CMD_CONT      'C'
+#define CIMJOB__POSIX_CMD_QUIT      'Q' /* the host lets go normally: a watchdog exits quietly */
+
+/* What a helper sends back. */
+struct cimjob__posix_helper_msg {
+    uint32_t magic; /* CIMJOB__POSIX_HELPER_MAGIC */
+    int32_t kind;   /* 'A' ack of a command, 'X' the main process's exit */
+    int32_t code;   /* ack: the command; exit: CLD_EXITED / CLD_KILLED / CLD_DUMPED */
+    int32_t status; /* ack: 0 done, 1 bound passed; exit: status or signal */
+};
+#define CIMJOB__POSIX_HELPER_MAGIC 0x43494d4au
+
+struct cimjob__posix_helper_args {
+    int mode;
+    pid_t host_pid;
+    int host_pidfd; /* -1 where pidfds are missing: the helper polls getppid() */
+    int ctl_fd;
+    int die_with_host;
+    int wait_for_all;
+    int use_pidfd;
+    /* SUBREAPER: the main process to start. */
+    const struct cimjob__posix_exec *exec;
+    /* WATCH: how to kill the job when the host dies. */
+    int cg_kill_fd;   /* cgroup.kill, or -1 */
+    int cg_events_fd; /* cgroup.events, or -1 */
+    const char *cg_path;
+    pid_t pgid;     /* process group to kill, or 0 */
+    int main_pidfd; /* the main process, or -1 */
+    pid_t main_pid;
+    uint64_t suspend_timeout_us;
+};
+
+void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a) __attribute__((noreturn));
+
+/* ---- small shared helpers --------------------------------------------------------------- */
+
+/* Async-signal-safe formatting of a non-negative decimal into buf; returns the length. */
+size_t cimjob__posix_utoa(unsigned long v, char *buf);
+/* Monotonic microseconds (async-signal-safe). */
+int64_t cimjob__posix_now_us(void);
+/* Sleep (async-signal-safe). */
+void cimjob__posix_sleep_us(int64_t us);
+/* Name of a signal ("SIGSEGV"), or NULL. */
+const char *cimjob__posix_signal_name(int sig);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * /proc walking without allocation or stdio, so the helper process (a fork of a possibly
+ * multithreaded host) can use it: only open, read, getdents64 and close.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
+
+static int posix_parse_int(const char *s, const char **end)
+{
+    int neg = 0;
+    long v = 0;
+    while (*s == ' ') {
+        s++;
+    }
+    if (*s == '-') {
+        neg = 1;
+        s++;
+    }
+    while (*s >= '0' && *s <= '9') {
+        v = v * 10 + (*s - '0');
+        if (v > 0x7fffffffL) {
+            v = 0x7fffffffL;
+        }
+        s++;
+    }
+    *end = s;
+    return (int)(neg ? -v : v);
+}
+
+int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out)
+{
+    char path[40] = "/proc/";
+    size_t n = strlen(path);
+    n += cimjob__posix_utoa((unsigned long)pid, path + n);
+    memcpy(path + n, "/stat", 6);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    char buf[512];
+    ssize_t r;
+    do {
+        r = read(fd, buf, sizeof buf - 1);
+    } while (r < 0 && errno == EINTR);
+    close(fd);
+    if (r <= 0) {
+        return -1;
+    }
+    buf[r] = '\0';
+    /* "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses, so take the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (p == NULL || p[1] != ' ' || p[2] == '\0') {
+        return -1;
+    }
+    out->pid = pid;
+    out->state = p[2];
+    out->mark = 0;
+    const char *q = p + 3;
+    out->ppid = posix_parse_int(q, &q);
+    out->pgrp = posix_parse_int(q, &q);
+    return 0;
+}
+
+long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx)
+{
+#if defined(__linux__) && defined(SYS_getdents64)
+    int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        return -1;
+    }
+    long total = 0;
+    _Alignas(8) char buf[4096];
+    for (;;) {
+        long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            break;
+        }
+        for (long off = 0; off < got;) {
+            /* struct linux_dirent64: ino 8, off 8, reclen 2, type 1, name. */
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            const char *name = buf + off + 19;
+            off += reclen;
+            if (name[0] < '1' || name[0] > '9') {
+                continue;
+            }
+            const char *end;
+            int pid = posix_parse_int(name, &end);
+            if (*end != '\0') {
+                continue;
+            }
+            struct cimjob__posix_proc p;
+            if (cimjob__posix_proc_stat(pid, &p) != 0) {
+                continue; /* gone since the listing */
+            }
+            total++;
+            if (fn(&p, ctx) != 0) {
+                close(dfd);
+                return total;
+            }
+        }
+    }
+    close(dfd);
+    return total;
+#else
+    (void)fn;
+    (void)ctx;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+struct posix_scan_ctx {
+    struct cimjob__posix_proc *tab;
+    size_t cap;
+    size_t n;
+};
+
+static int posix_scan_one(const struct cimjob__posix_proc *p, void *ctx)
+{
+    struct posix_scan_ctx *c = ctx;
+    if (c->n < c->cap) {
+        c->tab[c->n++] = *p;
+    }
+    return 0;
+}
+
+long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap)
+{
+    struct posix_scan_ctx c = {tab, cap, 0};
+    return cimjob__posix_proc_each(posix_scan_one, &c);
+}
+
+static long posix_find(const struct cimjob__posix_proc *tab, size_t n, int pid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tab[mid].pid < pid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return (lo < n && tab[lo].pid == pid) ? (long)lo : -1;
+}
+
+size_t cimjob__posix_proc_mark_descendants(struct cimjob__posix_proc *tab, size_t n, int root)
+{
+    /* /proc lists pids in increasing order, so this insertion sort is linear in practice. */
+    for (size_t i = 1; i < n; i++) {
+        struct cimjob__posix_proc t = tab[i];
+        size_t j = i;
+        while (j > 0 && tab[j - 1].pid > t.pid) {
+            tab[j] = tab[j - 1];
+            j--;
+        }
+        tab[j] = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tab[i].mark = 0;
+    }
+    /* Repeated passes, each marking the children of what is marked: the helper cannot
+     * allocate a child index, and trees are rarely deep. */
+    size_t marked = 0;
+    int changed = 1;
+    while (changed) {
+        changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (tab[i].mark || tab[i].pid == root) {
+                continue;
+            }
+            int parent_marked = tab[i].ppid == root;
+            if (!parent_marked) {
+                long j = posix_find(tab, n, tab[i].ppid);
+                parent_marked = j >= 0 && tab[j].mark;
+            }
+            if (parent_marked) {
+                tab[i].mark = 1;
+                marked++;
+                changed = 1;
+            }
+        }
+    }
+    return marked;
+}

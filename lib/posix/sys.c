@@ -1,0 +1,261 @@
+/*
+ * System calls glibc may not wrap (pidfd_open, pidfd_send_signal, clone3, close_range), with
+ * run-time detection: a kernel without them answers ENOSYS and the backend falls back.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "posix.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
+#endif
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+int cimjob__posix_pidfd_open(pid_t pid)
+{
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    /* pidfds are always close-on-exec. */
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int cimjob__posix_pidfd_send_signal(int pidfd, int sig)
+{
+#if defined(__linux__) && defined(SYS_pidfd_send_signal)
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#else
+    (void)pidfd;
+    (void)sig;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned int flags)
+{
+#if defined(__linux__) && defined(SYS_close_range)
+    return (int)syscall(SYS_close_range, first, last, flags);
+#else
+    (void)first;
+    (void)last;
+    (void)flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* The kernel's struct clone_args, version 2 (with cgroup). Declared here because older
+ * linux/sched.h lacks the cgroup field. */
+struct posix_clone_args {
+    uint64_t flags;
+    uint64_t pidfd;
+    uint64_t child_tid;
+    uint64_t parent_tid;
+    uint64_t exit_signal;
+    uint64_t stack;
+    uint64_t stack_size;
+    uint64_t tls;
+    uint64_t set_tid;
+    uint64_t set_tid_size;
+    uint64_t cgroup;
+};
+
+pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd)
+{
+#if defined(__linux__) && defined(SYS_clone3)
+    struct posix_clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.exit_signal = SIGCHLD;
+    if (pidfd_out != NULL) {
+        ca.flags |= CLONE_PIDFD;
+        ca.pidfd = (uint64_t)(uintptr_t)pidfd_out;
+    }
+    size_t size = 64; /* CLONE_ARGS_SIZE_VER0: without set_tid and cgroup */
+    if (cgroup_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cgroup_fd;
+        size = sizeof ca;
+    }
+    /* Without CLONE_VM the child gets a copy of our memory and returns here with 0, like
+     * fork(), but without running pthread_atfork handlers: it only makes system calls. */
+    return (pid_t)syscall(SYS_clone3, &ca, size);
+#else
+    (void)pidfd_out;
+    (void)cgroup_fd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+pid_t cimjob__posix_fork(void)
+{
+    /* Not fork(): the host's pthread_atfork handlers must not run in a child that may only
+     * make async-signal-safe calls, and they could deadlock on locks other threads held. */
+    if (cimjob__posix_have_clone3()) {
+        return cimjob__posix_clone3(NULL, -1);
+    }
+#if defined(__linux__) && defined(SYS_fork)
+    return (pid_t)syscall(SYS_fork);
+#elif defined(__linux__)
+    return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#else
+    return fork();
+#endif
+}
+
+/* 0 unknown, 1 yes, 2 no. Probing is idempotent, so a race only probes twice. */
+static atomic_int posix_pidfd_state;
+static atomic_int posix_clone3_state;
+
+int cimjob__posix_have_pidfd(void)
+{
+    int s = atomic_load(&posix_pidfd_state);
+    if (s == 0) {
+        int fd = cimjob__posix_pidfd_open(getpid());
+        s = 2;
+        if (fd >= 0) {
+            /* pidfd_send_signal came one release before pidfd_open: signal 0 checks it. */
+            if (cimjob__posix_pidfd_send_signal(fd, 0) == 0) {
+                s = 1;
+            }
+            close(fd);
+        }
+        atomic_store(&posix_pidfd_state, s);
+    }
+    return s == 1;
+}
+
+int cimjob__posix_have_clone3(void)
+{
+    int s = atomic_load(&posix_clone3_state);
+    if (s == 0) {
+#if defined(__linux__) && defined(SYS_clone3)
+        /* An invalid size gets EINVAL from a kernel that has clone3 and ENOSYS (or EPERM from a
+         * seccomp filter) from one that does not; nothing is created either way. */
+        struct posix_clone_args ca;
+        memset(&ca, 0, sizeof ca);
+        long r = syscall(SYS_clone3, &ca, (size_t)1);
+        s = (r < 0 && errno == EINVAL) ? 1 : 2;
+#else
+        s = 2;
+#endif
+        atomic_store(&posix_clone3_state, s);
+    }
+    return s == 1;
+}
+
+size_t cimjob__posix_utoa(unsigned long v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + (v % 10));
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = tmp[n - 1 - i];
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+int64_t cimjob__posix_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void cimjob__posix_sleep_us(int64_t us)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)(us / 1000000);
+    ts.tv_nsec = (long)(us % 1000000) * 1000;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+const char *cimjob__posix_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGHUP:
+        return "SIGHUP";
+    case SIGINT:
+        return "SIGINT";
+    case SIGQUIT:
+        return "SIGQUIT";
+    case SIGILL:
+        return "SIGILL";
+    case SIGTRAP:
+        return "SIGTRAP";
+    case SIGABRT:
+        return "SIGABRT";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGKILL:
+        return "SIGKILL";
+    case SIGUSR1:
+        return "SIGUSR1";
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGUSR2:
+        return "SIGUSR2";
+    case SIGPIPE:
+        return "SIGPIPE";
+    case SIGALRM:
+        return "SIGALRM";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGCHLD:
+        return "SIGCHLD";
+    case SIGCONT:
+        return "SIGCONT";
+    case SIGSTOP:
+        return "SIGSTOP";
+    case SIGTSTP:
+        return "SIGTSTP";
+    case SIGTTIN:
+        return "SIGTTIN";
+    case SIGTTOU:
+        return "SIGTTOU";
+    case SIGURG:
+        return "SIGURG";
+    case SIGXCPU:
+        return "SIGXCPU";
+    case SIGXFSZ:
+        return "SIGXFSZ";
+    case SIGVTALRM:
+        return "SIGVTALRM";
+    case SIGPROF:
+        return "SIGPROF";
+    case SIGWINCH:
+        return "SIGWINCH";
+    case SIGSYS:
+        return "SIGSYS";
+    default:
+        return NULL;
+    }
+}
