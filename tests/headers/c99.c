@@ -1,0 +1,39 @@
+/*
+ * The public headers compile as strict C99 (-std=c99 -pedantic-errors -Wall -Wextra -Werror)
+ * and their initialisers give every default. Built by tests/meson.build with those flags.
+ */
+#include <cimjob/cimjob.h>
+#include <cimjob/posix.h>
+
+#include <string.h>
+
+static int check(void)
+{
+    cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    cimjob_request_options qo = CIMJOB_REQUEST_OPTIONS_INIT;
+    cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_fake_outcome fo = CIMJOB_FAKE_OUTCOME_INIT;
+    cimjob_backend_result br = CIMJOB_BACKEND_RESULT_INIT;
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    int bad = 0;
+    bad |= jo.version != CIMJOB_JOB_OPTIONS_VERSION || jo.delete_on_completion != 1 ||
+           jo.time_before_removal_us != CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US ||
+           jo.stdio[2].fd != -1 || jo.backend_data != NULL;
+    bad |= ro.version != CIMJOB_REGISTRY_OPTIONS_VERSION || ro.kill_timeout_us != 5000000 ||
+           ro.default_terminate_timeout_us != 10000000 || ro.utc_offset_min != 0;
+    bad |= qo.version != CIMJOB_REQUEST_OPTIONS_VERSION || qo.caller != NULL;
+    bad |= info.version != CIMJOB_INFO_VERSION;
+    bad |= fo.version != CIMJOB_FAKE_OUTCOME_VERSION || fo.run_us != -1 || fo.report_progress;
+    bad |= br.version != 1 || br.exit_status != -1;
+    bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
+    bad |= CIMJOB_STATES_FINAL != ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10));
+    bad |= CIMJOB_DATETIME_SIZE != CIMJOB_DATETIME_LEN + 1 ||
+           strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;
+    return bad;
+}
+
+int main(void)
+{
+    return check();
+}
