@@ -107,7 +107,11 @@ struct cimjob_backend {
     cimjob_rc (*resume)(void *state, void *job_state);
     /** Enter the vendor-specific Service state. */
     cimjob_rc (*service)(void *state, void *job_state);
-    /** Free the per-job state; the job has ended (or was never started). */
+    /**
+     * Free the per-job state; the job has ended (or was never started). Called with the job's
+     * request lock held: a release that joins a worker thread must make sure that thread does
+     * not itself make requests on the same job (reports and queries are fine).
+     */
     void (*release)(void *state, void *job_state);
     /**
      * The containment a job got, for queries; NULL: CIMJOB_CONTAINMENT_NONE.

@@ -27,6 +27,7 @@
  * - cimjob/job.h: registries, jobs, RequestStateChange, KillJob, waiting, callbacks.
  * - cimjob/backend.h: the interface for writing a backend (jobs that are not processes).
  * - cimjob/fake.h: the fake backend with a virtual clock, for unit tests.
+ * - cimjob/posix.h (include it yourself, POSIX builds only): the POSIX backend's configuration.
  */
 #ifndef CIMJOB_CIMJOB_H
 #define CIMJOB_CIMJOB_H

@@ -69,6 +69,16 @@ typedef struct cimjob_fake_outcome {
     /** PercentComplete reported at each tenth of run_us (0: no progress reports). */
     int report_progress;
 } cimjob_fake_outcome;
+/**
+ * @var cimjob_fake_outcome::kill_rc
+ * What the kill slot returns.
+ * @var cimjob_fake_outcome::suspend_rc
+ * What the suspend slot returns.
+ * @var cimjob_fake_outcome::resume_rc
+ * What the resume slot returns.
+ * @var cimjob_fake_outcome::service_rc
+ * What the service slot returns.
+ */
 
 /** Static initialiser: a job that runs until asked, obeys Terminate and Kill at once. */
 #define CIMJOB_FAKE_OUTCOME_INIT                                                                   \

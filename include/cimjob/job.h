@@ -28,6 +28,7 @@
 extern "C" {
 #endif
 
+/** A backend: a constant vtable of functions that does a job's work (see cimjob/backend.h). */
 typedef struct cimjob_backend cimjob_backend;
 
 /** Longest Name, in bytes (CIM: up to 1024 characters). */
@@ -231,7 +232,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
 
 /**
  * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
- * every job is removed, and the backend is closed. References to jobs stay valid memory and
+ * every job is removed, and the backend is closed. State-change callbacks for those kills run
+ * on the calling thread before it returns, so their userdata must outlive this call. References to jobs stay valid memory and
  * answer CIMJOB_RC_NOT_FOUND. Must not be called from a callback of the same registry or while
  * another thread is using the registry.
  *
@@ -304,7 +306,11 @@ typedef struct cimjob_info {
 
 /** Static initialiser for cimjob_info (sets the version; the library fills the rest). */
 #ifdef __cplusplus
-#define CIMJOB_INFO_INIT {CIMJOB_INFO_VERSION}
+/* Every member spelled out: C++ has no designated initialisers before C++20, and a partial
+ * list warns under -Wextra (-Wmissing-field-initializers). */
+#define CIMJOB_INFO_INIT                                                                           \
+    {CIMJOB_INFO_VERSION, {0}, {0}, CIMJOB_JOB_STATE_NEW, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0}, {0},   \
+     0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0}
 #else
 #define CIMJOB_INFO_INIT {.version = CIMJOB_INFO_VERSION}
 #endif
@@ -405,7 +411,9 @@ CIMJOB_EXTERN cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job,
  * RequestStateChange with extra parameters: TimeoutPeriod in microseconds, asynchronous
  * completion, no escalation, and the caller's identity for access control.
  *
- * @param opts may be NULL for the defaults.
+ * @param job       the job.
+ * @param requested Start, Suspend, Terminate, Kill or Service.
+ * @param opts      TimeoutPeriod, flags and caller; may be NULL for the defaults.
  * @return every code of cimjob_request_state_change(), plus:
  *         CIMJOB_RSC_TRANSITION_STARTED (4096) with CIMJOB_REQUEST_ASYNC when the transition
  *         has started but the new state is not reached yet;
@@ -424,7 +432,8 @@ CIMJOB_EXTERN cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job,
  *
  * @return CIMJOB_RC_SUCCESS: the job is Killed;
  *         CIMJOB_RC_TIMEOUT: its processes could not be confirmed gone within the kill bound
- *         (the job is Killed and will be reaped when they go);
+ *         (the job stays Shutting Down, the kill is repeated, and it becomes Killed when the
+ *         backend reports them gone);
  *         CIMJOB_RC_FAILED: the backend could not signal the job;
  *         CIMJOB_RC_NOT_SUPPORTED: the backend has no kill;
  *         CIMJOB_RC_INVALID_STATE: the job had already ended (nothing is done);
@@ -452,6 +461,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
  * @param job        the job.
  * @param state_mask CIMJOB_STATE_BIT()s; 0 means CIMJOB_STATES_FINAL.
  * @param timeout_us how long to wait, in microseconds; negative: no limit; 0: just check.
+ *                   With the fake backend a wait never sleeps: when nothing is scheduled to
+ *                   happen it answers CIMJOB_RC_TIMEOUT at once, even with no limit.
  * @param state      receives the JobState at return; may be NULL.
  * @return CIMJOB_RC_SUCCESS (the state is in the mask); CIMJOB_RC_TIMEOUT;
  *         CIMJOB_RC_INVALID_PARAMETER (NULL job, bits outside 2..12);
@@ -475,7 +486,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned in
  * Set JobStatus, the job's free-text status line.
  *
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument; text over
- *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_NOT_FOUND (removed).
+ *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_NOT_FOUND (removed);
+ *         CIMJOB_RC_NO_MEMORY (the text could not be stored; JobStatus is then empty).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status);
 
@@ -502,7 +514,9 @@ CIMJOB_EXTERN void cimjob_job_release(cimjob_job *job);
 /**
  * Find a job by InstanceID.
  *
- * @param out receives a reference (release with cimjob_job_release()).
+ * @param reg         the registry.
+ * @param instance_id the InstanceID, `<OrgID>:<LocalID>`.
+ * @param out         receives a reference (release with cimjob_job_release()).
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
  *         CIMJOB_RC_NOT_FOUND (no such job in the registry).
  */
@@ -522,6 +536,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job);
 /**
  * List the jobs of a registry, oldest first.
  *
+ * @param reg   the registry.
  * @param jobs  receives an array of references; free it with cimjob_job_list_free().
  * @param count receives the number of jobs.
  * @return CIMJOB_RC_SUCCESS (an empty registry gives NULL and 0);
@@ -545,7 +560,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_count(cimjob_registry *reg, size_t *coun
  * registry has work for cimjob_registry_dispatch(): put it in poll(), epoll, libuv or GLib.
  * Also arm a timer for cimjob_registry_next_timeout().
  *
- * @param fd receives the descriptor or HANDLE, owned by the registry.
+ * @param reg the registry.
+ * @param fd  receives the descriptor or HANDLE, owned by the registry.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER;
  *         CIMJOB_RC_NOT_SUPPORTED (the backend has none: its events arrive by reports).
  */
@@ -562,6 +578,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg);
 /**
  * How long until a timer of the registry is due, for an event loop's timer.
  *
+ * @param reg        the registry.
  * @param timeout_us receives microseconds (0: dispatch now), or -1 when no timer is armed.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER.
  */
@@ -571,6 +588,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_next_timeout(cimjob_registry *reg, int64
  * Block until the registry has work or the timeout passes, then dispatch it: the loop of a
  * simple program or agent thread.
  *
+ * @param reg        the registry.
  * @param timeout_us microseconds; negative: until something happens.
  * @return CIMJOB_RC_SUCCESS (something was dispatched or the time passed);
  *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.

@@ -8,6 +8,7 @@
 
 static _Thread_local char last_error[ERROR_SIZE];
 
+static void set_error(const char *fmt, va_list ap) CIMJOB__PRINTF(1, 0);
 static void set_error(const char *fmt, va_list ap)
 {
     vsnprintf(last_error, sizeof last_error, fmt, ap);

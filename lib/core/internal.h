@@ -19,7 +19,7 @@ enum { CIMJOB__PENDING_NONE = 0, CIMJOB__PENDING_TERMINATE = 1, CIMJOB__PENDING_
 enum { CIMJOB__TIMER_ESCALATE = 1, CIMJOB__TIMER_KILL_RETRY = 2, CIMJOB__TIMER_REMOVE = 3 };
 
 /* How often the core repeats a kill until the backend reports the job empty. */
-#define CIMJOB__KILL_RETRY_US 50000
+#define CIMJOB__KILL_RETRY_US      50000
 #define CIMJOB__KILL_RETRY_SLOW_US 1000000
 
 struct cimjob_job {
@@ -28,6 +28,10 @@ struct cimjob_job {
 
     /* Immutable after cimjob_create. */
     char *instance_id;
+    /* The map's link and the InstanceID's hash, in the first cache line with refs and
+     * instance_id: a lookup touches one line per job it passes. Guarded by map_lock. */
+    struct cimjob_job *hash_next;
+    size_t hash;
     char *name;
     char *owner;
     int user_local_id;
@@ -47,11 +51,12 @@ struct cimjob_job {
     /* Everything below is guarded by lock; held only for short copies. */
     cimjob__mutex lock;
     cimjob_job_state state;
-    int busy;    /* requests calling the backend now: others answer Busy */
-    int pending; /* CIMJOB__PENDING_* */
-    int ended;   /* the backend reported the end */
-    int removed; /* out of the registry: every operation answers Not Found */
-    int keep;    /* KillJob(DeleteOnKill=0): stay until cimjob_remove */
+    int busy;        /* requests calling the backend now: others answer Busy */
+    int pending;     /* CIMJOB__PENDING_* */
+    int ended;       /* the backend reported the end */
+    int removed;     /* out of the registry: every operation answers Not Found */
+    atomic_int dead; /* = removed, readable under the registry's lock (timer compaction) */
+    int keep;        /* KillJob(DeleteOnKill=0): stay until cimjob_remove */
     int delete_on_kill;
     int escalated;
     int no_escalate;
@@ -63,16 +68,17 @@ struct cimjob_job {
     uint32_t error_code;
     int exit_status;
     int term_signal;
-    char error_description[CIMJOB_TEXT_MAX + 1];
-    char job_status[CIMJOB_TEXT_MAX + 1];
-    void *be_job;               /* the backend's per-job state, NULL when none */
+    /* ErrorDescription and JobStatus: allocated only when set (most jobs never have either,
+     * and inline buffers would double a job's size); NULL reads as "". */
+    char *error_description;
+    char *job_status;
+    void *be_job; /* the backend's per-job state, NULL when none */
     cimjob_containment containment;
-    int64_t escalate_at;        /* monotonic deadline of the Terminate escalation, or -1 */
-    int64_t remove_at;          /* monotonic retention deadline, or -1 */
+    int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
+    int64_t remove_at;   /* monotonic retention deadline, or -1 */
     int kill_retries;
 
     /* Registry links, guarded by the registry's map_lock. */
-    struct cimjob_job *hash_next;
     struct cimjob_job *list_prev, *list_next;
     /* Guarded by the registry's lock. */
     struct cimjob_job *release_next;
@@ -129,6 +135,7 @@ struct cimjob_registry {
     uint64_t seq; /* bumped at every change a waiter may care about */
     cimjob__timer *timers;
     size_t ntimers, timers_cap;
+    size_t gone; /* jobs removed since the last compaction of the timers */
     cimjob__event_node *events;
     size_t ev_head, ev_count, ev_cap;
     int delivering;
@@ -146,6 +153,8 @@ void cimjob__reg_ref(cimjob_registry *reg);
 void cimjob__reg_unref(cimjob_registry *reg);
 cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *local_id);
 void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job);
+/* A job was removed: drop timers that only keep removed jobs alive, once they are many. */
+void cimjob__reg_job_gone(cimjob_registry *reg);
 /* Called with job->lock held: queue the event, bump seq, wake waiters. */
 void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
                          cimjob_job_state new_state, int64_t when);

@@ -11,7 +11,7 @@
  * must not run callbacks (the caller may hold the pump). */
 static _Thread_local int in_backend;
 
-#define KNOWN_JOB_FLAGS (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST)
+#define KNOWN_JOB_FLAGS     (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST)
 #define KNOWN_REQUEST_FLAGS (CIMJOB_REQUEST_ASYNC | CIMJOB_REQUEST_NO_ESCALATE)
 
 /* ---- options ------------------------------------------------------------------------------ */
@@ -59,8 +59,8 @@ static const char *const *strv_dup(const char *const *v)
 static cimjob_rc validate_options(cimjob_registry *reg, const cimjob_job_options *o)
 {
     if (o->version != CIMJOB_JOB_OPTIONS_VERSION)
-        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
-                            "cimjob_create: unknown options version %u", o->version);
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_create: unknown options version %u",
+                            o->version);
     if (!o->name || !*o->name)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: Name is required");
     if (strlen(o->name) > CIMJOB_NAME_MAX)
@@ -130,6 +130,29 @@ static void free_copies(cimjob_job *job)
     cimjob__free(job->instance_id);
     cimjob__free(job->name);
     cimjob__free(job->owner);
+    cimjob__free(job->error_description);
+    cimjob__free(job->job_status);
+}
+
+/* Replace a text property (ErrorDescription, JobStatus), truncated to CIMJOB_TEXT_MAX bytes;
+ * "" frees it. With job->lock held. Returns -1 when memory runs out: the old text is then
+ * dropped, never left half-written. */
+static int set_text(char **field, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > CIMJOB_TEXT_MAX)
+        n = CIMJOB_TEXT_MAX;
+    char *p = NULL;
+    if (n) {
+        p = cimjob__malloc(n + 1);
+        if (p) {
+            memcpy(p, text, n);
+            p[n] = '\0';
+        }
+    }
+    cimjob__free(*field);
+    *field = p;
+    return n && !p ? -1 : 0;
 }
 
 void cimjob__job_destroy(cimjob_job *job)
@@ -170,8 +193,8 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
         job->error_code = r->error_code;
         job->exit_status = r->exit_status;
         job->term_signal = r->term_signal;
-        cimjob__strlcpy(job->error_description, r->error_description ? r->error_description : "",
-                        sizeof job->error_description);
+        /* Out of memory loses the description, never the end of the job. */
+        (void)set_text(&job->error_description, r->error_description ? r->error_description : "");
     }
     if (job->pending == CIMJOB__PENDING_KILL)
         final = CIMJOB_JOB_STATE_KILLED;
@@ -233,7 +256,8 @@ cimjob_rc cimjob_backend_report_exit(cimjob_job *job, const cimjob_backend_resul
 cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned int percent)
 {
     if (!job)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_set_percent_complete: job is NULL");
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_set_percent_complete: job is NULL");
     if (percent > 100)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_set_percent_complete: %u is over 100", percent);
@@ -260,8 +284,8 @@ cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status)
     cimjob__mutex_lock(&job->lock);
     if (job->removed)
         rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_job_status: job was removed");
-    else
-        cimjob__strlcpy(job->job_status, status, sizeof job->job_status);
+    else if (set_text(&job->job_status, status) != 0)
+        rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_set_job_status: out of memory");
     cimjob__mutex_unlock(&job->lock);
     return rc;
 }
@@ -466,6 +490,8 @@ static int request_state_change(cimjob_job *job, const request *rq)
                              cimjob_job_state_name((int)st), cimjob_rsc_rc_name(d.rsc));
         return d.rsc;
     }
+    /* KillJob's DeleteOnKill, undone below if the kill cannot even be signalled. */
+    int prev_delete_on_kill = job->delete_on_kill, prev_keep = job->keep;
     if (rq->kill_job) {
         job->delete_on_kill = rq->delete_on_kill;
         job->keep = !rq->delete_on_kill;
@@ -474,8 +500,8 @@ static int request_state_change(cimjob_job *job, const request *rq)
     int waits = 0; /* ends with the job: wait for it unless asked not to */
     switch (d.action) {
     case CIMJOB__ACT_END_UNSTARTED:
-        job->pending = rq->requested == CIMJOB_REQUEST_KILL ? CIMJOB__PENDING_KILL
-                                                            : CIMJOB__PENDING_TERMINATE;
+        job->pending =
+            rq->requested == CIMJOB_REQUEST_KILL ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
         finalize(job, NULL);
         cimjob__mutex_unlock(&job->lock);
         after_end(job);
@@ -534,14 +560,24 @@ static int request_state_change(cimjob_job *job, const request *rq)
         job->busy++;
         cimjob__mutex_unlock(&job->lock);
         cimjob_rc rc = CIMJOB_RC_SUCCESS;
-        if (resume_first && reg->be->resume)
+        int resumed = 0;
+        if (resume_first && reg->be->resume) {
             rc = call_slot(job, reg->be->resume); /* a stopped job cannot hear the request */
+            resumed = rc == CIMJOB_RC_SUCCESS;
+        }
         if (rc == CIMJOB_RC_SUCCESS)
             rc = call_slot(job, kill ? reg->be->kill : reg->be->terminate);
         cimjob__mutex_lock(&job->lock);
         job->busy--;
         if (rc != CIMJOB_RC_SUCCESS && !job->ended) {
+            if (resumed) {
+                /* It runs again, whatever became of the Terminate: say so. */
+                set_state(job, CIMJOB_JOB_STATE_STARTING);
+                set_state(job, CIMJOB_JOB_STATE_RUNNING);
+            }
             job->pending = prev;
+            job->delete_on_kill = prev_delete_on_kill;
+            job->keep = prev_keep;
             cimjob__mutex_unlock(&job->lock);
             rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
             break;
@@ -671,8 +707,7 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
     int removed = job->removed;
     cimjob__mutex_unlock(&job->lock);
     if (removed)
-        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "KillJob: job '%s' was removed",
-                            job->instance_id);
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "KillJob: job '%s' was removed", job->instance_id);
     if (!caller_allowed(job, opts->caller))
         return cimjob__fail(CIMJOB_RC_ACCESS_DENIED, "KillJob: '%.200s' may not act on job '%s'",
                             opts->caller, job->instance_id);
@@ -724,10 +759,8 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
             return;
         }
         job->escalated = 1;
-        cimjob__strlcpy(job->job_status,
-                        "Terminate escalated to Kill: the job did not end within its "
-                        "TimeoutPeriod",
-                        sizeof job->job_status);
+        (void)set_text(&job->job_status, "Terminate escalated to Kill: the job did not end "
+                                         "within its TimeoutPeriod");
         cimjob__mutex_unlock(&job->lock);
         cimjob__reg_poke(reg);
         call_slot(job, reg->be->kill);
@@ -765,8 +798,10 @@ void cimjob__job_remove(cimjob_job *job)
         return;
     }
     job->removed = 1;
+    atomic_store(&job->dead, 1);
     cimjob__mutex_unlock(&job->lock);
     cimjob__reg_unlink(job->reg, job);
+    cimjob__reg_job_gone(job->reg);
     cimjob__reg_poke(job->reg);
     cimjob_job_release(job); /* the registry's reference */
 }
@@ -876,6 +911,7 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->reg = reg;
     cimjob__reg_ref(reg);
     atomic_init(&job->refs, 1); /* the registry's, once inserted */
+    atomic_init(&job->dead, 0);
     job->state = CIMJOB_JOB_STATE_NEW;
     job->user_local_id = opts->local_id != NULL;
     job->priority = opts->priority;
@@ -948,8 +984,8 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     if (!job || !info)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_query: NULL argument");
     if (info->version != CIMJOB_INFO_VERSION)
-        return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
-                            "cimjob_query: unknown snapshot version %u", info->version);
+        return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_query: unknown snapshot version %u",
+                            info->version);
     cimjob_registry *reg = job->reg;
     cimjob__mutex_lock(&job->lock);
     if (job->removed) {
@@ -968,8 +1004,8 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     }
     info->percent_complete = job->percent;
     info->error_code = job->error_code;
-    strcpy(info->error_description, job->error_description);
-    strcpy(info->job_status, job->job_status);
+    strcpy(info->error_description, job->error_description ? job->error_description : "");
+    strcpy(info->job_status, job->job_status ? job->job_status : "");
     info->containment = job->containment;
     info->exit_status = job->exit_status;
     info->term_signal = job->term_signal;

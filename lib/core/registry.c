@@ -7,7 +7,7 @@
 #include "internal.h"
 #include "state.h"
 
-#define DEFAULT_ORG_ID "libcimjob"
+#define DEFAULT_ORG_ID  "libcimjob"
 #define INITIAL_BUCKETS 64
 
 /* ---- clocks ---------------------------------------------------------------------------- */
@@ -59,7 +59,8 @@ void cimjob__reg_unref(cimjob_registry *reg)
 cimjob_rc cimjob_registry_options_init(cimjob_registry_options *opts, unsigned int version)
 {
     if (!opts)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_options_init: opts is NULL");
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_options_init: opts is NULL");
     if (version != CIMJOB_REGISTRY_OPTIONS_VERSION)
         return cimjob__fail(CIMJOB_RC_INVALID_VERSION,
                             "cimjob_registry_options_init: unknown version %u", version);
@@ -235,8 +236,10 @@ static size_t hash_str(const char *s)
 
 static cimjob_job *map_get(cimjob_registry *reg, const char *id)
 {
-    for (cimjob_job *j = reg->buckets[hash_str(id) & (reg->nbuckets - 1)]; j; j = j->hash_next)
-        if (strcmp(j->instance_id, id) == 0)
+    size_t h = hash_str(id);
+    /* The hash first: a job that does not match costs one cache line, not its string. */
+    for (cimjob_job *j = reg->buckets[h & (reg->nbuckets - 1)]; j; j = j->hash_next)
+        if (j->hash == h && strcmp(j->instance_id, id) == 0)
             return j;
     return NULL;
 }
@@ -261,7 +264,7 @@ static void map_grow(cimjob_registry *reg)
         cimjob_job *j = reg->buckets[i];
         while (j) {
             cimjob_job *next = j->hash_next;
-            size_t k = hash_str(j->instance_id) & (n - 1);
+            size_t k = j->hash & (n - 1);
             j->hash_next = b[k];
             b[k] = j;
             j = next;
@@ -334,7 +337,8 @@ cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *
         t->next = reg->tombs[k];
         reg->tombs[k] = t;
     }
-    size_t k = hash_str(job->instance_id) & (reg->nbuckets - 1);
+    job->hash = hash_str(job->instance_id);
+    size_t k = job->hash & (reg->nbuckets - 1);
     job->hash_next = reg->buckets[k];
     reg->buckets[k] = job;
     job->list_prev = reg->tail;
@@ -355,7 +359,7 @@ out:
 void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job)
 {
     cimjob__rwlock_wrlock(&reg->map_lock);
-    cimjob_job **pp = &reg->buckets[hash_str(job->instance_id) & (reg->nbuckets - 1)];
+    cimjob_job **pp = &reg->buckets[job->hash & (reg->nbuckets - 1)];
     while (*pp && *pp != job)
         pp = &(*pp)->hash_next;
     if (*pp) {
@@ -581,14 +585,8 @@ cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind,
     return CIMJOB_RC_SUCCESS;
 }
 
-/* Pop the earliest timer if it is due; with reg->lock held. */
-static int heap_pop_due(cimjob_registry *reg, int64_t now, cimjob__timer *out)
+static void heap_sift_down(cimjob_registry *reg, size_t i)
 {
-    if (!reg->ntimers || reg->timers[0].when > now)
-        return 0;
-    *out = reg->timers[0];
-    reg->timers[0] = reg->timers[--reg->ntimers];
-    size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
         if (l < reg->ntimers && reg->timers[l].when < reg->timers[m].when)
@@ -596,10 +594,51 @@ static int heap_pop_due(cimjob_registry *reg, int64_t now, cimjob__timer *out)
         if (r < reg->ntimers && reg->timers[r].when < reg->timers[m].when)
             m = r;
         if (m == i)
-            break;
+            return;
         heap_swap(&reg->timers[i], &reg->timers[m]);
         i = m;
     }
+}
+
+/* A removed job's retention timer would keep its memory for TimeBeforeRemoval (five minutes by
+ * default): at a high rate of jobs that is a lot of dead jobs. Compact once removed jobs could
+ * make up half the heap, so the cost stays amortised O(1) per removal. */
+void cimjob__reg_job_gone(cimjob_registry *reg)
+{
+    cimjob_job **drop = NULL;
+    size_t ndrop = 0;
+    cimjob__mutex_lock(&reg->lock);
+    reg->gone++;
+    if (reg->gone >= 64 && reg->gone * 2 >= reg->ntimers) {
+        drop = cimjob__malloc(reg->ntimers * sizeof *drop);
+        if (drop) { /* out of memory: try again at the next removal */
+            size_t k = 0;
+            for (size_t i = 0; i < reg->ntimers; i++) {
+                if (atomic_load(&reg->timers[i].job->dead))
+                    drop[ndrop++] = reg->timers[i].job;
+                else
+                    reg->timers[k++] = reg->timers[i];
+            }
+            reg->ntimers = k;
+            for (size_t i = k / 2; i-- > 0;)
+                heap_sift_down(reg, i);
+            reg->gone = 0;
+        }
+    }
+    cimjob__mutex_unlock(&reg->lock);
+    for (size_t i = 0; i < ndrop; i++)
+        cimjob_job_release(drop[i]);
+    cimjob__free(drop);
+}
+
+/* Pop the earliest timer if it is due; with reg->lock held. */
+static int heap_pop_due(cimjob_registry *reg, int64_t now, cimjob__timer *out)
+{
+    if (!reg->ntimers || reg->timers[0].when > now)
+        return 0;
+    *out = reg->timers[0];
+    reg->timers[0] = reg->timers[--reg->ntimers];
+    heap_sift_down(reg, 0);
     return 1;
 }
 
@@ -785,8 +824,9 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
             if (!alive)
                 break;
             if (cimjob__reg_now(reg) >= deadline) {
-                result = cimjob__fail(CIMJOB_RC_TIMEOUT,
-                                      "cimjob_registry_free: %zu job(s) not confirmed ended", alive);
+                result =
+                    cimjob__fail(CIMJOB_RC_TIMEOUT,
+                                 "cimjob_registry_free: %zu job(s) not confirmed ended", alive);
                 break;
             }
             if (cimjob__reg_pump(reg, deadline, seq) == CIMJOB_RC_WOULD_BLOCK)
