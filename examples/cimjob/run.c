@@ -1,0 +1,466 @@
+/*
+ * `cimjob run [OPTIONS] -- COMMAND [ARG...]`: run COMMAND as a CIM job, like timeout(1) but
+ * leaving nothing behind.
+ *
+ * The shape of the program is the one any host of libcimjob can copy:
+ *  - one registry, one job created with CIMJOB_JOB_START (New -> Starting -> Running);
+ *  - a poll() loop over the registry's descriptor (cimjob_registry_fd) and a self-pipe that
+ *    the signal handlers write to, with the registry's next timer (cimjob_registry_next_timeout)
+ *    and our own deadlines as the timeout, and cimjob_registry_dispatch() after each wake-up;
+ *  - requests made asynchronously (CIMJOB_REQUEST_ASYNC), so that the loop stays responsive
+ *    while a Terminate waits out its TimeoutPeriod, and a second signal can still ask for Kill;
+ *  - cimjob_registry_free() at the end, which ends anything that is still running.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+typedef struct run_options {
+    const char *name;        /* --name (default: COMMAND's base name) */
+    int has_terminate_after; /* --terminate-after given */
+    uint64_t terminate_after_us;
+    int has_kill_after; /* --kill-after given */
+    uint64_t kill_after_us;
+    uint64_t grace_us;      /* --grace: the Terminate's TimeoutPeriod (default 5 s) */
+    cli_events_mode events; /* --events text|json, --quiet */
+    const char *backend;    /* --backend NAME, NULL for the platform's default */
+    int wait_all;           /* --wait-all: wait for leftovers instead of ending them */
+    char **command;         /* COMMAND [ARG...], NULL-terminated (argv's own tail) */
+} run_options;
+
+void cli_run_usage(FILE *out)
+{
+    fputs("Usage: cimjob run [OPTIONS] [--] COMMAND [ARG...]\n"
+          "Run COMMAND as a CIM job (CIM_ConcreteJob) and wait for it; like timeout(1), but\n"
+          "no process of the job is left running when cimjob returns.\n"
+          "\n"
+          "Options:\n"
+          "  --name NAME             the job's Name (default: COMMAND's base name)\n"
+          "  --terminate-after SEC   after SEC seconds, RequestStateChange(Terminate) with\n"
+          "                          --grace as TimeoutPeriod\n"
+          "  --kill-after SEC        after SEC seconds (counted from the start, not from the\n"
+          "                          Terminate), RequestStateChange(Kill)\n"
+          "  --grace SEC             TimeoutPeriod of a Terminate before it is escalated to a\n"
+          "                          kill (default 5)\n"
+          "  --events text|json      print every state change on standard error: a readable\n"
+          "                          line (default), or one JSON object a line with the CIM\n"
+          "                          property names (InstanceID, Name, JobState, ...)\n"
+          "  --quiet, -q             no events\n"
+          "  --backend NAME          posix, win32 or fake (default: the platform's best)\n"
+          "  --wait-all              when COMMAND ends, wait for the processes it left in the\n"
+          "                          job instead of ending them\n"
+          "  --help, -h              this help\n"
+          "SEC is seconds with an optional fraction (0.5) or a CIM interval\n"
+          "(00000000000005.000000:000).\n"
+          "\n"
+          "SIGINT, SIGTERM and SIGHUP sent to cimjob become a Terminate request (with --grace);\n"
+          "a second one becomes a Kill.\n"
+          "\n"
+          "Exit status: COMMAND's own when the job Completed or ended in Exception by exit code;\n"
+          "124 when ended by --terminate-after or --kill-after; 125 when cimjob failed; 126 when\n"
+          "COMMAND could not be executed; 127 when it was not found; 128+N when COMMAND died of\n"
+          "signal N for any other reason.\n",
+          out);
+}
+
+/* A one-line error naming the option, then the usage; the caller exits with 125. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static int
+bad_option(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("cimjob run: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n", stderr);
+    cli_usage(stderr);
+    return CLI_EXIT_FAILED;
+}
+
+static int parse_seconds(const char *opt, const char *text, uint64_t *us)
+{
+    if (cimjob_duration_parse(text, us) != CIMJOB_RC_SUCCESS) {
+        fprintf(stderr, "cimjob run: %s: '%s' is neither seconds (5, 0.5) nor a CIM interval\n",
+                opt, text);
+        cli_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* Options come before COMMAND; "--" or the first word that is not an option starts it. */
+static int parse_options(int argc, char **argv, run_options *o)
+{
+    int i;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            break; /* COMMAND */
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cli_run_usage(stdout);
+            return -2;
+        }
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->events = CLI_EVENTS_NONE;
+            continue;
+        }
+        if (strcmp(a, "--wait-all") == 0) {
+            o->wait_all = 1;
+            continue;
+        }
+        /* Options with a value: "--opt VALUE" or "--opt=VALUE". */
+        static const char *const with_value[] = {"--name",  "--terminate-after", "--kill-after",
+                                                 "--grace", "--events",          "--backend"};
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const char *opt = NULL;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+            if (strlen(with_value[k]) == len && strncmp(a, with_value[k], len) == 0)
+                opt = with_value[k];
+        if (!opt)
+            return bad_option("unknown option '%s'", a);
+        const char *v = eq ? eq + 1 : NULL;
+        if (!v) {
+            if (i + 1 >= argc)
+                return bad_option("option '%s' needs a value", opt);
+            v = argv[++i];
+        }
+        if (strcmp(opt, "--name") == 0) {
+            if (!*v || strlen(v) > CIMJOB_NAME_MAX)
+                return bad_option("option '--name' needs 1 to 1024 bytes, got '%s'", v);
+            o->name = v;
+        } else if (strcmp(opt, "--terminate-after") == 0) {
+            if (parse_seconds(opt, v, &o->terminate_after_us) != 0)
+                return CLI_EXIT_FAILED;
+            o->has_terminate_after = 1;
+        } else if (strcmp(opt, "--kill-after") == 0) {
+            if (parse_seconds(opt, v, &o->kill_after_us) != 0)
+                return CLI_EXIT_FAILED;
+            o->has_kill_after = 1;
+        } else if (strcmp(opt, "--grace") == 0) {
+            if (parse_seconds(opt, v, &o->grace_us) != 0)
+                return CLI_EXIT_FAILED;
+        } else if (strcmp(opt, "--events") == 0) {
+            if (strcmp(v, "text") == 0)
+                o->events = CLI_EVENTS_TEXT;
+            else if (strcmp(v, "json") == 0)
+                o->events = CLI_EVENTS_JSON;
+            else
+                return bad_option("option '--events' takes text or json, not '%s'", v);
+        } else {
+            o->backend = v;
+        }
+    }
+    if (i >= argc)
+        return bad_option("no COMMAND given");
+    o->command = argv + i;
+    return 0;
+}
+
+/* ---- signals: a self-pipe ------------------------------------------------------------------- */
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    ssize_t n = write(sig_pipe[1], &b, 1); /* a full pipe drops it: the loop is awake anyway */
+    (void)n;
+    errno = saved;
+}
+
+static int install_signals(void)
+{
+    static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+    if (pipe(sig_pipe) != 0)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        fcntl(sig_pipe[k], F_SETFD, FD_CLOEXEC);
+        fcntl(sig_pipe[k], F_SETFL, O_NONBLOCK);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_signal;
+    for (size_t k = 0; k < sizeof forwarded / sizeof *forwarded; k++)
+        if (sigaction(forwarded[k], &sa, NULL) != 0)
+            return -1;
+    /* Events go to stderr, maybe a pipe that closes: a write error, not death by SIGPIPE. The
+     * posix backend resets every disposition in the job's processes, so they do not inherit it. */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    return 0;
+}
+
+/* ---- the job -------------------------------------------------------------------------------- */
+
+typedef struct run_state {
+    run_options *o;
+    cli_events ev;
+    cimjob_registry *reg;
+    cimjob_job *job;
+    cimjob_fake *fake;    /* --backend fake: our own, on a virtual clock kept at real time */
+    long long started_us; /* monotonic, when the job was started */
+    int saw_running;      /* the job reached Running (else: a start failure) */
+    int by_deadline;      /* a --terminate-after / --kill-after request took effect */
+    int terminate_fired;  /* --terminate-after has fired */
+    int kill_fired;       /* --kill-after has fired */
+    int signals;          /* how many forwarded signals arrived */
+    int first_signal;
+} run_state;
+
+static void on_change(const cimjob_event *e, void *userdata)
+{
+    run_state *s = userdata;
+    if (e->new_state == CIMJOB_JOB_STATE_RUNNING)
+        s->saw_running = 1;
+    cli_events_on_change(e, &s->ev);
+}
+
+/* RequestStateChange without waiting (the loop observes the outcome); returns 1 if taken. */
+static int request(run_state *s, cimjob_requested_state what, const char *why)
+{
+    cimjob_request_options ro = CIMJOB_REQUEST_OPTIONS_INIT;
+    char period[CIMJOB_DATETIME_SIZE] = "";
+    ro.flags = CIMJOB_REQUEST_ASYNC;
+    if (what == CIMJOB_REQUEST_TERMINATE) {
+        ro.timeout_us = s->o->grace_us;
+        cimjob_interval_format(s->o->grace_us, period);
+        cli_events_note(&s->ev, "%s: RequestStateChange(Terminate, TimeoutPeriod %s)", why, period);
+    } else {
+        cli_events_note(&s->ev, "%s: RequestStateChange(Kill)", why);
+    }
+    int rc = (int)cimjob_request_state_change_ex(s->job, what, &ro);
+    int taken = rc == CIMJOB_RSC_COMPLETED || rc == CIMJOB_RSC_TRANSITION_STARTED ||
+                rc == CIMJOB_RSC_TIMEOUT;
+    if (!taken)
+        cli_events_note(&s->ev, "  -> %d (%s)", rc, cimjob_rsc_rc_name(rc));
+    return taken;
+}
+
+static void on_forwarded_signal(run_state *s, int sig)
+{
+    char why[128];
+    s->signals++;
+    if (s->signals == 1) {
+        s->first_signal = sig;
+        snprintf(why, sizeof why, "got signal %d (%s; a second one kills)", sig, strsignal(sig));
+        request(s, CIMJOB_REQUEST_TERMINATE, why);
+    } else if (s->signals == 2) {
+        snprintf(why, sizeof why, "got a second signal %d (%s)", sig, strsignal(sig));
+        request(s, CIMJOB_REQUEST_KILL, why);
+    }
+}
+
+static int job_is_final(run_state *s)
+{
+    cimjob_job_state st;
+    return cimjob_wait(s->job, CIMJOB_STATES_FINAL, 0, &st) == CIMJOB_RC_SUCCESS;
+}
+
+/* Wait for the job to end, serving signals and deadlines. Returns 0, or -1 if the loop failed. */
+static int event_loop(run_state *s)
+{
+    intptr_t regfd = -1;
+    if (!s->fake && cimjob_registry_fd(s->reg, &regfd) != CIMJOB_RC_SUCCESS)
+        regfd = -1; /* a backend without a descriptor: poll on a short tick instead */
+    long long last = cli_now_us();
+    while (!job_is_final(s)) {
+        long long now = cli_now_us();
+        if (s->fake) {
+            /* The fake's clock is virtual: keep it at real time, so its timers are real. */
+            cimjob_fake_advance(s->fake, (uint64_t)(now - last));
+            last = now;
+        }
+        /* Our own deadlines, counted from the start. */
+        if (s->o->has_terminate_after && !s->terminate_fired &&
+            now >= s->started_us + (long long)s->o->terminate_after_us) {
+            s->terminate_fired = 1;
+            if (request(s, CIMJOB_REQUEST_TERMINATE, "--terminate-after reached"))
+                s->by_deadline = 1;
+            continue;
+        }
+        if (s->o->has_kill_after && !s->kill_fired &&
+            now >= s->started_us + (long long)s->o->kill_after_us) {
+            s->kill_fired = 1;
+            if (request(s, CIMJOB_REQUEST_KILL, "--kill-after reached"))
+                s->by_deadline = 1;
+            continue;
+        }
+        /* Sleep until the registry's next timer, our next deadline, a signal or a job event. */
+        int64_t next;
+        long long wait = -1;
+        if (cimjob_registry_next_timeout(s->reg, &next) == CIMJOB_RC_SUCCESS && next >= 0)
+            wait = next;
+        if (s->o->has_terminate_after && !s->terminate_fired) {
+            long long d = s->started_us + (long long)s->o->terminate_after_us - now;
+            if (wait < 0 || d < wait)
+                wait = d;
+        }
+        if (s->o->has_kill_after && !s->kill_fired) {
+            long long d = s->started_us + (long long)s->o->kill_after_us - now;
+            if (wait < 0 || d < wait)
+                wait = d;
+        }
+        if (regfd < 0 && (wait < 0 || wait > 50000))
+            wait = 50000;
+        int ms = wait < 0 ? -1 : wait > 60000000 ? 60000 : (int)((wait + 999) / 1000);
+        struct pollfd fds[2] = {{sig_pipe[0], POLLIN, 0}, {(int)regfd, POLLIN, 0}};
+        int n = poll(fds, regfd >= 0 ? 2 : 1, ms);
+        if (n < 0 && errno != EINTR) {
+            perror("cimjob run: poll");
+            return -1;
+        }
+        if (n > 0 && (fds[0].revents & POLLIN)) {
+            unsigned char sigs[16];
+            ssize_t got;
+            while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0)
+                for (ssize_t k = 0; k < got; k++)
+                    on_forwarded_signal(s, sigs[k]);
+        }
+        if (cimjob_registry_dispatch(s->reg) != CIMJOB_RC_SUCCESS) {
+            fprintf(stderr, "cimjob run: %s\n", cimjob_last_error());
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The exit status, following timeout(1). */
+static int exit_status(run_state *s, const cimjob_info *info)
+{
+    cimjob_job_state st = info->job_state;
+    if (s->by_deadline && (st == CIMJOB_JOB_STATE_TERMINATED || st == CIMJOB_JOB_STATE_KILLED))
+        return CLI_EXIT_TIMEDOUT;
+    if (!s->saw_running && st == CIMJOB_JOB_STATE_EXCEPTION) {
+        /* The start failed: COMMAND not found (127), not executable (126), or our own
+         * machinery (a cgroup, a fork) failed (125). */
+        if (info->error_code == CLI_EXIT_NOT_FOUND)
+            return CLI_EXIT_NOT_FOUND;
+        if (info->error_code == CLI_EXIT_CANNOT_RUN &&
+            strncmp(info->error_description, "command not executable", 22) == 0)
+            return CLI_EXIT_CANNOT_RUN;
+        fprintf(stderr, "cimjob run: cannot start '%s': %s\n", s->o->command[0],
+                info->error_description[0] ? info->error_description : "start failed");
+        return CLI_EXIT_FAILED;
+    }
+    if (info->term_signal > 0)
+        return 128 + info->term_signal;
+    if (info->exit_status >= 0)
+        return info->exit_status & 0xff;
+    if (st == CIMJOB_JOB_STATE_COMPLETED)
+        return 0;
+    if (st == CIMJOB_JOB_STATE_EXCEPTION && info->error_code > 0 && info->error_code < 256)
+        return (int)info->error_code; /* a backend without processes (fake) */
+    if (s->first_signal)
+        return 128 + s->first_signal; /* ended on our signal, with nothing more to say */
+    return CLI_EXIT_FAILED;
+}
+
+int cli_run(int argc, char **argv)
+{
+    run_options o;
+    memset(&o, 0, sizeof o);
+    o.grace_us = 5000000;
+    int prc = parse_options(argc, argv, &o);
+    if (prc == -2)
+        return 0; /* --help */
+    if (prc != 0)
+        return CLI_EXIT_FAILED;
+
+    run_state s;
+    memset(&s, 0, sizeof s);
+    s.o = &o;
+    s.ev.mode = o.events;
+    s.ev.out = stderr;
+    s.ev.tag = "cimjob: ";
+    s.ev.t0_us = cli_now_us();
+
+    /* The registry, with the backend asked for. */
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.on_state_change = on_change;
+    ro.userdata = &s;
+    ro.default_terminate_timeout_us = o.grace_us; /* so that --grace 0 means "kill at once" */
+    if (o.backend && strcmp(o.backend, "fake") == 0) {
+        /* Our own fake, so that we drive its clock: its jobs run until they are asked to end. */
+        if (cimjob_fake_new(0, &s.fake) != CIMJOB_RC_SUCCESS) {
+            fprintf(stderr, "cimjob run: %s\n", cimjob_last_error());
+            return CLI_EXIT_FAILED;
+        }
+        cimjob_fake_set_auto_advance(s.fake, 0);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts); /* its timestamps: today's, not a fixed epoch */
+        cimjob_fake_set_epoch(s.fake, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+        ro.backend = cimjob_fake_backend(s.fake);
+        ro.backend_config = s.fake;
+    } else if (o.backend) {
+        ro.backend = cimjob_backend_by_name(o.backend);
+        if (!ro.backend) {
+            fprintf(stderr, "cimjob run: --backend: no backend '%s' in this build\n", o.backend);
+            cli_usage(stderr);
+            return CLI_EXIT_FAILED;
+        }
+    }
+    if (install_signals() != 0) {
+        perror("cimjob run: signals");
+        cimjob_fake_free(s.fake);
+        return CLI_EXIT_FAILED;
+    }
+    cimjob_rc rc = cimjob_registry_new(&ro, &s.reg);
+    if (rc != CIMJOB_RC_SUCCESS) {
+        fprintf(stderr, "cimjob run: cannot open the backend: %s (%s)\n", cimjob_rc_message(rc),
+                cimjob_last_error());
+        cimjob_fake_free(s.fake);
+        return CLI_EXIT_FAILED;
+    }
+
+    /* The job: started at once, kept after it ends (we query it), contained as well as the
+     * machine allows, and ended with us even if we are killed. */
+    const char *base = strrchr(o.command[0], '/');
+    cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
+    jo.name = o.name ? o.name : (base && base[1] ? base + 1 : o.command[0]);
+    jo.argv = (const char *const *)o.command;
+    jo.flags = CIMJOB_JOB_START | CIMJOB_JOB_DIE_WITH_HOST |
+               (o.wait_all ? (unsigned)CIMJOB_JOB_WAIT_FOR_ALL : 0u);
+    jo.delete_on_completion = 0;
+    s.started_us = cli_now_us();
+    rc = cimjob_create(s.reg, &jo, &s.job);
+    int status;
+    if (rc != CIMJOB_RC_SUCCESS) {
+        fprintf(stderr, "cimjob run: %s (%s)\n", cimjob_rc_message(rc), cimjob_last_error());
+        status = CLI_EXIT_FAILED;
+    } else if (event_loop(&s) != 0) {
+        status = CLI_EXIT_FAILED; /* cimjob_registry_free() below ends the job */
+    } else {
+        cimjob_info info = CIMJOB_INFO_INIT;
+        cimjob_query(s.job, &info);
+        status = exit_status(&s, &info);
+    }
+    cimjob_job_release(s.job);
+    if (cimjob_registry_free(s.reg) != CIMJOB_RC_SUCCESS)
+        fprintf(stderr, "cimjob run: warning: some processes of the job could not be confirmed "
+                        "ended\n");
+    cimjob_fake_free(s.fake);
+    if (s.ev.failed)
+        fprintf(stderr, "cimjob run: warning: some events could not be printed\n");
+    return status;
+}
