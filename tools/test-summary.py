@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Print one closing line for the test runs of the given meson build directories:
 'N passed, N failed, N skipped', counting CMocka cases where a test program is a CMocka
-suite (its own [  PASSED  ] / [  FAILED  ] / [  SKIPPED ] lines) and whole tests otherwise."""
+suite (its own [  PASSED  ] / [  FAILED  ] / [  SKIPPED ] lines), TAP cases where it speaks TAP,
+and whole tests otherwise."""
 import json
 import re
 import sys
@@ -23,6 +24,11 @@ for builddir in sys.argv[1:]:
         p = sum(int(n) for n in re.findall(r"\[  PASSED  \] (\d+) test", text))
         f = sum(int(n) for n in re.findall(r"\[  FAILED  \] (\d+) test", text))
         s = sum(int(n) for n in re.findall(r"\[  SKIPPED \] (\d+) test", text))
+        if not (p or f or s):
+            # A TAP program (tests/cli): its own "ok" / "not ok" lines.
+            p = len(re.findall(r"^ok \d+(?! .*# SKIP)", out, re.M))
+            f = len(re.findall(r"^not ok \d+", out, re.M))
+            s = len(re.findall(r"^ok \d+ .*# SKIP", out, re.M))
         result = t.get("result")
         if p or f or s:
             # A crash after some cases passed is still a failure of the program.

@@ -910,7 +910,9 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     }
     job->reg = reg;
     cimjob__reg_ref(reg);
-    atomic_init(&job->refs, 1); /* the registry's, once inserted */
+    /* The registry's, once inserted, and the creator's: once the job is in the map another
+     * thread can find it, end it and remove it before this call returns. */
+    atomic_init(&job->refs, 2);
     atomic_init(&job->dead, 0);
     job->state = CIMJOB_JOB_STATE_NEW;
     job->user_local_id = opts->local_id != NULL;
@@ -937,12 +939,14 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
         cimjob__job_destroy(job);
         return rc;
     }
-    if (out)
-        *out = cimjob_job_ref(job);
     if (opts->flags & CIMJOB_JOB_START) {
         request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0};
         request_state_change(job, &rq);
     }
+    if (out)
+        *out = job; /* the creator's reference */
+    else
+        cimjob_job_release(job);
     return CIMJOB_RC_SUCCESS;
 }
 
