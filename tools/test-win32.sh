@@ -204,12 +204,17 @@ elif [[ -d $BUILDDIR/meson-private ]]; then
 fi
 log "meson setup $BUILDDIR"
 meson setup "$BUILDDIR" "${setup_args[@]}" "$@"
-# One wineserver for the whole run, started after the prefix's own has exited: a wineserver
-# shutting down while the tests start their own has been seen to crash under heavy load.
+# One wineserver for the whole run, with no test's output pipe open, started after any earlier
+# one has exited: a wineserver started by a test holds that test's pipe open (meson then waits
+# for it to exit), and one shutting down while the next starts has been seen to crash.
 WINESERVER=/usr/lib/wine/wineserver64
 [[ -x $WINESERVER ]] || WINESERVER=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+"$WINESERVER" -k 2>/dev/null || true # one left by an earlier run would make -w wait forever
 "$WINESERVER" -w 2>/dev/null || true
-"$WINESERVER" -p 2>/dev/null || true
+"$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
+# Start Wine's own services (services.exe, winedevice.exe) now, with no pipe of a test: they
+# live as long as the server and would otherwise keep the first test's output open.
+"$CROSS_DIR/wine-exe-wrapper.sh" cmd /c exit 0 </dev/null >/dev/null 2>&1 || true
 trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
 log "meson test"
 status=0
@@ -219,7 +224,8 @@ if [[ $status != 0 ]] && grep -q "wineserver crashed" "$BUILDDIR/meson-logs/test
     log "Wine reported a wineserver crash: restarting it and running the suites once more"
     "$WINESERVER" -k 2>/dev/null || true
     "$WINESERVER" -w 2>/dev/null || true
-    "$WINESERVER" -p 2>/dev/null || true
+    "$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
+    "$CROSS_DIR/wine-exe-wrapper.sh" cmd /c exit 0 </dev/null >/dev/null 2>&1 || true
     status=0
     meson test -C "$BUILDDIR" --print-errorlogs || status=$?
 fi
