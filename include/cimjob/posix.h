@@ -52,7 +52,9 @@ typedef struct cimjob_posix_config {
     /**
      * The cgroup v2 directory under which per-job cgroups are created (absolute path, must be
      * writable); NULL: the host process's own cgroup, found through /proc/self/cgroup and the
-     * cgroup2 mount in /proc/self/mountinfo, read at each spawn.
+     * cgroup2 mount in /proc/self/mountinfo at the first cgroup job, kept for the registry's
+     * life, and looked up again when creating a job cgroup under it fails. A few empty job
+     * cgroups are kept there for reuse while the registry lives (see docs/teardown.md).
      */
     const char *cgroup_parent;
     unsigned int flags; /**< cimjob_posix_flags. */

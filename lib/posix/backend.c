@@ -23,12 +23,16 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,60 +44,95 @@
 
 #define POSIX_TOKEN_WAKE         0
 #define POSIX_TOKEN_TIMER        1
+#define POSIX_EVENTS_TAG         1u /* low bit of a job pointer in epoll data: cgroup.events */
 #define POSIX_TICK_NS            10000000L /* 10 ms: polling for the fallbacks and draining jobs */
+#define POSIX_FAST_TICK_NS       1000000L  /* 1 ms: a killed cgroup draining */
 #define POSIX_DEFAULT_SUSPEND_US 2000000
+#define POSIX_CG_POOL            4     /* empty job cgroups kept for reuse */
+#define POSIX_CHILD_STACK        65536 /* the stack of a child that shares our memory */
 
 struct posix_state;
 
+/* Where job cgroups go: found once, kept while the registry lives (a re-detection after a
+ * failure adds a new one; jobs keep pointing at theirs). */
+struct posix_cgparent {
+    struct posix_cgparent *older;
+    pid_t pid;        /* the <pid> in cimjob-<pid>-<seq> */
+    int kill_checked; /* cgroup.kill was seen in a job cgroup made under it */
+    char path[];
+};
+
+/* An empty job cgroup kept for the next job. */
+struct posix_cgpooled {
+    const struct posix_cgparent *cg;
+    unsigned int seq;
+    int events_fd;
+};
+
 struct posix_job {
-    struct posix_job *prev, *next; /* in the state's list; under st->lock */
-    uint64_t token;
-    int refs;    /* under st->lock: the list's and every dispatcher's */
-    int ticking; /* counted in st->ticking; under st->lock */
-    int listed;
+    struct posix_job *prev, *next; /* in the state's list or its deferred list; under st->lock */
+    int refs;                      /* under st->lock: the list's and every dispatcher's */
+    char ticking;                  /* counted in st->ticking; under st->lock */
+    char listed;
 
     pthread_mutex_t lock; /* everything below */
     struct posix_state *st;
     cimjob_job *job;
-    cimjob_containment cont;
-    unsigned int flags;
+    char *note; /* an ErrorDescription that overrides the usual one; allocated when needed */
+    /* cgroup <cg->path>/cimjob-<cg->pid>-<cg_seq>: only cgroup.events stays open (for epoll);
+     * the directory, cgroup.kill and cgroup.freeze are opened when a request needs them. */
+    const struct posix_cgparent *cg;
     pid_t pid; /* the main process; the helper in subreaper mode */
     int pidfd; /* -1 without pidfds */
-    int in_epoll;
-    int exited; /* the main process (helper) has ended: code/status hold how */
-    int reaped; /* it has been reaped: its PID (and PGID) are never used again */
-    int ended;  /* reported to the core */
-    int code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    int code;  /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
     int status;
-    char note[160]; /* an ErrorDescription that overrides the usual one */
+    unsigned char cont; /* cimjob_containment; set before the job is published, then read
+                         * without the lock (not a bit-field: its own memory location) */
+    unsigned int wait_all : 1;
+    unsigned int in_epoll : 1;    /* the pidfd is in the epoll set... */
+    unsigned int pidfd_armed : 1; /* ...and has not fired yet (EPOLLONESHOT) */
+    unsigned int events_in_epoll : 1;
+    unsigned int exited : 1; /* the main process (helper) has ended: code/status hold how */
+    unsigned int reaped : 1; /* it has been reaped: its PID (and PGID) are never used again */
+    unsigned int ended : 1;  /* reported to the core */
+    unsigned int froze : 1;  /* cgroup.freeze was last set to 1 by us */
+    unsigned int have_exit_msg : 1;
+    unsigned int cg_killed : 1;    /* cgroup.kill was written: never reuse the cgroup */
+    unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
+    unsigned int cg_seq;
+    int cg_events_fd;
     /* subreaper */
     int ctl_fd;
     struct cimjob__posix_helper_msg exit_msg;
-    int have_exit_msg;
     /* die-with-host watchdog (cgroup and pgroup containment) */
     pid_t wpid;
     int wpidfd;
     int wctl_fd;
-    /* cgroup */
-    char *cg_path;
-    int cg_dirfd;
-    int cg_events_fd;
-    int cg_kill_fd;
-    int events_in_epoll;
 };
 
 struct posix_state {
     const cimjob_backend_host *host;
     unsigned int flags;
-    char *cg_parent;
+    char *cg_override;
     uint64_t suspend_timeout_us;
     int use_pidfd;
     int use_clone3;
+    int use_clone_vm; /* children share our memory until exec (cimjob__posix_clone_vm) */
     int epfd, evfd, tfd;
     pthread_mutex_t lock;
     struct posix_job head; /* list sentinel */
-    uint64_t next_token;
-    int ticking;
+    int ticking;           /* jobs with a tick */
+    int fast_ticking;      /* of which on the 1 ms tick */
+    /* Dispatch holds job pointers from epoll_wait: a job released meanwhile is freed only when
+     * no dispatch is running (its epoll entries are gone by then, so none can return it). */
+    int dispatching;
+    struct posix_job *deferred;
+    /* cgroups: the parent (NULL: not found yet), the pool of empty job cgroups */
+    struct posix_cgparent *cg;
+    struct posix_cgpooled pool[POSIX_CG_POOL];
+    int npool;
+    /* one spare stack for a child that shares our memory (taken atomically; NULL: in use) */
+    _Atomic(void *) spare_stack;
 };
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -150,21 +189,25 @@ static void posix_signal_group(struct posix_job *pj, int sig)
     }
 }
 
+/* want: 0 no tick, 1 the 10 ms tick, 2 the 1 ms tick (a killed cgroup draining: reading
+ * cgroup.events is cheap, and the kernel delays its "populated 0" notification by up to 10 ms
+ * when the previous one was less than 10 ms before, e.g. a job killed soon after it started). */
 static void posix_tick_update(struct posix_state *st, struct posix_job *pj, int want)
 {
     /* Under st->lock. The timer runs while any job needs polling. */
     if (want == pj->ticking) {
         return;
     }
-    pj->ticking = want;
-    st->ticking += want ? 1 : -1;
-    if ((want && st->ticking == 1) || (!want && st->ticking == 0)) {
+    long before = st->fast_ticking ? POSIX_FAST_TICK_NS : st->ticking ? POSIX_TICK_NS : 0;
+    st->ticking += (want != 0) - (pj->ticking != 0);
+    st->fast_ticking += (want == 2) - (pj->ticking == 2);
+    pj->ticking = (char)want;
+    long after = st->fast_ticking ? POSIX_FAST_TICK_NS : st->ticking ? POSIX_TICK_NS : 0;
+    if (after != before) {
         struct itimerspec its;
         memset(&its, 0, sizeof its);
-        if (want) {
-            its.it_value.tv_nsec = POSIX_TICK_NS;
-            its.it_interval.tv_nsec = POSIX_TICK_NS;
-        }
+        its.it_value.tv_nsec = after;
+        its.it_interval.tv_nsec = after;
         (void)timerfd_settime(st->tfd, 0, &its, NULL);
     }
 }
@@ -179,24 +222,93 @@ static void posix_set_ticking(struct posix_job *pj, int want)
     pthread_mutex_unlock(&st->lock);
 }
 
+static void posix_job_free(struct posix_job *pj)
+{
+    posix_close(&pj->pidfd);
+    posix_close(&pj->ctl_fd);
+    posix_close(&pj->wpidfd);
+    posix_close(&pj->wctl_fd);
+    posix_close(&pj->cg_events_fd);
+    free(pj->note);
+    pthread_mutex_destroy(&pj->lock);
+    free(pj);
+}
+
 static void posix_job_unref(struct posix_state *st, struct posix_job *pj)
 {
     pthread_mutex_lock(&st->lock);
     int last = --pj->refs == 0;
     pthread_mutex_unlock(&st->lock);
-    if (!last) {
-        return;
+    if (last) {
+        posix_job_free(pj);
     }
-    posix_close(&pj->pidfd);
-    posix_close(&pj->ctl_fd);
-    posix_close(&pj->wpidfd);
-    posix_close(&pj->wctl_fd);
-    posix_close(&pj->cg_dirfd);
-    posix_close(&pj->cg_events_fd);
-    posix_close(&pj->cg_kill_fd);
-    free(pj->cg_path);
-    pthread_mutex_destroy(&pj->lock);
-    free(pj);
+}
+
+/* Set the job's overriding ErrorDescription (under pj->lock). Out of memory: the usual one. */
+static void posix_note(struct posix_job *pj, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void posix_note(struct posix_job *pj, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    free(pj->note);
+    pj->note = strdup(buf);
+}
+
+/* The path of job cgroup `seq` under `cg`. */
+static void posix_cg_path(const struct posix_cgparent *cg, unsigned int seq, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/cimjob-%ld-%u", cg->path, (long)cg->pid, seq);
+}
+
+/* Open one interface file of the job's cgroup (cgroup.kill, cgroup.freeze) when needed. */
+static int posix_cg_open(const struct posix_cgparent *cg, unsigned int seq, const char *file,
+                         int flags)
+{
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u/%s", cg->path, (long)cg->pid, seq, file);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return open(path, flags | O_CLOEXEC);
+}
+
+/* Write "1" to the job's cgroup.kill. Returns 0, or -1 with errno. */
+static int posix_cg_kill(struct posix_job *pj)
+{
+    /* The kernel then kills whatever is later born into this cgroup with CLONE_INTO_CGROUP
+     * (its kill_seq no longer matches): such a cgroup is removed, never pooled. */
+    pj->cg_killed = 1;
+    int fd = posix_cg_open(pj->cg, pj->cg_seq, "cgroup.kill", O_WRONLY);
+    if (fd < 0) {
+        return -1;
+    }
+    int r = write(fd, "1", 1) == 1 ? 0 : -1;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+/* Write cgroup.freeze. Returns 0, or -1 with errno. */
+static int posix_cg_freeze(struct posix_job *pj, int on)
+{
+    int fd = posix_cg_open(pj->cg, pj->cg_seq, "cgroup.freeze", O_WRONLY);
+    if (fd < 0) {
+        return -1;
+    }
+    int r = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -1;
+    int e = errno;
+    close(fd);
+    errno = e;
+    if (r == 0) {
+        pj->froze = on != 0;
+    }
+    return r;
 }
 
 /* ---- open / close ----------------------------------------------------------------------- */
@@ -222,8 +334,8 @@ static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void 
             st->suspend_timeout_us = cfg->suspend_timeout_us;
         }
         if (cfg->cgroup_parent != NULL) {
-            st->cg_parent = strdup(cfg->cgroup_parent);
-            if (st->cg_parent == NULL) {
+            st->cg_override = strdup(cfg->cgroup_parent);
+            if (st->cg_override == NULL) {
                 free(st);
                 return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
             }
@@ -231,10 +343,18 @@ static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void 
     }
     st->use_pidfd = !(st->flags & CIMJOB_POSIX_NO_PIDFD) && cimjob__posix_have_pidfd();
     st->use_clone3 = !(st->flags & CIMJOB_POSIX_NO_CLONE3) && cimjob__posix_have_clone3();
+    /* With clone3 the shared-memory child needs our trampoline (x86-64, arm64); without clone3
+     * it goes through clone(). Elsewhere, and under ThreadSanitizer, a fork. */
+    st->use_clone_vm = CIMJOB__POSIX_HAVE_CLONE_VM &&
+                       (!st->use_clone3 || cimjob__posix_have_clone3_vm()) &&
+                       cimjob__posix_clone_vm_works(st->use_clone3);
+    /* The subreaper's helper starts its main process through clone(): probed here, once per
+     * process, so that the helper (a fork of ours) inherits the answer. */
+    (void)cimjob__posix_clone_vm_works(0);
     st->head.next = st->head.prev = &st->head;
-    st->next_token = 2;
+    atomic_init(&st->spare_stack, NULL);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
-        free(st->cg_parent);
+        free(st->cg_override);
         free(st);
         return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix backend: pthread_mutex_init");
     }
@@ -259,7 +379,7 @@ static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void 
         posix_close(&st->evfd);
         posix_close(&st->tfd);
         pthread_mutex_destroy(&st->lock);
-        free(st->cg_parent);
+        free(st->cg_override);
         free(st);
         return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix backend: epoll/eventfd/timerfd: %s",
                                    strerror(e));
@@ -274,11 +394,28 @@ static void posix_close_state(void *state)
     if (st == NULL) {
         return;
     }
+    /* The pool's cgroups are empty (checked when they went in): remove them. */
+    for (int i = 0; i < st->npool; i++) {
+        char path[PATH_MAX];
+        posix_cg_path(st->pool[i].cg, st->pool[i].seq, path, sizeof path);
+        posix_close(&st->pool[i].events_fd);
+        (void)cimjob__posix_cgroup_remove(path);
+    }
+    st->npool = 0;
+    while (st->cg != NULL) {
+        struct posix_cgparent *older = st->cg->older;
+        free(st->cg);
+        st->cg = older;
+    }
+    void *stack = atomic_exchange(&st->spare_stack, NULL);
+    if (stack != NULL) {
+        munmap(stack, POSIX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE)); /* posix_stack_size */
+    }
     posix_close(&st->epfd);
     posix_close(&st->evfd);
     posix_close(&st->tfd);
     pthread_mutex_destroy(&st->lock);
-    free(st->cg_parent);
+    free(st->cg_override);
     free(st);
 }
 
@@ -289,8 +426,10 @@ struct posix_spawn {
     const cimjob_job_options *opts;
     struct cimjob__posix_exec x;
     cimjob_containment cont;
-    char *cg_path;
-    int cg_dirfd, cg_events_fd, cg_kill_fd;
+    const struct posix_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<seq> */
+    unsigned int cg_seq;
+    int cg_pooled;              /* it came from the pool */
+    int cg_dirfd, cg_events_fd; /* the directory is open only while spawning */
     pid_t pid;
     int pidfd;
     int ctl_fd;
@@ -374,42 +513,186 @@ static void posix_spawn_cleanup(struct posix_spawn *sp)
     posix_stop_watchdog(&sp->wpid, &sp->wpidfd, &sp->wctl_fd);
     posix_close(&sp->cg_dirfd);
     posix_close(&sp->cg_events_fd);
-    posix_close(&sp->cg_kill_fd);
     posix_close(&sp->ctl_fd);
     posix_close(&sp->pidfd);
-    if (sp->cg_path != NULL) {
-        (void)cimjob__posix_cgroup_remove(sp->cg_path);
-        free(sp->cg_path);
-        sp->cg_path = NULL;
+    if (sp->cg != NULL) {
+        char path[PATH_MAX];
+        posix_cg_path(sp->cg, sp->cg_seq, path, sizeof path);
+        (void)cimjob__posix_cgroup_remove(path);
+        sp->cg = NULL;
     }
 }
 
-/* Try to set up a per-job cgroup. Returns 0, or -1 with the reason in buf. */
-static int posix_try_cgroup(struct posix_spawn *sp, char *why, size_t size)
+/* The parent for job cgroups: found at the first cgroup job, then kept. `failed`: creating a
+ * cgroup under that one failed, look again (the host may have been moved). NULL with the
+ * reason in `why`. */
+static const struct posix_cgparent *
+posix_cg_parent(struct posix_state *st, const struct posix_cgparent *failed, char *why, size_t size)
 {
-    char parent[PATH_MAX];
-    if (cimjob__posix_cgroup_parent(sp->st->cg_parent, parent, sizeof parent) != 0) {
+    pthread_mutex_lock(&st->lock);
+    struct posix_cgparent *cur = st->cg;
+    pthread_mutex_unlock(&st->lock);
+    if (cur != NULL && cur != failed) {
+        return cur;
+    }
+    char buf[PATH_MAX];
+    if (cimjob__posix_cgroup_parent(st->cg_override, buf, sizeof buf) != 0) {
         snprintf(why, size, "no cgroup v2 directory to create it under (%s)", strerror(errno));
+        return NULL;
+    }
+    if (failed != NULL && strcmp(buf, failed->path) == 0) {
+        return failed; /* the same place: the failure stands */
+    }
+    size_t len = strlen(buf);
+    struct posix_cgparent *n = calloc(1, sizeof *n + len + 1);
+    if (n == NULL) {
+        snprintf(why, size, "out of memory");
+        return NULL;
+    }
+    memcpy(n->path, buf, len + 1);
+    n->pid = getpid();
+    /* Once per registry and place: what dead hosts left there, empty, goes. */
+    cimjob__posix_cgroup_sweep(n->path);
+    pthread_mutex_lock(&st->lock);
+    if (st->cg != cur) {
+        free(n); /* another thread looked at the same time: take its answer */
+        n = st->cg;
+    } else {
+        n->older = st->cg;
+        st->cg = n;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
+/* Make a job cgroup under cg (checking cgroup.kill the first time). 0, or -1 with errno. */
+static int posix_cg_make(struct posix_state *st, const struct posix_cgparent *cg, unsigned int *seq)
+{
+    pthread_mutex_lock(&st->lock);
+    int check = !cg->kill_checked;
+    pthread_mutex_unlock(&st->lock);
+    if (cimjob__posix_cgroup_mkdir(cg->path, cg->pid, seq, check) != 0) {
         return -1;
     }
-    sp->cg_path = cimjob__posix_cgroup_create(parent);
-    if (sp->cg_path == NULL) {
-        snprintf(why, size, "cannot create a cgroup under %s (%s)", parent,
-                 errno == ENOSYS ? "no cgroup.kill: Linux 5.14 or later is needed"
-                                 : strerror(errno));
+    if (check) {
+        pthread_mutex_lock(&st->lock);
+        ((struct posix_cgparent *)(uintptr_t)cg)->kill_checked = 1;
+        pthread_mutex_unlock(&st->lock);
+    }
+    return 0;
+}
+
+/* Try to set up a per-job cgroup: an empty one from the pool, or a new one. Returns 0, or -1
+ * with the reason in buf. */
+static int posix_try_cgroup(struct posix_spawn *sp, int allow_pool, char *why, size_t size)
+{
+    struct posix_state *st = sp->st;
+    char path[PATH_MAX];
+    while (allow_pool) {
+        struct posix_cgpooled e;
+        int got = 0;
+        pthread_mutex_lock(&st->lock);
+        if (st->npool > 0) {
+            e = st->pool[--st->npool];
+            got = 1;
+        }
+        pthread_mutex_unlock(&st->lock);
+        if (!got) {
+            break;
+        }
+        posix_cg_path(e.cg, e.seq, path, sizeof path);
+        /* Reused only if still empty and not frozen (cgroup.events says both). */
+        int populated = -1, frozen = -1;
+        int dfd = -1;
+        if (cimjob__posix_cgroup_events(e.events_fd, &populated, &frozen) == 0 && populated == 0 &&
+            frozen == 0) {
+            dfd = posix_high(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        }
+        /* No cgroup below it (the last job may have made some): a directory's link count. */
+        struct stat sb;
+        if (dfd >= 0 && (fstat(dfd, &sb) != 0 || sb.st_nlink != 2)) {
+            posix_close(&dfd);
+        }
+        if (dfd >= 0) {
+            sp->cg = e.cg;
+            sp->cg_seq = e.seq;
+            sp->cg_dirfd = dfd;
+            sp->cg_events_fd = e.events_fd;
+            sp->cg_pooled = 1;
+            return 0;
+        }
+        close(e.events_fd);
+        (void)cimjob__posix_cgroup_remove(path);
+    }
+    const struct posix_cgparent *cg = posix_cg_parent(st, NULL, why, size);
+    if (cg == NULL) {
         return -1;
     }
-    sp->cg_dirfd = posix_high(open(sp->cg_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    unsigned int seq = 0;
+    if (posix_cg_make(st, cg, &seq) != 0) {
+        int e = errno;
+        const struct posix_cgparent *again = e != ENOSYS ? posix_cg_parent(st, cg, why, size) : cg;
+        if (again == NULL) {
+            return -1;
+        }
+        if (again == cg || posix_cg_make(st, again, &seq) != 0) {
+            e = again == cg ? e : errno;
+            snprintf(why, size, "cannot create a cgroup under %s (%s)", again->path,
+                     e == ENOSYS ? "no cgroup.kill: Linux 5.14 or later is needed" : strerror(e));
+            return -1;
+        }
+        cg = again;
+    }
+    sp->cg = cg;
+    sp->cg_seq = seq;
+    sp->cg_pooled = 0;
+    posix_cg_path(cg, seq, path, sizeof path);
+    sp->cg_dirfd = posix_high(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (sp->cg_dirfd >= 0) {
         sp->cg_events_fd = posix_high(openat(sp->cg_dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC));
-        sp->cg_kill_fd = posix_high(openat(sp->cg_dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC));
     }
-    if (sp->cg_dirfd < 0 || sp->cg_events_fd < 0 || sp->cg_kill_fd < 0) {
-        snprintf(why, size, "cannot open the cgroup %s (%s)", sp->cg_path, strerror(errno));
+    if (sp->cg_dirfd < 0 || sp->cg_events_fd < 0) {
+        snprintf(why, size, "cannot open the cgroup %s (%s)", path, strerror(errno));
         posix_spawn_cleanup(sp);
         return -1;
     }
     return 0;
+}
+
+/* A stack for a child that shares our memory: the spare one, or a new mapping. The lowest
+ * page is a guard. */
+static size_t posix_stack_size(void)
+{
+    return POSIX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void *posix_stack_take(struct posix_state *st)
+{
+    void *s = atomic_exchange(&st->spare_stack, NULL);
+    if (s != NULL) {
+        return s;
+    }
+    s = mmap(NULL, posix_stack_size(), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (s == MAP_FAILED) {
+        return NULL;
+    }
+    (void)mprotect(s, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
+    return s;
+}
+
+static void posix_stack_put(struct posix_state *st, void *s)
+{
+    void *none = NULL;
+    if (!atomic_compare_exchange_strong(&st->spare_stack, &none, s)) {
+        munmap(s, posix_stack_size());
+    }
+}
+
+/* The child of cimjob__posix_clone_vm: never returns (exec, or exit 127). */
+static CIMJOB__POSIX_CHILD_CODE int posix_child_entry(void *arg)
+{
+    cimjob__posix_child_exec(arg);
 }
 
 static cimjob_rc posix_fail_spawn(struct posix_spawn *sp, cimjob_rc rc)
@@ -427,7 +710,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     memset(&sp, 0, sizeof sp);
     sp.st = st;
     sp.opts = opts;
-    sp.cg_dirfd = sp.cg_events_fd = sp.cg_kill_fd = -1;
+    sp.cg_dirfd = sp.cg_events_fd = -1;
     sp.pidfd = sp.ctl_fd = sp.wpidfd = sp.wctl_fd = -1;
     sp.pid = sp.wpid = -1;
 
@@ -450,7 +733,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     switch (want) {
     case CIMJOB_CONTAINMENT_AUTO:
         if (!(st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP) &&
-            posix_try_cgroup(&sp, why, sizeof why) == 0) {
+            posix_try_cgroup(&sp, !die, why, sizeof why) == 0) {
             sp.cont = CIMJOB_CONTAINMENT_CGROUP;
         } else {
 #ifdef __linux__
@@ -461,7 +744,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         }
         break;
     case CIMJOB_CONTAINMENT_CGROUP:
-        if (posix_try_cgroup(&sp, why, sizeof why) != 0) {
+        if (posix_try_cgroup(&sp, !die, why, sizeof why) != 0) {
             cimjob__posix_exec_free(&sp.x);
             return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
                                        "posix spawn: cgroup containment is not available: %s", why);
@@ -487,31 +770,45 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     /* A die-with-host watchdog for a cgroup starts first, so there is no moment in which
      * the job runs unwatched. */
     if (die && sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
+        char cg_path[PATH_MAX];
+        posix_cg_path(sp.cg, sp.cg_seq, cg_path, sizeof cg_path);
         struct cimjob__posix_helper_args wa;
         memset(&wa, 0, sizeof wa);
         wa.mode = CIMJOB__POSIX_HELPER_WATCH;
         wa.die_with_host = 1;
-        wa.cg_kill_fd = sp.cg_kill_fd;
+        wa.cg_kill_fd = posix_high(openat(sp.cg_dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC));
         wa.cg_events_fd = sp.cg_events_fd;
-        wa.cg_path = sp.cg_path;
+        wa.cg_path = cg_path;
         wa.main_pidfd = -1;
-        if (posix_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
-            int e = errno;
+        int r = wa.cg_kill_fd >= 0 ? posix_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd)
+                                   : -1;
+        int e = errno;
+        posix_close(&wa.cg_kill_fd); /* the watchdog has its own copy */
+        if (r != 0) {
             return posix_fail_spawn(
                 &sp,
                 cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: watchdog: %s", strerror(e)));
         }
     }
 
-    int ep[2];
-    if (pipe2(ep, O_CLOEXEC) != 0) {
-        int e = errno;
-        return posix_fail_spawn(
-            &sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: pipe: %s", strerror(e)));
+    /* The main process is a child that shares our memory until it execs, where that is
+     * available (the subreaper's helper is a fork: it lives on). Such a child reports an exec
+     * error in our memory; a forked one through a close-on-exec pipe. */
+    int vm = st->use_clone_vm && sp.cont != CIMJOB_CONTAINMENT_SUBREAPER;
+    struct cimjob__posix_exec_error ee = {0, 0};
+    int ep[2] = {-1, -1};
+    if (!vm) {
+        if (pipe2(ep, O_CLOEXEC) != 0) {
+            int e = errno;
+            return posix_fail_spawn(
+                &sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: pipe: %s", strerror(e)));
+        }
+        ep[0] = posix_high(ep[0]);
+        ep[1] = posix_high(ep[1]);
+        sp.x.errfd = ep[1];
+    } else {
+        sp.x.err_slot = &ee;
     }
-    ep[0] = posix_high(ep[0]);
-    ep[1] = posix_high(ep[1]);
-    sp.x.errfd = ep[1];
 
     int spawn_errno = 0;
     if (sp.cont == CIMJOB_CONTAINMENT_SUBREAPER) {
@@ -535,7 +832,44 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         sigset_t old;
         cimjob__posix_block_all(&old);
         pid_t pid;
-        if (st->use_clone3) {
+        if (vm) {
+            void *stack = posix_stack_take(st);
+            size_t page = (size_t)sysconf(_SC_PAGESIZE);
+            pid = -1;
+            errno = ENOMEM;
+            for (int attempt = 0; stack != NULL; attempt++) {
+                int ran = 0;
+                sp.x.ran = &ran;
+                pid = cimjob__posix_clone_vm(
+                    posix_child_entry, &sp.x, (char *)stack + page, posix_stack_size() - page,
+                    st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
+                sp.x.ran = NULL;
+                if (pid <= 0 || ran || !sp.cg_pooled || !use_into || attempt > 0) {
+                    break;
+                }
+                /* Killed before it ran a single instruction: the kernel kills what is born
+                 * into a cgroup that was once killed through cgroup.kill (we never pool
+                 * those, but the job itself may have written it). Drop that cgroup and
+                 * start again in a fresh one. */
+                siginfo_t si;
+                while ((sp.pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)sp.pidfd, &si, WEXITED)
+                                      : waitid(P_PID, (id_t)pid, &si, WEXITED)) < 0 &&
+                       errno == EINTR) {
+                }
+                posix_close(&sp.pidfd);
+                posix_spawn_cleanup(&sp);
+                pid = -1;
+                if (posix_try_cgroup(&sp, 0, why, sizeof why) != 0) {
+                    errno = EAGAIN;
+                    break;
+                }
+            }
+            int e = errno;
+            if (stack != NULL) {
+                posix_stack_put(st, stack); /* the child has exec'd or exited */
+            }
+            errno = e;
+        } else if (st->use_clone3) {
             /* CLONE_INTO_CGROUP: the child is born in the job's cgroup, so nothing it does
              * can happen outside it. */
             pid =
@@ -544,7 +878,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
             pid = cimjob__posix_fork();
         }
         if (pid == 0) {
-            cimjob__posix_child_exec(&sp.x);
+            cimjob__posix_child_exec(&sp.x); /* a forked child only */
         }
         spawn_errno = errno;
         cimjob__posix_restore_mask(&old);
@@ -555,23 +889,28 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         }
         sp.pidfd = posix_high(sp.pidfd);
     }
-    close(ep[1]);
+    posix_close(&ep[1]);
     sp.x.errfd = -1;
+    sp.x.err_slot = NULL;
+    posix_close(&sp.cg_dirfd); /* only CLONE_INTO_CGROUP needed it */
     if (sp.pid < 0) {
-        close(ep[0]);
+        posix_close(&ep[0]);
         return posix_fail_spawn(&sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR,
                                                          "posix spawn: cannot fork: %s",
                                                          strerror(spawn_errno)));
     }
 
     /* EOF: the exec succeeded (the pipe was close-on-exec). Data: why it failed. */
-    struct cimjob__posix_exec_error ee;
-    ssize_t got;
-    do {
-        got = read(ep[0], &ee, sizeof ee);
-    } while (got < 0 && errno == EINTR);
-    close(ep[0]);
-    if (got == (ssize_t)sizeof ee) {
+    int exec_failed = ee.stage != 0;
+    if (ep[0] >= 0) {
+        ssize_t got;
+        do {
+            got = read(ep[0], &ee, sizeof ee);
+        } while (got < 0 && errno == EINTR);
+        close(ep[0]);
+        exec_failed = got == (ssize_t)sizeof ee;
+    }
+    if (exec_failed) {
         /* The child exits at once; reap it so no zombie is left. */
         siginfo_t si;
         int r;
@@ -615,7 +954,8 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         free(pj);
         /* We cannot track it: end it rather than leave it unowned. */
         if (sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
-            (void)!write(sp.cg_kill_fd, "1", 1);
+            struct posix_job tmp = {.cg = sp.cg, .cg_seq = sp.cg_seq};
+            (void)posix_cg_kill(&tmp);
         } else if (sp.cont == CIMJOB_CONTAINMENT_SUBREAPER) {
             char k = CIMJOB__POSIX_CMD_KILL;
             (void)send(sp.ctl_fd, &k, 1, MSG_NOSIGNAL);
@@ -629,22 +969,20 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     }
     pj->st = st;
     pj->job = job;
-    pj->cont = sp.cont;
-    pj->flags = opts->flags;
+    pj->cont = (unsigned char)sp.cont;
+    pj->wait_all = wait_all != 0;
     pj->pid = sp.pid;
     pj->pidfd = sp.pidfd;
     pj->ctl_fd = sp.ctl_fd;
     pj->wpid = sp.wpid;
     pj->wpidfd = sp.wpidfd;
     pj->wctl_fd = sp.wctl_fd;
-    pj->cg_path = sp.cg_path;
-    pj->cg_dirfd = sp.cg_dirfd;
+    pj->cg = sp.cg;
+    pj->cg_seq = sp.cg_seq;
     pj->cg_events_fd = sp.cg_events_fd;
-    pj->cg_kill_fd = sp.cg_kill_fd;
     pj->refs = 1;
 
     pthread_mutex_lock(&st->lock);
-    pj->token = st->next_token++;
     pj->prev = st->head.prev;
     pj->next = &st->head;
     st->head.prev->next = pj;
@@ -652,14 +990,13 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     pj->listed = 1;
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.data.u64 = pj->token;
+    ev.data.ptr = pj; /* dispatch finds the job without a lookup (see st->dispatching) */
     if (pj->pidfd >= 0) {
-        ev.events = EPOLLIN;
+        /* One shot: the exit is one event, and a fired entry needs no EPOLL_CTL_DEL later
+         * (disarmed, it can never report again; closing the pidfd removes it). */
+        ev.events = EPOLLIN | EPOLLONESHOT;
         pj->in_epoll = epoll_ctl(st->epfd, EPOLL_CTL_ADD, pj->pidfd, &ev) == 0;
-    }
-    if (pj->cg_events_fd >= 0) {
-        ev.events = EPOLLPRI;
-        pj->events_in_epoll = epoll_ctl(st->epfd, EPOLL_CTL_ADD, pj->cg_events_fd, &ev) == 0;
+        pj->pidfd_armed = pj->in_epoll;
     }
     if (!pj->in_epoll) {
         posix_tick_update(st, pj, 1); /* no pidfd: poll the child at the tick */
@@ -674,6 +1011,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
 struct posix_pgrp_ctx {
     int pgid;
     int exclude;
+    int first_only; /* stop at the first live member */
     long live;
     long running;
 };
@@ -688,13 +1026,15 @@ static int posix_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
     if (p->state != 'T' && p->state != 't') {
         c->running++;
     }
-    return 0;
+    return c->first_only;
 }
 
+/* Live members of a process group (the whole machine's /proc, one getpgid() each: Linux has
+ * no per-group list). With running == NULL only "any live member?" is answered (live 0/1). */
 static void posix_pgrp_count(int pgid, int exclude, long *live, long *running)
 {
-    struct posix_pgrp_ctx c = {pgid, exclude, 0, 0};
-    (void)cimjob__posix_proc_each(posix_pgrp_visit, &c);
+    struct posix_pgrp_ctx c = {pgid, exclude, running == NULL, 0, 0};
+    (void)cimjob__posix_proc_each_in_pgrp(pgid, posix_pgrp_visit, &c);
     *live = c.live;
     if (running != NULL) {
         *running = c.running;
@@ -704,7 +1044,10 @@ static void posix_pgrp_count(int pgid, int exclude, long *live, long *running)
 static void posix_epoll_forget(struct posix_job *pj, int pidfd_too, int events_too)
 {
     if (pidfd_too && pj->in_epoll) {
-        (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->pidfd, NULL);
+        if (pj->pidfd_armed) {
+            (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->pidfd, NULL);
+            pj->pidfd_armed = 0;
+        }
         pj->in_epoll = 0;
     }
     if (events_too && pj->events_in_epoll) {
@@ -739,9 +1082,13 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
     if (pj->ended) {
         return 0;
     }
-    int wait_all = (pj->flags & CIMJOB_JOB_WAIT_FOR_ALL) != 0;
+    int wait_all = pj->wait_all;
+    /* cgroup: one read re-arms POLLPRI and says whether anything is left. Read before waitid:
+     * the kernel empties the cgroup before the exit is seen, so "0" here with the main process
+     * gone means nothing is left, without a kill or a second read. */
+    int populated = -1, frozen = -1;
     if (pj->cg_events_fd >= 0) {
-        (void)cimjob__posix_cgroup_event(pj->cg_events_fd, "populated"); /* re-arm POLLPRI */
+        (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
     }
     if (!pj->exited) {
         siginfo_t si;
@@ -755,12 +1102,12 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
         pj->exited = 1;
         if (r != 0) {
             /* ECHILD: someone else reaped our child (a waitpid(-1) in the host). */
+            int e = errno;
             pj->reaped = 1;
             pj->code = CLD_EXITED;
             pj->status = -1;
-            snprintf(pj->note, sizeof pj->note,
-                     "the main process was reaped by someone else (%s); exit status unknown",
-                     strerror(errno));
+            posix_note(pj, "the main process was reaped by someone else (%s); exit status unknown",
+                       strerror(e));
         } else {
             pj->code = si.si_code;
             pj->status = si.si_status;
@@ -779,28 +1126,40 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
             if (have && pj->code == CLD_EXITED && pj->status == 0) {
                 pj->code = m.code;
                 pj->status = m.status;
-            } else if (pj->note[0] == '\0') {
-                snprintf(pj->note, sizeof pj->note,
-                         "the job's helper process died unexpectedly (%s %d); processes of the "
-                         "job may have been orphaned",
-                         pj->code == CLD_EXITED ? "exit status" : "signal", pj->status);
+            } else if (pj->note == NULL) {
+                posix_note(pj,
+                           "the job's helper process died unexpectedly (%s %d); processes of the "
+                           "job may have been orphaned",
+                           pj->code == CLD_EXITED ? "exit status" : "signal", pj->status);
                 pj->code = CLD_EXITED;
                 pj->status = -1;
             }
-        } else if (!wait_all) {
+        } else if (!wait_all && pj->cont == CIMJOB_CONTAINMENT_PGROUP) {
             /* The main process is gone: end what it left behind. */
-            if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
-                (void)!write(pj->cg_kill_fd, "1", 1);
-            } else {
-                posix_signal_group(pj, SIGKILL);
-            }
+            posix_signal_group(pj, SIGKILL);
         }
     }
     int empty = 1;
     if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
-        empty = cimjob__posix_cgroup_event(pj->cg_events_fd, "populated") == 0;
-        if (!empty && !wait_all) {
-            (void)!write(pj->cg_kill_fd, "1", 1);
+        if (populated != 0) {
+            /* Something was left (or the read failed): end it unless we wait for it. */
+            if (!wait_all) {
+                (void)posix_cg_kill(pj);
+            }
+            (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
+        }
+        empty = populated == 0;
+        pj->cg_end_clean = empty && frozen == 0;
+        if (!empty && !pj->events_in_epoll) {
+            /* Watched only from now: before the main process ends, its pidfd says enough.
+             * A change since the read above is reported at once (kernfs compares the event
+             * count with the one this descriptor last read). */
+            struct epoll_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.events = EPOLLPRI;
+            ev.data.u64 = (uint64_t)(uintptr_t)pj | POSIX_EVENTS_TAG;
+            pj->events_in_epoll =
+                epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, pj->cg_events_fd, &ev) == 0;
         }
     } else if (pj->cont == CIMJOB_CONTAINMENT_PGROUP) {
         long live;
@@ -816,7 +1175,8 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
         }
     }
     if (!empty) {
-        posix_set_ticking(pj, 1); /* no event says "empty" for a process group */
+        /* No event says "empty" for a process group; a killed cgroup's is delayed. */
+        posix_set_ticking(pj, pj->cont == CIMJOB_CONTAINMENT_CGROUP && pj->cg_killed ? 2 : 1);
         return 0;
     }
     pj->ended = 1;
@@ -841,32 +1201,20 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
             snprintf(desc, dsize, "exited with status %d", pj->status);
         }
     }
-    if (pj->note[0] != '\0') {
+    if (pj->note != NULL) {
         snprintf(desc, dsize, "%s", pj->note);
     }
     return 1;
 }
 
-static struct posix_job *posix_find_ref(struct posix_state *st, uint64_t token)
-{
-    struct posix_job *found = NULL;
-    pthread_mutex_lock(&st->lock);
-    for (struct posix_job *p = st->head.next; p != &st->head; p = p->next) {
-        if (p->token == token) {
-            found = p;
-            found->refs++;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&st->lock);
-    return found;
-}
-
-static void posix_poll_job(struct posix_state *st, struct posix_job *pj)
+static void posix_poll_job(struct posix_job *pj, int pidfd_fired)
 {
     cimjob_backend_result res;
     char desc[CIMJOB_TEXT_MAX + 1];
     pthread_mutex_lock(&pj->lock);
+    if (pidfd_fired) {
+        pj->pidfd_armed = 0; /* its one shot is spent */
+    }
     int report = posix_job_poll_locked(pj, &res, desc, sizeof desc);
     cimjob_job *job = pj->job;
     pthread_mutex_unlock(&pj->lock);
@@ -875,16 +1223,19 @@ static void posix_poll_job(struct posix_state *st, struct posix_job *pj)
          * the memory valid until posix_job_unref. */
         (void)cimjob_backend_report_exit(job, &res);
     }
-    (void)st;
 }
 
 static cimjob_rc posix_dispatch(void *state)
 {
     struct posix_state *st = state;
     uint64_t drain;
-    while (read(st->evfd, &drain, sizeof drain) > 0) {
-    }
-    int timer = read(st->tfd, &drain, sizeof drain) > 0;
+    int timer = 0;
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    /* Every job pointer epoll_wait returns stays valid until `dispatching` drops back: a job
+     * released meanwhile is only freed then (posix_release). */
+    pthread_mutex_lock(&st->lock);
+    st->dispatching++;
+    pthread_mutex_unlock(&st->lock);
     for (;;) {
         struct epoll_event evs[64];
         int n = epoll_wait(st->epfd, evs, 64, 0);
@@ -892,8 +1243,9 @@ static cimjob_rc posix_dispatch(void *state)
             continue;
         }
         if (n < 0) {
-            return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix dispatch: epoll_wait: %s",
-                                       strerror(errno));
+            rc = cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix dispatch: epoll_wait: %s",
+                                     strerror(errno));
+            break;
         }
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 == POSIX_TOKEN_TIMER) {
@@ -905,39 +1257,51 @@ static cimjob_rc posix_dispatch(void *state)
                 }
                 continue;
             }
-            struct posix_job *pj = posix_find_ref(st, evs[i].data.u64);
-            if (pj != NULL) {
-                posix_poll_job(st, pj);
-                posix_job_unref(st, pj);
-            }
+            /* The pidfd's entry carries the job pointer, cgroup.events' the pointer | 1. */
+            uint64_t d = evs[i].data.u64;
+            struct posix_job *pj = (struct posix_job *)(uintptr_t)(d & ~(uint64_t)POSIX_EVENTS_TAG);
+            pthread_mutex_lock(&st->lock);
+            pj->refs++;
+            pthread_mutex_unlock(&st->lock);
+            posix_poll_job(pj, !(d & POSIX_EVENTS_TAG));
+            posix_job_unref(st, pj);
         }
         if (n < 64) {
             break;
         }
     }
     if (timer) {
-        /* Snapshot the ticking jobs' tokens, then poll each with a reference held. */
+        /* Snapshot the ticking jobs with a reference each, then poll them. */
         pthread_mutex_lock(&st->lock);
         size_t cap = (size_t)st->ticking;
-        uint64_t *tokens = cap ? malloc(cap * sizeof *tokens) : NULL;
+        struct posix_job **jobs = cap ? malloc(cap * sizeof *jobs) : NULL;
         size_t nt = 0;
-        for (struct posix_job *p = st->head.next; tokens && p != &st->head && nt < cap;
-             p = p->next) {
+        for (struct posix_job *p = st->head.next; jobs && p != &st->head && nt < cap; p = p->next) {
             if (p->ticking) {
-                tokens[nt++] = p->token;
+                p->refs++;
+                jobs[nt++] = p;
             }
         }
         pthread_mutex_unlock(&st->lock);
         for (size_t i = 0; i < nt; i++) {
-            struct posix_job *pj = posix_find_ref(st, tokens[i]);
-            if (pj != NULL) {
-                posix_poll_job(st, pj);
-                posix_job_unref(st, pj);
-            }
+            posix_poll_job(jobs[i], 0);
+            posix_job_unref(st, jobs[i]);
         }
-        free(tokens); /* out of memory: the next tick tries again */
+        free(jobs); /* out of memory: the next tick tries again */
     }
-    return CIMJOB_RC_SUCCESS;
+    pthread_mutex_lock(&st->lock);
+    struct posix_job *deferred = NULL;
+    if (--st->dispatching == 0) {
+        deferred = st->deferred;
+        st->deferred = NULL;
+    }
+    pthread_mutex_unlock(&st->lock);
+    while (deferred != NULL) {
+        struct posix_job *next = deferred->next;
+        posix_job_unref(st, deferred);
+        deferred = next;
+    }
+    return rc;
 }
 
 static cimjob_rc posix_wait(void *state, int64_t timeout_us)
@@ -1017,11 +1381,16 @@ static cimjob_rc posix_terminate(void *state, void *job_state)
     pthread_mutex_lock(&pj->lock);
     if (!pj->ended) {
         switch (pj->cont) {
-        case CIMJOB_CONTAINMENT_CGROUP:
-            (void)cimjob__posix_cgroup_signal(pj->cg_path, SIGTERM, pj->pidfd >= 0);
-            (void)cimjob__posix_cgroup_signal(pj->cg_path, SIGCONT, pj->pidfd >= 0);
-            (void)cimjob__posix_cgroup_write(pj->cg_dirfd, "cgroup.freeze", "0");
+        case CIMJOB_CONTAINMENT_CGROUP: {
+            char path[PATH_MAX];
+            posix_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
+            /* One pass: TERM then CONT to each process (a stopped one must run to act). */
+            (void)cimjob__posix_cgroup_signal(path, SIGTERM, SIGCONT, pj->pidfd >= 0);
+            if (pj->froze) {
+                (void)posix_cg_freeze(pj, 0);
+            }
             break;
+        }
         case CIMJOB_CONTAINMENT_SUBREAPER:
             (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_TERMINATE, 0);
             break;
@@ -1051,7 +1420,7 @@ static cimjob_rc posix_kill(void *state, void *job_state)
     if (!pj->ended) {
         switch (pj->cont) {
         case CIMJOB_CONTAINMENT_CGROUP:
-            if (write(pj->cg_kill_fd, "1", 1) != 1 && errno != ENODEV && errno != ENOENT) {
+            if (posix_cg_kill(pj) != 0 && errno != ENODEV && errno != ENOENT) {
                 rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix kill: cgroup.kill: %s",
                                          strerror(errno));
             }
@@ -1084,14 +1453,18 @@ static cimjob_rc posix_suspend(void *state, void *job_state)
     }
     switch (pj->cont) {
     case CIMJOB_CONTAINMENT_CGROUP:
-        if (cimjob__posix_cgroup_write(pj->cg_dirfd, "cgroup.freeze", "1") != 0) {
+        if (posix_cg_freeze(pj, 1) != 0) {
             rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix suspend: cgroup.freeze: %s",
                                      strerror(errno));
             break;
         }
         /* Freezing completes asynchronously; "frozen 1" says every process is frozen. */
-        while (cimjob__posix_cgroup_event(pj->cg_events_fd, "frozen") != 1 &&
-               cimjob__posix_cgroup_event(pj->cg_events_fd, "populated") == 1) {
+        for (;;) {
+            int populated = -1, frozen = -1;
+            (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
+            if (frozen == 1 || populated != 1) {
+                break;
+            }
             int64_t left = deadline - cimjob__posix_now_us();
             if (left <= 0) {
                 rc = cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
@@ -1139,7 +1512,7 @@ static cimjob_rc posix_resume(void *state, void *job_state)
     if (!pj->ended) {
         switch (pj->cont) {
         case CIMJOB_CONTAINMENT_CGROUP:
-            if (cimjob__posix_cgroup_write(pj->cg_dirfd, "cgroup.freeze", "0") != 0) {
+            if (posix_cg_freeze(pj, 0) != 0) {
                 rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix resume: cgroup.freeze: %s",
                                          strerror(errno));
             }
@@ -1162,7 +1535,33 @@ static cimjob_rc posix_resume(void *state, void *job_state)
 static cimjob_containment posix_containment(void *state, void *job_state)
 {
     (void)state;
-    return ((struct posix_job *)job_state)->cont;
+    return (cimjob_containment)((struct posix_job *)job_state)->cont;
+}
+
+/* The job's cgroup after its end: back to the pool if it ended empty and not frozen and was
+ * never killed through cgroup.kill (the next job takes it only after checking again that it
+ * is empty, not frozen and has no cgroup below it); else removed. Under pj->lock. Nothing
+ * here is a system call on the way to a waiter seeing the job's end. */
+static void posix_cg_release(struct posix_state *st, struct posix_job *pj)
+{
+    if (pj->ended && pj->cg_end_clean && !pj->froze && !pj->cg_killed && pj->cg_events_fd >= 0) {
+        pthread_mutex_lock(&st->lock);
+        int pooled = st->npool < POSIX_CG_POOL;
+        if (pooled) {
+            struct posix_cgpooled *e = &st->pool[st->npool++];
+            e->cg = pj->cg;
+            e->seq = pj->cg_seq;
+            e->events_fd = pj->cg_events_fd;
+            pj->cg_events_fd = -1;
+        }
+        pthread_mutex_unlock(&st->lock);
+        if (pooled) {
+            return;
+        }
+    }
+    char path[PATH_MAX];
+    posix_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
+    (void)cimjob__posix_cgroup_remove(path);
 }
 
 static void posix_release(void *state, void *job_state)
@@ -1176,7 +1575,6 @@ static void posix_release(void *state, void *job_state)
         pj->listed = 0;
         if (pj->ticking) {
             posix_tick_update(st, pj, 0);
-            pj->ticking = 0;
         }
     }
     pthread_mutex_unlock(&st->lock);
@@ -1191,7 +1589,7 @@ static void posix_release(void *state, void *job_state)
         char desc[CIMJOB_TEXT_MAX + 1];
         while (!pj->ended && cimjob__posix_now_us() < deadline) {
             if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
-                (void)!write(pj->cg_kill_fd, "1", 1);
+                (void)posix_cg_kill(pj);
             } else if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
                 (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
             } else {
@@ -1211,11 +1609,22 @@ static void posix_release(void *state, void *job_state)
         }
     }
     posix_stop_watchdog(&pj->wpid, &pj->wpidfd, &pj->wctl_fd);
-    if (pj->cg_path != NULL) {
-        (void)cimjob__posix_cgroup_remove(pj->cg_path);
+    if (pj->cg != NULL) {
+        posix_cg_release(st, pj);
     }
     pthread_mutex_unlock(&pj->lock);
-    posix_job_unref(st, pj);
+    /* Its epoll entries are gone; a dispatch running now may still hold its pointer from an
+     * earlier epoll_wait: then the dispatch drops this reference when it finishes. */
+    pthread_mutex_lock(&st->lock);
+    int defer = st->dispatching > 0;
+    if (defer) {
+        pj->next = st->deferred;
+        st->deferred = pj;
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (!defer) {
+        posix_job_unref(st, pj);
+    }
 }
 
 cimjob_rc cimjob_posix_config_init(cimjob_posix_config *config, unsigned int version)

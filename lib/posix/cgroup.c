@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,38 +160,63 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
 
 static atomic_uint posix_cgroup_seq;
 
-char *cimjob__posix_cgroup_create(const char *parent)
+int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill)
 {
-    size_t len = strlen(parent) + 64;
-    char *path = malloc(len);
-    if (path == NULL) {
-        return NULL;
-    }
+    char path[PATH_MAX];
     for (int tries = 0; tries < 1000; tries++) {
         unsigned int seq = atomic_fetch_add(&posix_cgroup_seq, 1);
-        snprintf(path, len, "%s/cimjob-%ld-%u", parent, (long)getpid(), seq);
+        int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u", parent, pid, seq);
+        if (n < 0 || (size_t)n >= sizeof path - sizeof "/cgroup.kill") {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
         if (mkdir(path, 0755) == 0) {
-            char probe[PATH_MAX];
-            snprintf(probe, sizeof probe, "%s/cgroup.kill", path);
-            if (access(probe, F_OK) != 0) {
-                rmdir(path);
-                free(path);
-                errno = ENOSYS; /* kernel older than 5.14: no atomic kill */
-                return NULL;
+            if (check_kill) {
+                memcpy(path + n, "/cgroup.kill", sizeof "/cgroup.kill");
+                if (access(path, F_OK) != 0) {
+                    path[n] = '\0';
+                    rmdir(path);
+                    errno = ENOSYS; /* kernel older than 5.14: no atomic kill */
+                    return -1;
+                }
             }
-            return path;
+            *seq_out = seq;
+            return 0;
         }
         if (errno != EEXIST) {
-            int e = errno;
-            free(path);
-            errno = e;
-            return NULL;
+            return -1;
         }
         /* A leftover of an earlier process with our PID: try the next number. */
     }
-    free(path);
     errno = EEXIST;
-    return NULL;
+    return -1;
+}
+
+void cimjob__posix_cgroup_sweep(const char *parent)
+{
+    DIR *d = opendir(parent);
+    if (d == NULL) {
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        long pid;
+        unsigned int seq;
+        char tail;
+        if (de->d_type != DT_DIR || strncmp(de->d_name, "cimjob-", 7) != 0 ||
+            sscanf(de->d_name + 7, "%ld-%u%c", &pid, &seq, &tail) != 2 || pid <= 0 ||
+            pid > INT_MAX || pid == (long)getpid()) {
+            continue;
+        }
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
+            continue; /* its maker may still be alive */
+        }
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", parent, de->d_name) < (int)sizeof path) {
+            (void)rmdir(path); /* the kernel refuses unless it is empty, with nothing below */
+        }
+    }
+    closedir(d);
 }
 
 int cimjob__posix_cgroup_write(int dirfd, const char *file, const char *val)
@@ -232,6 +258,28 @@ int cimjob__posix_cgroup_event(int events_fd, const char *key)
     return -1;
 }
 
+int cimjob__posix_cgroup_events(int events_fd, int *populated, int *frozen)
+{
+    char buf[256];
+    ssize_t r = pread(events_fd, buf, sizeof buf - 1, 0);
+    if (r <= 0) {
+        return -1;
+    }
+    buf[r] = '\0';
+    for (char *p = buf; p != NULL && *p;) {
+        if (strncmp(p, "populated ", 10) == 0 && populated != NULL) {
+            *populated = p[10] == '1';
+        } else if (strncmp(p, "frozen ", 7) == 0 && frozen != NULL) {
+            *frozen = p[7] == '1';
+        }
+        p = strchr(p, '\n');
+        if (p != NULL) {
+            p++;
+        }
+    }
+    return 0;
+}
+
 /* Whether /proc/<pid>/cgroup places the process at or under `rel` (the job's cgroup as the
  * process sees it). */
 static int posix_in_cgroup(int pid, const char *rel)
@@ -262,26 +310,130 @@ static int posix_in_cgroup(int pid, const char *rel)
     return strncmp(line, rel, rl) == 0 && (line[rl] == '\0' || line[rl] == '/');
 }
 
+/* Every pid in a cgroup.procs file into *out (malloc'd; NULL when empty). 0, or -1 (errno). */
+static int posix_read_pids(const char *file, int **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    FILE *f = fopen(file, "re");
+    if (f == NULL) {
+        return -1;
+    }
+    int *v = NULL;
+    size_t cap = 0;
+    int pid;
+    while (fscanf(f, "%d", &pid) == 1) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            int *nv = realloc(v, nc * sizeof *v);
+            if (nv == NULL) {
+                free(v);
+                fclose(f);
+                *n = 0;
+                errno = ENOMEM;
+                return -1;
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[(*n)++] = pid;
+    }
+    fclose(f);
+    *out = v;
+    return 0;
+}
+
+static int posix_cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+#define POSIX_SIGNAL_BATCH 128
+
+/* Signal the processes of one cgroup directory through pidfds, a batch at a time: open a pidfd
+ * for each listed pid, then read cgroup.procs again. A pid still listed after its pidfd was
+ * opened names a process of the cgroup: the pidfd's, or (if that one has died and its PID was
+ * reused meanwhile) another member, and then the signal through the dead one's pidfd reaches
+ * nobody. One read per batch instead of a /proc/<pid>/cgroup read per process. Returns how many
+ * were signalled, or -1 (out of memory: the caller checks each process instead). */
+static long posix_signal_batch(const char *file, const int *pids, size_t n, int sig, int sig2)
+{
+    long count = 0;
+    for (size_t at = 0; at < n; at += POSIX_SIGNAL_BATCH) {
+        size_t m = n - at < POSIX_SIGNAL_BATCH ? n - at : POSIX_SIGNAL_BATCH;
+        int fds[POSIX_SIGNAL_BATCH];
+        for (size_t i = 0; i < m; i++) {
+            fds[i] = cimjob__posix_pidfd_open(pids[at + i]);
+        }
+        size_t nn;
+        int *now;
+        if (posix_read_pids(file, &now, &nn) != 0 && errno == ENOMEM) {
+            for (size_t i = 0; i < m; i++) {
+                if (fds[i] >= 0) {
+                    close(fds[i]);
+                }
+            }
+            return -1;
+        }
+        if (nn > 1) {
+            qsort(now, nn, sizeof *now, posix_cmp_int);
+        }
+        for (size_t i = 0; i < m; i++) {
+            if (fds[i] < 0) {
+                continue; /* gone: nothing to signal */
+            }
+            if (nn > 0 && bsearch(&pids[at + i], now, nn, sizeof *now, posix_cmp_int) != NULL &&
+                cimjob__posix_pidfd_send_signal(fds[i], sig) == 0) {
+                count++;
+                if (sig2 != 0) {
+                    (void)cimjob__posix_pidfd_send_signal(fds[i], sig2);
+                }
+            }
+            close(fds[i]);
+        }
+        free(now);
+    }
+    return count;
+}
+
 /* The job's cgroup as /proc/<pid>/cgroup of one of its processes names it: found by reading
  * it for a member (the first pid in cgroup.procs) and trimming what lies below. */
-static long posix_signal_dir(const char *path, const char *rel, int sig, int use_pidfd, int depth)
+static long posix_signal_dir(const char *path, const char *rel, int sig, int sig2, int use_pidfd,
+                             int depth)
 {
     long count = 0;
     char file[PATH_MAX];
     if (snprintf(file, sizeof file, "%s/cgroup.procs", path) >= (int)sizeof file) {
         return -1; /* a path this long is not one of ours */
     }
-    FILE *f = fopen(file, "re");
-    if (f == NULL) {
+    long done = -1;
+    if (use_pidfd) {
+        size_t n;
+        int *pids;
+        if (posix_read_pids(file, &pids, &n) == 0) {
+            done = posix_signal_batch(file, pids, n, sig, sig2); /* -1: out of memory */
+            free(pids);
+        } else if (errno != ENOMEM) {
+            return errno == ENOENT ? 0 : -1;
+        }
+    }
+    FILE *f = done >= 0 ? NULL : fopen(file, "re");
+    if (done >= 0) {
+        count = done;
+    } else if (f == NULL) {
         return errno == ENOENT ? 0 : -1;
     }
     int pid;
-    while (fscanf(f, "%d", &pid) == 1) {
+    while (f != NULL && fscanf(f, "%d", &pid) == 1) {
         if (!use_pidfd) {
             /* Documented fallback without pidfds: by PID after a membership check, with the
              * window in which the process could exit, be reaped and its PID reused. */
             if (posix_in_cgroup(pid, rel) && kill(pid, sig) == 0) {
                 count++;
+                if (sig2 != 0) {
+                    (void)kill(pid, sig2);
+                }
             }
             continue;
         }
@@ -290,14 +442,19 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int use
             continue; /* gone: nothing to signal */
         }
         /* The pidfd pins one process. If it is alive after the membership check, the /proc
-         * entry we read was that process, so it is ours. */
-        if (posix_in_cgroup(pid, rel) && cimjob__posix_pidfd_send_signal(pfd, 0) == 0 &&
-            cimjob__posix_pidfd_send_signal(pfd, sig) == 0) {
+         * entry we read was that process, so it is ours; if it is not, the signal through the
+         * pidfd reaches nobody. */
+        if (posix_in_cgroup(pid, rel) && cimjob__posix_pidfd_send_signal(pfd, sig) == 0) {
             count++;
+            if (sig2 != 0) {
+                (void)cimjob__posix_pidfd_send_signal(pfd, sig2);
+            }
         }
         close(pfd);
     }
-    fclose(f);
+    if (f != NULL) {
+        fclose(f);
+    }
     if (depth > 32) {
         return count;
     }
@@ -316,7 +473,7 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int use
             snprintf(subrel, sizeof subrel, "%s/%s", rel, de->d_name) >= (int)sizeof subrel) {
             continue;
         }
-        long c = posix_signal_dir(sub, subrel, sig, use_pidfd, depth + 1);
+        long c = posix_signal_dir(sub, subrel, sig, sig2, use_pidfd, depth + 1);
         if (c > 0) {
             count += c;
         }
@@ -325,7 +482,7 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int use
     return count;
 }
 
-long cimjob__posix_cgroup_signal(const char *path, int sig, int use_pidfd)
+long cimjob__posix_cgroup_signal(const char *path, int sig, int sig2, int use_pidfd)
 {
     /* The job's cgroup relative to the hierarchy root, as /proc/<pid>/cgroup shows it:
      * our own view of the mount tells us how to map the path. */
@@ -340,11 +497,15 @@ long cimjob__posix_cgroup_signal(const char *path, int sig, int use_pidfd)
     }
     char rel[PATH_MAX];
     snprintf(rel, sizeof rel, "%s%s", strcmp(root, "/") == 0 ? "" : root, path + ml);
-    return posix_signal_dir(path, rel, sig, use_pidfd, 0);
+    return posix_signal_dir(path, rel, sig, sig2, use_pidfd, 0);
 }
 
 static int posix_remove_dir(const char *path, int depth)
 {
+    /* Usually empty with no cgroup below: one rmdir. Otherwise the children first. */
+    if (rmdir(path) == 0 || errno == ENOENT) {
+        return 0;
+    }
     if (depth < 32) {
         DIR *d = opendir(path);
         if (d != NULL) {

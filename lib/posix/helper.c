@@ -254,6 +254,14 @@ static void helper_watch_kill(const struct cimjob__posix_helper_args *a, struct 
     }
 }
 
+#define HELPER_CHILD_STACK 65536
+
+/* The main process, started with cimjob__posix_clone_vm: exec, or exit 127. */
+static CIMJOB__POSIX_CHILD_CODE __attribute__((unused)) int helper_child_entry(void *arg)
+{
+    cimjob__posix_child_exec(arg);
+}
+
 void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
 {
     struct helper hs;
@@ -296,9 +304,31 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
             (void)!write(errfd, &e, sizeof e);
             _exit(127);
         }
-        h->main_pid = cimjob__posix_fork();
-        if (h->main_pid == 0) {
-            cimjob__posix_child_exec(a->exec);
+        /* The main process shares our memory until it execs (no copy of this copy of the
+         * host), on a stack of its own; where that is not available, a fork. */
+        h->main_pid = -1;
+        errno = ENOSYS;
+#if CIMJOB__POSIX_HAVE_CLONE_VM
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        void *stack = mmap(NULL, HELPER_CHILD_STACK + page, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack != MAP_FAILED) {
+            /* The host probed this before it forked us (posix_open): no new process here. */
+            if (cimjob__posix_clone_vm_works(0)) {
+                h->main_pid =
+                    cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,
+                                           (char *)stack + page, HELPER_CHILD_STACK, 0, NULL, -1);
+            }
+            int e = errno;
+            munmap(stack, HELPER_CHILD_STACK + page);
+            errno = e;
+        }
+#endif
+        if (h->main_pid < 0 && errno == ENOSYS) {
+            h->main_pid = cimjob__posix_fork();
+            if (h->main_pid == 0) {
+                cimjob__posix_child_exec(a->exec);
+            }
         }
         if (h->main_pid < 0) {
             struct cimjob__posix_exec_error e = {CIMJOB__POSIX_STAGE_FORK, errno};

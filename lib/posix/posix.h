@@ -21,6 +21,32 @@
 
 extern const struct cimjob_backend cimjob__posix_backend;
 
+/* Spawning with a child that shares our memory (cimjob__posix_clone_vm) on Linux. Not under
+ * ThreadSanitizer: its per-thread state (a shadow call stack) lives in memory the child would
+ * share and change, and it cannot be switched off for single functions. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CIMJOB__POSIX_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CIMJOB__POSIX_TSAN 1
+#endif
+#if defined(__linux__) && !defined(CIMJOB__POSIX_TSAN)
+#define CIMJOB__POSIX_HAVE_CLONE_VM 1
+#else
+#define CIMJOB__POSIX_HAVE_CLONE_VM 0
+#endif
+
+/* Code that runs in such a child: not instrumented by AddressSanitizer or UBSan (their
+ * runtimes keep per-thread state and stack bounds the child must not touch). It calls the
+ * kernel directly, never a libc function a sanitizer intercepts. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#define CIMJOB__POSIX_CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
+#else
+#define CIMJOB__POSIX_CHILD_CODE
+#endif
+
 /* ---- sys.c ------------------------------------------------------------------------------ */
 
 /* Each returns -1 with errno set (ENOSYS where the kernel or headers lack the call). */
@@ -33,6 +59,20 @@ pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd);
 /* A child with fork semantics that runs no pthread_atfork handlers (clone3 or the raw fork
  * system call). Returns 0 in the child. */
 pid_t cimjob__posix_fork(void);
+/* A child that shares our memory and runs fn(arg) on @p stack while we wait (CLONE_VM |
+ * CLONE_VFORK, what posix_spawn does): no copy of the address space, no copy-on-write faults,
+ * nothing to tear down at exec. Returns when the child has exec'd or exited. With use_clone3
+ * (see cimjob__posix_have_clone3_vm) through clone3, so CLONE_PIDFD and CLONE_INTO_CGROUP
+ * apply; otherwise through clone(), which has CLONE_PIDFD but no cgroup (cgroup_fd must be -1).
+ * fn runs in the caller's memory on the caller's TLS: it may only make raw system calls and
+ * must never return to code that expects its own stack (see CIMJOB__POSIX_CHILD_CODE).
+ * -1 with errno ENOSYS where this is not available (then use a fork). */
+pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
+                             int use_clone3, int *pidfd_out, int cgroup_fd);
+int cimjob__posix_have_clone3_vm(void);
+/* Whether such a child really shares our memory (probed once: a system that emulates clone
+ * as a fork, like valgrind, answers no). */
+int cimjob__posix_clone_vm_works(int use_clone3);
 /* Whether the running kernel has each call (probed once, cached; thread-safe). */
 int cimjob__posix_have_pidfd(void);
 int cimjob__posix_have_clone3(void);
@@ -53,6 +93,11 @@ int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out);
 /* Call fn for every process visible in /proc until it returns non-zero. Returns how many
  * were seen, or -1. Async-signal-safe. */
 long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx);
+/* The same for the members of one process group only (pgid > 0): one getpgid() per process
+ * instead of reading every /proc/<pid>/stat. Returns how many members were seen, or -1. */
+long cimjob__posix_proc_each_in_pgrp(int pgid,
+                                     int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
+                                     void *ctx);
 /* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
  * table was too small and was truncated at cap) or -1. Async-signal-safe. */
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
@@ -81,16 +126,20 @@ enum {
 /* Everything the child needs, prepared in the parent so the child only makes system calls. */
 struct cimjob__posix_exec {
     char **argv;
-    char **envp;         /* never NULL: the host's environ when the job inherits it */
-    char **paths;        /* candidate paths for argv[0], NULL-terminated */
-    const char *cwd;     /* NULL: inherit */
-    int stdio[3];        /* what becomes 0, 1, 2; -1: leave closed */
-    int errfd;           /* write end of the CLOEXEC exec-error pipe */
+    char **envp;     /* never NULL: the host's environ when the job inherits it */
+    char **paths;    /* candidate paths for argv[0], NULL-terminated */
+    const char *cwd; /* NULL: inherit */
+    int stdio[3];    /* what becomes 0, 1, 2; -1: leave closed */
+    int errfd;       /* write end of the CLOEXEC exec-error pipe */
+    /* Instead of errfd, for a child that shares our memory: where it stores why it failed. */
+    struct cimjob__posix_exec_error *err_slot;
+    int *ran;            /* non-NULL: set to 1 as the child starts (it was not killed at birth) */
     int cgroup_procs_fd; /* >= 0: write "0" into it to join the job's cgroup (no clone3) */
-    int max_fd;          /* bound for the close loop when close_range is missing */
+    int max_fd;          /* bound for the close loop when close_range is missing; 0: ask */
     /* Internal: descriptors the parent opened for stdio (closed by exec_free). */
     int owned[3];
-    char *strings; /* one block holding argv/envp/paths copies */
+    int in_place[3]; /* stdio[i] == i and not close-on-exec: the child leaves it alone */
+    char *strings;   /* one block holding argv/envp/paths copies */
 };
 
 /* Fill @p x from the job's options. Returns CIMJOB_RC_SUCCESS or a code with
@@ -114,15 +163,23 @@ uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error
 /* The directory under which job cgroups go: @p override, or the host's own cgroup. Returns 0,
  * or -1 with errno (ENOENT: no cgroup2 mount; ENOSYS: no cgroup.kill support). */
 int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size);
-/* Create a fresh per-job cgroup under @p parent. Returns its malloc'd path or NULL (errno). */
-char *cimjob__posix_cgroup_create(const char *parent);
+/* Create a fresh per-job cgroup <parent>/cimjob-<pid>-<seq>, storing seq. With check_kill,
+ * make sure it has cgroup.kill (ENOSYS if not). Returns 0 or -1 (errno). */
+int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill);
+/* Remove the empty job cgroups (cimjob-<pid>-<n>) under @p parent whose maker is gone: what a
+ * host that died left in its pool. Only empty ones go (rmdir refuses the others). */
+void cimjob__posix_cgroup_sweep(const char *parent);
+/* Read cgroup.events once (this re-arms POLLPRI): "populated" and "frozen" as 0/1 into the
+ * non-NULL pointers (left alone when the key is missing). Returns 0 or -1. */
+int cimjob__posix_cgroup_events(int events_fd, int *populated, int *frozen);
 /* Write @p val into @p file of a cgroup directory fd. Returns 0 or -1 (errno). */
 int cimjob__posix_cgroup_write(int dirfd, const char *file, const char *val);
 /* Read a key ("populated", "frozen") of cgroup.events through an open fd: 0/1, or -1. */
 int cimjob__posix_cgroup_event(int events_fd, const char *key);
-/* Send @p sig to every process in the cgroup tree at @p path, each through a pidfd checked
- * to still be in the tree (see cgroup.c). Returns how many were signalled, or -1. */
-long cimjob__posix_cgroup_signal(const char *path, int sig, int use_pidfd);
+/* Send @p sig, then @p sig2 (if not 0), to every process in the cgroup tree at @p path, each
+ * through a pidfd checked to still be in the tree (see cgroup.c). Returns how many were
+ * signalled, or -1. */
+long cimjob__posix_cgroup_signal(const char *path, int sig, int sig2, int use_pidfd);
 /* Remove the cgroup and any (empty) child cgroups the job made. Returns 0 or -1. */
 int cimjob__posix_cgroup_remove(const char *path);
 /* How many processes are in the cgroup tree (for tests and checks); -1 on error. */

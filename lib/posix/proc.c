@@ -72,7 +72,11 @@ int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out)
     return 0;
 }
 
-long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx)
+/* Every process in /proc, or (pgid > 0) only the members of that process group: getpgid()
+ * is one cheap system call, /proc/<pid>/stat three costlier ones, so a group's walk reads the
+ * stat of its members only. */
+static long posix_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
+                            void *ctx)
 {
 #if defined(__linux__) && defined(SYS_getdents64)
     int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -80,7 +84,7 @@ long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void 
         return -1;
     }
     long total = 0;
-    _Alignas(8) char buf[4096];
+    _Alignas(8) char buf[8192];
     for (;;) {
         long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
         if (got < 0 && errno == EINTR) {
@@ -103,9 +107,12 @@ long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void 
             if (*end != '\0') {
                 continue;
             }
+            if (pgid > 0 && (int)syscall(SYS_getpgid, pid) != pgid) {
+                continue; /* another group's, or gone */
+            }
             struct cimjob__posix_proc p;
-            if (cimjob__posix_proc_stat(pid, &p) != 0) {
-                continue; /* gone since the listing */
+            if (cimjob__posix_proc_stat(pid, &p) != 0 || (pgid > 0 && p.pgrp != pgid)) {
+                continue; /* gone since the listing, or left the group meanwhile */
             }
             total++;
             if (fn(&p, ctx) != 0) {
@@ -117,11 +124,24 @@ long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void 
     close(dfd);
     return total;
 #else
+    (void)pgid;
     (void)fn;
     (void)ctx;
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx)
+{
+    return posix_proc_walk(0, fn, ctx);
+}
+
+long cimjob__posix_proc_each_in_pgrp(int pgid,
+                                     int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
+                                     void *ctx)
+{
+    return posix_proc_walk(pgid, fn, ctx);
 }
 
 struct posix_scan_ctx {

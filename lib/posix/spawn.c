@@ -37,15 +37,27 @@ extern char **environ;
 #define CHILD_SETPGID()         ((int)syscall(SYS_setpgid, 0, 0))
 #define CHILD_EXECVE(p, a, e)   ((void)syscall(SYS_execve, (p), (a), (e)))
 #define CHILD_EXIT(code)        (syscall(SYS_exit_group, (code)), _exit(code))
+/* Every field zero is SIG_DFL with no flags and an empty mask, whatever the architecture's
+ * layout of the kernel's struct sigaction. */
+#define CHILD_SIGDFL(sig, zero)                                                                    \
+    ((void)syscall(SYS_rt_sigaction, (sig), (zero), NULL, (NSIG - 1) / 8))
+#define CHILD_UNBLOCK_ALL(zero)                                                                    \
+    ((void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, (zero), NULL, (NSIG - 1) / 8))
+#ifdef SYS_close_range
+#define CHILD_CLOSE_RANGE(a, b, f) ((int)syscall(SYS_close_range, (a), (b), (f)))
 #else
-#define CHILD_DUP_HIGH(fd)      fcntl((fd), F_DUPFD_CLOEXEC, 3)
-#define CHILD_DUP3(a, b)        dup2((a), (b))
-#define CHILD_CLOSE(fd)         ((void)close(fd))
-#define CHILD_WRITE(fd, buf, n) write((fd), (buf), (n))
-#define CHILD_CHDIR(p)          chdir(p)
-#define CHILD_SETPGID()         setpgid(0, 0)
-#define CHILD_EXECVE(p, a, e)   ((void)execve((p), (a), (e)))
-#define CHILD_EXIT(code)        _exit(code)
+#define CHILD_CLOSE_RANGE(a, b, f) (errno = ENOSYS, -1)
+#endif
+#else
+#define CHILD_DUP_HIGH(fd)         fcntl((fd), F_DUPFD_CLOEXEC, 3)
+#define CHILD_DUP3(a, b)           dup2((a), (b))
+#define CHILD_CLOSE(fd)            ((void)close(fd))
+#define CHILD_WRITE(fd, buf, n)    write((fd), (buf), (n))
+#define CHILD_CHDIR(p)             chdir(p)
+#define CHILD_SETPGID()            setpgid(0, 0)
+#define CHILD_EXECVE(p, a, e)      ((void)execve((p), (a), (e)))
+#define CHILD_EXIT(code)           _exit(code)
+#define CHILD_CLOSE_RANGE(a, b, f) cimjob__posix_close_range((a), (b), (f))
 #endif
 
 static const char *const posix_stream_names[3] = {"stdin", "stdout", "stderr"};
@@ -143,6 +155,8 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
 {
     memset(x, 0, sizeof *x);
     x->errfd = -1;
+    x->err_slot = NULL;
+    x->ran = NULL;
     x->cgroup_procs_fd = -1;
     for (int i = 0; i < 3; i++) {
         x->stdio[i] = -1;
@@ -178,10 +192,13 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
         const cimjob_stdio *s = &o->stdio[i];
         int fd = -1;
         switch (s->mode) {
-        case CIMJOB_STDIO_INHERIT:
+        case CIMJOB_STDIO_INHERIT: {
             /* A stream the host has closed stays closed in the child. */
-            fd = fcntl(i, F_GETFD) >= 0 ? i : -1;
+            int fl = fcntl(i, F_GETFD);
+            fd = fl >= 0 ? i : -1;
+            x->in_place[i] = fl >= 0 && !(fl & FD_CLOEXEC);
             break;
+        }
         case CIMJOB_STDIO_NULL:
             fd = open("/dev/null", O_RDWR | O_CLOEXEC);
             if (fd < 0) {
@@ -214,15 +231,18 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
             }
             x->owned[i] = fd;
             break;
-        case CIMJOB_STDIO_FD:
-            if (s->fd < 0 || s->fd > INT32_MAX || fcntl((int)s->fd, F_GETFD) < 0) {
+        case CIMJOB_STDIO_FD: {
+            int fl = s->fd < 0 || s->fd > INT32_MAX ? -1 : fcntl((int)s->fd, F_GETFD);
+            if (fl < 0) {
                 cimjob__posix_exec_free(x);
                 return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
                                            "posix spawn: %s: descriptor %ld is not open",
                                            posix_stream_names[i], (long)s->fd);
             }
             fd = (int)s->fd;
+            x->in_place[i] = fd == i && !(fl & FD_CLOEXEC);
             break;
+        }
         default:
             cimjob__posix_exec_free(x);
             return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
@@ -231,11 +251,15 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
         }
         x->stdio[i] = fd;
     }
+#if defined(__linux__) && defined(SYS_prlimit64)
+    x->max_fd = 0; /* the child asks, only if close_range is missing */
+#else
     struct rlimit rl;
     x->max_fd = 1024;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         x->max_fd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
     }
+#endif
     cimjob_rc rc = posix_build_paths(x, o->argv[0]);
     if (rc != CIMJOB_RC_SUCCESS) {
         cimjob__posix_exec_free(x);
@@ -257,12 +281,32 @@ void cimjob__posix_exec_free(struct cimjob__posix_exec *x)
     x->strings = NULL;
 }
 
-static __attribute__((noreturn)) void posix_child_fail(int errfd, int stage, int err)
+/* Reset every disposition in the child (see cimjob__posix_reset_signals), without libc. */
+static CIMJOB__POSIX_CHILD_CODE void posix_child_reset_signals(void)
+{
+#if defined(__linux__)
+    unsigned long zero[16] = {0};
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            CHILD_SIGDFL(sig, zero);
+        }
+    }
+#else
+    cimjob__posix_reset_signals();
+#endif
+}
+
+static CIMJOB__POSIX_CHILD_CODE __attribute__((noreturn)) void
+posix_child_fail(const struct cimjob__posix_exec *x, int errfd, int stage, int err)
 {
     struct cimjob__posix_exec_error e;
     e.stage = stage;
     e.err = err;
-    if (errfd >= 0) {
+    if (x->err_slot != NULL) {
+        /* A child sharing our memory: the parent reads this once we have exited. */
+        x->err_slot->stage = stage;
+        x->err_slot->err = err;
+    } else if (errfd >= 0) {
         ssize_t r;
         do {
             r = CHILD_WRITE(errfd, &e, sizeof e);
@@ -272,7 +316,7 @@ static __attribute__((noreturn)) void posix_child_fail(int errfd, int stage, int
 }
 
 /* Move a descriptor to 3 or above (close-on-exec) so dup2 onto 0..2 cannot clobber it. */
-static int posix_lift(int fd)
+static CIMJOB__POSIX_CHILD_CODE int posix_lift(int fd)
 {
     if (fd < 0 || fd >= 3) {
         return fd;
@@ -280,60 +324,92 @@ static int posix_lift(int fd)
     return CHILD_DUP_HIGH(fd);
 }
 
-void cimjob__posix_child_exec(const struct cimjob__posix_exec *x)
+CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posix_exec *x)
 {
+    if (x->ran != NULL) {
+        *(volatile int *)x->ran = 1;
+    }
     int errfd = posix_lift(x->errfd);
-    cimjob__posix_reset_signals();
+    posix_child_reset_signals();
     if (CHILD_SETPGID() != 0) {
-        posix_child_fail(errfd, CIMJOB__POSIX_STAGE_SETPGID, errno);
+        posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_SETPGID, errno);
     }
     if (x->cgroup_procs_fd >= 0) {
         /* "0" is the writing process: join the job's cgroup before anything else runs. */
         if (CHILD_WRITE(x->cgroup_procs_fd, "0", 1) != 1) {
-            posix_child_fail(errfd, CIMJOB__POSIX_STAGE_CGROUP, errno);
+            posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CGROUP, errno);
         }
     }
+    /* A stream already in place (descriptor i for stream i, not close-on-exec) is left
+     * alone: no other stream can overwrite it, since it is its own target. */
     int src[3];
     for (int i = 0; i < 3; i++) {
+        if (x->in_place[i]) {
+            src[i] = -2;
+            continue;
+        }
         src[i] = x->stdio[i] < 0 ? -1 : CHILD_DUP_HIGH(x->stdio[i]);
         if (x->stdio[i] >= 0 && src[i] < 0) {
-            posix_child_fail(errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
+            posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
         }
     }
     for (int i = 0; i < 3; i++) {
+        if (src[i] == -2) {
+            continue;
+        }
         if (src[i] >= 0) {
             /* dup2 clears close-on-exec on the target: exactly 0, 1 and 2 survive exec. */
             if (CHILD_DUP3(src[i], i) < 0) {
-                posix_child_fail(errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
+                posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
             }
         } else {
             CHILD_CLOSE(i);
         }
     }
     if (x->cwd != NULL && CHILD_CHDIR(x->cwd) != 0) {
-        posix_child_fail(errfd, CIMJOB__POSIX_STAGE_CHDIR, errno);
+        posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CHDIR, errno);
     }
     /* Every other descriptor goes at exec: marking them close-on-exec keeps errfd open until
      * the exec succeeds. Fallbacks: close_range without the flag (5.9), then a loop. */
-    if (cimjob__posix_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    if (CHILD_CLOSE_RANGE(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
         int ok = 1;
-        if (errfd > 3) {
-            ok = cimjob__posix_close_range(3, (unsigned)errfd - 1, 0) == 0;
-        }
-        if (ok && cimjob__posix_close_range((unsigned)errfd + 1, ~0U, 0) != 0) {
-            ok = 0;
+        if (errfd < 0) {
+            ok = CHILD_CLOSE_RANGE(3, ~0U, 0) == 0;
+        } else {
+            if (errfd > 3) {
+                ok = CHILD_CLOSE_RANGE(3, (unsigned)errfd - 1, 0) == 0;
+            }
+            if (ok && CHILD_CLOSE_RANGE((unsigned)errfd + 1, ~0U, 0) != 0) {
+                ok = 0;
+            }
         }
         if (!ok) {
-            for (int fd = 3; fd < x->max_fd; fd++) {
+            int max_fd = x->max_fd;
+#if defined(__linux__) && defined(SYS_prlimit64)
+            if (max_fd == 0) {
+                struct rlimit rl;
+                max_fd = 1024;
+                if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0) {
+                    max_fd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536
+                                                                                 : (int)rl.rlim_cur;
+                }
+            }
+#endif
+            for (int fd = 3; fd < max_fd; fd++) {
                 if (fd != errfd) {
                     CHILD_CLOSE(fd);
                 }
             }
         }
     }
+#if defined(__linux__)
+    unsigned long empty[16] = {0};
+    CHILD_UNBLOCK_ALL(empty);
+#else
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
+#endif
 
     /* Like execvp: keep searching past directories where the file is missing, remember that
      * one was found but not executable, run a file without a #! line with /bin/sh. */
@@ -372,7 +448,7 @@ void cimjob__posix_child_exec(const struct cimjob__posix_exec *x)
     if (saw_eacces && (err == ENOENT || err == ENOTDIR)) {
         err = EACCES;
     }
-    posix_child_fail(errfd, CIMJOB__POSIX_STAGE_EXEC, err);
+    posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_EXEC, err);
 }
 
 uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error *e,

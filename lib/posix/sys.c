@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #ifdef __linux__
+#include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/sched.h>
@@ -112,6 +114,13 @@ pid_t cimjob__posix_fork(void)
 {
     /* Not fork(): the host's pthread_atfork handlers must not run in a child that may only
      * make async-signal-safe calls, and they could deadlock on locks other threads held. */
+#ifdef CIMJOB__POSIX_TSAN
+    /* Except under ThreadSanitizer: it intercepts the libc calls the child makes before exec
+     * (sigaction, close, dup2) and, after a raw fork, can find its own locks held forever by a
+     * thread of the parent (seen: the child spinning in sigaction). Its fork() interceptor
+     * takes those locks around the fork. */
+    return fork();
+#endif
     if (cimjob__posix_have_clone3()) {
         return cimjob__posix_clone3(NULL, -1);
     }
@@ -121,6 +130,180 @@ pid_t cimjob__posix_fork(void)
     return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 #else
     return fork();
+#endif
+}
+
+/* ---- a child that shares our memory until it execs (what posix_spawn does) -------------- */
+
+/* The child of clone3(CLONE_VM) starts on a new stack, where returning from a C function is
+ * impossible: a few instructions of assembly make the system call and, in the child, call
+ * fn(arg) and exit with its value. Like glibc's own clone3 trampoline. Returns the raw result
+ * (a negative errno on failure). */
+#if CIMJOB__POSIX_HAVE_CLONE_VM && defined(SYS_clone3) && defined(__x86_64__)
+#define POSIX_HAVE_CLONE3_VM 1
+long cimjob__posix_clone3_vm_raw(void *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl cimjob__posix_clone3_vm_raw\n"
+        ".hidden cimjob__posix_clone3_vm_raw\n"
+        ".type cimjob__posix_clone3_vm_raw, @function\n"
+        "cimjob__posix_clone3_vm_raw:\n"
+        "    .cfi_startproc\n"
+        "    mov %rcx, %r8\n"  /* arg: rcx is clobbered by syscall, r8 is kept */
+        "    mov $435, %eax\n" /* SYS_clone3 */
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    ret\n"
+        "1:  .cfi_undefined rip\n"
+        "    xor %ebp, %ebp\n"
+        "    and $-16, %rsp\n"
+        "    mov %r8, %rdi\n"
+        "    call *%rdx\n"
+        "    mov %eax, %edi\n"
+        "    mov $231, %eax\n" /* SYS_exit_group */
+        "    syscall\n"
+        "    hlt\n"
+        "    .cfi_endproc\n"
+        ".size cimjob__posix_clone3_vm_raw, .-cimjob__posix_clone3_vm_raw\n");
+#elif CIMJOB__POSIX_HAVE_CLONE_VM && defined(SYS_clone3) && defined(__aarch64__)
+#define POSIX_HAVE_CLONE3_VM 1
+long cimjob__posix_clone3_vm_raw(void *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl cimjob__posix_clone3_vm_raw\n"
+        ".hidden cimjob__posix_clone3_vm_raw\n"
+        ".type cimjob__posix_clone3_vm_raw, %function\n"
+        "cimjob__posix_clone3_vm_raw:\n"
+        "    .cfi_startproc\n"
+        "    mov x10, x2\n"
+        "    mov x11, x3\n"
+        "    mov x8, #435\n" /* SYS_clone3 */
+        "    svc #0\n"
+        "    cbz x0, 1f\n"
+        "    ret\n"
+        "1:  .cfi_undefined x30\n"
+        "    mov x29, #0\n"
+        "    mov x0, x11\n"
+        "    blr x10\n"
+        "    mov x8, #94\n" /* SYS_exit_group */
+        "    svc #0\n"
+        "    brk #1000\n"
+        "    .cfi_endproc\n"
+        ".size cimjob__posix_clone3_vm_raw, .-cimjob__posix_clone3_vm_raw\n");
+#endif
+
+pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
+                             int use_clone3, int *pidfd_out, int cgroup_fd)
+{
+#if CIMJOB__POSIX_HAVE_CLONE_VM
+    if (use_clone3) {
+#ifdef POSIX_HAVE_CLONE3_VM
+        struct posix_clone_args ca;
+        memset(&ca, 0, sizeof ca);
+        ca.flags = CLONE_VM | CLONE_VFORK;
+        ca.exit_signal = SIGCHLD;
+        ca.stack = (uint64_t)(uintptr_t)stack;
+        ca.stack_size = stack_size;
+        if (pidfd_out != NULL) {
+            ca.flags |= CLONE_PIDFD;
+            ca.pidfd = (uint64_t)(uintptr_t)pidfd_out;
+        }
+        size_t size = 64;
+        if (cgroup_fd >= 0) {
+            ca.flags |= CLONE_INTO_CGROUP;
+            ca.cgroup = (uint64_t)cgroup_fd;
+            size = sizeof ca;
+        }
+        long r = cimjob__posix_clone3_vm_raw(&ca, size, fn, arg);
+        if (r < 0) {
+            errno = (int)-r;
+            return -1;
+        }
+        return (pid_t)r;
+#else
+        errno = ENOSYS;
+        return -1;
+#endif
+    }
+    if (cgroup_fd >= 0) {
+        errno = ENOSYS; /* clone() cannot place the child in a cgroup */
+        return -1;
+    }
+    /* The stack grows down on every architecture glibc's clone() serves here. */
+    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (pidfd_out != NULL ? CLONE_PIDFD : 0);
+    return clone(fn, (char *)stack + stack_size, flags, arg, pidfd_out);
+#else
+    (void)fn;
+    (void)arg;
+    (void)stack;
+    (void)stack_size;
+    (void)use_clone3;
+    (void)pidfd_out;
+    (void)cgroup_fd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+#if CIMJOB__POSIX_HAVE_CLONE_VM
+static CIMJOB__POSIX_CHILD_CODE int posix_probe_child(void *arg)
+{
+    *(volatile int *)arg = 1;
+    syscall(SYS_exit_group, 0);
+    return 0;
+}
+#endif
+
+/* 0 unknown, 1 yes, 2 no; [0] through clone(), [1] through clone3. */
+static atomic_int posix_clone_vm_state[2];
+
+int cimjob__posix_clone_vm_works(int use_clone3)
+{
+#if CIMJOB__POSIX_HAVE_CLONE_VM
+    int k = use_clone3 != 0;
+    int s = atomic_load(&posix_clone_vm_state[k]);
+    if (s != 0) {
+        return s == 1;
+    }
+    /* Start a child that only sets a flag in our memory and exits. Where clone is emulated
+     * as a fork (valgrind does), the flag stays 0 here: exec errors would be lost, so such a
+     * system gets the fork path. Probed once per process. */
+    s = 2;
+    size_t size = 16384 + (size_t)sysconf(_SC_PAGESIZE);
+    void *stack =
+        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack != MAP_FAILED) {
+        volatile int flag = 0;
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pid_t pid = cimjob__posix_clone_vm(posix_probe_child, (void *)(uintptr_t)&flag,
+                                           (char *)stack + (size_t)sysconf(_SC_PAGESIZE), 16384,
+                                           use_clone3, NULL, -1);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (pid > 0) {
+            siginfo_t si;
+            while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0 && errno == EINTR) {
+            }
+            s = flag == 1 ? 1 : 2;
+        }
+        munmap(stack, size);
+    }
+    atomic_store(&posix_clone_vm_state[k], s);
+    return s == 1;
+#else
+    (void)use_clone3;
+    return 0;
+#endif
+}
+
+int cimjob__posix_have_clone3_vm(void)
+{
+#ifdef POSIX_HAVE_CLONE3_VM
+    return cimjob__posix_have_clone3();
+#else
+    return 0;
 #endif
 }
 
@@ -148,6 +331,9 @@ int cimjob__posix_have_pidfd(void)
 
 int cimjob__posix_have_clone3(void)
 {
+#ifdef CIMJOB__POSIX_TSAN
+    return 0; /* a raw clone3 is invisible to ThreadSanitizer: see cimjob__posix_fork() */
+#endif
     int s = atomic_load(&posix_clone3_state);
     if (s == 0) {
 #if defined(__linux__) && defined(SYS_clone3)

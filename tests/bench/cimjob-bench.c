@@ -62,6 +62,7 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -224,6 +225,7 @@ static metric *metric_add(const char *key, const char *unit)
     return m;
 }
 
+static void extra(metric *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void extra(metric *m, const char *fmt, ...)
 {
     size_t len = strlen(m->extra);
@@ -233,6 +235,7 @@ static void extra(metric *m, const char *fmt, ...)
     va_end(ap);
 }
 
+static void scaling_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void scaling_add(const char *fmt, ...)
 {
     size_t len = strlen(scaling_json);
@@ -242,6 +245,7 @@ static void scaling_add(const char *fmt, ...)
     va_end(ap);
 }
 
+static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void progress(const char *fmt, ...)
 {
     va_list ap;

@@ -171,6 +171,29 @@ static int cg_subdirs(const char *path, char *first, size_t size)
     return n;
 }
 
+/* Job cgroups under path that still hold a process or are frozen. The library keeps a few
+ * empty ones for its next jobs (removed when the registry is freed): those are not leftovers. */
+static int cg_busy_subdirs(const char *path)
+{
+    int n = 0;
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return 0;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_type == DT_DIR && de->d_name[0] != '.') {
+            char ev[PATH_MAX + 300];
+            snprintf(ev, sizeof ev, "%s/%s/cgroup.events", path, de->d_name);
+            if (read_key(ev, "populated") != 0 || read_key(ev, "frozen") != 0) {
+                n++;
+            }
+        }
+    }
+    closedir(d);
+    return n;
+}
+
 static void cg_remove(const char *path)
 {
     DIR *d = opendir(path);
@@ -553,9 +576,9 @@ static void run_shape(void **state)
         assert_int_equal(info.escalated, s->escalates);
     }
     /* The job has ended: its containment must be empty now (the library removes its
-     * cgroup, so the case holds no job cgroup either). */
+     * cgroup or keeps it, empty, for its next job; none is left once the registry is freed). */
     long left_in_case = case_count();
-    int job_cgroups = cg_subdirs(g_case, NULL, 0);
+    int job_cgroups = cg_busy_subdirs(g_case);
     if (s->capture) {
         char buf[64] = "";
         ssize_t n = read(pfd[0], buf, sizeof buf - 1);
@@ -576,6 +599,9 @@ static void run_shape(void **state)
                  expected);
     }
     assert_int_equal(job_cgroups, 0);
+    assert_int_equal(cimjob_registry_free(g_reg), CIMJOB_RC_SUCCESS);
+    g_reg = NULL;
+    assert_int_equal(cg_subdirs(g_case, NULL, 0), 0);
     (void)t0;
 }
 
