@@ -334,11 +334,152 @@ static void test_kill_terminate_race(void **state)
     fx_free(f);
 }
 
+/* Regression (found by tests/stress): a KillJob without DeleteOnKill that arrives while a
+ * KillJob(DeleteOnKill) is in progress must not cancel the deletion. */
+static void test_delete_on_kill_sticky(void **state)
+{
+    (void)state;
+    fx *f = fx_new(0);
+    cimjob_fake_outcome o = CIMJOB_FAKE_OUTCOME_INIT;
+    o.kill_us = SEC; /* Shutting Down for a virtual second after the kill */
+    assert_int_equal(cimjob_fake_set_default(f->fake, &o), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_fake_set_auto_advance(f->fake, 0), CIMJOB_RC_SUCCESS);
+    cimjob_request_options ro = CIMJOB_REQUEST_OPTIONS_INIT;
+    ro.flags = CIMJOB_REQUEST_ASYNC;
+    for (int order = 0; order < 2; order++) {
+        cimjob_job *j = fx_job(f, "sticky", 1);
+        assert_int_equal(cimjob_kill_job_ex(j, !order, &ro), CIMJOB_RC_BUSY);
+        assert_state(j, CIMJOB_JOB_STATE_SHUTTING_DOWN);
+        assert_int_equal(cimjob_kill_job_ex(j, order, &ro), CIMJOB_RC_BUSY);
+        assert_int_equal(cimjob_fake_advance(f->fake, 2 * SEC), CIMJOB_RC_SUCCESS);
+        cimjob_job *found = NULL;
+        assert_int_equal(cimjob_find(f->reg, cimjob_job_instance_id(j), &found),
+                         CIMJOB_RC_NOT_FOUND);
+        cimjob_info i = CIMJOB_INFO_INIT;
+        assert_int_equal(cimjob_query(j, &i), CIMJOB_RC_NOT_FOUND);
+        cimjob_job_release(j);
+    }
+    assert_int_equal(fx_count(f), 0);
+    fx_free(f);
+}
+
+/* Regression (found by tests/stress): KillJob(DeleteOnKill) answers Success only once the job
+ * is out of the registry, even when another thread reported the end (and was about to remove
+ * it) while the caller waited. A user backend whose exits are reported by a thread of its own:
+ * the waiting caller wakes at the final state while the reporter is still in the library. */
+static pthread_mutex_t g_report_lock = PTHREAD_MUTEX_INITIALIZER;
+static cimjob_job *g_to_report[64];
+static int g_nreport;
+static atomic_int g_reporter_stop;
+
+static cimjob_rc rb_open(const cimjob_backend_host *host, void *config, void **state)
+{
+    (void)host;
+    (void)config;
+    *state = NULL;
+    return CIMJOB_RC_SUCCESS;
+}
+static void rb_close(void *state)
+{
+    (void)state;
+}
+static cimjob_rc rb_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
+                          void **job_state)
+{
+    (void)state;
+    (void)opts;
+    *job_state = job;
+    return CIMJOB_RC_SUCCESS;
+}
+static cimjob_rc rb_kill(void *state, void *job_state)
+{
+    (void)state;
+    pthread_mutex_lock(&g_report_lock);
+    if (g_nreport < 64)
+        g_to_report[g_nreport++] = job_state;
+    pthread_mutex_unlock(&g_report_lock);
+    return CIMJOB_RC_SUCCESS;
+}
+static void rb_release(void *state, void *job_state)
+{
+    (void)state;
+    (void)job_state;
+}
+
+static void reporter(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&g_reporter_stop)) {
+        pthread_mutex_lock(&g_report_lock);
+        cimjob_job *j = g_nreport ? g_to_report[--g_nreport] : NULL;
+        pthread_mutex_unlock(&g_report_lock);
+        if (j) {
+            cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
+            cimjob_backend_report_exit(j, &r);
+        }
+    }
+}
+
+static void test_delete_on_kill_removed_on_return(void **state)
+{
+    (void)state;
+    static const cimjob_backend be = {CIMJOB_BACKEND_VERSION,
+                                      "reported",
+                                      0,
+                                      rb_open,
+                                      rb_close,
+                                      rb_spawn,
+                                      NULL,
+                                      rb_kill,
+                                      NULL,
+                                      NULL,
+                                      NULL,
+                                      rb_release,
+                                      NULL,
+                                      NULL,
+                                      NULL,
+                                      NULL,
+                                      NULL,
+                                      NULL};
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = &be;
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    atomic_store(&g_reporter_stop, 0);
+    test_thread t;
+    assert_int_equal(test_thread_create(&t, reporter, NULL), 0);
+    int still_there = 0;
+    for (int i = 0; i < 3000; i++) {
+        cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+        o.name = "gone";
+        o.flags = CIMJOB_JOB_START;
+        cimjob_job *j = NULL;
+        assert_int_equal(cimjob_create(reg, &o, &j), CIMJOB_RC_SUCCESS);
+        cimjob_rc krc = cimjob_kill_job(j, 1);
+        if (krc != CIMJOB_RC_SUCCESS)
+            fail_msg("iteration %d: KillJob answered %d (%s), job %s", i, krc, cimjob_last_error(),
+                     cimjob_job_state_name((int)st(j)));
+        cimjob_job *found = NULL;
+        if (cimjob_find(reg, cimjob_job_instance_id(j), &found) != CIMJOB_RC_NOT_FOUND)
+            still_there++;
+        cimjob_job_release(found);
+        cimjob_job_release(j);
+    }
+    atomic_store(&g_reporter_stop, 1);
+    test_thread_join(t);
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    if (still_there)
+        fail_msg("%d of 3000 jobs still in the registry after KillJob(DeleteOnKill) succeeded",
+                 still_there);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hammer),
         cmocka_unit_test(test_kill_terminate_race),
+        cmocka_unit_test(test_delete_on_kill_sticky),
+        cmocka_unit_test(test_delete_on_kill_removed_on_return),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

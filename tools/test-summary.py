@@ -3,16 +3,27 @@
 'N passed, N failed, N skipped', counting CMocka cases where a test program is a CMocka
 suite (its own [  PASSED  ] / [  FAILED  ] / [  SKIPPED ] lines), TAP cases where it speaks TAP,
 and whole tests otherwise."""
+import glob
 import json
+import os
 import re
 import sys
 
 passed = failed = skipped = 0
 suites = []
 for builddir in sys.argv[1:]:
-    try:
-        lines = open(f"{builddir}/meson-logs/testlog.json", encoding="utf-8").read().splitlines()
-    except OSError:
+    # testlog.json; a directory only ever tested through a test setup (build-valgrind:
+    # `meson test --setup valgrind`) has testlog-<setup>.json instead.
+    logs = [f"{builddir}/meson-logs/testlog.json"]
+    if not os.path.exists(logs[0]):
+        logs = sorted(glob.glob(f"{builddir}/meson-logs/testlog-*.json"))
+    lines = []
+    for log in logs:
+        try:
+            lines += open(log, encoding="utf-8").read().splitlines()
+        except OSError:
+            pass
+    if not lines:
         print(f"{builddir}: no test log", file=sys.stderr)
         failed += 1
         continue

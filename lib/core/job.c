@@ -245,11 +245,17 @@ cimjob_rc cimjob_backend_report_exit(cimjob_job *job, const cimjob_backend_resul
                             job->instance_id);
     }
     finalize(job, result);
+    /* Hold the job until this call returns: once its release is queued, another thread's
+     * drain and the removal by DeleteOnKill can drop every other reference (a reporting
+     * thread of a user backend read freed memory here: tests/test_threads.c). */
+    cimjob_job_ref(job);
     cimjob__mutex_unlock(&job->lock);
-    cimjob__reg_queue_release(job->reg, job);
+    cimjob_registry *reg = job->reg;
+    cimjob__reg_queue_release(reg, job);
     after_end(job);
     if (!in_backend)
-        cimjob__reg_deliver(job->reg);
+        cimjob__reg_deliver(reg);
+    cimjob_job_release(job);
     return CIMJOB_RC_SUCCESS;
 }
 
@@ -493,8 +499,10 @@ static int request_state_change(cimjob_job *job, const request *rq)
     /* KillJob's DeleteOnKill, undone below if the kill cannot even be signalled. */
     int prev_delete_on_kill = job->delete_on_kill, prev_keep = job->keep;
     if (rq->kill_job) {
-        job->delete_on_kill = rq->delete_on_kill;
-        job->keep = !rq->delete_on_kill;
+        /* DeleteOnKill is sticky: a KillJob without it that arrives while another caller's
+         * KillJob(DeleteOnKill) is in progress does not cancel that deletion. */
+        job->delete_on_kill = job->delete_on_kill || rq->delete_on_kill;
+        job->keep = !job->delete_on_kill;
     }
 
     int waits = 0; /* ends with the job: wait for it unless asked not to */
@@ -627,7 +635,12 @@ static int request_state_change(cimjob_job *job, const request *rq)
 done:
     cimjob__mutex_lock(&job->lock);
     int escalated = job->escalated;
+    /* KillJob(DeleteOnKill) answers once the job is out of the registry: the thread that saw
+     * the end may not have removed it yet (after_end() runs after the final state is set). */
+    int remove_now = rq->kill_job && job->ended && job->delete_on_kill && !job->removed;
     cimjob__mutex_unlock(&job->lock);
+    if (remove_now)
+        cimjob__job_remove(job);
     if (escalated && rq->requested == CIMJOB_REQUEST_TERMINATE)
         return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
                                 "RequestStateChange(Terminate): job '%s' did not end within its "
@@ -799,8 +812,11 @@ void cimjob__job_remove(cimjob_job *job)
     }
     job->removed = 1;
     atomic_store(&job->dead, 1);
-    cimjob__mutex_unlock(&job->lock);
+    /* Out of the map before the lock is let go (map_lock is a leaf): whoever then sees
+     * `removed` (a second remover, KillJob(DeleteOnKill) about to answer) can rely on
+     * cimjob_find() not giving the job any more. */
     cimjob__reg_unlink(job->reg, job);
+    cimjob__mutex_unlock(&job->lock);
     cimjob__reg_job_gone(job->reg);
     cimjob__reg_poke(job->reg);
     cimjob_job_release(job); /* the registry's reference */
