@@ -272,8 +272,8 @@ static void test_hammer(void **state)
     for (size_t i = 0; i < n; i++) {
         cimjob_rc rc = cimjob_kill_job(list[i], 0);
         if (rc != CIMJOB_RC_SUCCESS && rc != CIMJOB_RC_INVALID_STATE)
-            fail_msg("KillJob of %s answered %d (%s): %s", cimjob_job_instance_id(list[i]),
-                     (int)rc, cimjob_rc_name((int)rc), cimjob_last_error());
+            fail_msg("KillJob of %s answered %d (%s): %s", cimjob_job_instance_id(list[i]), (int)rc,
+                     cimjob_rc_name((int)rc), cimjob_last_error());
         assert_true(cimjob_job_state_is_final((int)st(list[i])));
     }
     assert_true(atomic_load(&sh->events) > 0);

@@ -68,7 +68,10 @@ typedef struct cimjob_backend_result {
 } cimjob_backend_result;
 
 /** Static initialiser for cimjob_backend_result: success, no process details. */
-#define CIMJOB_BACKEND_RESULT_INIT {1, 0, NULL, -1, 0}
+#define CIMJOB_BACKEND_RESULT_INIT                                                                 \
+    {                                                                                              \
+        1, 0, NULL, -1, 0                                                                          \
+    }
 
 /** A backend: a constant vtable. See the rules at the top of this file. */
 struct cimjob_backend {

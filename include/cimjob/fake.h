@@ -82,19 +82,10 @@ typedef struct cimjob_fake_outcome {
 
 /** Static initialiser: a job that runs until asked, obeys Terminate and Kill at once. */
 #define CIMJOB_FAKE_OUTCOME_INIT                                                                   \
-    {CIMJOB_FAKE_OUTCOME_VERSION,                                                                  \
-     CIMJOB_RC_SUCCESS,                                                                            \
-     -1,                                                                                           \
-     0,                                                                                            \
-     NULL,                                                                                         \
-     0,                                                                                            \
-     0,                                                                                            \
-     CIMJOB_RC_SUCCESS,                                                                            \
-     CIMJOB_RC_SUCCESS,                                                                            \
-     CIMJOB_RC_SUCCESS,                                                                            \
-     CIMJOB_RC_SUCCESS,                                                                            \
-     CIMJOB_RC_SUCCESS,                                                                            \
-     0}
+    {                                                                                              \
+        CIMJOB_FAKE_OUTCOME_VERSION, CIMJOB_RC_SUCCESS, -1, 0, NULL, 0, 0, CIMJOB_RC_SUCCESS,      \
+            CIMJOB_RC_SUCCESS, CIMJOB_RC_SUCCESS, CIMJOB_RC_SUCCESS, CIMJOB_RC_SUCCESS, 0          \
+    }
 
 /** The calls the fake counts, for cimjob_fake_calls(). */
 typedef enum cimjob_fake_call {
@@ -183,8 +174,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_fake_set_auto_advance(cimjob_fake *fake, int on);
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
  *         CIMJOB_RC_NOT_FOUND (the job is not a running job of this fake).
  */
-CIMJOB_EXTERN cimjob_rc cimjob_fake_finish(cimjob_fake *fake, cimjob_job *job,
-                                           uint32_t error_code, const char *error_description);
+CIMJOB_EXTERN cimjob_rc cimjob_fake_finish(cimjob_fake *fake, cimjob_job *job, uint32_t error_code,
+                                           const char *error_description);
 
 /**
  * How many times the core called a slot of this fake.

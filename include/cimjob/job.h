@@ -46,17 +46,18 @@ typedef struct cimjob_backend cimjob_backend;
 #define CIMJOB_STATE_BIT(state) (1u << (unsigned)(state))
 /** The four final JobStates: Completed, Terminated, Killed, Exception. */
 #define CIMJOB_STATES_FINAL                                                                        \
-    (CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_COMPLETED) | CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_TERMINATED) | \
-     CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_KILLED) | CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_EXCEPTION))
+    (CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_COMPLETED) |                                                \
+     CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_TERMINATED) | CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_KILLED) |   \
+     CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_EXCEPTION))
 
 /** How a job's processes are held together, so none escapes teardown. */
 typedef enum cimjob_containment {
-    CIMJOB_CONTAINMENT_AUTO = 0,      /**< Ask: the best the machine offers (default). */
-    CIMJOB_CONTAINMENT_CGROUP = 1,    /**< A per-job cgroup v2 (Linux). */
-    CIMJOB_CONTAINMENT_SUBREAPER = 2, /**< A per-job helper that is the tree's child subreaper. */
-    CIMJOB_CONTAINMENT_PGROUP = 3,    /**< The job's own process group only. */
+    CIMJOB_CONTAINMENT_AUTO = 0,       /**< Ask: the best the machine offers (default). */
+    CIMJOB_CONTAINMENT_CGROUP = 1,     /**< A per-job cgroup v2 (Linux). */
+    CIMJOB_CONTAINMENT_SUBREAPER = 2,  /**< A per-job helper that is the tree's child subreaper. */
+    CIMJOB_CONTAINMENT_PGROUP = 3,     /**< The job's own process group only. */
     CIMJOB_CONTAINMENT_JOB_OBJECT = 4, /**< A Windows Job Object. */
-    CIMJOB_CONTAINMENT_NONE = 5       /**< Not a process (user backends, the fake backend). */
+    CIMJOB_CONTAINMENT_NONE = 5        /**< Not a process (user backends, the fake backend). */
 } cimjob_containment;
 
 /**
@@ -126,8 +127,8 @@ typedef struct cimjob_job_options {
     const char *const *envp;
     /** The working directory; NULL inherits the host's. */
     const char *cwd;
-    cimjob_stdio stdio[3];           /**< stdin, stdout, stderr. */
-    unsigned int flags;              /**< cimjob_job_flags. */
+    cimjob_stdio stdio[3];          /**< stdin, stdout, stderr. */
+    unsigned int flags;             /**< cimjob_job_flags. */
     cimjob_containment containment; /**< Force a containment (tests); AUTO picks the best. */
     /** DeleteOnCompletion: remove the job TimeBeforeRemoval after it ends (default 1). */
     int delete_on_completion;
@@ -144,24 +145,14 @@ typedef struct cimjob_job_options {
 
 /** Static initialiser for cimjob_job_options with every default. */
 #define CIMJOB_JOB_OPTIONS_INIT                                                                    \
-    {CIMJOB_JOB_OPTIONS_VERSION,                                                                   \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     {{CIMJOB_STDIO_INHERIT, NULL, 0, -1},                                                         \
-      {CIMJOB_STDIO_INHERIT, NULL, 0, -1},                                                         \
-      {CIMJOB_STDIO_INHERIT, NULL, 0, -1}},                                                        \
-     0,                                                                                            \
-     CIMJOB_CONTAINMENT_AUTO,                                                                      \
-     1,                                                                                            \
-     CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US,                                                        \
-     0,                                                                                            \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     NULL,                                                                                         \
-     NULL}
+    {                                                                                              \
+        CIMJOB_JOB_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL,                                  \
+            {{CIMJOB_STDIO_INHERIT, NULL, 0, -1},                                                  \
+             {CIMJOB_STDIO_INHERIT, NULL, 0, -1},                                                  \
+             {CIMJOB_STDIO_INHERIT, NULL, 0, -1}},                                                 \
+            0, CIMJOB_CONTAINMENT_AUTO, 1, CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US, 0, NULL, NULL,   \
+            NULL, NULL                                                                             \
+    }
 
 /**
  * Initialise job options with every default (the same as CIMJOB_JOB_OPTIONS_INIT).
@@ -183,7 +174,7 @@ typedef struct cimjob_registry_options {
     const char *org_id;
     /** The backend (NULL: the platform's default, see cimjob_backend_default()). */
     const cimjob_backend *backend;
-    void *backend_config; /**< Passed to the backend's open (e.g. a cimjob_fake). */
+    void *backend_config;            /**< Passed to the backend's open (e.g. a cimjob_fake). */
     cimjob_state_cb on_state_change; /**< Called for every JobState change; may be NULL. */
     void *userdata;                  /**< Passed to on_state_change and is_privileged. */
     /**
@@ -204,7 +195,9 @@ typedef struct cimjob_registry_options {
 
 /** Static initialiser for cimjob_registry_options with every default. */
 #define CIMJOB_REGISTRY_OPTIONS_INIT                                                               \
-    {CIMJOB_REGISTRY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 10000000, 5000000, NULL, 0}
+    {                                                                                              \
+        CIMJOB_REGISTRY_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 10000000, 5000000, NULL, 0  \
+    }
 
 /**
  * Initialise registry options with every default.
@@ -233,9 +226,9 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
 /**
  * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
  * every job is removed, and the backend is closed. State-change callbacks for those kills run
- * on the calling thread before it returns, so their userdata must outlive this call. References to jobs stay valid memory and
- * answer CIMJOB_RC_NOT_FOUND. Must not be called from a callback of the same registry or while
- * another thread is using the registry.
+ * on the calling thread before it returns, so their userdata must outlive this call. References to
+ * jobs stay valid memory and answer CIMJOB_RC_NOT_FOUND. Must not be called from a callback of the
+ * same registry or while another thread is using the registry.
  *
  * @param reg the registry; NULL is a no-op.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT if some job's processes could not be confirmed
@@ -270,7 +263,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_opt
  * datetimes with cimjob_info_format_time().
  */
 typedef struct cimjob_info {
-    unsigned int version;                        /**< CIMJOB_INFO_VERSION (set by the caller). */
+    unsigned int version;                         /**< CIMJOB_INFO_VERSION (set by the caller). */
     char instance_id[CIMJOB_INSTANCE_ID_MAX + 1]; /**< InstanceID, `<OrgID>:<LocalID>`. */
     char name[CIMJOB_NAME_MAX + 1];               /**< Name. */
     cimjob_job_state job_state;                   /**< JobState. */
@@ -298,9 +291,9 @@ typedef struct cimjob_info {
     /* libcimjob's own, beyond CIM: */
     char backend[32];               /**< The backend's name. */
     cimjob_containment containment; /**< How the job's processes are contained. */
-    int exit_status;  /**< The main process's exit status, or -1 (none or killed by a signal). */
-    int term_signal;  /**< The signal that killed the main process, or 0. */
-    int escalated;    /**< 1 if a Terminate had to be escalated to a kill at its TimeoutPeriod. */
+    int exit_status;    /**< The main process's exit status, or -1 (none or killed by a signal). */
+    int term_signal;    /**< The signal that killed the main process, or 0. */
+    int escalated;      /**< 1 if a Terminate had to be escalated to a kill at its TimeoutPeriod. */
     int utc_offset_min; /**< The registry's UTC offset, for formatting. */
 } cimjob_info;
 
@@ -309,10 +302,15 @@ typedef struct cimjob_info {
 /* Every member spelled out: C++ has no designated initialisers before C++20, and a partial
  * list warns under -Wextra (-Wmissing-field-initializers). */
 #define CIMJOB_INFO_INIT                                                                           \
-    {CIMJOB_INFO_VERSION, {0}, {0}, CIMJOB_JOB_STATE_NEW, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0}, {0},   \
-     0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0}
+    {                                                                                              \
+        CIMJOB_INFO_VERSION, {0}, {0}, CIMJOB_JOB_STATE_NEW, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0},     \
+            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0                            \
+    }
 #else
-#define CIMJOB_INFO_INIT {.version = CIMJOB_INFO_VERSION}
+#define CIMJOB_INFO_INIT                                                                           \
+    {                                                                                              \
+        .version = CIMJOB_INFO_VERSION                                                             \
+    }
 #endif
 
 /**
@@ -374,7 +372,10 @@ typedef struct cimjob_request_options {
 } cimjob_request_options;
 
 /** Static initialiser for cimjob_request_options. */
-#define CIMJOB_REQUEST_OPTIONS_INIT {CIMJOB_REQUEST_OPTIONS_VERSION, 0, 0, NULL}
+#define CIMJOB_REQUEST_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        CIMJOB_REQUEST_OPTIONS_VERSION, 0, 0, NULL                                                 \
+    }
 
 /**
  * RequestStateChange(RequestedState, TimeoutPeriod): ask the job to change state.

@@ -13,7 +13,7 @@
 extern const cimjob_backend cimjob__fake_backend;
 
 #define FAKE_DEFAULT_EPOCH_US ((int64_t)1767225600 * 1000000) /* 2026-01-01T00:00:00Z */
-#define FAKE_CALLS 8
+#define FAKE_CALLS            8
 
 #define KNOWN_FAKE_FLAGS                                                                           \
     (CIMJOB_FAKE_NO_TERMINATE | CIMJOB_FAKE_NO_KILL | CIMJOB_FAKE_NO_SUSPEND |                     \
@@ -363,7 +363,8 @@ const cimjob_backend cimjob__fake_backend = {
     fake_now,
 };
 
-/* ---- the public API --------------------------------------------------------------------------- */
+/* ---- the public API ---------------------------------------------------------------------------
+ */
 
 cimjob_rc cimjob_fake_new(unsigned int flags, cimjob_fake **out)
 {
