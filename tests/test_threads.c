@@ -367,7 +367,17 @@ static void test_delete_on_kill_sticky(void **state)
  * is out of the registry, even when another thread reported the end (and was about to remove
  * it) while the caller waited. A user backend whose exits are reported by a thread of its own:
  * the waiting caller wakes at the final state while the reporter is still in the library. */
-static pthread_mutex_t g_report_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A C11 spin lock: portable to MinGW (no pthreads there) and held for a few instructions. */
+static atomic_flag g_report_lock = ATOMIC_FLAG_INIT;
+static void report_lock(void)
+{
+    while (atomic_flag_test_and_set(&g_report_lock))
+        ;
+}
+static void report_unlock(void)
+{
+    atomic_flag_clear(&g_report_lock);
+}
 static cimjob_job *g_to_report[64];
 static int g_nreport;
 static atomic_int g_reporter_stop;
@@ -394,10 +404,10 @@ static cimjob_rc rb_spawn(void *state, cimjob_job *job, const cimjob_job_options
 static cimjob_rc rb_kill(void *state, void *job_state)
 {
     (void)state;
-    pthread_mutex_lock(&g_report_lock);
+    report_lock();
     if (g_nreport < 64)
         g_to_report[g_nreport++] = job_state;
-    pthread_mutex_unlock(&g_report_lock);
+    report_unlock();
     return CIMJOB_RC_SUCCESS;
 }
 static void rb_release(void *state, void *job_state)
@@ -410,9 +420,9 @@ static void reporter(void *arg)
 {
     (void)arg;
     while (!atomic_load(&g_reporter_stop)) {
-        pthread_mutex_lock(&g_report_lock);
+        report_lock();
         cimjob_job *j = g_nreport ? g_to_report[--g_nreport] : NULL;
-        pthread_mutex_unlock(&g_report_lock);
+        report_unlock();
         if (j) {
             cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
             cimjob_backend_report_exit(j, &r);

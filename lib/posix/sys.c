@@ -255,8 +255,10 @@ static CIMJOB__POSIX_CHILD_CODE int posix_probe_child(void *arg)
 }
 #endif
 
+#if CIMJOB__POSIX_HAVE_CLONE_VM
 /* 0 unknown, 1 yes, 2 no; [0] through clone(), [1] through clone3. */
 static atomic_int posix_clone_vm_state[2];
+#endif
 
 int cimjob__posix_clone_vm_works(int use_clone3)
 {
