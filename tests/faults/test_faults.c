@@ -40,6 +40,7 @@
 
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
+#include "../procscan.h"
 
 extern atomic_long cimjob__alloc_budget;
 
@@ -63,53 +64,6 @@ static int g_child_failed;
             g_child_failed = 1;                                                                    \
         }                                                                                          \
     } while (0)
-
-static long count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    long n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
-/* Live processes carrying this run's tag. */
-static int tagged_processes(void)
-{
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    size_t taglen = strlen(g_tag);
-    static char buf[1 << 16];
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        char p[300];
-        snprintf(p, sizeof p, "/proc/%s/environ", de->d_name);
-        int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof buf);
-        close(fd);
-        for (ssize_t off = 0; len > 0 && off < len;) {
-            size_t l = strnlen(buf + off, (size_t)(len - off));
-            if (l == taglen && memcmp(buf + off, g_tag, taglen) == 0) {
-                n++;
-                break;
-            }
-            off += (ssize_t)l + 1;
-        }
-    }
-    closedir(d);
-    return n;
-}
 
 static cimjob_registry *registry(const char *cgroup_parent, cimjob_rc *rc_out)
 {
@@ -186,7 +140,7 @@ static void in_child(void (*fn)(void))
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("the forked case failed (status 0x%x): see its messages above", status);
-    assert_int_equal(tagged_processes(), 0);
+    assert_int_equal(procscan_tagged(g_tag, "test_faults"), 0);
 }
 
 static int become_nobody(void)
@@ -223,7 +177,7 @@ static void emfile_child(void)
     for (int round = 0; round < 2; round++) {
         for (size_t c = 0; c < sizeof g_conts / sizeof g_conts[0]; c++) {
             run_job(reg, g_true, g_conts[c], NULL, NULL, &info); /* warm: lazily opened fds */
-            long base = count_fds();
+            long base = procscan_count_fds();
             for (int k = 0; k <= 12; k++) {
                 struct rlimit rl = orig;
                 rl.rlim_cur = (rlim_t)(base + k);
@@ -250,7 +204,7 @@ static void emfile_child(void)
             }
         }
         /* No leak: a second round of the same faults ends with the same descriptors. */
-        long now = count_fds();
+        long now = procscan_count_fds();
         if (round == 0)
             after_first = now;
         else
@@ -354,7 +308,7 @@ static void test_cgroup_uncreatable(void **state)
     char notcg[] = "/tmp/cimjob-notcg-XXXXXX"; /* writable, but not a cgroup file system */
     assert_non_null(mkdtemp(notcg));
     const char *parents[] = {"/nonexistent/cimjob", "/proc", notcg};
-    long fds = count_fds();
+    long fds = procscan_count_fds();
     for (size_t p = 0; p < sizeof parents / sizeof parents[0]; p++) {
         cimjob_rc rc;
         cimjob_registry *reg = registry(parents[p], &rc);
@@ -395,8 +349,8 @@ static void test_cgroup_uncreatable(void **state)
     closedir(d);
     assert_int_equal(entries, 0);
     assert_int_equal(rmdir(notcg), 0);
-    assert_int_equal(count_fds(), fds);
-    assert_int_equal(tagged_processes(), 0);
+    assert_int_equal(procscan_count_fds(), fds);
+    assert_int_equal(procscan_tagged(g_tag, "test_faults"), 0);
 }
 
 /* ---- allocation failure -----------------------------------------------------------------------
@@ -405,7 +359,7 @@ static void test_cgroup_uncreatable(void **state)
 static void test_alloc_failure(void **state)
 {
     (void)state;
-    long fds = count_fds();
+    long fds = procscan_count_fds();
     /* cimjob_registry_new() with the n-th allocation failing: No Memory, nothing kept. */
     int n;
     for (n = 0; n < 200; n++) {
@@ -418,7 +372,7 @@ static void test_alloc_failure(void **state)
             break;
         }
         assert_int_equal(rc, CIMJOB_RC_NO_MEMORY);
-        assert_int_equal(count_fds(), fds);
+        assert_int_equal(procscan_count_fds(), fds);
     }
     assert_true(n < 200);
     print_message("registry_new: the first %d allocations each fail cleanly\n", n);
@@ -428,7 +382,7 @@ static void test_alloc_failure(void **state)
     for (size_t c = 0; c < sizeof g_conts / sizeof g_conts[0]; c++) {
         cimjob_info info;
         run_job(reg, g_true, g_conts[c], NULL, NULL, &info); /* warm */
-        long base = count_fds();
+        long base = procscan_count_fds();
         int refused = 0, failed_start = 0;
         for (n = 0; n < 400; n++) {
             g_child_failed = 0;
@@ -468,14 +422,14 @@ static void test_alloc_failure(void **state)
                 break; /* every allocation of a whole lifecycle succeeded */
         }
         assert_true(n < 400);
-        assert_int_equal(count_fds(), base);
+        assert_int_equal(procscan_count_fds(), base);
         print_message("%s: %d creates refused (No Memory), %d starts in Exception (No Memory), "
                       "then %d allocations suffice\n",
                       cimjob_containment_name((int)g_conts[c]), refused, failed_start, n);
     }
     assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
-    assert_true(count_fds() <= fds + 1);
-    assert_int_equal(tagged_processes(), 0);
+    assert_true(procscan_count_fds() <= fds + 1);
+    assert_int_equal(procscan_tagged(g_tag, "test_faults"), 0);
 }
 
 /* ---- what the job's user may not use ----------------------------------------------------------

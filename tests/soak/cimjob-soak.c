@@ -32,6 +32,7 @@
 #include <cimjob/cimjob.h>
 #include <cimjob/fake.h>
 #include <cimjob/posix.h>
+#include "../procscan.h"
 
 #define MS           INT64_C(1000)
 #define SEC          INT64_C(1000000)
@@ -62,20 +63,6 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * SEC + ts.tv_nsec / 1000;
 }
 
-static long count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    long n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the directory's own descriptor */
-}
-
 static long rss_kb(void)
 {
     FILE *f = fopen("/proc/self/status", "re");
@@ -88,77 +75,6 @@ static long rss_kb(void)
             break;
     fclose(f);
     return kb;
-}
-
-static int tagged_processes(void)
-{
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    size_t taglen = strlen(g_tag);
-    static char buf[1 << 16];
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        char p[300];
-        snprintf(p, sizeof p, "/proc/%s/environ", de->d_name);
-        int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof buf);
-        close(fd);
-        for (ssize_t off = 0; len > 0 && off < len;) {
-            size_t l = strnlen(buf + off, (size_t)(len - off));
-            if (l == taglen && memcmp(buf + off, g_tag, taglen) == 0) {
-                fprintf(stderr, "cimjob-soak: pid %s of a job is still running\n", de->d_name);
-                n++;
-                break;
-            }
-            off += (ssize_t)l + 1;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-/* Job cgroups of this process left in the cgroup v2 tree (cimjob-<pid>-<n>). */
-static int job_cgroups_left(void)
-{
-    char mnt[PATH_MAX] = "", rel[PATH_MAX] = "/", line[4096];
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (f == NULL)
-        return 0;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1)
-            break;
-    fclose(f);
-    if ((f = fopen("/proc/self/cgroup", "re")) != NULL) {
-        while (fgets(line, sizeof line, f))
-            if (strncmp(line, "0::", 3) == 0) {
-                line[strcspn(line, "\n")] = '\0';
-                snprintf(rel, sizeof rel, "%s", line + 3);
-            }
-        fclose(f);
-    }
-    if (mnt[0] == '\0')
-        return 0;
-    char dir[2 * PATH_MAX + 8], prefix[64];
-    snprintf(dir, sizeof dir, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
-    snprintf(prefix, sizeof prefix, "cimjob-%d-", (int)getpid());
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return 0;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
-            fprintf(stderr, "cimjob-soak: job cgroup left: %s/%s\n", dir, de->d_name);
-            n++;
-        }
-    closedir(d);
-    return n;
 }
 
 static int start_job(cimjob_registry *reg, slot *s, long i, const char *const *envp)
@@ -336,7 +252,7 @@ int main(int argc, char **argv)
         }
         pump(reg);
         if (done == target) {
-            long fds = count_fds(), rss = rss_kb();
+            long fds = procscan_count_fds(), rss = rss_kb();
             nsample++;
             printf("%10ld %8.1f %6ld %9ld\n", done, (double)(now_us() - t0) / 1e6, fds, rss);
             fflush(stdout);
@@ -372,7 +288,8 @@ int main(int argc, char **argv)
     }
     cimjob_fake_free(g_fake);
     free(envp);
-    if (posix_mode && (tagged_processes() != 0 || job_cgroups_left() != 0))
+    if (posix_mode && (procscan_tagged(g_tag, "cimjob-soak") != 0 ||
+                       procscan_job_cgroups_left("cimjob-soak") != 0))
         fail = 1;
     printf("%ld lifecycles in %.1f s (%.0f/s); descriptors %ld -> max %ld (bound +%d), "
            "RSS %ld kB -> max %ld kB (bound +%d kB); %ld unexpected outcomes\n",

@@ -40,6 +40,7 @@
 #include <cimjob/cimjob.h>
 #include <cimjob/fake.h>
 #include <cimjob/posix.h>
+#include "../procscan.h"
 
 #define THREADS 8
 #define MS      INT64_C(1000)
@@ -492,107 +493,6 @@ static void *work(void *arg)
 
 /* ---- posix: what is left -------------------------------------------------------------------- */
 
-/* Live (non-zombie) processes whose environment carries the tag. */
-static int tagged_processes(int print)
-{
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    size_t taglen = strlen(g.envp_tag);
-    struct dirent *de;
-    static char buf[1 << 16];
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        char p[300];
-        snprintf(p, sizeof p, "/proc/%s/environ", de->d_name);
-        int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t len = read(fd, buf, sizeof buf);
-        close(fd);
-        for (ssize_t off = 0; len > 0 && off < len;) {
-            size_t l = strnlen(buf + off, (size_t)(len - off));
-            if (l == taglen && memcmp(buf + off, g.envp_tag, taglen) == 0) {
-                n++;
-                if (print) {
-                    char c[256] = "";
-                    snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
-                    fd = open(p, O_RDONLY | O_CLOEXEC);
-                    if (fd >= 0) {
-                        ssize_t k = read(fd, c, sizeof c - 1);
-                        close(fd);
-                        for (ssize_t x = 0; x < k; x++)
-                            if (c[x] == '\0')
-                                c[x] = ' ';
-                    }
-                    fprintf(stderr, "cimjob-stress: left running: pid %s: %s\n", de->d_name, c);
-                }
-                break;
-            }
-            off += (ssize_t)l + 1;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-/* The cgroup v2 directory of this process (where the library makes cimjob-<pid>-<n>). */
-static int own_cgroup(char *out, size_t size)
-{
-    char mnt[PATH_MAX] = "", rel[PATH_MAX] = "", line[4096];
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof line, f)) {
-        char *sep = strstr(line, " - cgroup2 ");
-        if (sep == NULL)
-            continue;
-        char mp[PATH_MAX];
-        if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1) {
-            snprintf(mnt, sizeof mnt, "%s", mp);
-            break;
-        }
-    }
-    fclose(f);
-    f = fopen("/proc/self/cgroup", "re");
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "0::", 3) == 0) {
-            line[strcspn(line, "\n")] = '\0';
-            snprintf(rel, sizeof rel, "%s", line + 3);
-        }
-    }
-    fclose(f);
-    if (mnt[0] == '\0')
-        return -1;
-    snprintf(out, size, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
-    return 0;
-}
-
-static int job_cgroups_left(void)
-{
-    char cg[2 * PATH_MAX + 8], prefix[64];
-    if (own_cgroup(cg, sizeof cg) != 0)
-        return 0;
-    snprintf(prefix, sizeof prefix, "cimjob-%d-", (int)getpid());
-    DIR *d = opendir(cg);
-    if (d == NULL)
-        return 0;
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
-            fprintf(stderr, "cimjob-stress: job cgroup left: %s/%s\n", cg, de->d_name);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
 /* ---- main ----------------------------------------------------------------------------------- */
 
 static int64_t now_ms(void)
@@ -757,10 +657,10 @@ int main(int argc, char **argv)
     int left = 0;
     if (g.posix) {
         /* Every job is final: none of its processes may still run (give exiting ones 2 s). */
-        for (int i = 0; i < 200 && (left = tagged_processes(0)) > 0; i++)
+        for (int i = 0; i < 200 && (left = procscan_tagged(g.envp_tag, NULL)) > 0; i++)
             usleep(10000);
         if (left > 0) {
-            tagged_processes(1);
+            procscan_tagged(g.envp_tag, "cimjob-stress");
             bad("%d processes of ended jobs still running", left);
         }
     }
@@ -770,9 +670,9 @@ int main(int argc, char **argv)
     if (g.posix) {
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
-        if ((left = tagged_processes(1)) > 0)
+        if ((left = procscan_tagged(g.envp_tag, "cimjob-stress")) > 0)
             bad("%d processes left after registry_free", left);
-        if ((left = job_cgroups_left()) > 0)
+        if ((left = procscan_job_cgroups_left("cimjob-stress")) > 0)
             bad("%d job cgroups left after registry_free", left);
     }
     for (size_t i = 0; i < g.njobs; i++)
