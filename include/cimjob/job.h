@@ -14,9 +14,13 @@
  * Every function here may be called from any thread at the same time, on the same or different
  * jobs. A query never waits for a request in progress on the same job. State-change callbacks
  * run on the thread that caused the change (a request, cimjob_registry_dispatch(), a wait, or a
- * backend's report), with no library lock held, one at a time per registry and in the order the
- * changes happened; a callback may call any libcimjob function except cimjob_registry_free() on
- * its own registry. The library starts no threads of its own.
+ * backend's report), with no library lock held on every path (also when delivered from
+ * cimjob_wait(), cimjob_registry_run() or cimjob_registry_dispatch(): the registry's exit
+ * observation is given up before any callback runs), one at a time per registry and in the order
+ * the changes happened. A callback may call any libcimjob function, including a synchronous
+ * RequestStateChange of another job and a nested cimjob_wait(), except cimjob_registry_free() on
+ * its own registry, which it refuses with CIMJOB_RC_BUSY. The library starts no threads of its
+ * own.
  */
 #ifndef CIMJOB_JOB_H
 #define CIMJOB_JOB_H
@@ -179,10 +183,14 @@ typedef struct cimjob_registry_options {
     void *userdata;                  /**< Passed to on_state_change and is_privileged. */
     /**
      * The grace period of a Terminate whose TimeoutPeriod is zero ("no time requirement"),
-     * before it is escalated to a kill; default 10 s. UINT64_MAX: never escalate.
+     * before it is escalated to a kill; default 10 s. UINT64_MAX: never escalate. Otherwise at
+     * most CIMJOB_INTERVAL_MAX_US, and with kill_timeout_us at most that in sum.
      */
     uint64_t default_terminate_timeout_us;
-    /** The bound on a Kill: how long to keep killing before answering Timeout (default 5 s). */
+    /**
+     * The bound on a Kill: how long to keep killing before answering Timeout (default 5 s); at
+     * most CIMJOB_INTERVAL_MAX_US.
+     */
     uint64_t kill_timeout_us;
     /**
      * Access control: whether @p caller may act on jobs it does not own. NULL: only an owner
@@ -215,7 +223,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_options_init(cimjob_registry_options *op
  * @param out  receives the registry; free it with cimjob_registry_free().
  * @return CIMJOB_RC_SUCCESS;
  *         CIMJOB_RC_INVALID_PARAMETER (@p out NULL, an OrgID with ':' or too long, a backend
- *         without name or with a version this library does not know);
+ *         without name or with a version this library does not know, a
+ *         default_terminate_timeout_us or kill_timeout_us out of range);
  *         CIMJOB_RC_INVALID_VERSION (@p opts->version unknown);
  *         CIMJOB_RC_NO_BACKEND (no default backend on this platform);
  *         CIMJOB_RC_NO_MEMORY; CIMJOB_RC_OS_ERROR or any code the backend's open returns.
@@ -227,12 +236,14 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
  * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
  * every job is removed, and the backend is closed. State-change callbacks for those kills run
  * on the calling thread before it returns, so their userdata must outlive this call. References to
- * jobs stay valid memory and answer CIMJOB_RC_NOT_FOUND. Must not be called from a callback of the
- * same registry or while another thread is using the registry.
+ * jobs stay valid memory and answer CIMJOB_RC_NOT_FOUND. Must not be called while another thread
+ * is using the registry. Called from a callback of the same registry it does nothing and answers
+ * CIMJOB_RC_BUSY (free it once the callback has returned).
  *
  * @param reg the registry; NULL is a no-op.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT if some job's processes could not be confirmed
- *         ended within the bound (the registry is freed all the same).
+ *         ended within the bound (the registry is freed all the same); CIMJOB_RC_BUSY when
+ *         called from a state-change callback of @p reg (nothing is freed).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
 
@@ -241,8 +252,9 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
  *
  * @param reg  the registry.
  * @param opts the job's options (Name is required).
- * @param out  receives a reference to the job (release with cimjob_job_release()); may be NULL
- *             when the caller will find the job by InstanceID later.
+ * @param out  receives a reference to the job (release with cimjob_job_release()), or NULL when
+ *             the call fails; may be NULL when the caller will find the job by InstanceID
+ *             later.
  * @return CIMJOB_RC_SUCCESS (also when CIMJOB_JOB_START was given and the start failed: the job
  *         then is in Exception with ErrorCode and ErrorDescription);
  *         CIMJOB_RC_INVALID_PARAMETER (NULL argument, missing or over-long Name, a LocalID with
@@ -462,6 +474,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
  * @param job        the job.
  * @param state_mask CIMJOB_STATE_BIT()s; 0 means CIMJOB_STATES_FINAL.
  * @param timeout_us how long to wait, in microseconds; negative: no limit; 0: just check.
+ *                   A timeout past the clock's range (up to INT64_MAX) means no limit.
  *                   With the fake backend a wait never sleeps: when nothing is scheduled to
  *                   happen it answers CIMJOB_RC_TIMEOUT at once, even with no limit.
  * @param state      receives the JobState at return; may be NULL.

@@ -170,6 +170,8 @@ void cimjob__reg_drain_releases(cimjob_registry *reg);
 /* Wait for something to happen until the monotonic deadline (-1: none), observing exits. */
 cimjob_rc cimjob__reg_pump(cimjob_registry *reg, int64_t deadline, uint64_t seen_seq);
 uint64_t cimjob__reg_seq(cimjob_registry *reg);
+/* The monotonic deadline timeout_us from now: -1 (none) when negative or past the clock. */
+int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us);
 
 /* job.c */
 void cimjob__job_destroy(cimjob_job *job);

@@ -450,7 +450,7 @@ cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
     if (removed)
         return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_wait: job '%s' was removed",
                             job->instance_id);
-    int64_t deadline = timeout_us < 0 ? -1 : cimjob__reg_now(job->reg) + timeout_us;
+    int64_t deadline = cimjob__reg_deadline(job->reg, timeout_us);
     return wait_state(job, state_mask, deadline, state);
 }
 
@@ -951,6 +951,8 @@ static cimjob_rc copy_options(cimjob_job *job, const cimjob_job_options *o)
 cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, cimjob_job **out)
 {
     cimjob_rc rc;
+    if (out)
+        *out = NULL; /* whatever happens below, never a stale handle */
     if (!reg || !opts)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: NULL argument");
     if ((rc = validate_options(reg, opts)) != CIMJOB_RC_SUCCESS)

@@ -347,6 +347,69 @@ static cimjob_rc px_fail_spawn(struct px_spawn *sp, cimjob_rc rc)
     return rc;
 }
 
+/* Out of descriptors or memory: the system is short of something now, which says nothing about
+ * whether a containment is available. */
+static int px_resource_errno(int e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOMEM;
+}
+
+static cimjob_rc px_cg_setup_failed(int e, const char *why)
+{
+    if (e == ENOMEM) {
+        return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix spawn: cgroup: %s", why);
+    }
+    if (px_resource_errno(e)) {
+        return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: cgroup: %s", why);
+    }
+    return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                               "posix spawn: cgroup containment is not available: %s", why);
+}
+
+/* Set sp->cont (and the job cgroup) for the containment asked for: forced, or with AUTO the best
+ * available. */
+static cimjob_rc px_choose_containment(struct px_spawn *sp, cimjob_containment want, int die)
+{
+    char why[PATH_MAX + 128] = "";
+    switch (want) {
+    case CIMJOB_CONTAINMENT_AUTO:
+        if (!(sp->st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP)) {
+            if (cimjob__px_cg_setup(sp, !die, why, sizeof why) == 0) {
+                sp->cont = CIMJOB_CONTAINMENT_CGROUP;
+                return CIMJOB_RC_SUCCESS;
+            }
+            int e = errno;
+            if (px_resource_errno(e)) {
+                return px_cg_setup_failed(e, why); /* a fallback would fail the same way */
+            }
+        }
+#ifdef __linux__
+        sp->cont = CIMJOB_CONTAINMENT_SUBREAPER;
+#else
+        sp->cont = CIMJOB_CONTAINMENT_PGROUP;
+#endif
+        return CIMJOB_RC_SUCCESS;
+    case CIMJOB_CONTAINMENT_CGROUP:
+        if (cimjob__px_cg_setup(sp, !die, why, sizeof why) != 0) {
+            return px_cg_setup_failed(errno, why);
+        }
+        sp->cont = CIMJOB_CONTAINMENT_CGROUP;
+        return CIMJOB_RC_SUCCESS;
+    case CIMJOB_CONTAINMENT_SUBREAPER:
+#ifndef __linux__
+        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                   "posix spawn: subreaper containment needs Linux");
+#endif
+    case CIMJOB_CONTAINMENT_PGROUP:
+        sp->cont = want;
+        return CIMJOB_RC_SUCCESS;
+    default:
+        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                   "posix spawn: containment '%s' is not available on POSIX",
+                                   cimjob_containment_name((int)want));
+    }
+}
+
 static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
                           void **job_state)
 {
@@ -373,43 +436,10 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     int wait_all = (opts->flags & CIMJOB_JOB_WAIT_FOR_ALL) != 0;
 
     /* Containment: forced, or the best available. */
-    char why[PATH_MAX + 128] = "";
-    cimjob_containment want = opts->containment;
-    switch (want) {
-    case CIMJOB_CONTAINMENT_AUTO:
-        if (!(st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP) &&
-            cimjob__px_cg_setup(&sp, !die, why, sizeof why) == 0) {
-            sp.cont = CIMJOB_CONTAINMENT_CGROUP;
-        } else {
-#ifdef __linux__
-            sp.cont = CIMJOB_CONTAINMENT_SUBREAPER;
-#else
-            sp.cont = CIMJOB_CONTAINMENT_PGROUP;
-#endif
-        }
-        break;
-    case CIMJOB_CONTAINMENT_CGROUP:
-        if (cimjob__px_cg_setup(&sp, !die, why, sizeof why) != 0) {
-            cimjob__posix_exec_free(&sp.x);
-            return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                       "posix spawn: cgroup containment is not available: %s", why);
-        }
-        sp.cont = CIMJOB_CONTAINMENT_CGROUP;
-        break;
-    case CIMJOB_CONTAINMENT_SUBREAPER:
-#ifndef __linux__
+    rc = px_choose_containment(&sp, opts->containment, die);
+    if (rc != CIMJOB_RC_SUCCESS) {
         cimjob__posix_exec_free(&sp.x);
-        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                   "posix spawn: subreaper containment needs Linux");
-#endif
-    case CIMJOB_CONTAINMENT_PGROUP:
-        sp.cont = want;
-        break;
-    default:
-        cimjob__posix_exec_free(&sp.x);
-        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                   "posix spawn: containment '%s' is not available on POSIX",
-                                   cimjob_containment_name((int)want));
+        return rc;
     }
 
     /* A die-with-host watchdog for a cgroup starts first, so there is no moment in which
@@ -501,6 +531,7 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
                 px_close_fd(&sp.pidfd);
                 cimjob__px_spawn_cleanup(&sp);
                 pid = -1;
+                char why[PATH_MAX + 128];
                 if (cimjob__px_cg_setup(&sp, 0, why, sizeof why) != 0) {
                     errno = EAGAIN;
                     break;
