@@ -244,8 +244,9 @@ static int px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args
     sigset_t old;
     cimjob__posix_block_all(&old);
     int pidfd = -1;
-    pid_t pid = sp->st->use_clone3 && sp->st->use_pidfd ? cimjob__posix_clone3(&pidfd, -1)
-                                                        : cimjob__posix_fork();
+    pid_t pid = sp->st->use_clone3 && sp->st->use_pidfd
+                    ? cimjob__posix_clone3(&pidfd, -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL)
+                    : cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
     if (pid == 0) {
         close(sv[0]);
         cimjob__posix_helper_main(a);
@@ -517,7 +518,8 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
                 sp.x.ran = &ran;
                 pid = cimjob__posix_clone_vm(
                     px_child_entry, &sp.x, (char *)stack + page, px_stack_size() - page,
-                    st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
+                    st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1,
+                    CIMJOB__POSIX_HOST_EXIT_SIGNAL);
                 sp.x.ran = NULL;
                 if (pid <= 0 || ran || !sp.cg_pooled || !use_into || attempt > 0) {
                     break;
@@ -545,10 +547,10 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         } else if (st->use_clone3) {
             /* CLONE_INTO_CGROUP: the child is born in the job's cgroup, so nothing it does
              * can happen outside it. */
-            pid =
-                cimjob__posix_clone3(st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
+            pid = cimjob__posix_clone3(st->use_pidfd ? &sp.pidfd : NULL,
+                                       use_into ? sp.cg_dirfd : -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL);
         } else {
-            pid = cimjob__posix_fork();
+            pid = cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
         }
         if (pid == 0) {
             cimjob__posix_child_exec(&sp.x); /* a forked child only */
@@ -713,10 +715,19 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
             return 0; /* still running */
         }
         pj->exited = 1;
-        if (r != 0) {
-            /* ECHILD: someone else reaped our child (a waitpid(-1) in the host). */
+        int ws;
+        if (r != 0 && pj->pidfd >= 0 && cimjob__posix_pidfd_exit_status(pj->pidfd, &ws) == 0) {
+            /* Someone else reaped it (a host that ignores SIGCHLD, or its waitpid(-1): exec
+             * gives every process SIGCHLD as its exit signal), but its pidfd kept the status. */
+            pj->reaped = 1;
+            pj->lost = 1;
+            pj->code = WIFSIGNALED(ws) ? (WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+            pj->status = WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws);
+        } else if (r != 0) {
+            /* ECHILD: someone else reaped our child and its status is gone with it. */
             int e = errno;
             pj->reaped = 1;
+            pj->lost = 1;
             pj->code = CLD_EXITED;
             pj->status = -1;
             cimjob__px_note(pj,

@@ -10,11 +10,69 @@
 #endif
 #include "posix.h"
 
+/* Members of the group, for signalling them one by one. */
+struct px_members {
+    int pgid;
+    size_t n;
+    int pids[512];
+};
+
+static int px_members_visit(const struct cimjob__posix_proc *p, void *ctx)
+{
+    struct px_members *m = ctx;
+    if (p->pgrp != m->pgid || p->pid == m->pgid || p->state == 'Z' || p->state == 'X') {
+        return 0;
+    }
+    m->pids[m->n++] = p->pid;
+    return m->n == sizeof m->pids / sizeof m->pids[0];
+}
+
+/* Whether the group's ID may still be the job's after its leader was reaped behind our back.
+ * A process group's ID cannot be handed out as a PID while the group has members, so while a
+ * member is left nobody can have that PID; once a process holds it (the leader is gone for
+ * good: that is a stranger), the job's group has emptied and its number was reused. */
+static int px_pgid_still_ours(struct px_job *pj)
+{
+    if (!pj->group_gone && (kill(pj->pid, 0) == 0 || errno == EPERM)) {
+        pj->group_gone = 1;
+    }
+    return !pj->group_gone;
+}
+
+/* Signal each member proven through its pidfd: opened first, then checked to be in the group,
+ * then checked alive (so its PID was not reused in between), then signalled through it. */
+static void px_signal_members(struct px_job *pj, int sig)
+{
+    struct px_members m;
+    m.pgid = pj->pid;
+    m.n = 0;
+    (void)cimjob__posix_proc_each_in_pgrp(pj->pid, px_members_visit, &m);
+    if (m.n == 0 || !px_pgid_still_ours(pj)) {
+        return;
+    }
+    for (size_t i = 0; i < m.n; i++) {
+        int fd = cimjob__posix_pidfd_open(m.pids[i]);
+        if (fd < 0) {
+            continue;
+        }
+        if (getpgid(m.pids[i]) == pj->pid && cimjob__posix_pidfd_send_signal(fd, 0) == 0) {
+            (void)cimjob__posix_pidfd_send_signal(fd, sig);
+        }
+        close(fd);
+    }
+}
+
 void cimjob__px_signal_group(struct px_job *pj, int sig)
 {
     if (!pj->reaped) {
+        /* The leader is our unreaped child: its zombie keeps the PGID ours. */
         (void)kill(-pj->pid, sig);
+    } else if (pj->lost && pj->st->use_pidfd) {
+        /* Reaped by someone else while members may be left: only proven members. */
+        px_signal_members(pj, sig);
     }
+    /* Reaped by us: the group was empty then, and its ID is never used again. Lost without
+     * pidfds: nothing can be proven, nothing is signalled (docs/teardown.md). */
 }
 
 struct px_pgrp_ctx {
@@ -103,6 +161,19 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
 {
     long live;
     px_pgrp_count(pj->pid, pj->pid, &live, NULL);
+    if (live != 0 && pj->lost) {
+        if (!pj->st->use_pidfd) {
+            /* The leader was reaped behind our back and nothing can prove the members are
+             * the job's: end the job, and say what may be left. */
+            cimjob__px_note(pj, "the main process was reaped by someone else (exit status "
+                                "unknown); processes left in its process group were not "
+                                "signalled (no pidfd to prove they are the job's)");
+            return 1;
+        }
+        if (!px_pgid_still_ours(pj)) {
+            return 1; /* the job's group emptied and its number was reused */
+        }
+    }
     if (live != 0) {
         if (kill_rest) {
             cimjob__px_signal_group(pj, SIGKILL);

@@ -82,7 +82,9 @@ static cimjob_rc px_sr_freeze(struct px_job *pj, int on, int64_t deadline)
 }
 
 /* The helper has ended. It sent the main process's status before it exited (it exits 0 only
- * after that); anything else means it died, and the job's processes may be orphaned. */
+ * after that): that status is the truth, also when the helper itself was reaped behind our back
+ * (a host's waitpid(-1, __WALL)). No status and a helper that did not exit 0 means it died, and
+ * the job's processes may be orphaned. */
 static void px_sr_observe(struct px_job *pj)
 {
     struct cimjob__posix_helper_msg m;
@@ -93,9 +95,11 @@ static void px_sr_observe(struct px_job *pj)
     while (!have && px_helper_recv(pj, &m, 0) == 0) {
         have = m.kind == 'X';
     }
-    if (have && pj->code == CLD_EXITED && pj->status == 0) {
+    if (have && (pj->lost || (pj->code == CLD_EXITED && pj->status == 0))) {
         pj->code = m.code;
         pj->status = m.status;
+        cimjob__free(pj->note); /* "reaped by someone else": the helper knew better */
+        pj->note = NULL;
     } else if (pj->note == NULL) {
         cimjob__px_note(pj,
                         "the job's helper process died unexpectedly (%s %d); processes of the "

@@ -123,7 +123,7 @@ static int helper_reap(struct helper *h)
 {
     for (;;) {
         int st;
-        pid_t p = waitpid(-1, &st, WNOHANG); /* the helper's own children: it is their reaper */
+        pid_t p = waitpid(-1, &st, WNOHANG | __WALL); /* its own children: it is their reaper */
         if (p == 0) {
             return 0;
         }
@@ -315,9 +315,9 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         if (stack != MAP_FAILED) {
             /* The host probed this before it forked us (px_open): no new process here. */
             if (cimjob__posix_clone_vm_works(0)) {
-                h->main_pid =
-                    cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,
-                                           (char *)stack + page, HELPER_CHILD_STACK, 0, NULL, -1);
+                h->main_pid = cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,
+                                                     (char *)stack + page, HELPER_CHILD_STACK, 0,
+                                                     NULL, -1, SIGCHLD);
             }
             int e = errno;
             munmap(stack, HELPER_CHILD_STACK + page);
@@ -325,7 +325,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         }
 #endif
         if (h->main_pid < 0 && errno == ENOSYS) {
-            h->main_pid = cimjob__posix_fork();
+            h->main_pid = cimjob__posix_fork(SIGCHLD);
             if (h->main_pid == 0) {
                 cimjob__posix_child_exec(a->exec);
             }

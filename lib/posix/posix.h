@@ -70,12 +70,23 @@ extern const struct cimjob_backend cimjob__posix_backend;
 int cimjob__posix_pidfd_open(pid_t pid);
 int cimjob__posix_pidfd_send_signal(int pidfd, int sig);
 int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned int flags);
-/* clone3 with fork semantics (no shared memory), SIGCHLD on exit. Optionally CLONE_PIDFD
+/* The wait status (as waitpid() gives it) of the process behind @p pidfd once it has exited,
+ * even after someone else reaped it (PIDFD_GET_INFO with PIDFD_INFO_EXIT, Linux 6.15). */
+int cimjob__posix_pidfd_exit_status(int pidfd, int *wstatus);
+/* The exit signal of the library's own children (main processes, helpers, watchdogs): none.
+ * The kernel reaps a child by itself for a host that ignores SIGCHLD (SIG_IGN, SA_NOCLDWAIT)
+ * only when its exit signal is SIGCHLD, and waitpid(-1) / wait() without __WALL or __WCLONE
+ * never see a child whose exit signal is not SIGCHLD: such a child stays ours to wait for
+ * (px_wait_child passes __WALL). The helper's own children keep SIGCHLD (it waits for that
+ * signal). A plain fork() (under ThreadSanitizer, or without clone) cannot do this. */
+#define CIMJOB__POSIX_HOST_EXIT_SIGNAL 0
+
+/* clone3 with fork semantics (no shared memory), exit_signal on exit. Optionally CLONE_PIDFD
  * (pidfd_out non-NULL) and CLONE_INTO_CGROUP (cgroup_fd >= 0). Returns 0 in the child. */
-pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd);
-/* A child with fork semantics that runs no pthread_atfork handlers (clone3 or the raw fork
- * system call). Returns 0 in the child. */
-pid_t cimjob__posix_fork(void);
+pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd, int exit_signal);
+/* A child with fork semantics that runs no pthread_atfork handlers (clone3 or the raw clone
+ * system call), exit_signal on exit. Returns 0 in the child. */
+pid_t cimjob__posix_fork(int exit_signal);
 /* A child that shares our memory and runs fn(arg) on @p stack while we wait (CLONE_VM |
  * CLONE_VFORK, what posix_spawn does): no copy of the address space, no copy-on-write faults,
  * nothing to tear down at exec. Returns when the child has exec'd or exited. With use_clone3
@@ -85,7 +96,7 @@ pid_t cimjob__posix_fork(void);
  * must never return to code that expects its own stack (see CIMJOB__POSIX_CHILD_CODE).
  * -1 with errno ENOSYS where this is not available (then use a fork). */
 pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-                             int use_clone3, int *pidfd_out, int cgroup_fd);
+                             int use_clone3, int *pidfd_out, int cgroup_fd, int exit_signal);
 int cimjob__posix_have_clone3_vm(void);
 /* Whether such a child really shares our memory (probed once: a system that emulates clone
  * as a fork, like valgrind, answers no). */
@@ -307,10 +318,12 @@ struct px_job {
     unsigned int in_epoll : 1;    /* the pidfd is in the epoll set... */
     unsigned int pidfd_armed : 1; /* ...and has not fired yet (EPOLLONESHOT) */
     unsigned int events_in_epoll : 1;
-    unsigned int exited : 1; /* the main process (helper) has ended: code/status hold how */
-    unsigned int reaped : 1; /* it has been reaped: its PID (and PGID) are never used again */
-    unsigned int ended : 1;  /* reported to the core */
-    unsigned int froze : 1;  /* cgroup.freeze was last set to 1 by us */
+    unsigned int exited : 1;     /* the main process (helper) has ended: code/status hold how */
+    unsigned int reaped : 1;     /* it has been reaped: its PID (and PGID) are never used again */
+    unsigned int lost : 1;       /* ...by someone else (the host), not by us */
+    unsigned int group_gone : 1; /* pgroup: the PGID can no longer be the job's: never signal */
+    unsigned int ended : 1;      /* reported to the core */
+    unsigned int froze : 1;      /* cgroup.freeze was last set to 1 by us */
     unsigned int have_exit_msg : 1;
     unsigned int cg_killed : 1;    /* cgroup.kill was written: never reuse the cgroup */
     unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
@@ -415,15 +428,16 @@ static inline void px_close_fd(int *fd)
 }
 
 /* Wait for one child of ours: through its pidfd where there is one, else by PID (which is safe
- * while we have not reaped it). EINTR is retried here, once for every caller. Returns waitid's
+ * while we have not reaped it), whatever its exit signal (__WALL). EINTR is retried here, once
+ * for every caller. Returns waitid's
  * answer (0, or -1 with errno; ECHILD: someone else reaped it). */
 static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options)
 {
     memset(si, 0, sizeof *si);
     int r;
     do {
-        r = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, options)
-                       : waitid(P_PID, (id_t)pid, si, options);
+        r = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, options | __WALL)
+                       : waitid(P_PID, (id_t)pid, si, options | __WALL);
     } while (r < 0 && errno == EINTR);
     return r;
 }

@@ -1,0 +1,428 @@
+/*
+ * Suite "posix" (test posix-guest): the library as a guest in hosts that do what real hosts do,
+ * on every containment path (cgroup where this machine has one, subreaper, process group), with
+ * pidfds and with the no-pidfd fallback:
+ *   - the host ignores SIGCHLD (SIG_IGN, or SA_NOCLDWAIT): jobs still report their true status
+ *     (the kernel reaps by itself only children whose exit signal is SIGCHLD; the library's own
+ *     children have none);
+ *   - the host reaps with waitpid(-1) in a loop: it never takes the library's children;
+ *   - process group with SIGCHLD ignored: what the job left in its group is still ended;
+ *   - a callback delivered from cimjob_wait() may Terminate another job synchronously.
+ * Every job is bounded in time and killed by cimjob_registry_free(); processes a job leaves
+ * are checked by PID.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cimjob/cimjob.h>
+#include <cimjob/posix.h>
+
+#define SEC INT64_C(1000000)
+
+/* Under ThreadSanitizer the library starts children with fork() (see lib/posix/sys.c): their
+ * exit signal is SIGCHLD and a host that ignores it loses them. That build is not a guest. */
+#if defined(__SANITIZE_THREAD__)
+#define GUEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GUEST_TSAN 1
+#endif
+#endif
+
+static char g_tmp[64];
+static const char *g_envp[] = {"PATH=/usr/bin:/bin", NULL};
+
+static const char *cont_name(cimjob_containment c)
+{
+    return cimjob_containment_name((int)c);
+}
+
+static cimjob_registry *new_registry(unsigned int posix_flags)
+{
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.flags = posix_flags;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    ro.default_terminate_timeout_us = 3 * SEC;
+    ro.kill_timeout_us = 5 * SEC;
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    return reg;
+}
+
+static cimjob_job *start_sh(cimjob_registry *reg, cimjob_containment c, const char *script)
+{
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    o.name = "guest";
+    o.argv = argv;
+    o.envp = g_envp;
+    o.containment = c;
+    o.flags = CIMJOB_JOB_START;
+    for (int i = 0; i < 3; i++)
+        o.stdio[i].mode = CIMJOB_STDIO_NULL; /* nothing left holds the test's output open */
+    cimjob_job *job = NULL;
+    assert_int_equal(cimjob_create(reg, &o, &job), CIMJOB_RC_SUCCESS);
+    return job;
+}
+
+static cimjob_info finish(cimjob_job *job)
+{
+    cimjob_job_state s = CIMJOB_JOB_STATE_NEW;
+    cimjob_rc rc = cimjob_wait(job, 0, 20 * SEC, &s);
+    cimjob_info info = CIMJOB_INFO_INIT;
+    assert_int_equal(cimjob_query(job, &info), CIMJOB_RC_SUCCESS);
+    if (rc != CIMJOB_RC_SUCCESS)
+        fail_msg("job did not end: %s in %s", cimjob_rc_name((int)rc),
+                 cimjob_job_state_name((int)s));
+    return info;
+}
+
+/* The containments this machine offers: cgroup only where a forced cgroup job runs. */
+static size_t containments(cimjob_containment *out)
+{
+    size_t n = 0;
+    cimjob_registry *reg = new_registry(0);
+    cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
+    cimjob_info info = finish(j);
+    cimjob_job_release(j);
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    if (info.job_state == CIMJOB_JOB_STATE_COMPLETED)
+        out[n++] = CIMJOB_CONTAINMENT_CGROUP;
+    else
+        print_message("cgroup containment not available here: %s\n", info.error_description);
+    out[n++] = CIMJOB_CONTAINMENT_SUBREAPER;
+    out[n++] = CIMJOB_CONTAINMENT_PGROUP;
+    return n;
+}
+
+/* Whether the kernel keeps a reaped child's status for its pidfd (PIDFD_INFO_EXIT, 6.15). */
+static int kernel_keeps_exit_status(void)
+{
+    struct utsname u;
+    int major = 0, minor = 0;
+    if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+        return 0;
+    return major > 6 || (major == 6 && minor >= 15);
+}
+
+/* The documented answer when the host took the main process and its status is gone. */
+static int documented_loss(const cimjob_info *i)
+{
+    return i->job_state == CIMJOB_JOB_STATE_EXCEPTION && i->error_code == 255 &&
+           strstr(i->error_description, "reaped by someone else") != NULL;
+}
+
+/* Run exit 0 and exit 3 on every containment, with and without pidfds. The subreaper's helper
+ * never execs, so its exit signal stays the library's (none) and nothing can take it; a main
+ * process that execs gets SIGCHLD back (the kernel resets it at exec), so with pidfds the
+ * status comes from the pidfd, and without them the loss is reported as documented. */
+static void true_status_everywhere(const char *host, int host_takes_mains)
+{
+    cimjob_containment conts[3];
+    size_t nc = containments(conts);
+    const unsigned int flags[] = {0, CIMJOB_POSIX_NO_PIDFD};
+    for (size_t f = 0; f < 2; f++) {
+        cimjob_registry *reg = new_registry(flags[f]);
+        for (size_t c = 0; c < nc; c++) {
+            int may_lose = host_takes_mains && conts[c] != CIMJOB_CONTAINMENT_SUBREAPER &&
+                           (flags[f] || !kernel_keeps_exit_status());
+            cimjob_job *ok = start_sh(reg, conts[c], "exit 0");
+            cimjob_job *three = start_sh(reg, conts[c], "exit 3");
+            cimjob_info a = finish(ok), b = finish(three);
+            if ((a.job_state != CIMJOB_JOB_STATE_COMPLETED || a.error_code != 0) &&
+                !(may_lose && documented_loss(&a)))
+                fail_msg("%s, %s%s: 'exit 0' ended %s, ErrorCode %u (%s)", host,
+                         cont_name(conts[c]), flags[f] ? ", no pidfd" : "",
+                         cimjob_job_state_name((int)a.job_state), a.error_code,
+                         a.error_description);
+            if ((b.job_state != CIMJOB_JOB_STATE_EXCEPTION || b.error_code != 3 ||
+                 b.exit_status != 3) &&
+                !(may_lose && documented_loss(&b)))
+                fail_msg("%s, %s%s: 'exit 3' ended %s, ErrorCode %u, exit status %d (%s)", host,
+                         cont_name(conts[c]), flags[f] ? ", no pidfd" : "",
+                         cimjob_job_state_name((int)b.job_state), b.error_code, b.exit_status,
+                         b.error_description);
+            if (may_lose && (documented_loss(&a) || documented_loss(&b)))
+                print_message("%s, %s%s: status lost as documented (no pidfd to keep it)\n", host,
+                              cont_name(conts[c]), flags[f] ? ", no pidfd" : "");
+            cimjob_job_release(ok);
+            cimjob_job_release(three);
+        }
+        assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    }
+}
+
+/* ---- 1. the host ignores SIGCHLD --------------------------------------------------------------
+ */
+
+static void on_sigchld(int sig)
+{
+    (void)sig;
+}
+
+static void test_sigchld_ignored(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    struct sigaction old, ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+    true_status_everywhere("SIGCHLD ignored", 1);
+    /* The other idiom: a handler with SA_NOCLDWAIT (children are reaped by the kernel). */
+    struct sigaction nowait;
+    memset(&nowait, 0, sizeof nowait);
+    nowait.sa_handler = on_sigchld;
+    nowait.sa_flags = SA_NOCLDWAIT | SA_RESTART;
+    sigemptyset(&nowait.sa_mask);
+    assert_int_equal(sigaction(SIGCHLD, &nowait, NULL), 0);
+    true_status_everywhere("SA_NOCLDWAIT", 1);
+    assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+}
+
+/* ---- 2. the host reaps with waitpid(-1) -------------------------------------------------------
+ */
+
+static atomic_int g_reaper_stop;
+static atomic_int g_reaper_took;
+
+static void *reaper(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&g_reaper_stop)) {
+        int st;
+        pid_t p = waitpid(-1, &st, WNOHANG); /* what a host's SIGCHLD handler does */
+        if (p > 0)
+            atomic_fetch_add(&g_reaper_took, 1);
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static void test_host_reaps_waitpid_all(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    pthread_t t;
+    atomic_store(&g_reaper_stop, 0);
+    atomic_store(&g_reaper_took, 0);
+    assert_int_equal(pthread_create(&t, NULL, reaper, NULL), 0);
+    true_status_everywhere("waitpid(-1) loop", 1);
+    atomic_store(&g_reaper_stop, 1);
+    pthread_join(t, NULL);
+    print_message("the host's waitpid(-1) took %d main processes (exec'd: SIGCHLD again)\n",
+                  atomic_load(&g_reaper_took));
+}
+
+/* ---- 4. process group, SIGCHLD ignored: what the job left in its group ends ----------------- */
+
+/* 1 while the process runs ('Z' or gone: no longer). */
+static int alive(pid_t pid)
+{
+    char p[64], buf[512];
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+static pid_t read_pid(const char *file)
+{
+    for (int i = 0; i < 200; i++) {
+        FILE *f = fopen(file, "re");
+        int pid = 0;
+        if (f) {
+            if (fscanf(f, "%d", &pid) != 1)
+                pid = 0;
+            fclose(f);
+        }
+        if (pid > 0)
+            return pid;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* Processes a test saw the library leave on purpose (the documented no-pidfd case), ended by
+ * the case's teardown: by PID, only while /proc still shows them alive. */
+static pid_t g_left[8];
+static int g_nleft;
+
+static void test_pgroup_leftover_sigchld_ignored(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    assert_int_equal(sigaction(SIGCHLD, &ign, NULL), 0);
+    const unsigned int flags[] = {0, CIMJOB_POSIX_NO_PIDFD};
+    for (size_t f = 0; f < 2; f++) {
+        cimjob_registry *reg = new_registry(flags[f]);
+        char file[128], script[256];
+        /* The main process ends at once and leaves a sleep in its group. */
+        snprintf(file, sizeof file, "%s/left-%zu", g_tmp, f);
+        snprintf(script, sizeof script, "sleep 1000 & echo $! > %s; exit 0", file);
+        cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_PGROUP, script);
+        pid_t left = read_pid(file);
+        assert_true(left > 0);
+        g_left[g_nleft++] = left;
+        cimjob_info info = finish(j);
+        if (flags[f] == 0) {
+            /* With a pidfd: the status survives the host's reaping, and every member of the
+             * group, proven through its own pidfd, is ended. */
+            assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
+            assert_false(alive(left));
+        } else {
+            /* Without: nothing proves the group is still the job's; the job ends and says
+             * what may be left, and nothing is signalled. */
+            assert_int_equal(info.job_state, CIMJOB_JOB_STATE_EXCEPTION);
+            assert_non_null(strstr(info.error_description, "not signalled"));
+            print_message("no pidfd: \"%s\"\n", info.error_description);
+        }
+        cimjob_job_release(j);
+        if (flags[f] == 0) {
+            /* Kill of a job whose main process waits: answers in its bound, the group ends. */
+            snprintf(file, sizeof file, "%s/kill-%zu", g_tmp, f);
+            snprintf(script, sizeof script, "sleep 1000 & echo $! > %s; wait", file);
+            j = start_sh(reg, CIMJOB_CONTAINMENT_PGROUP, script);
+            left = read_pid(file);
+            assert_true(left > 0);
+            g_left[g_nleft++] = left;
+            assert_int_equal(cimjob_kill_job(j, 0), CIMJOB_RC_SUCCESS);
+            assert_int_equal(finish(j).job_state, CIMJOB_JOB_STATE_KILLED);
+            assert_false(alive(left));
+            cimjob_job_release(j);
+        }
+        assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    }
+}
+
+/* ---- 5. a callback may Terminate another job synchronously ------------------------------------
+ */
+
+typedef struct cb_ctx {
+    cimjob_job *other;
+    int fired;
+    int rsc;
+    int64_t took_us;
+} cb_ctx;
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * SEC + ts.tv_nsec / 1000;
+}
+
+static void terminate_other(const cimjob_event *ev, void *userdata)
+{
+    cb_ctx *c = userdata;
+    if (ev->new_state != CIMJOB_JOB_STATE_COMPLETED || c->fired++)
+        return;
+    int64_t t0 = mono_us();
+    c->rsc = cimjob_request_state_change(c->other, CIMJOB_REQUEST_TERMINATE, NULL);
+    c->took_us = mono_us() - t0;
+}
+
+static void test_callback_terminates_another(void **state)
+{
+    (void)state;
+    cimjob_registry *reg = new_registry(0);
+    cb_ctx c = {NULL, 0, -1, 0};
+    c.other = start_sh(reg, CIMJOB_CONTAINMENT_AUTO, "exec sleep 100");
+    const char *argv[] = {"/bin/sh", "-c", "exit 0", NULL};
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    o.name = "first";
+    o.argv = argv;
+    o.envp = g_envp;
+    o.flags = CIMJOB_JOB_START;
+    o.on_state_change = terminate_other;
+    o.userdata = &c;
+    cimjob_job *first = NULL;
+    assert_int_equal(cimjob_create(reg, &o, &first), CIMJOB_RC_SUCCESS);
+    /* The first job's end, and so the callback, is observed inside this wait. */
+    assert_int_equal(cimjob_wait(first, 0, 20 * SEC, NULL), CIMJOB_RC_SUCCESS);
+    assert_int_equal(c.fired, 1);
+    if (c.rsc != CIMJOB_RSC_COMPLETED)
+        fail_msg("Terminate from the callback answered %d after %lld ms (%s)", c.rsc,
+                 (long long)(c.took_us / 1000), cimjob_last_error());
+    assert_int_equal(finish(c.other).job_state, CIMJOB_JOB_STATE_TERMINATED);
+    cimjob_job_release(c.other);
+    cimjob_job_release(first);
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/cimjob-guest-XXXXXX");
+    return mkdtemp(g_tmp) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Whatever a case did to SIGCHLD is undone, and what it saw left is ended, also when it failed
+ * half-way. */
+static int case_teardown(void **state)
+{
+    (void)state;
+    signal(SIGCHLD, SIG_DFL);
+    for (int i = 0; i < g_nleft; i++)
+        if (alive(g_left[i]))
+            kill(g_left[i], SIGKILL);
+    g_nleft = 0;
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_sigchld_ignored, case_teardown),
+        cmocka_unit_test_teardown(test_host_reaps_waitpid_all, case_teardown),
+        cmocka_unit_test_teardown(test_pgroup_leftover_sigchld_ignored, case_teardown),
+        cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
+    };
+    return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
+}
