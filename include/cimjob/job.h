@@ -21,6 +21,15 @@
  * RequestStateChange of another job and a nested cimjob_wait(), except cimjob_registry_free() on
  * its own registry, which it refuses with CIMJOB_RC_BUSY. The library starts no threads of its
  * own.
+ *
+ * ## fork()
+ * A registry belongs to the process that created it. In a child after fork() (an atexit
+ * handler that frees the registry is common) cimjob_registry_free() only releases the child's
+ * copy of the memory and descriptors: it signals nothing, removes no cgroup and takes none of
+ * the parent's events, so the parent sees nothing change. Queries and releases work there;
+ * cimjob_create(), RequestStateChange, KillJob, cimjob_wait(), cimjob_registry_run() and
+ * cimjob_registry_dispatch() answer CIMJOB_RC_NOT_SUPPORTED (RequestStateChange: 1, Not
+ * Supported) and cimjob_last_error() says why.
  */
 #ifndef CIMJOB_JOB_H
 #define CIMJOB_JOB_H
@@ -261,7 +270,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
  *         ':' or too long, no argv or a NULL argv[0] for a process backend, an unknown flag,
  *         containment or stdio mode, TimeBeforeRemoval over the CIM maximum);
  *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_EXISTS (that LocalID is or was in use);
- *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY.
+ *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY;
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork(): see above).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts,
                                       cimjob_job **out);
@@ -481,7 +491,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
  * @return CIMJOB_RC_SUCCESS (the state is in the mask); CIMJOB_RC_TIMEOUT;
  *         CIMJOB_RC_INVALID_PARAMETER (NULL job, bits outside 2..12);
  *         CIMJOB_RC_NOT_FOUND (the job was removed, e.g. by DeleteOnKill, while waiting);
- *         CIMJOB_RC_OS_ERROR (the backend's wait failed).
+ *         CIMJOB_RC_OS_ERROR (the backend's wait failed);
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork(): see above).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
                                     cimjob_job_state *state);
@@ -585,7 +596,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_fd(cimjob_registry *reg, intptr_t *fd);
  * Do whatever work is ready, without blocking: observe ended jobs, run due timers (Terminate
  * escalation, kill retries, retention), run callbacks.
  *
- * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR;
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork()).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg);
 
@@ -603,9 +615,11 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_next_timeout(cimjob_registry *reg, int64
  * simple program or agent thread.
  *
  * @param reg        the registry.
- * @param timeout_us microseconds; negative: until something happens.
+ * @param timeout_us microseconds; negative: until something happens (so does a timeout past
+ *                   the clock's range, up to INT64_MAX).
  * @return CIMJOB_RC_SUCCESS (something was dispatched or the time passed);
- *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.
+ *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR;
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork()).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us);
 

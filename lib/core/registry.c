@@ -206,6 +206,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->kill_timeout_us = opts->kill_timeout_us;
     reg->is_privileged = opts->is_privileged;
     reg->utc_offset_min = opts->utc_offset_min;
+    reg->creator_pid = cimjob__process_id();
     reg->next_local_id = 1;
     reg->be = be;
     reg->have = backend_have(be);
@@ -772,6 +773,8 @@ cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg)
 {
     if (!reg)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_dispatch: reg is NULL");
+    if (cimjob__reg_forked(reg, "cimjob_registry_dispatch"))
+        return CIMJOB_RC_NOT_SUPPORTED;
     if (cimjob__mutex_trylock(&reg->pump) != 0) {
         /* A waiting thread pumps: make it look now. */
         cimjob__reg_poke(reg);
@@ -780,6 +783,19 @@ cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg)
     cimjob_rc rc = dispatch_locked(reg);
     finish_pump(reg);
     return rc;
+}
+
+int cimjob__reg_forked(cimjob_registry *reg, const char *fn)
+{
+    if (cimjob__process_id() == reg->creator_pid)
+        return 0;
+    /* The jobs, their descriptors and the exit observation are the parent's: a child that
+     * acted on them would kill the parent's jobs or take its events. */
+    cimjob__fail(CIMJOB_RC_NOT_SUPPORTED,
+                 "%s: the registry belongs to the parent of this fork()ed process (only queries, "
+                 "releases and cimjob_registry_free, which frees memory only, work here)",
+                 fn);
+    return 1;
 }
 
 int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us)
@@ -795,6 +811,8 @@ cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us)
 {
     if (!reg)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_run: reg is NULL");
+    if (cimjob__reg_forked(reg, "cimjob_registry_run"))
+        return CIMJOB_RC_NOT_SUPPORTED;
     int64_t deadline = cimjob__reg_deadline(reg, timeout_us);
     cimjob_rc rc = cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
     if (rc == CIMJOB_RC_WOULD_BLOCK)
@@ -843,6 +861,9 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
     cimjob_rc result = CIMJOB_RC_SUCCESS;
     cimjob_job **jobs = NULL;
     size_t n = 0;
+    /* In a child after fork(): the jobs are the parent's. Free memory and descriptors only
+     * (the backend sees the fork too and signals, removes and takes nothing). */
+    int forked = cimjob__process_id() != reg->creator_pid;
 
     /* No new jobs from here on; then kill whatever is alive, bounded. */
     cimjob__rwlock_wrlock(&reg->map_lock);
@@ -855,7 +876,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         cimjob__rwlock_rdunlock(&reg->map_lock);
         if (!j)
             break;
-        if (cimjob__job_kill_for_close(j)) {
+        if (!forked && cimjob__job_kill_for_close(j)) {
             int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
             while (!j->ended && cimjob__reg_now(reg) < deadline)
                 cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
@@ -864,7 +885,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         cimjob_job_release(j);
     }
     int waiting = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; !forked && i < n; i++)
         waiting += cimjob__job_kill_for_close(jobs[i]);
     if (waiting) {
         int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;

@@ -139,6 +139,7 @@ static cimjob_rc px_open(const cimjob_backend_host *host, void *config, void **s
         return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
     }
     st->host = host;
+    st->pid = getpid();
     st->epfd = st->evfd = st->tfd = -1;
     st->suspend_timeout_us = PX_DEFAULT_SUSPEND_US;
     if (cfg != NULL) {
@@ -207,7 +208,7 @@ static void px_close_state(void *state)
     if (st == NULL) {
         return;
     }
-    cimjob__px_cg_close_state(st);
+    cimjob__px_cg_close_state(st, getpid() != st->pid);
     void *stack = atomic_exchange(&st->spare_stack, NULL);
     if (stack != NULL) {
         munmap(stack, PX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE)); /* px_stack_size */
@@ -956,10 +957,30 @@ static cimjob_containment px_containment(void *state, void *job_state)
     return (cimjob_containment)((struct px_job *)job_state)->cont;
 }
 
+/* Released in a child after fork(): the job, its processes, its cgroup, its watchdog and the
+ * epoll set and timer (shared with the parent through fork) are the parent's. Drop this copy's
+ * memory and descriptors only: no signal, no epoll_ctl, no timerfd_settime, no rmdir, no
+ * goodbye to the watchdog. */
+static void px_release_forked(struct px_state *st, struct px_job *pj)
+{
+    pthread_mutex_lock(&st->lock);
+    if (pj->listed) {
+        pj->prev->next = pj->next;
+        pj->next->prev = pj->prev;
+        pj->listed = 0;
+    }
+    pthread_mutex_unlock(&st->lock);
+    px_job_unref(st, pj);
+}
+
 static void px_release(void *state, void *job_state)
 {
     struct px_state *st = state;
     struct px_job *pj = job_state;
+    if (getpid() != st->pid) {
+        px_release_forked(st, pj);
+        return;
+    }
     pthread_mutex_lock(&st->lock);
     if (pj->listed) {
         pj->prev->next = pj->next;

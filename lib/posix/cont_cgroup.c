@@ -215,14 +215,16 @@ int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t s
     return 0;
 }
 
-void cimjob__px_cg_close_state(struct px_state *st)
+void cimjob__px_cg_close_state(struct px_state *st, int forked)
 {
     /* The pool's cgroups are empty (checked when they went in): remove them. */
     for (unsigned int i = 0; i < st->npool; i++) {
         char path[PATH_MAX];
         cimjob__px_cg_path(st->pool[i].cg, st->pool[i].seq, path, sizeof path);
         px_close_fd(&st->pool[i].events_fd);
-        (void)cimjob__posix_cgroup_remove(path);
+        if (!forked) {
+            (void)cimjob__posix_cgroup_remove(path);
+        }
     }
     st->npool = 0;
     while (st->cg != NULL) {

@@ -340,6 +340,7 @@ struct px_job {
 
 struct px_state {
     const cimjob_backend_host *host;
+    pid_t pid; /* the process that opened it: in another one (a fork) everything is the parent's */
     unsigned int flags;
     char *cg_override;
     uint64_t suspend_timeout_us;
@@ -459,8 +460,9 @@ int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t s
 void cimjob__px_cg_path(const struct px_cgparent *cg, unsigned int seq, char *buf, size_t size);
 /* Write "1" to the job's cgroup.kill (a job whose spawn could not finish). */
 int cimjob__px_cg_kill(struct px_job *pj);
-/* Remove the pool's cgroups and forget the parents (closing the backend). */
-void cimjob__px_cg_close_state(struct px_state *st);
+/* Remove the pool's cgroups (not in a forked child: they are the parent's) and forget the
+ * parents (closing the backend). */
+void cimjob__px_cg_close_state(struct px_state *st, int forked);
 
 /* cont_subreaper.c */
 /* Send the helper a command; with want_ack wait (bounded) for its answer. */

@@ -388,6 +388,61 @@ static void test_callback_terminates_another(void **state)
     assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
 }
 
+/* ---- 6. fork(): a child that inherits the registry changes nothing of the parent's ---------- */
+
+static void test_fork_child_frees_registry(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    size_t nc = containments(conts);
+    cimjob_registry *reg = new_registry(0);
+    cimjob_job *jobs[3];
+    for (size_t c = 0; c < nc; c++)
+        jobs[c] = start_sh(reg, conts[c], "exec sleep 100");
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* What an atexit handler in a forked worker does; no cmocka here (it would longjmp
+         * into the parent's runner): the exit status says what went wrong. */
+        int bad = 0;
+        if (cimjob_request_state_change(jobs[0], CIMJOB_REQUEST_KILL, NULL) !=
+            CIMJOB_RSC_NOT_SUPPORTED)
+            bad |= 1;
+        if (cimjob_wait(jobs[0], 0, 100000, NULL) != CIMJOB_RC_NOT_SUPPORTED)
+            bad |= 2;
+        if (cimjob_registry_dispatch(reg) != CIMJOB_RC_NOT_SUPPORTED)
+            bad |= 4;
+        cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+        const char *argv[] = {"/bin/true", NULL};
+        o.name = "in-child";
+        o.argv = argv;
+        cimjob_job *j = NULL;
+        if (cimjob_create(reg, &o, &j) != CIMJOB_RC_NOT_SUPPORTED || j != NULL)
+            bad |= 8;
+        if (cimjob_registry_free(reg) != CIMJOB_RC_SUCCESS)
+            bad |= 16;
+        _exit(bad);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the forked child saw wrong answers: status 0x%x", status);
+    /* The parent's jobs still run, and its exit observation still works. */
+    for (size_t c = 0; c < nc; c++) {
+        cimjob_job_state s = CIMJOB_JOB_STATE_NEW;
+        assert_int_equal(cimjob_wait(jobs[c], 0, 200000, &s), CIMJOB_RC_TIMEOUT);
+        if (s != CIMJOB_JOB_STATE_RUNNING)
+            fail_msg("%s: the parent's job is %s after the child freed the registry",
+                     cont_name(conts[c]), cimjob_job_state_name((int)s));
+        assert_int_equal(cimjob_request_state_change(jobs[c], CIMJOB_REQUEST_TERMINATE, NULL),
+                         CIMJOB_RSC_COMPLETED);
+        assert_int_equal(finish(jobs[c]).job_state, CIMJOB_JOB_STATE_TERMINATED);
+        cimjob_job_release(jobs[c]);
+    }
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -423,6 +478,7 @@ int main(void)
         cmocka_unit_test_teardown(test_host_reaps_waitpid_all, case_teardown),
         cmocka_unit_test_teardown(test_pgroup_leftover_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
+        cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
 }
