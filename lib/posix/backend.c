@@ -49,11 +49,38 @@
 /* ---- small helpers ---------------------------------------------------------------------- */
 
 /* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
+/* Without a pidfd the PID alone names the main process only while it is our unreaped child,
+ * and only if no one else reaped it and the number went to another child of ours: its start
+ * time (read at spawn) says which process the PID names now. */
+static int px_start_matches(struct px_job *pj)
+{
+    return pj->pidfd >= 0 || pj->start_time == 0 ||
+           cimjob__posix_proc_start_time(pj->pid) == pj->start_time;
+}
+
+int cimjob__px_main_is_ours(struct px_job *pj)
+{
+    if (pj->reaped) {
+        return 0;
+    }
+    siginfo_t si;
+    if (!px_start_matches(pj) ||
+        (px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) != 0 &&
+         errno == ECHILD)) {
+        /* Reaped behind our back: its PID (and PGID) may be anybody's now. The next poll
+         * reports how it ended (through the pidfd, if the kernel kept it). */
+        pj->reaped = 1;
+        pj->lost = 1;
+        return 0;
+    }
+    return 1;
+}
+
 void cimjob__px_signal_main(struct px_job *pj, int sig)
 {
     if (pj->pidfd >= 0) {
         (void)cimjob__posix_pidfd_send_signal(pj->pidfd, sig);
-    } else if (!pj->reaped) {
+    } else if (cimjob__px_main_is_ours(pj)) {
         (void)kill(pj->pid, sig);
     }
 }
@@ -655,6 +682,15 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     pj->cg = sp.cg;
     pj->cg_seq = sp.cg_seq;
     pj->cg_events_fd = sp.cg_events_fd;
+    if (pj->pidfd < 0) {
+        /* Unreadable while /proc works: it has ended and someone else has reaped it already
+         * (a host that ignores SIGCHLD); its PID is nobody's to signal any more. */
+        pj->start_time = cimjob__posix_proc_start_time(pj->pid);
+        if (pj->start_time == 0 && cimjob__posix_proc_start_time(getpid()) != 0) {
+            pj->reaped = 1;
+            pj->lost = 1;
+        }
+    }
     pj->refs = 1;
 
     pthread_mutex_lock(&st->lock);
@@ -711,7 +747,11 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
         /* keep_zombie: observe without reaping, so the leader's zombie keeps the PGID ours
          * while we may still signal the group. */
         int opts = WEXITED | WNOHANG | (ops->keep_zombie ? WNOWAIT : 0);
-        int r = px_wait_child(pj->pid, pj->pidfd, &si, opts);
+        int r = -1;
+        errno = ECHILD;
+        if (!pj->lost && px_start_matches(pj)) {
+            r = px_wait_child(pj->pid, pj->pidfd, &si, opts);
+        }
         if (r == 0 && si.si_pid == 0) {
             return 0; /* still running */
         }

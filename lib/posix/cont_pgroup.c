@@ -64,8 +64,8 @@ static void px_signal_members(struct px_job *pj, int sig)
 
 void cimjob__px_signal_group(struct px_job *pj, int sig)
 {
-    if (!pj->reaped) {
-        /* The leader is our unreaped child: its zombie keeps the PGID ours. */
+    if (cimjob__px_main_is_ours(pj)) {
+        /* The leader is our unreaped child: it (or its zombie) keeps the PGID ours. */
         (void)kill(-pj->pid, sig);
     } else if (pj->lost && pj->st->use_pidfd) {
         /* Reaped by someone else while members may be left: only proven members. */
@@ -137,8 +137,12 @@ static cimjob_rc px_pg_freeze(struct px_job *pj, int on, int64_t deadline)
     }
     for (;;) {
         px_pg_send(pj, SIGSTOP);
-        long live, running;
-        px_pgrp_count(pj->pid, 0, &live, &running);
+        long live = 0, running = 0;
+        if (!pj->lost) {
+            px_pgrp_count(pj->pid, 0, &live, &running);
+        } else if (pj->st->use_pidfd && px_pgid_still_ours(pj)) {
+            px_pgrp_count(pj->pid, pj->pid, &live, &running); /* a PID == PGID is a stranger */
+        }
         if (running == 0) {
             return CIMJOB_RC_SUCCESS;
         }

@@ -118,6 +118,9 @@ struct cimjob__posix_proc {
 
 /* Read one process's stat. Returns 0, or -1 (gone, unreadable). Async-signal-safe. */
 int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out);
+/* When the process started (/proc/<pid>/stat field 22, clock ticks since boot), or 0 (gone,
+ * unreadable): a PID and its start time name one process, even across PID reuse. */
+unsigned long long cimjob__posix_proc_start_time(int pid);
 /* Call fn for every process visible in /proc until it returns non-zero. Returns how many
  * were seen, or -1. Async-signal-safe. */
 long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx);
@@ -310,6 +313,7 @@ struct px_job {
     const struct px_cgparent *cg;
     pid_t pid; /* the main process; the helper in subreaper mode */
     int pidfd; /* -1 without pidfds */
+    unsigned long long start_time; /* without pidfds: the main process's start (proves its PID) */
     int code;  /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
     int status;
     unsigned char cont; /* cimjob_containment; set before the job is published, then read
@@ -444,8 +448,12 @@ static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options
 }
 
 /* backend.c */
-/* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
+/* Signal the main process (or helper): through its pidfd, or by PID while it is provably our
+ * unreaped child (cimjob__px_main_is_ours). */
 void cimjob__px_signal_main(struct px_job *pj, int sig);
+/* Whether the main process is still our unreaped child (alive or a zombie): then its PID, and
+ * the PGID it leads, cannot name anybody else. Marks it reaped and lost when not. */
+int cimjob__px_main_is_ours(struct px_job *pj);
 /* Set the job's overriding ErrorDescription (under pj->lock). Out of memory: the usual one. */
 void cimjob__px_note(struct px_job *pj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Undo a spawn's set-up (watchdog, descriptors, the job cgroup). */

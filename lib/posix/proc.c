@@ -72,6 +72,44 @@ int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out)
     return 0;
 }
 
+unsigned long long cimjob__posix_proc_start_time(int pid)
+{
+    char path[40] = "/proc/";
+    size_t n = strlen(path);
+    n += cimjob__posix_utoa((unsigned long)pid, path + n);
+    memcpy(path + n, "/stat", 6);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    char buf[1024];
+    ssize_t r;
+    do {
+        r = read(fd, buf, sizeof buf - 1);
+    } while (r < 0 && errno == EINTR);
+    close(fd);
+    if (r <= 0) {
+        return 0;
+    }
+    buf[r] = '\0';
+    const char *p = strrchr(buf, ')');
+    if (p == NULL) {
+        return 0;
+    }
+    /* After "(comm)": state is field 3, starttime field 22. */
+    int field = 2;
+    for (; *p != '\0'; p++) {
+        if (*p == ' ' && ++field == 22) {
+            unsigned long long v = 0;
+            for (p++; *p >= '0' && *p <= '9'; p++) {
+                v = v * 10 + (unsigned long long)(*p - '0');
+            }
+            return v;
+        }
+    }
+    return 0;
+}
+
 /* Every process in /proc, or (pgid > 0) only the members of that process group: getpgid()
  * is one cheap system call, /proc/<pid>/stat three costlier ones, so a group's walk reads the
  * stat of its members only. */

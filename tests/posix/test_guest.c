@@ -27,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -443,6 +446,182 @@ static void test_fork_child_frees_registry(void **state)
     assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
 }
 
+/* ---- 3. never signal what the job cannot prove it owns ----------------------------------------
+ */
+
+/* In a PID namespace with a small pid_max: the job's main process is reaped behind the
+ * library's back (the host ignores SIGCHLD), its PID goes to a stranger that leads a process
+ * group of its own, then the host asks the job to Suspend and to Kill. The stranger must not
+ * notice, and the job must not report the stranger's end as its own. Runs in a child that is
+ * PID 1 of the namespace; exit status 0 pass, 77 skip, else the failed step. */
+#define REUSE_SKIP 77
+
+static int stranger_state(pid_t pid)
+{
+    char p[64], buf[512];
+    snprintf(p, sizeof p, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' ? rp[2] : 0;
+}
+
+static int reuse_case(unsigned int flags, cimjob_containment cont, int round)
+{
+    cimjob_registry *reg;
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.flags = flags;
+    pc.suspend_timeout_us = SEC;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    ro.kill_timeout_us = 2 * SEC;
+    if (cimjob_registry_new(&ro, &reg) != CIMJOB_RC_SUCCESS)
+        return 10;
+    /* PIDs below 300 are never handed out again after a wrap: start above them. */
+    for (int i = 0; i < 1000; i++) {
+        pid_t p = fork();
+        if (p == 0)
+            _exit(0);
+        if (p < 0 || p > 310)
+            break;
+    }
+    char file[128], script[256];
+    snprintf(file, sizeof file, "%s/reuse-%d", g_tmp, round);
+    snprintf(script, sizeof script, "echo $$ > %s; exit 0", file);
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    o.name = "reused";
+    o.argv = argv;
+    o.envp = g_envp;
+    o.containment = cont;
+    o.flags = CIMJOB_JOB_START;
+    for (int i = 0; i < 3; i++)
+        o.stdio[i].mode = CIMJOB_STDIO_NULL;
+    cimjob_job *j = NULL;
+    if (cimjob_create(reg, &o, &j) != CIMJOB_RC_SUCCESS)
+        return 11;
+    pid_t main_pid = read_pid(file);
+    if (main_pid <= 0)
+        return 12;
+    /* Gone, reaped by the kernel for this host (SIGCHLD ignored): the library was not asked. */
+    for (int i = 0; i < 500 && stranger_state(main_pid) != 0; i++) {
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    if (stranger_state(main_pid) != 0)
+        return 13;
+    /* Cycle the namespace's PIDs until one fork gets the job's old PID: the stranger. */
+    pid_t stranger = -1;
+    for (int i = 0; i < 5000 && stranger < 0; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            if (getpid() != main_pid)
+                _exit(0);
+            setpgid(0, 0); /* and the leader of a group with the job's old PGID */
+            for (;;)
+                pause();
+        }
+        if (p == main_pid)
+            stranger = p;
+    }
+    if (stranger < 0) {
+        fprintf(stderr, "PID %d was not handed out again in 5000 forks\n", (int)main_pid);
+        return REUSE_SKIP; /* pid_max too large to wrap here */
+    }
+    int rc = 0;
+    (void)cimjob_request_state_change(j, CIMJOB_REQUEST_SUSPEND, NULL);
+    if (stranger_state(stranger) == 'T')
+        rc = 20; /* the stranger was stopped */
+    (void)cimjob_request_state_change(j, CIMJOB_REQUEST_TERMINATE, NULL);
+    (void)cimjob_kill_job(j, 0);
+    int st = stranger_state(stranger);
+    if (!rc && (st == 0 || st == 'Z' || st == 'T'))
+        rc = 21; /* the stranger was killed or stopped */
+    cimjob_job_state js = CIMJOB_JOB_STATE_NEW;
+    if (!rc && cimjob_wait(j, 0, 10 * SEC, &js) != CIMJOB_RC_SUCCESS)
+        rc = 22; /* the job hung in Shutting Down */
+    cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_query(j, &info);
+    if (!rc && (info.term_signal != 0 || (info.error_code != 0 && info.error_code != 255)))
+        rc = 23; /* it reported how someone else ended */
+    fprintf(stderr, "pid reuse (%s%s): job %s, ErrorCode %u, \"%s\"; stranger %d state %c\n",
+            cimjob_containment_name((int)cont), flags ? ", no pidfd" : "",
+            cimjob_job_state_name((int)info.job_state), info.error_code, info.error_description,
+            (int)stranger, stranger_state(stranger) ? stranger_state(stranger) : '-');
+    int sfd = (int)syscall(SYS_pidfd_open, stranger, 0);
+    if (sfd >= 0) {
+        syscall(SYS_pidfd_send_signal, sfd, SIGKILL, NULL, 0);
+        close(sfd);
+    } else {
+        kill(stranger, SIGKILL); /* our unreaped child: the PID cannot be anybody else */
+    }
+    cimjob_job_release(j);
+    cimjob_registry_free(reg);
+    return rc;
+}
+
+static int reuse_in_namespace(void)
+{
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+        fprintf(stderr, "a private /proc for the PID namespace: %s\n", strerror(errno));
+        return REUSE_SKIP;
+    }
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "we");
+    if (!f || fprintf(f, "400\n") < 0 || fclose(f) != 0) {
+        fprintf(stderr, "pid_max cannot be set in a PID namespace here (before Linux 6.14)\n");
+        return REUSE_SKIP;
+    }
+    signal(SIGCHLD, SIG_IGN); /* the host idiom that reaps behind the library's back */
+    int rc = reuse_case(0, CIMJOB_CONTAINMENT_PGROUP, 0);
+    if (!rc)
+        rc = reuse_case(CIMJOB_POSIX_NO_PIDFD, CIMJOB_CONTAINMENT_PGROUP, 1);
+    if (!rc)
+        rc = reuse_case(CIMJOB_POSIX_NO_PIDFD, CIMJOB_CONTAINMENT_CGROUP, 2);
+    return rc;
+}
+
+static void test_never_signals_a_stranger(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    fflush(NULL);
+    pid_t outer = fork();
+    assert_true(outer >= 0);
+    if (outer == 0) {
+        if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+            fprintf(stderr, "unshare(CLONE_NEWPID | CLONE_NEWNS): %s\n", strerror(errno));
+            _exit(REUSE_SKIP);
+        }
+        pid_t init = fork(); /* PID 1 of the new namespace */
+        if (init < 0)
+            _exit(2);
+        if (init == 0)
+            _exit(reuse_in_namespace());
+        int st = 0;
+        while (waitpid(init, &st, 0) < 0 && errno == EINTR) {
+        }
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 3);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(outer, &status, 0), outer);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == REUSE_SKIP) {
+        print_message("SKIP: no PID namespace with a small pid_max here (needs root and "
+                      "Linux 6.14 for a per-namespace pid_max)\n");
+        skip();
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("PID reuse case failed at step %d (status 0x%x): see above",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, status);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -479,6 +658,7 @@ int main(void)
         cmocka_unit_test_teardown(test_pgroup_leftover_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
         cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
+        cmocka_unit_test_teardown(test_never_signals_a_stranger, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
 }
