@@ -160,12 +160,13 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
 
 static atomic_uint px_cgroup_seq;
 
-int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill)
+int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned long long start,
+                               unsigned int *seq_out, int check_kill)
 {
     char path[PATH_MAX];
     for (int tries = 0; tries < 1000; tries++) {
         unsigned int seq = atomic_fetch_add(&px_cgroup_seq, 1);
-        int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u", parent, pid, seq);
+        int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%llu-%u", parent, pid, start, seq);
         if (n < 0 || (size_t)n >= sizeof path - sizeof "/cgroup.kill") {
             errno = ENAMETOOLONG;
             return -1;
@@ -199,17 +200,35 @@ void cimjob__posix_cgroup_sweep(const char *parent)
         return;
     }
     struct dirent *de;
+    unsigned long long own_start = cimjob__posix_proc_start_time((int)getpid());
     while ((de = readdir(d)) != NULL) {
         long pid;
+        unsigned long long start;
         unsigned int seq;
         char tail;
-        if (de->d_type != DT_DIR || strncmp(de->d_name, "cimjob-", 7) != 0 ||
-            sscanf(de->d_name + 7, "%ld-%u%c", &pid, &seq, &tail) != 2 || pid <= 0 ||
-            pid > INT_MAX || pid == (long)getpid()) {
+        if (de->d_type != DT_DIR || strncmp(de->d_name, "cimjob-", 7) != 0) {
             continue;
         }
+        int fields = sscanf(de->d_name + 7, "%ld-%llu-%u%c", &pid, &start, &seq, &tail);
+        if (fields != 3) {
+            /* The older name, cimjob-<pid>-<seq>: the PID is all there is to go by. */
+            if (sscanf(de->d_name + 7, "%ld-%u%c", &pid, &seq, &tail) != 2) {
+                continue;
+            }
+            start = 0;
+        }
+        if (pid <= 0 || pid > INT_MAX) {
+            continue;
+        }
+        if (pid == (long)getpid() && (start == 0 || start == own_start)) {
+            continue; /* this process's (another registry's) */
+        }
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
-            continue; /* its maker may still be alive */
+            /* A process has that PID: its maker, unless the start time says otherwise (the
+             * maker ran in another PID namespace, or died and the PID was reused). */
+            if (start == 0 || cimjob__posix_proc_start_time((int)pid) == start) {
+                continue;
+            }
         }
         char path[PATH_MAX];
         if (snprintf(path, sizeof path, "%s/%s", parent, de->d_name) < (int)sizeof path) {

@@ -1,5 +1,5 @@
 /*
- * The cgroup containment: each job has a cgroup v2 of its own, <parent>/cimjob-<pid>-<seq>,
+ * The cgroup containment: each job has a cgroup v2 of its own, <parent>/cimjob-<pid>-<start>-<seq>,
  * that its main process is born in (CLONE_INTO_CGROUP) or joins before it execs. Every process
  * of the job is in it, whatever it does (setsid, double fork); cgroup.kill ends them all at
  * once, cgroup.freeze stops them, and cgroup.events says when none is left. Empty job cgroups
@@ -18,14 +18,15 @@
 
 void cimjob__px_cg_path(const struct px_cgparent *cg, unsigned int seq, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/cimjob-%ld-%u", cg->path, (long)cg->pid, seq);
+    snprintf(buf, size, "%s/cimjob-%ld-%llu-%u", cg->path, (long)cg->pid, cg->start, seq);
 }
 
 /* Open one interface file of the job's cgroup (cgroup.kill, cgroup.freeze) when needed. */
 static int px_cg_open(const struct px_cgparent *cg, unsigned int seq, const char *file, int flags)
 {
     char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u/%s", cg->path, (long)cg->pid, seq, file);
+    int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%llu-%u/%s", cg->path, (long)cg->pid,
+                     cg->start, seq, file);
     if (n < 0 || (size_t)n >= sizeof path) {
         errno = ENAMETOOLONG;
         return -1;
@@ -96,6 +97,7 @@ static const struct px_cgparent *px_cg_parent(struct px_state *st, const struct 
     }
     memcpy(n->path, buf, len + 1);
     n->pid = getpid();
+    n->start = cimjob__posix_proc_start_time((int)n->pid);
     /* Once per registry and place: what dead hosts left there, empty, goes. */
     cimjob__posix_cgroup_sweep(n->path);
     pthread_mutex_lock(&st->lock);
@@ -116,7 +118,7 @@ static int px_cg_make(struct px_state *st, const struct px_cgparent *cg, unsigne
     pthread_mutex_lock(&st->lock);
     int check = !cg->kill_checked;
     pthread_mutex_unlock(&st->lock);
-    if (cimjob__posix_cgroup_mkdir(cg->path, cg->pid, seq, check) != 0) {
+    if (cimjob__posix_cgroup_mkdir(cg->path, cg->pid, cg->start, seq, check) != 0) {
         return -1;
     }
     if (check) {

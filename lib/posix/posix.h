@@ -194,11 +194,17 @@ uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error
 /* The directory under which job cgroups go: @p override, or the host's own cgroup. Returns 0,
  * or -1 with errno (ENOENT: no cgroup2 mount; ENOSYS: no cgroup.kill support). */
 int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size);
-/* Create a fresh per-job cgroup <parent>/cimjob-<pid>-<seq>, storing seq. With check_kill,
- * make sure it has cgroup.kill (ENOSYS if not). Returns 0 or -1 (errno). */
-int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill);
-/* Remove the empty job cgroups (cimjob-<pid>-<n>) under @p parent whose maker is gone: what a
- * host that died left in its pool. Only empty ones go (rmdir refuses the others). */
+/* Create a fresh per-job cgroup <parent>/cimjob-<pid>-<start>-<seq>, storing seq: <pid> and
+ * <start> (its start time, /proc/<pid>/stat field 22) name the process that made it, even when
+ * that process ran in another PID namespace. With check_kill, make sure it has cgroup.kill
+ * (ENOSYS if not). Returns 0 or -1 (errno). */
+int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned long long start,
+                               unsigned int *seq_out, int check_kill);
+/* Remove the empty job cgroups under @p parent whose maker is gone: what a host that died left
+ * in its pool. The maker is alive only if a process with its <pid> has its <start> (a host
+ * that was, say, PID 1 of a container is gone even though a PID 1 exists here); the older
+ * name cimjob-<pid>-<seq> is judged by the PID alone. Only empty ones go (rmdir refuses the
+ * others). */
 void cimjob__posix_cgroup_sweep(const char *parent);
 /* Read cgroup.events once (this re-arms POLLPRI): "populated" and "frozen" as 0/1 into the
  * non-NULL pointers (left alone when the key is missing). Returns 0 or -1. */
@@ -283,8 +289,9 @@ struct px_state;
  * failure adds a new one; jobs keep pointing at theirs). */
 struct px_cgparent {
     struct px_cgparent *older;
-    pid_t pid;        /* the <pid> in cimjob-<pid>-<seq> */
-    int kill_checked; /* cgroup.kill was seen in a job cgroup made under it */
+    pid_t pid;                /* the <pid> in cimjob-<pid>-<start>-<seq> */
+    unsigned long long start; /* the <start>: our start time (0 without /proc) */
+    int kill_checked;         /* cgroup.kill was seen in a job cgroup made under it */
     char path[];
 };
 
@@ -311,10 +318,10 @@ struct px_job {
     /* cgroup <cg->path>/cimjob-<cg->pid>-<cg_seq>: only cgroup.events stays open (for epoll);
      * the directory, cgroup.kill and cgroup.freeze are opened when a request needs them. */
     const struct px_cgparent *cg;
-    pid_t pid; /* the main process; the helper in subreaper mode */
-    int pidfd; /* -1 without pidfds */
+    pid_t pid;                     /* the main process; the helper in subreaper mode */
+    int pidfd;                     /* -1 without pidfds */
     unsigned long long start_time; /* without pidfds: the main process's start (proves its PID) */
-    int code;  /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    int code;                      /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
     int status;
     unsigned char cont; /* cimjob_containment; set before the job is published, then read
                          * without the lock (not a bit-field: its own memory location) */
@@ -374,7 +381,7 @@ struct px_spawn {
     const cimjob_job_options *opts;
     struct cimjob__posix_exec x;
     cimjob_containment cont;
-    const struct px_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<seq> */
+    const struct px_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<start>-<seq> */
     unsigned int cg_seq;
     int cg_pooled;              /* it came from the pool */
     int cg_dirfd, cg_events_fd; /* the directory is open only while spawning */

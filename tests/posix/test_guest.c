@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -622,6 +623,111 @@ static void test_never_signals_a_stranger(void **state)
                  WIFEXITED(status) ? WEXITSTATUS(status) : -1, status);
 }
 
+/* ---- 11. job cgroups of dead hosts are swept, also of hosts that ran in a PID namespace ---- */
+
+/* This process's cgroup v2 directory, or -1. */
+static int own_cgroup_dir(char *out, size_t size)
+{
+    char mnt[1024] = "", line[4096], own[2048] = "";
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    while (f && fgets(line, sizeof line, f)) {
+        char m[1024], fstype[64];
+        /* ... mount-point ... - fstype source options */
+        const char *dash = strstr(line, " - ");
+        if (dash && sscanf(dash + 3, "%63s", fstype) == 1 && strcmp(fstype, "cgroup2") == 0 &&
+            sscanf(line, "%*s %*s %*s %*s %1023s", m) == 1) {
+            snprintf(mnt, sizeof mnt, "%s", m);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    f = fopen("/proc/self/cgroup", "re");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "0::", 3) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strlen(line + 3) < sizeof own)
+                memcpy(own, line + 3, strlen(line + 3) + 1);
+        }
+    }
+    if (f)
+        fclose(f);
+    if (!mnt[0] || !own[0])
+        return -1;
+    snprintf(out, size, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
+    return 0;
+}
+
+static void test_sweep_dead_hosts_of_other_namespaces(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    if (containments(conts) < 3) {
+        print_message("SKIP: no cgroup containment here\n");
+        skip();
+    }
+    char own[3072], parent[3200], stale[3400], oldstyle[3400], live[3400], mine[3400];
+    assert_int_equal(own_cgroup_dir(own, sizeof own), 0);
+    snprintf(parent, sizeof parent, "%s/cimjob-guest-sweep-%d", own, (int)getpid());
+    if (mkdir(parent, 0755) != 0) {
+        print_message("SKIP: cannot make a cgroup under %s: %s\n", own, strerror(errno));
+        skip();
+    }
+    /* A host that was PID 1 of a container: a PID 1 exists here, with another start time. */
+    snprintf(stale, sizeof stale, "%s/cimjob-1-12345-0", parent);
+    /* The older name of the same: the PID is all there is, and PID 1 is alive: kept. */
+    snprintf(oldstyle, sizeof oldstyle, "%s/cimjob-1-7", parent);
+    /* A live maker (this process, as another registry would name it): kept. */
+    char self[64];
+    snprintf(self, sizeof self, "/proc/%d/stat", (int)getpid());
+    FILE *f = fopen(self, "re");
+    char buf[1024] = "";
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    unsigned long long start = 0;
+    const char *rp = strrchr(buf, ')');
+    for (int field = 2; rp && *rp; rp++)
+        if (*rp == ' ' && ++field == 22) {
+            start = strtoull(rp + 1, NULL, 10);
+            break;
+        }
+    snprintf(live, sizeof live, "%s/cimjob-%d-%llu-4242", parent, (int)getpid(), start);
+    snprintf(mine, sizeof mine, "%s/cimjob-%d-%llu-4243", parent, (int)getpid(), start + 1);
+    assert_int_equal(mkdir(stale, 0755), 0);
+    assert_int_equal(mkdir(oldstyle, 0755), 0);
+    assert_int_equal(mkdir(live, 0755), 0);
+    assert_int_equal(mkdir(mine, 0755), 0); /* our PID, another start: a dead earlier maker */
+
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.cgroup_parent = parent;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
+    cimjob_info info = finish(j);
+    cimjob_job_release(j);
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    struct stat sb;
+    int stale_left = stat(stale, &sb) == 0, mine_left = stat(mine, &sb) == 0;
+    int old_left = stat(oldstyle, &sb) == 0, live_left = stat(live, &sb) == 0;
+    rmdir(stale);
+    rmdir(oldstyle);
+    rmdir(live);
+    rmdir(mine);
+    rmdir(parent);
+    assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
+    if (stale_left || mine_left)
+        fail_msg("stale job cgroups of dead hosts were left (other namespace: %d, our PID "
+                 "reused: %d)",
+                 stale_left, mine_left);
+    assert_true(old_left);
+    assert_true(live_left);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -659,6 +765,7 @@ int main(void)
         cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
         cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
         cmocka_unit_test_teardown(test_never_signals_a_stranger, case_teardown),
+        cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
 }
