@@ -120,6 +120,7 @@ static void px_set_ticking(struct px_job *pj, int want)
 
 static void px_job_free(struct px_job *pj)
 {
+    px_close_fd(&pj->watch_fd);
     px_close_fd(&pj->pidfd);
     px_close_fd(&pj->ctl_fd);
     px_close_fd(&pj->wpidfd);
@@ -682,6 +683,7 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     pj->cg = sp.cg;
     pj->cg_seq = sp.cg_seq;
     pj->cg_events_fd = sp.cg_events_fd;
+    pj->watch_fd = -1;
     if (pj->pidfd < 0) {
         /* Unreadable while /proc works: it has ended and someone else has reaped it already
          * (a host that ignores SIGCHLD); its PID is nobody's to signal any more. */
@@ -731,6 +733,9 @@ static void px_epoll_forget(struct px_job *pj, int pidfd_too, int events_too)
     if (events_too && pj->events_in_epoll) {
         (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->cg_events_fd, NULL);
         pj->events_in_epoll = 0;
+    }
+    if (events_too) {
+        px_close_fd(&pj->watch_fd); /* closing it takes it out of the epoll set */
     }
 }
 
@@ -782,9 +787,11 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
         px_epoll_forget(pj, 1, 0); /* a dead process's pidfd stays readable */
         ops->observe(pj);
     }
-    if (!ops->empty(pj, !pj->wait_all)) {
-        /* No event says "empty" for a process group; a killed cgroup's is delayed. */
-        px_set_ticking(pj, pj->cg_killed ? 2 : 1);
+    int e = ops->empty(pj, !pj->wait_all);
+    if (e != PX_EMPTY) {
+        /* Waiting costs nothing while an event will come; otherwise the tick (a killed
+         * cgroup's "populated 0" is delayed by the kernel: the fast one). */
+        px_set_ticking(pj, e == PX_LEFT_EVENT ? 0 : pj->cg_killed ? 2 : 1);
         return 0;
     }
     pj->ended = 1;
@@ -867,11 +874,11 @@ static cimjob_rc px_dispatch(void *state)
             }
             /* The pidfd's entry carries the job pointer, cgroup.events' the pointer | 1. */
             uint64_t d = evs[i].data.u64;
-            struct px_job *pj = (struct px_job *)(uintptr_t)(d & ~(uint64_t)PX_EVENTS_TAG);
+            struct px_job *pj = (struct px_job *)(uintptr_t)(d & ~(uint64_t)PX_TAGS);
             pthread_mutex_lock(&st->lock);
             pj->refs++;
             pthread_mutex_unlock(&st->lock);
-            px_poll_job(pj, !(d & PX_EVENTS_TAG));
+            px_poll_job(pj, !(d & PX_TAGS));
             px_job_unref(st, pj);
         }
         if (n < 64) {

@@ -314,7 +314,12 @@ static int px_cg_empty(struct px_job *pj, int kill_rest)
         ev.data.u64 = (uint64_t)(uintptr_t)pj | PX_EVENTS_TAG;
         pj->events_in_epoll = epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, pj->cg_events_fd, &ev) == 0;
     }
-    return empty;
+    if (empty) {
+        return PX_EMPTY;
+    }
+    /* cgroup.events says when it empties: no tick, unless it was killed (the kernel delays
+     * that notification by up to 10 ms: the fast tick is quicker). */
+    return pj->events_in_epoll && !pj->cg_killed ? PX_LEFT_EVENT : PX_LEFT;
 }
 
 /* The job's cgroup after its end: back to the pool if it ended empty and not frozen and was

@@ -10,6 +10,8 @@
 #endif
 #include "posix.h"
 
+#include <sys/epoll.h>
+
 /* Members of the group, for signalling them one by one. */
 struct px_members {
     int pgid;
@@ -161,6 +163,58 @@ static void px_pg_observe(struct px_job *pj)
     }
 }
 
+struct px_first_member {
+    int pgid;
+    int pid;
+};
+
+static int px_first_visit(const struct cimjob__posix_proc *p, void *ctx)
+{
+    struct px_first_member *m = ctx;
+    if (p->pgrp != m->pgid || p->pid == m->pgid || p->state == 'Z' || p->state == 'X') {
+        return 0;
+    }
+    m->pid = p->pid;
+    return 1;
+}
+
+/* No event says a process group has emptied: watch one live member's pidfd instead, and look
+ * again when it ends (then the next one, until none is left). 1 when watched. */
+static int px_pg_watch_member(struct px_job *pj)
+{
+    if (pj->watch_fd >= 0) {
+        /* Spent or still armed: a fresh one either way (its member may be gone). */
+        px_close_fd(&pj->watch_fd);
+    }
+    if (!pj->st->use_pidfd) {
+        return 0;
+    }
+    struct px_first_member m = {pj->pid, 0};
+    (void)cimjob__posix_proc_each_in_pgrp(pj->pid, px_first_visit, &m);
+    if (m.pid <= 0) {
+        return 0;
+    }
+    int fd = px_high(cimjob__posix_pidfd_open(m.pid));
+    if (fd < 0) {
+        return 0;
+    }
+    /* Opened first, then checked: if it is still in the group, the pidfd names a member. */
+    if (getpgid(m.pid) != pj->pid) {
+        close(fd);
+        return 0;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = (uint64_t)(uintptr_t)pj | PX_WATCH_TAG;
+    if (epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        close(fd);
+        return 0;
+    }
+    pj->watch_fd = fd;
+    return 1;
+}
+
 static int px_pg_empty(struct px_job *pj, int kill_rest)
 {
     long live;
@@ -172,24 +226,27 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
             cimjob__px_note(pj, "the main process was reaped by someone else (exit status "
                                 "unknown); processes left in its process group were not "
                                 "signalled (no pidfd to prove they are the job's)");
-            return 1;
+            return PX_EMPTY;
         }
         if (!px_pgid_still_ours(pj)) {
-            return 1; /* the job's group emptied and its number was reused */
+            return PX_EMPTY; /* the job's group emptied and its number was reused */
         }
     }
     if (live != 0) {
         if (kill_rest) {
             cimjob__px_signal_group(pj, SIGKILL);
+            return PX_LEFT; /* killed: gone within a tick or two */
         }
-        return 0;
+        /* Waiting for all (CIMJOB_JOB_WAIT_FOR_ALL): as long as it takes, at no cost. */
+        return px_pg_watch_member(pj) ? PX_LEFT_EVENT : PX_LEFT;
     }
+    px_close_fd(&pj->watch_fd);
     if (!pj->reaped) {
         siginfo_t si;
         (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
         pj->reaped = 1;
     }
-    return 1;
+    return PX_EMPTY;
 }
 
 static void px_pg_release(struct px_job *pj)

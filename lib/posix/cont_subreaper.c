@@ -114,7 +114,7 @@ static int px_sr_empty(struct px_job *pj, int kill_rest)
 {
     (void)pj;
     (void)kill_rest;
-    return 1; /* the helper exits only once the job's tree is empty */
+    return PX_EMPTY; /* the helper exits only once the job's tree is empty */
 }
 
 static void px_sr_release(struct px_job *pj)

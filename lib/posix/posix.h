@@ -280,7 +280,9 @@ const char *cimjob__posix_signal_name(int sig);
 
 /* ---- the backend's own state (backend.c and the cont_*.c files) --------------------------- */
 
-#define PX_EVENTS_TAG 1u /* low bit of a job pointer in epoll data: cgroup.events */
+#define PX_EVENTS_TAG 1u /* low bits of a job pointer in epoll data: cgroup.events */
+#define PX_WATCH_TAG  2u /* ...a watched member's pidfd (process group) */
+#define PX_TAGS       3u
 #define PX_CG_POOL    4u /* empty job cgroups kept for reuse */
 
 struct px_state;
@@ -340,6 +342,9 @@ struct px_job {
     unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
     unsigned int cg_seq;
     int cg_events_fd;
+    /* pgroup: the pidfd of one live member, in epoll (one shot), once the main process has
+     * ended and members are left: its end is when to look again (no tick). -1: none */
+    int watch_fd;
     /* subreaper */
     int ctl_fd;
     struct cimjob__posix_helper_msg exit_msg;
@@ -381,7 +386,8 @@ struct px_spawn {
     const cimjob_job_options *opts;
     struct cimjob__posix_exec x;
     cimjob_containment cont;
-    const struct px_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<start>-<seq> */
+    const struct px_cgparent
+        *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<start>-<seq> */
     unsigned int cg_seq;
     int cg_pooled;              /* it came from the pool */
     int cg_dirfd, cg_events_fd; /* the directory is open only while spawning */
@@ -395,6 +401,7 @@ struct px_spawn {
 /* What is particular to one containment. backend.c holds what they share and calls these with
  * pj->lock held, never for a job that has ended (pj->ended). */
 enum { PX_TERM = 1, PX_KILL = 2 };
+enum { PX_LEFT = 0, PX_EMPTY = 1, PX_LEFT_EVENT = 2 };
 struct px_cont_ops {
     cimjob_containment cont;
     /* Waiting for the main process must leave it unreaped (WNOWAIT) until the job is empty:
@@ -407,7 +414,9 @@ struct px_cont_ops {
     /* The main process has ended (pj->code/status say how, pj->note why if unknown): take
      * what the containment knows better, and end the rest unless the job waits for it. */
     void (*observe)(struct px_job *pj);
-    /* Whether nothing of the job is left; with kill_rest, end what is. */
+    /* Whether nothing of the job is left (PX_EMPTY); with kill_rest, end what is. Not empty:
+     * PX_LEFT_EVENT when an epoll event will say when to look again, PX_LEFT when only the
+     * tick can. */
     int (*empty)(struct px_job *pj, int kill_rest);
     /* The job's backend state is being freed: give back what the containment holds. */
     void (*release)(struct px_job *pj);

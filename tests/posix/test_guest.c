@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -728,6 +729,47 @@ static void test_sweep_dead_hosts_of_other_namespaces(void **state)
     assert_true(live_left);
 }
 
+/* ---- 10. waiting costs nothing when nothing happens ------------------------------------------ */
+
+/* A WAIT_FOR_ALL job whose main process has ended while a member of its tree lives on: while
+ * that member sleeps, the registry's descriptor must stay quiet (no tick, no /proc scans); when
+ * it ends, the job ends. */
+static void test_idle_wait_is_quiet(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    size_t nc = containments(conts);
+    cimjob_registry *reg = new_registry(0);
+    intptr_t fd = -1;
+    assert_int_equal(cimjob_registry_fd(reg, &fd), CIMJOB_RC_SUCCESS);
+    for (size_t c = 0; c < nc; c++) {
+        if (conts[c] == CIMJOB_CONTAINMENT_SUBREAPER)
+            continue; /* its helper waits, in its own process */
+        const char *argv[] = {"/bin/sh", "-c", "sleep 1 & exit 0", NULL};
+        cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+        o.name = "idle";
+        o.argv = argv;
+        o.envp = g_envp;
+        o.containment = conts[c];
+        o.flags = CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL;
+        for (int i = 0; i < 3; i++)
+            o.stdio[i].mode = CIMJOB_STDIO_NULL;
+        cimjob_job *j = NULL;
+        assert_int_equal(cimjob_create(reg, &o, &j), CIMJOB_RC_SUCCESS);
+        /* Let the main process's end be observed. */
+        cimjob_job_state s = CIMJOB_JOB_STATE_NEW;
+        assert_int_equal(cimjob_wait(j, 0, 200000, &s), CIMJOB_RC_TIMEOUT);
+        assert_int_equal(cimjob_registry_dispatch(reg), CIMJOB_RC_SUCCESS);
+        struct pollfd p = {(int)fd, POLLIN, 0};
+        int r = poll(&p, 1, 300);
+        if (r != 0)
+            fail_msg("%s: the registry woke while nothing happened (a tick)", cont_name(conts[c]));
+        assert_int_equal(finish(j).job_state, CIMJOB_JOB_STATE_COMPLETED);
+        cimjob_job_release(j);
+    }
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -766,6 +808,7 @@ int main(void)
         cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
         cmocka_unit_test_teardown(test_never_signals_a_stranger, case_teardown),
         cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
+        cmocka_unit_test_teardown(test_idle_wait_is_quiet, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
 }
