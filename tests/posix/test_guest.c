@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -729,6 +730,60 @@ static void test_sweep_dead_hosts_of_other_namespaces(void **state)
     assert_true(live_left);
 }
 
+/* ---- 9. nested cgroups of any depth -------------------------------------------------------- */
+
+/* Job cgroups of this process left under dir. */
+static int my_job_cgroups(const char *dir)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "cimjob-%d-", (int)getpid());
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void test_nested_cgroups_any_depth(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    char own[3072];
+    if (containments(conts) < 3 || own_cgroup_dir(own, sizeof own) != 0) {
+        print_message("SKIP: no cgroup containment here\n");
+        skip();
+    }
+    char file[128], script[1024];
+    snprintf(file, sizeof file, "%s/nested", g_tmp);
+    /* 100 levels below the job's cgroup, a process in the deepest one, the main waiting. */
+    snprintf(script, sizeof script,
+             "mnt=$(grep ' - cgroup2 ' /proc/self/mountinfo | head -n 1 | cut -d' ' -f5); "
+             "d=$mnt$(sed -n 's/^0:://p' /proc/self/cgroup); i=0; "
+             "while [ $i -lt 100 ]; do d=$d/n$i; mkdir $d || exit 9; i=$((i+1)); done; "
+             "sh -c \"echo \\$\\$ > $d/cgroup.procs && exec sleep 100\" & "
+             "while [ \"$(cat $d/cgroup.procs)\" = '' ]; do sleep 0.01; done; "
+             "echo $i > %s; wait",
+             file);
+    cimjob_registry *reg = new_registry(0);
+    cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, script);
+    assert_true(read_pid(file) == 100);
+    /* Terminate reaches the deepest process: no escalation, no Timeout. */
+    int rsc = cimjob_request_state_change(j, CIMJOB_REQUEST_TERMINATE, NULL);
+    cimjob_info info = finish(j);
+    assert_int_equal(info.job_state, CIMJOB_JOB_STATE_TERMINATED);
+    if (rsc != CIMJOB_RSC_COMPLETED)
+        fail_msg("Terminate answered %d: the deepest process did not hear it (%s)", rsc,
+                 info.job_status);
+    cimjob_job_release(j);
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    /* Every directory the job made is gone with its cgroup. */
+    assert_int_equal(my_job_cgroups(own), 0);
+}
+
 /* ---- 10. waiting costs nothing when nothing happens ------------------------------------------ */
 
 /* A WAIT_FOR_ALL job whose main process has ended while a member of its tree lives on: while
@@ -809,6 +864,7 @@ int main(void)
         cmocka_unit_test_teardown(test_never_signals_a_stranger, case_teardown),
         cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
         cmocka_unit_test_teardown(test_idle_wait_is_quiet, case_teardown),
+        cmocka_unit_test_teardown(test_nested_cgroups_any_depth, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
 }
