@@ -349,6 +349,12 @@ static void px_cg_release(struct px_job *pj)
     }
     char path[PATH_MAX];
     cimjob__px_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
+    if (!pj->ended) {
+        /* Released with processes that could not die yet: one try, no waiting (the registry's
+         * bound holds); the cgroup stays if they are still there. */
+        (void)rmdir(path);
+        return;
+    }
     (void)cimjob__posix_cgroup_remove(path);
 }
 

@@ -71,8 +71,16 @@ cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack)
 
 static cimjob_rc px_sr_signal_all(struct px_job *pj, int how)
 {
-    return cimjob__px_helper_cmd(
-        pj, how == PX_KILL ? CIMJOB__POSIX_CMD_KILL : CIMJOB__POSIX_CMD_TERMINATE, 0);
+    if (how == PX_KILL) {
+        /* Once: the helper keeps killing until the tree is empty, and says so by exiting.
+         * (The core repeats a kill until the job ends; each repeat would only wake it.) */
+        if (pj->kill_sent) {
+            return CIMJOB_RC_SUCCESS;
+        }
+        pj->kill_sent = 1;
+        return cimjob__px_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
+    }
+    return cimjob__px_helper_cmd(pj, CIMJOB__POSIX_CMD_TERMINATE, 0);
 }
 
 static cimjob_rc px_sr_freeze(struct px_job *pj, int on, int64_t deadline)

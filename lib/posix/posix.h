@@ -340,6 +340,7 @@ struct px_job {
     unsigned int have_exit_msg : 1;
     unsigned int cg_killed : 1;    /* cgroup.kill was written: never reuse the cgroup */
     unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
+    unsigned int kill_sent : 1;    /* subreaper: the helper was told to kill (it finishes it) */
     unsigned int cg_seq;
     int cg_events_fd;
     /* pgroup: the pidfd of one live member, in epoll (one shot), once the main process has

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -730,6 +731,36 @@ static void test_sweep_dead_hosts_of_other_namespaces(void **state)
     assert_true(live_left);
 }
 
+/* ---- 8. bounded teardown at scale ----------------------------------------------------------- */
+
+/* cimjob_registry_free of many live subreaper jobs answers within its bound (it answered
+ * Timeout at 1,000 jobs: every helper scanned all of /proc at every kill, every 50 ms). */
+static void test_free_many_subreaper_jobs(void **state)
+{
+    (void)state;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    long n = 1000;
+    if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < 3 * n + 200)
+        n = ((long)rl.rlim_cur - 200) / 3; /* two descriptors per job, and room */
+    cimjob_registry *reg = new_registry(0);
+    for (long i = 0; i < n; i++) {
+        cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_SUBREAPER, "exec sleep 100");
+        cimjob_job_state s = CIMJOB_JOB_STATE_NEW;
+        assert_int_equal(cimjob_wait(j, CIMJOB_STATE_BIT(CIMJOB_JOB_STATE_RUNNING), 0, &s),
+                         CIMJOB_RC_SUCCESS);
+        cimjob_job_release(j);
+    }
+    cimjob_rc rc = cimjob_registry_free(reg);
+    if (rc != CIMJOB_RC_SUCCESS)
+        fail_msg("freeing %ld subreaper jobs answered %s: %s", n, cimjob_rc_name((int)rc),
+                 cimjob_last_error());
+    print_message("%ld subreaper jobs killed and freed within the bound\n", n);
+}
+
 /* ---- 9. nested cgroups of any depth -------------------------------------------------------- */
 
 /* Job cgroups of this process left under dir. */
@@ -865,6 +896,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
         cmocka_unit_test_teardown(test_idle_wait_is_quiet, case_teardown),
         cmocka_unit_test_teardown(test_nested_cgroups_any_depth, case_teardown),
+        cmocka_unit_test_teardown(test_free_many_subreaper_jobs, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
 }
