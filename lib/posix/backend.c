@@ -912,6 +912,7 @@ static cimjob_rc px_dispatch(void *state)
     pthread_mutex_lock(&st->lock);
     st->dispatching++;
     pthread_mutex_unlock(&st->lock);
+    cimjob__px_snap_begin();
     for (;;) {
         struct epoll_event evs[64];
         int n = epoll_wait(st->epfd, evs, 64, 0);
@@ -965,6 +966,7 @@ static cimjob_rc px_dispatch(void *state)
         }
         cimjob__free(jobs); /* out of memory: the next tick tries again */
     }
+    cimjob__px_snap_end();
     pthread_mutex_lock(&st->lock);
     struct px_job *deferred = NULL;
     if (--st->dispatching == 0) {

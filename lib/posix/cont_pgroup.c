@@ -98,12 +98,81 @@ static int px_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
     return c->first_only;
 }
 
-/* Live members of a process group (the whole machine's /proc, one getpgid() each: Linux has
- * no per-group list). With running == NULL only "any live member?" is answered (live 0/1). */
+/* The dispatching thread's snapshot of every process's group (see cimjob__px_snap_begin). */
+struct px_snap {
+    int active, built, truncated;
+    int (*pairs)[2];
+    size_t n;
+};
+static _Thread_local struct px_snap tl_snap;
+
+void cimjob__px_snap_begin(void)
+{
+    tl_snap.active = 1;
+    tl_snap.built = 0;
+}
+
+void cimjob__px_snap_end(void)
+{
+    cimjob__free(tl_snap.pairs);
+    memset(&tl_snap, 0, sizeof tl_snap);
+}
+
+/* The snapshot, read now if this round has none yet; NULL outside a dispatch or when it could
+ * not be read whole (then the caller scans by itself). */
+static struct px_snap *px_snap_get(void)
+{
+    struct px_snap *s = &tl_snap;
+    if (!s->active) {
+        return NULL;
+    }
+    if (!s->built) {
+        s->built = 1;
+        size_t cap = 4096;
+        for (int tries = 0; tries < 4; tries++) {
+            int(*pairs)[2] = cimjob__malloc(cap * sizeof *pairs);
+            if (pairs == NULL) {
+                break;
+            }
+            long n = cimjob__posix_proc_pgids(pairs, cap);
+            if (n >= 0 && (size_t)n <= cap) {
+                s->pairs = pairs;
+                s->n = (size_t)n;
+                break;
+            }
+            cimjob__free(pairs);
+            if (n < 0) {
+                break;
+            }
+            cap = (size_t)n + (size_t)n / 4 + 64;
+        }
+    }
+    return s->pairs != NULL ? s : NULL;
+}
+
+/* Live members of a process group: from this round's snapshot (one getpgid() per process on
+ * the machine, once per round), else the whole machine's /proc now (Linux has no per-group
+ * list); /proc/<pid>/stat for members only. With running == NULL only "any live member?" is
+ * answered (live 0/1). A snapshot can only be late about members that ended since: the job
+ * looks again at the next event or tick. */
 static void px_pgrp_count(int pgid, int exclude, long *live, long *running)
 {
     struct px_pgrp_ctx c = {pgid, exclude, running == NULL, 0, 0};
-    (void)cimjob__posix_proc_each_in_pgrp(pgid, px_pgrp_visit, &c);
+    struct px_snap *s = px_snap_get();
+    if (s == NULL) {
+        (void)cimjob__posix_proc_each_in_pgrp(pgid, px_pgrp_visit, &c);
+    } else {
+        for (size_t i = 0; i < s->n; i++) {
+            struct cimjob__posix_proc p;
+            if (s->pairs[i][1] != pgid || s->pairs[i][0] == exclude ||
+                cimjob__posix_proc_stat(s->pairs[i][0], &p) != 0 || p.pgrp != pgid) {
+                continue;
+            }
+            if (px_pgrp_visit(&p, &c) != 0) {
+                break;
+            }
+        }
+    }
     *live = c.live;
     if (running != NULL) {
         *running = c.running;
@@ -219,6 +288,14 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
 {
     long live;
     px_pgrp_count(pj->pid, pj->pid, &live, NULL);
+    if (live == 0 && !kill_rest && tl_snap.active) {
+        /* The snapshot may predate a member's fork (and its parent's end): a group that is
+         * not being killed is declared empty only on a fresh look. (A killed one cannot
+         * grow: the kill reached every member at once.) */
+        struct px_pgrp_ctx c = {pj->pid, pj->pid, 1, 0, 0};
+        (void)cimjob__posix_proc_each_in_pgrp(pj->pid, px_pgrp_visit, &c);
+        live = c.live;
+    }
     if (live != 0 && pj->lost) {
         if (!pj->st->use_pidfd) {
             /* The leader was reaped behind our back and nothing can prove the members are

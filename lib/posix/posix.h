@@ -129,6 +129,9 @@ long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void 
 long cimjob__posix_proc_each_in_pgrp(int pgid,
                                      int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
                                      void *ctx);
+/* (pid, pgid) of every process visible in /proc, at most cap of them: one getpgid() each.
+ * Returns the count (> cap: truncated at cap) or -1. */
+long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap);
 /* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
  * table was too small and was truncated at cap) or -1. Async-signal-safe. */
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
@@ -494,6 +497,10 @@ void cimjob__px_cg_close_state(struct px_state *st, int forked);
 cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack);
 
 /* cont_pgroup.c */
+/* Around one dispatch round: process-group membership is read from /proc once for every job
+ * the round looks at (ending 1,000 pgroup jobs at once scanned /proc 1,000 times). */
+void cimjob__px_snap_begin(void);
+void cimjob__px_snap_end(void);
 /* Signal the job's process group, only while its leader is unreaped. */
 void cimjob__px_signal_group(struct px_job *pj, int sig);
 
