@@ -1,5 +1,5 @@
 /*
- * Suite "state-table" (white-box): every cell of the CIM state table (spec section 7) through
+ * Suite "state-table" (white-box): every cell of the CIM state table (cim-job.md 7) through
  * the one pure function that decides it, cimjob__state_decide().
  */
 #include <stdarg.h>

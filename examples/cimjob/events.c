@@ -4,7 +4,7 @@
  * Text: one line per change on the chosen stream, e.g.
  *   cimjob: [  0.002s] sleep (libcimjob:1): Starting -> Running
  * JSON: one object per line, built with jansson, whose keys are the CIM_ConcreteJob property
- * names (InstanceID, Name, JobState, ... ; see spec/cim-job.md section 5). CIM datetimes are
+ * names (InstanceID, Name, JobState, ... ; see cim-job.md section 5). CIM datetimes are
  * strings; a property that is NULL in CIM (StartTime of a job never started) is null. The
  * first object of a job is its creation (JobState New, PreviousJobState null), so the JobState
  * values of the lines are the job's whole life: 2, 3, 4, ... and a final state.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The test suite of the `cimjob` command (spec/cli.md), speaking TAP.
+"""The test suite of the `cimjob` command (as cli.md of the contract specifies it), speaking TAP.
 
     test_cli.py PATH/TO/cimjob [NAME-FILTER]
 
