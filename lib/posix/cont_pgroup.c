@@ -286,6 +286,22 @@ static int px_pg_watch_member(struct px_job *pj)
 
 static int px_pg_empty(struct px_job *pj, int kill_rest)
 {
+    if (kill_rest && pj->exited && !pj->lost) {
+        /* observe() sent SIGKILL to the whole group while the leader's zombie pinned its ID:
+         * nothing of it can run on or fork again, so the pin is no longer needed. Reap the
+         * leader now; then "no process has that group ID" (ESRCH) is a two-call answer to
+         * "empty?", and the usual case (nothing was left) needs no /proc walk. */
+        if (!pj->reaped) {
+            siginfo_t si;
+            (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
+            pj->reaped = 1;
+        }
+        if (kill(-pj->pid, 0) != 0 && errno == ESRCH) {
+            px_close_fd(&pj->watch_fd);
+            return PX_EMPTY;
+        }
+        /* Members, or zombies their parents have not reaped yet: look closer. */
+    }
     long live;
     px_pgrp_count(pj->pid, pj->pid, &live, NULL);
     if (live == 0 && !kill_rest && tl_snap.active) {
