@@ -73,8 +73,9 @@ static void helper_send(struct helper *h, int kind, int code, int status)
     }
 }
 
-/* Signal every descendant once. Returns how many live (non-zombie) descendants were seen. */
-static long helper_signal_tree(struct helper *h, int sig, int only_running)
+/* Signal every descendant once (then sig2, if not 0, in the same pass). Returns how many live
+ * (non-zombie) descendants were seen. */
+static long helper_signal_tree(struct helper *h, int sig, int sig2, int only_running)
 {
     long n = cimjob__posix_proc_scan(h->tab, HELPER_TABLE);
     if (n < 0) {
@@ -96,6 +97,9 @@ static long helper_signal_tree(struct helper *h, int sig, int only_running)
             /* Documented fallback: by PID, with the small window in which a descendant that
              * another descendant has just reaped could have had its PID reused. */
             (void)kill(p->pid, sig);
+            if (sig2 != 0) {
+                (void)kill(p->pid, sig2);
+            }
             continue;
         }
         int fd = cimjob__posix_pidfd_open(p->pid);
@@ -120,6 +124,9 @@ static long helper_signal_tree(struct helper *h, int sig, int only_running)
         }
         if (ours) {
             (void)cimjob__posix_pidfd_send_signal(fd, sig);
+            if (sig2 != 0) {
+                (void)cimjob__posix_pidfd_send_signal(fd, sig2);
+            }
         }
         close(fd);
     }
@@ -158,7 +165,7 @@ static int helper_stop_tree(struct helper *h)
     int64_t bound = h->a->suspend_timeout_us > 0 ? (int64_t)h->a->suspend_timeout_us : 2000000;
     int64_t deadline = cimjob__posix_now_us() + bound;
     for (;;) {
-        long running = helper_signal_tree(h, SIGSTOP, 1);
+        long running = helper_signal_tree(h, SIGSTOP, 0, 1);
         if (running == 0) {
             return 0;
         }
@@ -407,7 +414,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
              * scanned only for what it leaves behind. */
             int main_gone = h->main_done || h->main_pid <= 0;
             if (h->killing && main_gone && cimjob__posix_now_us() >= h->next_kill_us) {
-                (void)helper_signal_tree(h, SIGKILL, 0);
+                (void)helper_signal_tree(h, SIGKILL, 0, 0);
                 if (h->kill_every_ms == 0) {
                     h->kill_every_ms = HELPER_KILL_FIRST_MS;
                 } else if (h->kill_every_ms < HELPER_KILL_MAX_MS) {
@@ -467,8 +474,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
                 switch (cmd) {
                 case CIMJOB__POSIX_CMD_TERMINATE:
                     /* SIGCONT after SIGTERM: a stopped process cannot act on SIGTERM. */
-                    (void)helper_signal_tree(h, SIGTERM, 0);
-                    (void)helper_signal_tree(h, SIGCONT, 0);
+                    (void)helper_signal_tree(h, SIGTERM, SIGCONT, 0); /* one pass */
                     break;
                 case CIMJOB__POSIX_CMD_KILL:
                     h->killing = 1;
@@ -477,7 +483,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
                     helper_send(h, 'A', cmd, helper_stop_tree(h));
                     break;
                 case CIMJOB__POSIX_CMD_CONT:
-                    (void)helper_signal_tree(h, SIGCONT, 0);
+                    (void)helper_signal_tree(h, SIGCONT, 0, 0);
                     helper_send(h, 'A', cmd, 0);
                     break;
                 case CIMJOB__POSIX_CMD_QUIT:
