@@ -2,8 +2,9 @@
  * The process-group containment: the main process leads a group of its own, and requests go
  * to the group. A group's ID is only ours while its leader is our unreaped child (its zombie
  * keeps the ID from being reused), so the leader is observed with WNOWAIT and reaped only
- * when the group is empty; after that nothing is ever sent to the group again. What leaves
- * the group (setsid) is out of reach: that is this containment's limit (docs/teardown.md).
+ * when the group is empty, or once the whole group has been sent SIGKILL; after that nothing
+ * is ever sent to the group again. What leaves the group (setsid) is out of reach: that is this
+ * containment's limit (docs/teardown.md).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,7 +13,8 @@
 
 #include <sys/epoll.h>
 
-/* Members of the group, for signalling them one by one. */
+/* Members of the group, for signalling them one by one (at most this many per call: a kill is
+ * repeated until the job ends, so a larger group is covered over several calls). */
 struct px_members {
     int pgid;
     size_t n;
@@ -100,7 +102,7 @@ static int px_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
 
 /* The dispatching thread's snapshot of every process's group (see cimjob__px_snap_begin). */
 struct px_snap {
-    int active, built, truncated;
+    int active, built;
     int (*pairs)[2];
     size_t n;
 };
