@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #endif
 #include "posix.h"
+#include "../core/backend_call.h"
 #include "../core/platform.h"
 
 #include <errno.h>
@@ -1661,3 +1662,65 @@ const struct cimjob_backend cimjob__posix_backend = {
     posix_pollable,
     NULL, /* now: the platform clocks */
 };
+
+/* ---- cimjob_posix_signal: any signal to the job's processes ----------------------------- */
+
+struct posix_signal_req {
+    int sig;
+    unsigned int flags;
+};
+
+static cimjob_rc posix_signal_job(void *state, void *job_state, void *ctx)
+{
+    (void)state;
+    struct posix_job *pj = job_state;
+    const struct posix_signal_req *rq = ctx;
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    pthread_mutex_lock(&pj->lock);
+    if (pj->ended) {
+        rc = cimjob_backend_fail(CIMJOB_RC_INVALID_STATE, "cimjob_posix_signal: the job has ended");
+    } else if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
+        /* The main process is the helper's child, and the helper's protocol carries only
+         * terminate, kill, stop and continue. */
+        rc = cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                 "cimjob_posix_signal: not available with subreaper containment");
+    } else if (rq->flags & CIMJOB_POSIX_SIGNAL_MAIN) {
+        if (pj->exited) {
+            rc = cimjob_backend_fail(CIMJOB_RC_INVALID_STATE,
+                                     "cimjob_posix_signal: the main process has exited");
+        } else {
+            posix_signal_main(pj, rq->sig);
+        }
+    } else if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
+        char path[PATH_MAX];
+        posix_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
+        if (cimjob__posix_cgroup_signal(path, rq->sig, 0, pj->pidfd >= 0) < 0) {
+            rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "cimjob_posix_signal: %s", strerror(errno));
+        }
+    } else {
+        posix_signal_group(pj, rq->sig);
+        if (!pj->exited) {
+            posix_signal_main(pj, rq->sig); /* in case it left the group */
+        }
+    }
+    pthread_mutex_unlock(&pj->lock);
+    return rc;
+}
+
+cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags)
+{
+    if (job == NULL || sig < 0 || sig >= NSIG ||
+        (flags & ~(unsigned int)CIMJOB_POSIX_SIGNAL_MAIN)) {
+        return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
+                                   "cimjob_posix_signal: no job, or an unknown signal or flag");
+    }
+    struct posix_signal_req rq = {sig, flags};
+    cimjob_rc rc = cimjob__job_backend_call(job, &cimjob__posix_backend, posix_signal_job, &rq);
+    if (rc == CIMJOB_RC_NOT_SUPPORTED && job != NULL) {
+        return cimjob_backend_fail(rc, "cimjob_posix_signal: not a job of the posix backend");
+    }
+    if (rc == CIMJOB_RC_INVALID_STATE) {
+        return cimjob_backend_fail(rc, "cimjob_posix_signal: the job is not running");
+    }
+    return rc;
+}

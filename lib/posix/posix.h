@@ -136,6 +136,8 @@ struct cimjob__posix_exec {
     int *ran;            /* non-NULL: set to 1 as the child starts (it was not killed at birth) */
     int cgroup_procs_fd; /* >= 0: write "0" into it to join the job's cgroup (no clone3) */
     int max_fd;          /* bound for the close loop when close_range is missing; 0: ask */
+    int inherit_fds;     /* CIMJOB_JOB_INHERIT_FDS: leave the host's non-CLOEXEC descriptors */
+    int foreground;      /* CIMJOB_JOB_FOREGROUND: make the job's group stdin's foreground */
     /* Internal: descriptors the parent opened for stdio (closed by exec_free). */
     int owned[3];
     int in_place[3]; /* stdio[i] == i and not close-on-exec: the child leaves it alone */
