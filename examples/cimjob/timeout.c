@@ -5,9 +5,10 @@
  * The intentional differences are in docs/cimjob.1, "TIMEOUT(1) COMPATIBILITY".
  *
  * How coreutils behaves, and so how this behaves:
- *  - at DURATION (0: never) the signal (-s, default TERM) goes to COMMAND and every process of
- *    the job, followed by SIGCONT (unless the signal is KILL or CONT); with --foreground to
- *    COMMAND alone. -k arms a KILL that long after the first signal sent, for whatever reason.
+ *  - at DURATION (0: never) the signal (-s, default TERM) goes to COMMAND and its process group
+ *    (not to processes that left it: a daemon, a nested timeout's job), followed by SIGCONT (unless
+ * the signal is KILL or CONT); with --foreground to COMMAND alone. -k arms a KILL that long after
+ * the first signal sent, for whatever reason.
  *  - SIGALRM sent to timeout counts as the deadline; INT, QUIT, HUP, TERM and the -s signal
  *    are passed on as themselves (once each, unless --foreground);
  *  - exit status: COMMAND's; 124 if the deadline passed (unless --preserve-status); 137 if
@@ -258,12 +259,13 @@ static void send_signal(tmo *t, int sig)
         return;
     }
     t->passed[sig] = 1;
-    cimjob_rc rc = cimjob_posix_signal(t->job, sig, 0);
+    cimjob_rc rc = cimjob_posix_signal(t->job, sig, CIMJOB_POSIX_SIGNAL_GROUP);
     if (rc == CIMJOB_RC_NOT_SUPPORTED) {
         /* A containment that carries only the requests' signals: TERM to every process. */
         (void)cimjob_request_state_change_ex(t->job, CIMJOB_REQUEST_TERMINATE, &ro);
     } else if (sig != SIGCONT) {
-        (void)cimjob_posix_signal(t->job, SIGCONT, 0); /* a stopped process must run to act */
+        /* a stopped process must run to act */
+        (void)cimjob_posix_signal(t->job, SIGCONT, CIMJOB_POSIX_SIGNAL_GROUP);
     }
 }
 
@@ -455,7 +457,9 @@ int cli_timeout(int argc, char **argv)
     cli_tty_restore(&t.tty);
     cimjob_job_release(t.job);
     (void)cimjob_registry_free(t.reg);
-    fflush(stderr);
+    /* As coreutils at exit: a diagnostic that could not be written is a failure of ours. */
+    if (fflush(stderr) != 0 || ferror(stderr))
+        status = CLI_EXIT_FAILED;
     if (t.self_kill)
         raise_sig = SIGKILL;
     if (raise_sig) {

@@ -84,14 +84,21 @@ CIMJOB_EXTERN cimjob_rc cimjob_posix_config_init(cimjob_posix_config *config, un
 /** Flags of cimjob_posix_signal(). */
 enum cimjob_posix_signal_flags {
     /** Only the job's main process (as timeout(1) --foreground), not the rest of the job. */
-    CIMJOB_POSIX_SIGNAL_MAIN = 1u << 0
+    CIMJOB_POSIX_SIGNAL_MAIN = 1u << 0,
+    /**
+     * The main process and its process group only (as timeout(1) signals its command):
+     * processes of the job that moved to another group or session (a daemon, a nested
+     * timeout's job) are left alone.
+     */
+    CIMJOB_POSIX_SIGNAL_GROUP = 1u << 1
 };
 
 /**
  * Send a signal to the processes of a running job of the `posix` backend, without a state
  * change (a job control front end's SIGCONT, a timeout(1) that sends SIGINT or SIGHUP): to
  * every process of its cgroup, or to its process group and its main process; with
- * CIMJOB_POSIX_SIGNAL_MAIN to the main process only. Only processes the job can prove it owns
+ * CIMJOB_POSIX_SIGNAL_MAIN to the main process only, with CIMJOB_POSIX_SIGNAL_GROUP to the
+ * main process and its process group. Only processes the job can prove it owns
  * are signalled (pidfds, an unreaped main process, the group of an unreaped leader). Use
  * RequestStateChange for Terminate, Kill, Suspend and resume: they keep JobState right.
  *
@@ -99,11 +106,11 @@ enum cimjob_posix_signal_flags {
  * @param sig   the signal number, 0 to probe.
  * @param flags cimjob_posix_signal_flags.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL job, a signal outside
- *         0..NSIG-1, an unknown flag); CIMJOB_RC_NOT_SUPPORTED (the job is not of the posix
- *         backend, or has subreaper containment, whose helper forwards only the requests'
- *         signals); CIMJOB_RC_INVALID_STATE (the job is not started, has ended, or with
- *         CIMJOB_POSIX_SIGNAL_MAIN its main process has exited); CIMJOB_RC_FAILED (the cgroup's
- *         processes could not be listed). Thread-safe.
+ *         0..NSIG-1, an unknown flag, both flags); CIMJOB_RC_NOT_SUPPORTED (the job is not of the
+ * posix backend, or has subreaper containment, whose helper forwards only the requests' signals);
+ * CIMJOB_RC_INVALID_STATE (the job is not started, has ended, or with CIMJOB_POSIX_SIGNAL_MAIN its
+ * main process has exited); CIMJOB_RC_FAILED (the cgroup's processes could not be listed).
+ * Thread-safe.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags);
 

@@ -1691,6 +1691,11 @@ static cimjob_rc posix_signal_job(void *state, void *job_state, void *ctx)
         } else {
             posix_signal_main(pj, rq->sig);
         }
+    } else if (rq->flags & CIMJOB_POSIX_SIGNAL_GROUP) {
+        posix_signal_group(pj, rq->sig); /* the main process leads the group: setpgid at spawn */
+        if (!pj->exited) {
+            posix_signal_main(pj, rq->sig); /* in case it left the group */
+        }
     } else if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
         char path[PATH_MAX];
         posix_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
@@ -1709,8 +1714,8 @@ static cimjob_rc posix_signal_job(void *state, void *job_state, void *ctx)
 
 cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags)
 {
-    if (job == NULL || sig < 0 || sig >= NSIG ||
-        (flags & ~(unsigned int)CIMJOB_POSIX_SIGNAL_MAIN)) {
+    const unsigned int known = CIMJOB_POSIX_SIGNAL_MAIN | CIMJOB_POSIX_SIGNAL_GROUP;
+    if (job == NULL || sig < 0 || sig >= NSIG || (flags & ~known) || flags == known) {
         return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
                                    "cimjob_posix_signal: no job, or an unknown signal or flag");
     }
