@@ -428,7 +428,8 @@ int cli_timeout(int argc, char **argv)
         cimjob_registry_free(t.reg);
         return CLI_EXIT_FAILED;
     }
-    cli_tty_started(&t.tty);
+    if (jo.flags & CIMJOB_JOB_FOREGROUND)
+        cli_tty_started(&t.tty);
     t.deadline = after(t.timeout_us);
 
     int status, raise_sig = 0;

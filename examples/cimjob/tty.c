@@ -50,6 +50,8 @@ static int tty_set(pid_t pgrp)
     return rc;
 }
 
+/* Call only for a job started with CIMJOB_JOB_FOREGROUND: whichever other group holds the
+ * terminal now is then the job's. */
 void cli_tty_started(cli_tty *t)
 {
     t->own_pgrp = getpgrp();
