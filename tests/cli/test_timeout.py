@@ -173,7 +173,7 @@ case("options_stop_at_duration", ["1", "-v", "true"])  # "-v" is COMMAND: not fo
 case("stdin_passes", ["5", "cat"], stdin=b"hello\n")
 case("fd_passes", ["5", "sh", "-c", "cat <&5"], fds=True)
 case("stdin_closed", sh="exec 0<&-; exec timeout 5 sh -c "
-     "'if { true <&0; } 2>/dev/null; then echo open; else echo closed; fi'")
+     "'if [ -e /proc/$$/fd/0 ]; then echo open; else echo closed; fi'")
 case("stdout_closed", sh="exec 1>&-; timeout .8 sleep 10; echo $? >&2")
 case("stderr_closed_verbose", sh="exec 2>&-; timeout -v .8 sleep 10; echo $?")
 case("output_order", ["5", "sh", "-c", "echo out; echo err >&2; exit 4"])
