@@ -353,12 +353,19 @@ def main():
             os.symlink(target, os.path.join(BIN[impl], "timeout"))
         print(f"1..{len(selected)}", flush=True)
         failed = 0
-        with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             futs = [(c, pool.submit(run_one, c, "coreutils"), pool.submit(run_one, c, "cimjob"))
                     for c in selected]
             for n, (c, fco, fcj) in enumerate(futs, 1):
                 try:
                     problems = judge(c, fco.result(), fcj.result())
+                    # A machine shared with others is noisy: a case that differs only in its
+                    # timing class runs again, alone, before it counts as a difference.
+                    for _ in range(2):
+                        if not problems or not all(p == "time differs" or p.startswith(
+                                ("coreutils:", "cimjob:")) for p in problems):
+                            break
+                        problems = judge(c, run_one(c, "coreutils"), run_one(c, "cimjob"))
                 except Exception as e:  # noqa: BLE001 - a broken case fails, the run goes on
                     problems = [f"{type(e).__name__}: {e}"]
                 note = " (documented difference)" if c.differs else ""

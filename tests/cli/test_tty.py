@@ -190,40 +190,56 @@ def run_vi_edits_a_file(t, d):
         check(f.read() == "written in vi under cimjob\n", "the file vi wrote is wrong")
 
 
+def ready_cat(t, n):
+    """A command line that says when cat is about to run, and the wait for it (a loaded
+    machine may take a while to start it: keys sent before would reach the shell instead)."""
+    return f"sh -c 'echo ready-$((1000+{n})); exec cat'"
+
+
+def wait_ready(t, n):
+    t.wait_for(rf"^ready-{1000 + n}", what=f"command {n} running")
+    time.sleep(0.2)
+
+
 @with_term
 def timeout_at_the_prompt_reads_the_terminal(t, d):
-    for prog in ["/usr/bin/timeout", f"{CIMJOB} timeout"]:
-        t.line(f"{prog} 20 cat")
-        time.sleep(0.5)
-        t.line(f"typed to {prog[-7:]}")
-        t.wait_for(rf"^typed to {prog[-7:]}\n(.*\n)?typed to {prog[-7:]}", what=f"{prog} echo")
+    for n, prog in enumerate(["/usr/bin/timeout", f"{CIMJOB} timeout"]):
+        t.line(f"{prog} 20 {ready_cat(t, n)}")
+        wait_ready(t, n)
+        t.line(f"typed-to-{n}")
+        t.wait_for(rf"^typed-to-{n}\n(.*\n)?typed-to-{n}", what=f"{prog}: cat's echo")
         t.keys("C-d")
         check(t.status() == 0, f"{prog}: cat did not exit 0")
 
 
 @with_term
 def timeout_ctrl_c_at_the_prompt(t, d):
+    n = 0
     for prog in ["/usr/bin/timeout", f"{CIMJOB} timeout"]:
         for fg in ["", "--foreground "]:
-            t.line(f"{prog} {fg}20 cat")
-            time.sleep(0.5)
+            n += 1
+            t.line(f"{prog} {fg}20 {ready_cat(t, n)}")
+            wait_ready(t, n)
             t.keys("C-c")
             check(t.status() == 130, f"{prog} {fg}: Ctrl-C did not give 130")
 
 
 @with_term
 def timeout_ctrl_z_and_fg_at_the_prompt(t, d):
-    for prog in ["/usr/bin/timeout", f"{CIMJOB} timeout"]:
-        t.line(f"{prog} 20 cat")
-        time.sleep(0.5)
+    for n, prog in enumerate(["/usr/bin/timeout", f"{CIMJOB} timeout"]):
+        t.line(f"{prog} 20 {ready_cat(t, n)}")
+        wait_ready(t, n)
         t.keys("C-z")
         t.wait_for(r"\[1\]\+\s+Stopped", what=f"{prog}: Stopped")
         t.line("fg")
         time.sleep(0.5)
-        t.line(f"after fg {prog[-7:]}")
-        t.wait_for(rf"^after fg {prog[-7:]}\n(.*\n)?after fg {prog[-7:]}", what=f"{prog} echo")
+        t.line(f"after-fg-{n}")
+        t.wait_for(rf"^after-fg-{n}\n(.*\n)?after-fg-{n}", what=f"{prog}: cat's echo")
         t.keys("C-d")
         check(t.status() == 0, f"{prog}: not 0 after fg")
+        t.tmux("clear-history")
+        t.keys("C-l")
+        time.sleep(0.3)
 
 
 @with_term
@@ -241,8 +257,9 @@ def timeout_in_a_script_cannot_take_the_terminal(t, d):
 @with_term
 def timeout_foreground_in_a_script_reads_the_terminal(t, d):
     for n, prog in enumerate(["/usr/bin/timeout", f"{CIMJOB} timeout"]):
-        t.line(f"sh -c '{prog} --foreground 20 cat; echo script{n}-st=$?'")
-        time.sleep(0.5)
+        t.line(f"sh -c '{prog} --foreground 20 sh -c \"echo ready-$((1000+{n})); exec cat\"; "
+               f"echo script{n}-st=$?'")
+        wait_ready(t, n)
         t.line(f"fg-typed-{n}")
         t.wait_for(rf"^fg-typed-{n}\n(.*\n)?fg-typed-{n}", what=f"{prog}: cat's echo")
         t.keys("C-d")
