@@ -122,9 +122,10 @@ for sig in ["32", "65", "KILL ", "", "-1", "RTMIN+31", "SIGSIG", "TERM2"]:
 case("signal_kill", ["-s", "KILL", ".8", "sleep", "10"])
 case("signal_9_verbose", ["-v", "-s", "9", ".8", "sleep", "10"])
 case("signal_exit_name", ["-v", "-s", "EXIT", "-k", ".8", ".8", "sleep", "10"])
-# (Not -s CHLD, -s STOP or -s TSTP: coreutils' timeout then hangs, ignoring SIGCHLD or
-# stopping itself along with its group; cimjob does not copy that.)
+# (Not -s CHLD or -s STOP: coreutils' timeout then hangs, ignoring SIGCHLD or stopping itself
+# along with its group; cimjob does not copy that. docs/cimjob.1 says so.)
 case("signal_winch_ignored", ["-s", "WINCH", ".8", "sleep", "1.6"])
+case("signal_tstp", ["-s", "TSTP", ".8", "sleep", "1.6"])
 case("signal_cont", ["-s", "CONT", ".8", "sleep", "1.6"])
 case("foreground_kill", ["--foreground", "-s", "KILL", ".8", "sleep", "10"])
 case("foreground_verbose", ["--foreground", "-v", ".8", "sleep", "10"])
