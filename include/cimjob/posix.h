@@ -95,22 +95,24 @@ enum cimjob_posix_signal_flags {
 
 /**
  * Send a signal to the processes of a running job of the `posix` backend, without a state
- * change (a job control front end's SIGCONT, a timeout(1) that sends SIGINT or SIGHUP): to
- * every process of its cgroup, or to its process group and its main process; with
- * CIMJOB_POSIX_SIGNAL_MAIN to the main process only, with CIMJOB_POSIX_SIGNAL_GROUP to the
- * main process and its process group. Only processes the job can prove it owns
- * are signalled (pidfds, an unreaped main process, the group of an unreaped leader). Use
- * RequestStateChange for Terminate, Kill, Suspend and resume: they keep JobState right.
+ * change (a job control front end's SIGCONT, a timeout(1) that sends SIGINT or SIGHUP). With no
+ * flag: every process of the job (its cgroup, or its process group and main process); with
+ * CIMJOB_POSIX_SIGNAL_MAIN: the main process only; with CIMJOB_POSIX_SIGNAL_GROUP: the main
+ * process and its process group. Only processes the job can prove it owns are signalled
+ * (pidfds, an unreaped main process, the group of an unreaped leader). Use RequestStateChange
+ * for Terminate, Kill, Suspend and resume: they keep JobState right. Thread-safe.
  *
  * @param job   the job.
  * @param sig   the signal number, 0 to probe.
- * @param flags cimjob_posix_signal_flags.
- * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL job, a signal outside
- *         0..NSIG-1, an unknown flag, both flags); CIMJOB_RC_NOT_SUPPORTED (the job is not of the
- * posix backend, or has subreaper containment, whose helper forwards only the requests' signals);
- * CIMJOB_RC_INVALID_STATE (the job is not started, has ended, or with CIMJOB_POSIX_SIGNAL_MAIN its
- * main process has exited); CIMJOB_RC_FAILED (the cgroup's processes could not be listed).
- * Thread-safe.
+ * @param flags cimjob_posix_signal_flags (at most one).
+ * @return CIMJOB_RC_SUCCESS;
+ *         CIMJOB_RC_INVALID_PARAMETER: NULL job, a signal outside 0..NSIG-1, an unknown flag,
+ *         both flags;
+ *         CIMJOB_RC_NOT_SUPPORTED: the job is not of the posix backend, or has subreaper
+ *         containment (its helper forwards only the requests' signals);
+ *         CIMJOB_RC_INVALID_STATE: the job is not started or has ended, or, with
+ *         CIMJOB_POSIX_SIGNAL_MAIN, its main process has exited;
+ *         CIMJOB_RC_FAILED: the processes of the job's cgroup could not be listed.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags);
 

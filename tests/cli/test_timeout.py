@@ -49,6 +49,11 @@ class Case:
 
 
 CASES = []
+# A command that says it runs (a file named by $TIMEOUT_TEST_READY) before the signals of a
+# case are sent: a signal that came before timeout's handlers would test nothing (sanitized
+# builds start slowly).
+READY = ': > "$TIMEOUT_TEST_READY"; '
+READY_SLEEP = ["sh", "-c", READY + "exec sleep 10"]
 
 
 def case(*a, **k):
@@ -87,7 +92,7 @@ case("ldbl_max", ["1.18973149535723176502e+4932", "sleep", "0"])
 case("negative_ldbl_max", ["--", "-1.18973149535723176502e+4932", "sleep", "0"])
 # ---- tests/misc/timeout-group.sh: a nested timeout, the outer one's ALRM ----------------------
 case("nested_alrm", ["-s", "ALRM", "30", "timeout", "-s", "INT", "25", "sh", "-c",
-                     "trap 'echo int; exit' INT; while :; do sleep .1; done"],
+                     "trap 'echo int; exit' INT; " + READY + "while :; do sleep .1; done"],
      send=[(0.6, signal.SIGALRM)])
 # ---- tests/misc/timeout-blocked.pl: SIGALRM blocked by the parent -----------------------------
 case("alrm_blocked", [".8", "sleep", "10"], blocked=[signal.SIGALRM])
@@ -111,7 +116,7 @@ case("empty_duration", ["", "true"])
 case("lone_suffix", ["s", "true"])
 case("hex_prefix_only", ["0x", "true"])
 case("kill_after_saturates", ["-k", "1e999", ".8", "sleep", "10"])
-case("kill_after_zero", ["-k", "0", "-s", "0", ".8", "sleep", "1.5"])
+case("kill_after_zero", ["-k", "0", "-s", "0", ".5", "sleep", "2"])
 # ---- -s SIGNAL ------------------------------------------------------------------------------------
 for sig in ["INT", "SIGINT", "sigint", "int", "2", "130", "258", "HUP", "USR1", "IOT", "RTMIN",
             "RTMIN+1", "SIGRTMAX-2", "RTMAX"]:
@@ -124,9 +129,9 @@ case("signal_9_verbose", ["-v", "-s", "9", ".8", "sleep", "10"])
 case("signal_exit_name", ["-v", "-s", "EXIT", "-k", ".8", ".8", "sleep", "10"])
 # (Not -s CHLD or -s STOP: coreutils' timeout then hangs, ignoring SIGCHLD or stopping itself
 # along with its group; cimjob does not copy that. docs/cimjob.1 says so.)
-case("signal_winch_ignored", ["-s", "WINCH", ".8", "sleep", "1.6"])
-case("signal_tstp", ["-s", "TSTP", ".8", "sleep", "1.6"])
-case("signal_cont", ["-s", "CONT", ".8", "sleep", "1.6"])
+case("signal_winch_ignored", ["-s", "WINCH", ".5", "sleep", "2"])
+case("signal_tstp", ["-s", "TSTP", ".5", "sleep", "2"])
+case("signal_cont", ["-s", "CONT", ".5", "sleep", "2"])
 case("foreground_kill", ["--foreground", "-s", "KILL", ".8", "sleep", "10"])
 case("foreground_verbose", ["--foreground", "-v", ".8", "sleep", "10"])
 # ---- -k, --preserve-status ------------------------------------------------------------------------
@@ -147,12 +152,12 @@ case("status_quit_reraised", ["10", "sh", "-c", "kill -QUIT $$"])
 case("status_not_executable_file", ["10", "/etc/hostname"])
 # ---- signals sent to timeout ----------------------------------------------------------------------
 for sig in [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGALRM]:
-    case("sent_" + sig.name, ["10", "sleep", "10"], send=[(0.6, sig)])
-case("sent_usr1_with_s_usr1", ["-s", "USR1", "10", "sleep", "10"], send=[(0.6, signal.SIGUSR1)])
-case("sent_term_kill_after", ["-k", ".8", "10", "sh", "-c", "trap '' TERM; sleep 10"],
+    case("sent_" + sig.name, ["10"] + READY_SLEEP, send=[(0.6, sig)])
+case("sent_usr1_with_s_usr1", ["-s", "USR1", "10"] + READY_SLEEP, send=[(0.6, signal.SIGUSR1)])
+case("sent_term_kill_after", ["-k", ".8", "10", "sh", "-c", "trap '' TERM; " + READY + "sleep 10"],
      send=[(0.6, signal.SIGTERM)])
-case("sent_term_foreground", ["--foreground", "10", "sleep", "10"], send=[(0.6, signal.SIGTERM)])
-case("sent_term_handled", ["10", "sh", "-c", "trap 'exit 3' TERM; sleep 10 & wait"],
+case("sent_term_foreground", ["--foreground", "10"] + READY_SLEEP, send=[(0.6, signal.SIGTERM)])
+case("sent_term_handled", ["10", "sh", "-c", "trap 'exit 3' TERM; " + READY + "sleep 10 & wait"],
      send=[(0.6, signal.SIGTERM)])
 # ---- options ------------------------------------------------------------------------------------
 case("double_dash", ["--", "1", "true"])
@@ -189,7 +194,7 @@ case("background_child_outlives", ["5", "sh", "-c", "sleep 30 & exit 0"],
 case("setsid_escapee_at_deadline", [".8", "sh", "-c",
                                     "setsid sleep 30 </dev/null >/dev/null 2>&1 & sleep 10"],
      differs={"coreutils": LEFT, "cimjob": "ended"})
-case("unhandled_signal_to_timeout", ["10", "sleep", "10"], send=[(0.6, signal.SIGUSR1)],
+case("unhandled_signal_to_timeout", ["10"] + READY_SLEEP, send=[(0.6, signal.SIGUSR1)],
      differs={"coreutils": LEFT, "cimjob": "ended"})
 case("foreground_children_not_timed_out", ["--foreground", ".8", "sh", "-c",
                                            "sleep 30 & sleep 10"],
@@ -244,6 +249,8 @@ def run_one(c, impl):
     env["LC_ALL"] = "C"
     env["PATH"] = BIN[impl] + ":" + env.get("PATH", "/usr/bin:/bin")
     env[TAGVAR] = tag.split("=", 1)[1]
+    ready = os.path.join(tempfile.gettempdir(), "cimjob-timeout-ready-" + uuid.uuid4().hex)
+    env["TIMEOUT_TEST_READY"] = ready
     if c.sh is not None:
         argv = ["sh", "-c", c.sh]
     elif impl == "cimjob" and c.form == "sub":
@@ -275,8 +282,14 @@ def run_one(c, impl):
         if c.stdin:
             p.stdin.write(c.stdin)
             p.stdin.close()
+        t_ready = t0
+        if c.send:
+            deadline = t0 + 15
+            while not os.path.exists(ready) and time.monotonic() < deadline and p.poll() is None:
+                time.sleep(0.01)
+            t_ready = time.monotonic()
         for delay, sig in c.send:
-            time.sleep(max(0.0, t0 + delay - time.monotonic()))
+            time.sleep(max(0.0, t_ready + delay - time.monotonic()))
             try:
                 p.send_signal(sig)
             except OSError:
@@ -289,6 +302,8 @@ def run_one(c, impl):
             kill_all(tagged(tag))
             return {"error": "did not end within 30 s"}
         took = time.monotonic() - t0
+        if os.path.exists(ready):
+            os.unlink(ready)
         fout.seek(0)
         ferr.seek(0)
         out, err = fout.read(), ferr.read()
