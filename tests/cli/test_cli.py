@@ -19,6 +19,9 @@ import tempfile
 import time
 import uuid
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import Failure, check, kill_pids, run_cases, tagged  # noqa: E402
+
 CIMJOB = None
 CASES = []
 DATETIME = re.compile(r"^\d{14}\.\d{6}[+-]\d{3}$")
@@ -34,33 +37,8 @@ def case(fn):
     return fn
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
 def new_tag():
     return "CIMJOB_CLI_TEST_TAG=" + uuid.uuid4().hex
-
-
-def tagged(tag):
-    """PIDs of the processes whose environment carries the tag."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-        except OSError:
-            continue
-        if tag.encode() in env:
-            found.append(int(pid))
-    return found
 
 
 def assert_nothing_left(tag, grace=0.0):
@@ -80,11 +58,7 @@ def assert_nothing_left(tag, grace=0.0):
                     cmds.append(f"{pid}: " + f.read().replace(b"\0", b" ").decode(errors="replace"))
             except OSError:
                 pass
-        for pid in left:  # do not leave them to the next case
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_pids(left)  # do not leave them to the next case
         raise Failure("processes left behind: " + "; ".join(cmds))
 
 
@@ -582,21 +556,7 @@ def main():
         print("1..0 # SKIP needs /proc")
         return 0
     CIMJOB = os.path.abspath(sys.argv[1])
-    selected = [c for c in CASES if len(sys.argv) < 3 or sys.argv[2] in c.__name__]
-    print(f"1..{len(selected)}", flush=True)
-    failed = 0
-    for n, c in enumerate(selected, 1):
-        t0 = time.monotonic()
-        try:
-            c()
-            print(f"ok {n} - {c.__name__} ({time.monotonic() - t0:.2f} s)", flush=True)
-        except Exception as e:  # a failed check, a timeout, a malformed event: the case fails
-            failed += 1
-            print(f"not ok {n} - {c.__name__}", flush=True)
-            for line in str(e).splitlines():
-                print(f"# {line}", flush=True)
-    return 1 if failed else 0
-
+    return run_cases(CASES, sys.argv[2] if len(sys.argv) > 2 else None)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,6 +27,9 @@ import tempfile
 import time
 import uuid
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import kill_pids, tagged  # noqa: E402
+
 COREUTILS = "/usr/bin/timeout"
 TAGVAR = "CIMJOB_TIMEOUT_TEST_TAG"
 CIMJOB = None
@@ -211,20 +214,6 @@ def time_class(seconds):
     return "long"
 
 
-def tagged(tag):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if tag.encode() in f.read().split(b"\0"):
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
-
-
 def left_behind(tag, grace):
     deadline = time.monotonic() + grace
     while True:
@@ -232,14 +221,6 @@ def left_behind(tag, grace):
         if not left or time.monotonic() >= deadline:
             return left
         time.sleep(0.05)
-
-
-def kill_all(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def run_one(c, impl):
@@ -299,7 +280,7 @@ def run_one(c, impl):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-            kill_all(tagged(tag))
+            kill_pids(tagged(tag))
             return {"error": "did not end within 30 s"}
         took = time.monotonic() - t0
         if os.path.exists(ready):
@@ -312,7 +293,7 @@ def run_one(c, impl):
         os.close(r)
     # cimjob ends everything before it returns (a moment for the kernel to finish a kill).
     left = left_behind(tag, 1.0 if impl == "cimjob" else 0.3)
-    kill_all(left)
+    kill_pids(left)
     return {"status": p.returncode, "stdout": out, "stderr": err, "time": time_class(took),
             "took": took, "left": len(left)}
 

@@ -23,6 +23,9 @@ import tempfile
 import time
 import uuid
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import Failure, check, run_cases  # noqa: E402
+
 CIMJOB = None
 CASES = []
 
@@ -30,15 +33,6 @@ CASES = []
 def case(fn):
     CASES.append(fn)
     return fn
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Term:
@@ -85,8 +79,21 @@ class Term:
                 raise Failure(f"no {what or pattern!r} on the screen:\n{s.rstrip()}")
             time.sleep(0.05)
 
+    def wait_prompt(self, timeout=10.0):
+        """Wait until the shell shows an idle prompt: keys typed before may be thrown away
+        (bash discards typeahead when its foreground job died of SIGINT)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [line for line in self.screen().splitlines() if line.strip()]
+            if lines and lines[-1].rstrip() == "$":
+                return
+            if time.monotonic() >= deadline:
+                raise Failure("no idle prompt:\n" + "\n".join(lines[-10:]))
+            time.sleep(0.05)
+
     def status(self, timeout=10.0):
         """Ask the shell for $? (also proves it has the terminal back)."""
+        self.wait_prompt(timeout)
         marker = uuid.uuid4().hex[:6]
         self.line(f"echo st-{marker}=$?")
         return int(self.wait_for(rf"^st-{marker}=(\d+)", timeout).group(1))
@@ -275,21 +282,7 @@ def main():
         print("1..0 # SKIP tmux is not installed (tools/deps.sh installs it)")
         return 0
     CIMJOB = os.path.abspath(sys.argv[1])
-    selected = [c for c in CASES if len(sys.argv) < 3 or sys.argv[2] in c.__name__]
-    print(f"1..{len(selected)}", flush=True)
-    failed = 0
-    for n, c in enumerate(selected, 1):
-        t0 = time.monotonic()
-        try:
-            c()
-            print(f"ok {n} - {c.__name__} ({time.monotonic() - t0:.1f} s)", flush=True)
-        except Exception as e:  # noqa: BLE001 - a failed check or a tmux error fails the case
-            failed += 1
-            print(f"not ok {n} - {c.__name__}", flush=True)
-            for line in str(e).splitlines():
-                print(f"# {line}", flush=True)
-    return 1 if failed else 0
-
+    return run_cases(CASES, sys.argv[2] if len(sys.argv) > 2 else None)
 
 if __name__ == "__main__":
     sys.exit(main())
