@@ -251,8 +251,11 @@ def run_one(c, impl):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no "dumped core" either way
         if blocked:
             signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        if r is not None:
-            os.dup2(r, 5)  # inheritable, and a number dash can read (a single digit)
+        if r is not None:  # inheritable, and a number dash can read (a single digit)
+            if r == 5:
+                os.set_inheritable(5, True)  # dup2 onto itself would leave close-on-exec
+            else:
+                os.dup2(r, 5)
 
     # Files, not pipes: the time is the process's own, not that of whoever holds a pipe open.
     with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
