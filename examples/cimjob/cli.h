@@ -100,7 +100,14 @@ typedef struct cli_tty {
     int suspended; /* stopped by the terminal and suspended by us */
     int own_pgrp;
     int job_pgrp;
+    int containment; /* the job's, once looked up (0: not yet) */
 } cli_tty;
+/* How often the loops look for a stop they get no SIGCHLD for (cli_tty_needs_polling). */
+#define CLI_TTY_POLL_US 100000
+/* Whether the job's stops at the terminal must be polled for (subreaper containment). */
+int cli_tty_needs_polling(cli_tty *t, cimjob_job *job);
+/* Whether the job's main process (its group's leader) is stopped now. */
+int cli_tty_poll_stopped(const cli_tty *t);
 /* Whether stdin is a terminal whose foreground group is ours: then start the job with
  * CIMJOB_JOB_FOREGROUND. */
 int cli_tty_wanted(void);

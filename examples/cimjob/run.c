@@ -325,6 +325,9 @@ static int event_loop(run_state *s)
         }
         if (regfd < 0 && (wait < 0 || wait > 50000))
             wait = 50000;
+        int poll_tty = cli_tty_needs_polling(&s->tty, s->job);
+        if (poll_tty && (wait < 0 || wait > CLI_TTY_POLL_US))
+            wait = CLI_TTY_POLL_US;
         int ms = wait < 0 ? -1 : wait > 60000000 ? 60000 : (int)((wait + 999) / 1000);
         struct pollfd fds[2] = {{cli_sig_open(), POLLIN, 0}, {(int)regfd, POLLIN, 0}};
         int n = poll(fds, regfd >= 0 ? 2 : 1, ms);
@@ -343,6 +346,8 @@ static int event_loop(run_state *s)
                 on_forwarded_signal(s, m.signo);
             }
         }
+        if (poll_tty && cli_tty_poll_stopped(&s->tty))
+            cli_tty_stopped(&s->tty, s->job);
         if (cimjob_registry_dispatch(s->reg) != CIMJOB_RC_SUCCESS) {
             fprintf(stderr, "cimjob run: %s\n", cimjob_last_error());
             return -1;

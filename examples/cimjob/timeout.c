@@ -329,6 +329,9 @@ static int loop(tmo *t, int sigfd)
             wait = t->kill_deadline - now;
         if (regfd < 0 && (wait < 0 || wait > 50000))
             wait = 50000;
+        int poll_tty = cli_tty_needs_polling(&t->tty, t->job);
+        if (poll_tty && (wait < 0 || wait > CLI_TTY_POLL_US))
+            wait = CLI_TTY_POLL_US;
         int ms = wait < 0 ? -1 : wait > 60000000 ? 60000 : (int)((wait + 999) / 1000);
         struct pollfd fds[2] = {{sigfd, POLLIN, 0}, {(int)regfd, POLLIN, 0}};
         int n = poll(fds, regfd >= 0 ? 2 : 1, ms);
@@ -339,6 +342,8 @@ static int loop(tmo *t, int sigfd)
         cli_sigmsg m;
         while (cli_sig_read(&m))
             on_message(t, &m);
+        if (poll_tty && cli_tty_poll_stopped(&t->tty))
+            cli_tty_stopped(&t->tty, t->job);
         if (cimjob_registry_dispatch(t->reg) != CIMJOB_RC_SUCCESS) {
             fprintf(stderr, "%s: error waiting for command: %s\n", t->prog, cimjob_last_error());
             return -1;

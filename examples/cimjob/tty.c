@@ -17,6 +17,9 @@
  *    stopped processes (cli_tty_continue). `bg` works too: the job resumes in the background
  *    (the terminal stays with the shell).
  * Ctrl-C and Ctrl-\ need nothing: the terminal sends them to the job's group.
+ * With subreaper containment the main process is the helper's child, not ours: no SIGCHLD
+ * tells us it stopped, so the loops look at its state in /proc a few times a second while it
+ * has the terminal (cli_tty_needs_polling, cli_tty_poll_stopped).
  */
 #include "cli.h"
 
@@ -24,6 +27,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -66,6 +70,35 @@ void cli_tty_restore(cli_tty *t)
     if (t->active && tcgetpgrp(0) != t->own_pgrp)
         (void)tty_set(t->own_pgrp);
     t->active = 0;
+}
+
+int cli_tty_needs_polling(cli_tty *t, cimjob_job *job)
+{
+    if (!t->active || t->suspended)
+        return 0;
+    if (t->containment == 0) {
+        cimjob_info info = CIMJOB_INFO_INIT;
+        if (cimjob_query(job, &info) != CIMJOB_RC_SUCCESS)
+            return 0;
+        t->containment = (int)info.containment;
+    }
+    /* Only where the main process is not our own child (its stops send us no SIGCHLD). */
+    return t->containment == CIMJOB_CONTAINMENT_SUBREAPER;
+}
+
+int cli_tty_poll_stopped(const cli_tty *t)
+{
+    /* The group leader is the job's main process (the library's setpgid at spawn). */
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", t->job_pgrp);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')'); /* the name may hold anything: state follows the last ) */
+    return rp && rp[1] == ' ' && rp[2] == 'T';
 }
 
 int cli_tty_is_stop(const cli_sigmsg *m)

@@ -9,6 +9,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """Raised by a case that cannot run here (TAP "# SKIP" with the reason)."""
+
+
 def check(cond, what):
     if not cond:
         raise Failure(what)
@@ -49,6 +53,8 @@ def run_cases(cases, name_filter=None):
         try:
             c()
             print(f"ok {n} - {c.__name__} ({time.monotonic() - t0:.2f} s)", flush=True)
+        except Skip as e:
+            print(f"ok {n} - {c.__name__} # SKIP {e}", flush=True)
         except Exception as e:  # noqa: BLE001 - a failed check, a timeout: the case fails
             failed += 1
             print(f"not ok {n} - {c.__name__}", flush=True)

@@ -24,7 +24,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clitest import Failure, check, run_cases  # noqa: E402
+from clitest import Failure, Skip, check, run_cases  # noqa: E402
 
 CIMJOB = None
 CASES = []
@@ -38,7 +38,7 @@ def case(fn):
 class Term:
     """One tmux server with one interactive bash in a 100x30 terminal."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, shell_prefix=""):
         self.sock = "cimjob-tty-" + uuid.uuid4().hex[:12]
         self.pid = None
         env = dict(os.environ)
@@ -46,7 +46,8 @@ class Term:
         env["LC_ALL"] = "C"
         self.env = env
         self.tmux("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-c", workdir,
-                  "env PS1='$ ' PS2='> ' HISTFILE=/dev/null bash --norc --noprofile -i")
+                  shell_prefix + "env PS1='$ ' PS2='> ' HISTFILE=/dev/null HOME=/tmp "
+                  "bash --norc --noprofile -i")
         self.pid = int(self.tmux("display-message", "-p", "#{pid}").strip())
         self.wait_for(r"^\$", what="the first prompt")  # (capture-pane drops trailing blanks)
 
@@ -172,6 +173,43 @@ def run_ctrl_z_suspends_the_whole_job_and_fg_resumes(t, d):
     t.wait_for(r"^job-done")
     t.wait_for(r"Running -> Completed")
     check(t.status() == 0, "the job did not complete after fg")
+
+
+def run_ctrl_z_without_cgroups():
+    """As a user who cannot create cgroups (subreaper containment: the job's main process is
+    not cimjob's child, so no SIGCHLD tells it about Ctrl-Z), Ctrl-Z and fg still work."""
+    nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups "
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        raise Skip("needs root and setpriv to run as nobody")
+    p = subprocess.run(nobody.split() + [CIMJOB, "run", "--events", "json", "--", "true"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30, cwd="/")
+    if p.returncode != 0:
+        raise Skip("nobody cannot run this build of cimjob (its directory is private)")
+    if b'"Containment":"subreaper"' not in p.stderr:
+        raise Skip("nobody does not get subreaper containment here")
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o777)
+        t = Term(d, nobody)
+        try:
+            t.line(f"{CIMJOB} run -- sh -c 'cat; echo done-$((6*7))'")
+            t.wait_for(r"Starting -> Running")
+            time.sleep(0.3)
+            t.keys("C-z")
+            t.wait_for(r"-> Suspended", what="the job Suspended")
+            t.wait_for(r"Stopped", what="the shell's Stopped report")
+            t.line("fg")
+            t.wait_for(r"Suspended -> (Starting|Running)", what="the resume")
+            time.sleep(0.3)
+            t.line("typed after fg")
+            t.wait_for(r"^typed after fg\n(.*\n)?typed after fg", what="cat's echo after fg")
+            t.keys("C-d")
+            t.wait_for(r"^done-42")
+            check(t.status() == 0, "the job did not complete after fg")
+        finally:
+            t.close()
+
+
+case(run_ctrl_z_without_cgroups)
 
 
 @with_term
