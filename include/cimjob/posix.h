@@ -99,7 +99,8 @@ enum cimjob_posix_signal_flags {
  * flag: every process of the job (its cgroup, or its process group and main process); with
  * CIMJOB_POSIX_SIGNAL_MAIN: the main process only; with CIMJOB_POSIX_SIGNAL_GROUP: the main
  * process and its process group. Only processes the job can prove it owns are signalled
- * (pidfds, an unreaped main process, the group of an unreaped leader). Use RequestStateChange
+ * (pidfds, an unreaped main process, the group of an unreaped leader; with subreaper
+ * containment the job's helper, their parent, sends it, asynchronously). Use RequestStateChange
  * for Terminate, Kill, Suspend and resume: they keep JobState right. Thread-safe.
  *
  * @param job   the job.
@@ -108,8 +109,7 @@ enum cimjob_posix_signal_flags {
  * @return CIMJOB_RC_SUCCESS;
  *         CIMJOB_RC_INVALID_PARAMETER: NULL job, a signal outside 0..NSIG-1, an unknown flag,
  *         both flags;
- *         CIMJOB_RC_NOT_SUPPORTED: the job is not of the posix backend, or has subreaper
- *         containment (its helper forwards only the requests' signals);
+ *         CIMJOB_RC_NOT_SUPPORTED: the job is not of the posix backend;
  *         CIMJOB_RC_INVALID_STATE: the job is not started or has ended, or, with
  *         CIMJOB_POSIX_SIGNAL_MAIN, its main process has exited;
  *         CIMJOB_RC_FAILED: the processes of the job's cgroup could not be listed.

@@ -1680,10 +1680,12 @@ static cimjob_rc posix_signal_job(void *state, void *job_state, void *ctx)
     if (pj->ended) {
         rc = cimjob_backend_fail(CIMJOB_RC_INVALID_STATE, "cimjob_posix_signal: the job has ended");
     } else if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
-        /* The main process is the helper's child, and the helper's protocol carries only
-         * terminate, kill, stop and continue. */
-        rc = cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                 "cimjob_posix_signal: not available with subreaper containment");
+        /* The main process is the helper's child: the helper signals it. */
+        char m[3] = {CIMJOB__POSIX_CMD_SIGNAL, (char)rq->sig,
+                     (char)(rq->flags & CIMJOB_POSIX_SIGNAL_MAIN    ? CIMJOB__POSIX_TO_MAIN
+                            : rq->flags & CIMJOB_POSIX_SIGNAL_GROUP ? CIMJOB__POSIX_TO_GROUP
+                                                                    : CIMJOB__POSIX_TO_TREE)};
+        (void)send(pj->ctl_fd, m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT); /* gone: ending */
     } else if (rq->flags & CIMJOB_POSIX_SIGNAL_MAIN) {
         if (pj->exited) {
             rc = cimjob_backend_fail(CIMJOB_RC_INVALID_STATE,

@@ -200,6 +200,9 @@ enum {
 #define CIMJOB__POSIX_CMD_STOP      'S'
 #define CIMJOB__POSIX_CMD_CONT      'C'
 #define CIMJOB__POSIX_CMD_QUIT      'Q' /* the host lets go normally: a watchdog exits quietly */
+/* cimjob_posix_signal(): 'G', the signal, the target (CIMJOB__POSIX_TO_*), in one message. */
+#define CIMJOB__POSIX_CMD_SIGNAL 'G'
+enum { CIMJOB__POSIX_TO_TREE = 0, CIMJOB__POSIX_TO_MAIN = 1, CIMJOB__POSIX_TO_GROUP = 2 };
 
 /* What a helper sends back. */
 struct cimjob__posix_helper_msg {

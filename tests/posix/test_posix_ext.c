@@ -25,6 +25,10 @@
 
 #define SEC INT64_C(1000000)
 
+/* The containment the next jobs get: AUTO (a cgroup here when root), or the subreaper
+ * helper, whose main process is not ours to signal (the helper does it). */
+static cimjob_containment g_containment = CIMJOB_CONTAINMENT_AUTO;
+
 static cimjob_job *start(cimjob_registry *reg, const char *script, unsigned flags)
 {
     const char *argv[] = {"sh", "-c", script, NULL};
@@ -32,6 +36,7 @@ static cimjob_job *start(cimjob_registry *reg, const char *script, unsigned flag
     o.name = "ext";
     o.argv = argv;
     o.flags = CIMJOB_JOB_START | flags;
+    o.containment = g_containment;
     o.delete_on_completion = 0;
     cimjob_job *job = NULL;
     assert_int_equal(cimjob_create(reg, &o, &job), CIMJOB_RC_SUCCESS);
@@ -58,8 +63,15 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup_subreaper(void **state)
+{
+    g_containment = CIMJOB_CONTAINMENT_SUBREAPER;
+    return setup(state);
+}
+
 static int teardown(void **state)
 {
+    g_containment = CIMJOB_CONTAINMENT_AUTO;
     return cimjob_registry_free(*state) == CIMJOB_RC_SUCCESS ? 0 : -1;
 }
 
@@ -192,6 +204,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(signal_group_skips_other_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(signal_bad_input, setup, teardown),
         cmocka_unit_test(signal_not_posix),
+        /* The same through a subreaper helper (Linux: what users without cgroups get). */
+        cmocka_unit_test_setup_teardown(inherit_fds, setup_subreaper, teardown),
+        cmocka_unit_test_setup_teardown(signal_whole_job, setup_subreaper, teardown),
+        cmocka_unit_test_setup_teardown(signal_main_only, setup_subreaper, teardown),
+        cmocka_unit_test_setup_teardown(signal_group_skips_other_sessions, setup_subreaper,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
