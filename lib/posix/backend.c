@@ -1070,6 +1070,11 @@ static int posix_helper_recv(struct posix_job *pj, struct cimjob__posix_helper_m
         }
     }
     ssize_t r = recv(pj->ctl_fd, m, sizeof *m, MSG_DONTWAIT);
+    if (r < 0 && errno == ECONNRESET) {
+        /* The helper exited with a command of ours unread: the kernel reports that once,
+         * and the messages it sent before (its exit status) are still queued. */
+        r = recv(pj->ctl_fd, m, sizeof *m, MSG_DONTWAIT);
+    }
     if (r != (ssize_t)sizeof *m || m->magic != CIMJOB__POSIX_HELPER_MAGIC) {
         return -1;
     }
