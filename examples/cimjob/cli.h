@@ -101,6 +101,7 @@ typedef struct cli_tty {
     int own_pgrp;
     int job_pgrp;
     int containment; /* the job's, once looked up (0: not yet) */
+    int pending_pid; /* a job started in the background, stopped by the terminal */
 } cli_tty;
 /* How often the loops look for a stop they get no SIGCHLD for (cli_tty_needs_polling). */
 #define CLI_TTY_POLL_US 100000
@@ -121,6 +122,11 @@ int cli_tty_is_stop(const cli_sigmsg *m);
 void cli_tty_stopped(cli_tty *t, cimjob_job *job);
 /* We got SIGCONT: continue a job cli_tty_stopped suspended. */
 void cli_tty_continue(cli_tty *t, cimjob_job *job);
+/* A stop of a job that does not have the terminal: if SIGTTIN/SIGTTOU, give it the terminal
+ * as soon as ours (cimjob run started with &, then fg). */
+void cli_tty_background_stop(cli_tty *t, cimjob_job *job, const cli_sigmsg *m);
+/* On SIGCONT: hand the terminal to such a job if we now have it. */
+void cli_tty_adopt(cli_tty *t, cimjob_job *job);
 
 /* ---- escape.c ---- */
 /* Write @p s to @p out with control characters and backslashes escaped (\n, \t, \x1b). */

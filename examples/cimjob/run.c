@@ -326,7 +326,9 @@ static int event_loop(run_state *s)
         if (regfd < 0 && (wait < 0 || wait > 50000))
             wait = 50000;
         int poll_tty = cli_tty_needs_polling(&s->tty, s->job);
-        if (poll_tty && (wait < 0 || wait > CLI_TTY_POLL_US))
+        /* A job stopped by the terminal in the background: `fg` gives us the terminal without
+         * a signal (we were not stopped), so look for it. */
+        if ((poll_tty || s->tty.pending_pid > 0) && (wait < 0 || wait > CLI_TTY_POLL_US))
             wait = CLI_TTY_POLL_US;
         int ms = wait < 0 ? -1 : wait > 60000000 ? 60000 : (int)((wait + 999) / 1000);
         struct pollfd fds[2] = {{cli_sig_open(), POLLIN, 0}, {(int)regfd, POLLIN, 0}};
@@ -338,16 +340,20 @@ static int event_loop(run_state *s)
         cli_sigmsg m;
         while (n > 0 && cli_sig_read(&m)) {
             if (m.signo == SIGCHLD) {
-                if (cli_tty_is_stop(&m))
+                if (cli_tty_is_stop(&m) && s->tty.active)
                     cli_tty_stopped(&s->tty, s->job); /* Ctrl-Z: suspend all, stop ourselves */
+                else if (cli_tty_is_stop(&m))
+                    cli_tty_background_stop(&s->tty, s->job, &m); /* started with & */
             } else if (m.signo == SIGCONT) {
                 cli_tty_continue(&s->tty, s->job); /* fg */
+                cli_tty_adopt(&s->tty, s->job);
             } else {
                 on_forwarded_signal(s, m.signo);
             }
         }
         if (poll_tty && cli_tty_poll_stopped(&s->tty))
             cli_tty_stopped(&s->tty, s->job);
+        cli_tty_adopt(&s->tty, s->job);
         if (cimjob_registry_dispatch(s->reg) != CIMJOB_RC_SUCCESS) {
             fprintf(stderr, "cimjob run: %s\n", cimjob_last_error());
             return -1;

@@ -142,3 +142,31 @@ void cli_tty_continue(cli_tty *t, cimjob_job *job)
     (void)cimjob_request_state_change_ex(job, CIMJOB_REQUEST_START, &ro);
     (void)cimjob_posix_signal(job, SIGCONT, 0); /* undo the terminal's stop */
 }
+
+/* `cimjob run ... &` then `fg`: the job, in a group of its own, was stopped by SIGTTIN or
+ * SIGTTOU while we were in the background. Once our group has the terminal (the shell's fg
+ * gives it without a signal when we were not stopped ourselves: the loop looks a few times a
+ * second), pass it on to the job and let it run, as a shell's fg would. */
+void cli_tty_background_stop(cli_tty *t, cimjob_job *job, const cli_sigmsg *m)
+{
+    if (t->active || (m->status != SIGTTIN && m->status != SIGTTOU))
+        return;
+    t->pending_pid = m->pid; /* our own unreaped child: its PID and group are the job's */
+    cli_tty_adopt(t, job);
+}
+
+void cli_tty_adopt(cli_tty *t, cimjob_job *job)
+{
+    if (t->active || t->pending_pid <= 0 || !isatty(0) || tcgetpgrp(0) != getpgrp())
+        return; /* nothing waits for the terminal, or we are still in the background */
+    pid_t pg = getpgid(t->pending_pid);
+    t->pending_pid = 0;
+    if (pg <= 0 || pg == getpgrp())
+        return;
+    t->own_pgrp = getpgrp();
+    t->job_pgrp = pg;
+    if (tty_set(pg) != 0)
+        return;
+    t->active = 1;
+    (void)cimjob_posix_signal(job, SIGCONT, 0);
+}

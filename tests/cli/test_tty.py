@@ -213,6 +213,20 @@ case(run_ctrl_z_without_cgroups)
 
 
 @with_term
+def run_in_the_background_then_fg(t, d):
+    # `cimjob run ... &`: the job reading the terminal is stopped (SIGTTIN); `fg` gives the
+    # terminal to cimjob, which passes it on to the job.
+    t.line(f"{CIMJOB} run -q -- sh -c 'read x; echo got-$x-$((6*7))' &")
+    t.wait_for(r"^\[1\] \d+")
+    time.sleep(0.5)
+    t.line("fg")
+    time.sleep(0.5)
+    t.line("typed-in-fg")
+    t.wait_for(r"^got-typed-in-fg-42", what="the job's answer after fg")
+    check(t.status() == 0, "not 0 after fg")
+
+
+@with_term
 def run_vi_edits_a_file(t, d):
     vi = shutil.which("vi") or shutil.which("vim")
     if not vi:
