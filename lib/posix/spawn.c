@@ -472,7 +472,9 @@ uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error
 {
     switch (e->stage) {
     case CIMJOB__POSIX_STAGE_EXEC:
-        if (e->err == ENOENT || e->err == ENOTDIR) {
+        /* As execvp() and timeout(1): a PATH search that finds nothing is "not found"; a path
+         * through a file (/etc/passwd/x) is a path that cannot be executed (ENOTDIR, 126). */
+        if (e->err == ENOENT || (e->err == ENOTDIR && strchr(argv0, '/') == NULL)) {
             snprintf(buf, size, "command not found: %s", argv0);
             return 127;
         }

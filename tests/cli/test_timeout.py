@@ -154,6 +154,7 @@ case("status_kill_reraised", ["10", "sh", "-c", "kill -KILL $$"])
 case("status_segv_reraised", ["10", "sh", "-c", "kill -SEGV $$"])
 case("status_quit_reraised", ["10", "sh", "-c", "kill -QUIT $$"])
 case("status_not_executable_file", ["10", "/etc/hostname"])
+case("status_path_through_a_file", ["10", "/etc/hostname/x"])
 # ---- signals sent to timeout ----------------------------------------------------------------------
 for sig in [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGALRM]:
     case("sent_" + sig.name, ["10"] + READY_SLEEP, send=[(0.6, sig)])
