@@ -63,6 +63,7 @@ static void try_help(const char *prog)
 
 /* Quotes as coreutils prints them: curved in a UTF-8 locale, else apostrophes. */
 static const char *lq = "'", *rq = "'";
+static int utf8;
 
 static void pick_quotes(void)
 {
@@ -72,18 +73,25 @@ static void pick_quotes(void)
     if (setlocale(LC_CTYPE, "") && strcmp(nl_langinfo(CODESET), "UTF-8") == 0) {
         lq = "\xe2\x80\x98";
         rq = "\xe2\x80\x99";
+        utf8 = 1;
     }
     setlocale(LC_CTYPE, saved);
 }
 
-/* An operand quoted as coreutils quotes it. */
+/* An operand quoted as coreutils quotes it: C escapes for control characters, octal for other
+ * bytes that are not printable here (anything beyond ASCII outside a UTF-8 locale). */
 static void put_quoted(FILE *out, const char *s)
 {
+    static const char letters[] = "\a\b\t\n\v\f\r";
+    static const char names[] = "abtnvfr";
     fputs(lq, out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\'' && *lq == '\'')
-            fputs("\\'", out);
-        else if (*p < 0x20 || *p == 0x7f)
+        const char *c = *p ? memchr(letters, *p, sizeof letters - 1) : NULL;
+        if (c)
+            fprintf(out, "\\%c", names[c - letters]);
+        else if (*p == '\\' || (*p == '\'' && *lq == '\''))
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && !utf8))
             fprintf(out, "\\%03o", *p);
         else
             fputc(*p, out);
@@ -416,11 +424,17 @@ int cli_timeout(int argc, char **argv)
         fprintf(stderr, "%s: cannot open the process backend: %s\n", t.prog, cimjob_last_error());
         return CLI_EXIT_FAILED;
     }
-    const char *name = strrchr(t.command[0], '/');
+    /* The job's Name (never shown by timeout): COMMAND's base name in printable ASCII, so
+     * that no file name (Latin-1, control characters, too long) can make the job invalid. */
+    const char *base = strrchr(t.command[0], '/');
+    base = base && base[1] ? base + 1 : t.command[0];
+    char name[65];
+    size_t k = 0;
+    for (; base[k] && k < sizeof name - 1; k++)
+        name[k] = (unsigned char)base[k] >= 0x20 && (unsigned char)base[k] < 0x7f ? base[k] : '?';
+    name[k] = '\0';
     cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
-    jo.name = name && name[1] ? name + 1 : t.command[0];
-    if (strlen(jo.name) > CIMJOB_NAME_MAX)
-        jo.name = "command";
+    jo.name = k ? name : "command";
     jo.argv = (const char *const *)t.command;
     jo.flags = CIMJOB_JOB_START | CIMJOB_JOB_DIE_WITH_HOST | CIMJOB_JOB_INHERIT_FDS |
                (cli_tty_wanted() ? (unsigned)CIMJOB_JOB_FOREGROUND : 0u);

@@ -188,6 +188,7 @@ case("stdin_closed", sh="exec 0<&-; exec timeout 5 sh -c "
 case("stdout_closed", sh="exec 1>&-; timeout .8 sleep 10; echo $? >&2")
 case("stderr_closed_verbose", sh="exec 2>&-; timeout -v .8 sleep 10; echo $?")
 case("output_order", ["5", "sh", "-c", "echo out; echo err >&2; exit 4"])
+case("odd_command_name", ["5", "./caf\xe9\n"])  # not found, whatever its bytes
 # ---- the `cimjob timeout` spelling --------------------------------------------------------------
 case("sub_timed_out", [".8", "sleep", "10"], form="sub")
 case("sub_invalid", ["x", "true"], form="sub")
