@@ -48,8 +48,12 @@ class Term:
         self.tmux("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-c", workdir,
                   shell_prefix + "env PS1='$ ' PS2='> ' HISTFILE=/dev/null HOME=/tmp "
                   "bash --norc --noprofile -i")
-        self.pid = int(self.tmux("display-message", "-p", "#{pid}").strip())
-        self.wait_for(r"^\$", what="the first prompt")  # (capture-pane drops trailing blanks)
+        try:
+            self.pid = int(self.tmux("display-message", "-p", "#{pid}").strip())
+            self.wait_for(r"^\$", what="the first prompt")  # (capture-pane drops trailing blanks)
+        except Exception:
+            self.close()  # a server that never showed its prompt is ended all the same
+            raise
 
     def tmux(self, *args):
         p = subprocess.run(["tmux", "-L", self.sock] + list(args), env=self.env,
