@@ -79,7 +79,8 @@ build agent-libuv agent-libuv.c "libuv"
 build agent-glib agent-glib.c "glib-2.0"
 build custom-backend custom-backend.c "" "-pthread"
 build unit-test-with-fake unit-test-with-fake.c "cmocka"
-build cimjob "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c" "jansson"
+build cimjob "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c
+    cimjob/duration.c cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c" "jansson" "-lm"
 
 # The installed shared library (when there is one: not with default_library=static) must be
 # the one the programs use.
@@ -113,6 +114,16 @@ if [ -f "$builddir/examples/cimjob/cimjob" ]; then
         { echo "cimjob was built but not installed"; failed=1; }
     find "$dest" -path '*/man1/cimjob.1' | grep . >/dev/null ||
         { echo "docs/cimjob.1 was not installed"; failed=1; }
+    # The installed command finds its own library (an $ORIGIN-relative RPATH), moved anywhere.
+    installed=$(find "$dest" -path '*/bin/cimjob' -type f | head -1)
+    if [ -n "$installed" ] && [ -e "$libdir/libcimjob.so" ]; then
+        if env -u LD_LIBRARY_PATH "$installed" version >/dev/null 2>&1; then
+            echo "ran      installed cimjob without LD_LIBRARY_PATH"
+        else
+            echo "FAILED   the installed cimjob does not find its library without LD_LIBRARY_PATH"
+            failed=1
+        fi
+    fi
 fi
 
 for s in "${skipped[@]+"${skipped[@]}"}"; do echo "skipped  $s"; done

@@ -25,3 +25,5 @@ cimjob_need_packages() {
 # What building and testing libcimjob needs on Debian.
 CIMJOB_BUILD_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libcmocka-dev binutils
                        util-linux perl procps python3 libjansson-dev doxygen graphviz)
+# What suite 'cli' compares with and drives: coreutils' timeout(1), a terminal (tmux), an editor.
+CIMJOB_CLI_TEST_PACKAGES=(coreutils tmux vim-tiny)

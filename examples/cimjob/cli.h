@@ -5,6 +5,11 @@
  *   run.c     `cimjob run`: options, the event loop, signal forwarding, exit statuses
  *   events.c  state changes printed as readable lines or as JSON objects (jansson)
  *   demo.c    `cimjob demo`: the README's demo on a real process tree
+ *   timeout.c `cimjob timeout` (and `timeout` through a symlink): GNU timeout(1)'s interface
+ *   duration.c durations and signal names read as timeout(1) reads them
+ *   sigpipe.c signals as messages on a pipe the event loops poll
+ *   tty.c     a job at the terminal: foreground hand-off, Ctrl-Z / fg
+ *   escape.c  control characters made visible in text output
  */
 #ifndef CIMJOB_CLI_H
 #define CIMJOB_CLI_H
@@ -56,5 +61,75 @@ void cli_run_usage(FILE *out);
 /* Subcommands: each returns the process's exit status. */
 int cli_run(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+/* argv[0] is the program name its messages start with ("timeout"). */
+int cli_timeout(int argc, char **argv);
+
+/* ---- duration.c ---- */
+/* "No deadline": a duration beyond what the clock counts. */
+#define CLI_DURATION_NEVER ((uint64_t)1 << 62)
+/* Parse a timeout(1) DURATION into seconds: 0, or -1 if it is not one. */
+int cli_duration_parse(const char *text, double *seconds);
+/* Seconds to microseconds, rounded up; CLI_DURATION_NEVER when too large; 0 for 0. */
+uint64_t cli_duration_us(double seconds);
+#define CLI_SIGNAME_MAX 32
+/* A signal's name as timeout(1) prints it ("TERM", "RTMIN+1", "EXIT" for 0): 0, or -1. */
+int cli_signal_name(int sig, char buf[CLI_SIGNAME_MAX]);
+/* A signal operand (name with or without SIG, any case, or number): the number, or -1. */
+int cli_signal_parse(const char *operand);
+
+/* ---- sigpipe.c ---- */
+typedef struct cli_sigmsg {
+    int signo;  /* the signal */
+    int code;   /* si_code (CLD_STOPPED, SI_USER, ...) */
+    int pid;    /* the sender, or the child for SIGCHLD */
+    int status; /* SIGCHLD: the exit status or signal */
+} cli_sigmsg;
+/* Create the pipe (descriptors >= 3, close-on-exec); returns its read end, or -1. */
+int cli_sig_open(void);
+/* Deliver @p sig as a message on the pipe. */
+int cli_sig_catch(int sig);
+/* Read one message without blocking: 1, or 0 when there is none. */
+int cli_sig_read(cli_sigmsg *m);
+/* Set a plain disposition (SIG_DFL, SIG_IGN). */
+void cli_sig_set(int sig, void (*handler)(int));
+void cli_sig_unblock(int sig);
+
+/* ---- tty.c ---- */
+typedef struct cli_tty {
+    int active;    /* the job was given the terminal */
+    int suspended; /* stopped by the terminal and suspended by us */
+    int own_pgrp;
+    int job_pgrp;
+    int containment; /* the job's, once looked up (0: not yet) */
+    int pending_pid; /* a job started in the background, stopped by the terminal */
+} cli_tty;
+/* How often the loops look for a stop they get no SIGCHLD for (cli_tty_needs_polling). */
+#define CLI_TTY_POLL_US 100000
+/* Whether the job's stops at the terminal must be polled for (subreaper containment). */
+int cli_tty_needs_polling(cli_tty *t, cimjob_job *job);
+/* Whether the job's main process (its group's leader) is stopped now. */
+int cli_tty_poll_stopped(const cli_tty *t);
+/* Whether stdin is a terminal whose foreground group is ours: then start the job with
+ * CIMJOB_JOB_FOREGROUND. */
+int cli_tty_wanted(void);
+/* After the start: note which group has the terminal now. */
+void cli_tty_started(cli_tty *t);
+/* Give the terminal back to our group (at the end). */
+void cli_tty_restore(cli_tty *t);
+/* Whether a signal message says a child stopped. */
+int cli_tty_is_stop(const cli_sigmsg *m);
+/* The job was stopped at the terminal: suspend it, stop ourselves, resume on SIGCONT. */
+void cli_tty_stopped(cli_tty *t, cimjob_job *job);
+/* We got SIGCONT: continue a job cli_tty_stopped suspended. */
+void cli_tty_continue(cli_tty *t, cimjob_job *job);
+/* A stop of a job that does not have the terminal: if SIGTTIN/SIGTTOU, give it the terminal
+ * as soon as ours (cimjob run started with &, then fg). */
+void cli_tty_background_stop(cli_tty *t, cimjob_job *job, const cli_sigmsg *m);
+/* On SIGCONT: hand the terminal to such a job if we now have it. */
+void cli_tty_adopt(cli_tty *t, cimjob_job *job);
+
+/* ---- escape.c ---- */
+/* Write @p s to @p out with control characters and backslashes escaped (\n, \t, \x1b). */
+void cli_put_escaped(FILE *out, const char *s);
 
 #endif /* CIMJOB_CLI_H */

@@ -130,16 +130,25 @@ static double seconds(long long us)
 
 static void event_text(cli_events *ev, const cimjob_event *e, const cimjob_info *info)
 {
-    fprintf(ev->out, "%s[%8.3fs] %s (%s): %s -> %s", ev->tag, seconds(cli_now_us() - ev->t0_us),
-            info->name, e->instance_id, cimjob_job_state_name((int)e->old_state),
+    /* Name comes from argv or --name: escaped, so that no byte of it can start a line. */
+    fprintf(ev->out, "%s[%8.3fs] ", ev->tag, seconds(cli_now_us() - ev->t0_us));
+    cli_put_escaped(ev->out, info->name);
+    fputs(" (", ev->out);
+    cli_put_escaped(ev->out, e->instance_id);
+    fprintf(ev->out, "): %s -> %s", cimjob_job_state_name((int)e->old_state),
             cimjob_job_state_name((int)e->new_state));
     if (!ev->brief && cimjob_job_state_is_final((int)e->new_state)) {
         fprintf(ev->out, " after %.3f s, ErrorCode %u", seconds((long long)info->elapsed_time_us),
                 (unsigned)info->error_code);
-        if (info->error_description[0])
-            fprintf(ev->out, " (%s)", info->error_description);
-        if (info->job_status[0])
-            fprintf(ev->out, "; JobStatus: %s", info->job_status);
+        if (info->error_description[0]) {
+            fputs(" (", ev->out);
+            cli_put_escaped(ev->out, info->error_description);
+            fputc(')', ev->out);
+        }
+        if (info->job_status[0]) {
+            fputs("; JobStatus: ", ev->out);
+            cli_put_escaped(ev->out, info->job_status);
+        }
     }
     fputc('\n', ev->out);
 }

@@ -7,11 +7,13 @@
  */
 #include "cli.h"
 
+#include <signal.h>
 #include <string.h>
 
 void cli_usage(FILE *out)
 {
     fputs("Usage: cimjob run [OPTIONS] [--] COMMAND [ARG...]\n"
+          "       cimjob timeout [OPTION] DURATION COMMAND [ARG]...\n"
           "       cimjob demo\n"
           "       cimjob version\n"
           "       cimjob --help | cimjob run --help\n",
@@ -29,6 +31,9 @@ static void help(void)
           "Commands:\n"
           "  run       run COMMAND as a job and wait for it; a timeout(1) that leaves nothing\n"
           "            behind (options: cimjob run --help)\n"
+          "  timeout   GNU timeout(1)'s interface exactly (options: cimjob timeout --help),\n"
+          "            with every process COMMAND starts contained; also run as `timeout`\n"
+          "            through a link to cimjob\n"
           "  demo      show the job model on a real process tree: a Terminate with a short\n"
           "            TimeoutPeriod, its escalation to a kill, and the proof nothing is left\n"
           "  version   print the versions of cimjob and libcimjob and the backends built in\n"
@@ -36,6 +41,7 @@ static void help(void)
           "Examples:\n"
           "  cimjob run --terminate-after 10 --grace 2 -- make -j4\n"
           "  cimjob run --events json -- ./long-task > out.txt 2> events.jsonl\n"
+          "  cimjob timeout -k 5 1m make check\n"
           "\n"
           "See cimjob(1).\n",
           stdout);
@@ -55,8 +61,22 @@ static int version(void)
     return 0;
 }
 
+/* What any parent may have left us that would change the result: an ignored SIGCHLD (the
+ * kernel would reap the job's main process behind the library's back), a blocked one. */
+static void reset_inherited(void)
+{
+    cli_sig_set(SIGCHLD, SIG_DFL);
+    cli_sig_unblock(SIGCHLD);
+}
+
 int main(int argc, char **argv)
 {
+    reset_inherited();
+    /* Installed as `timeout` (a link to cimjob): timeout(1) itself. */
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    if (strcmp(base, "timeout") == 0)
+        return cli_timeout(argc, argv);
     if (argc < 2) {
         fputs("cimjob: no command given\n", stderr);
         cli_usage(stderr);
@@ -65,6 +85,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cli_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "timeout") == 0)
+        return cli_timeout(argc - 1, argv + 1); /* messages say "timeout:", as timeout(1)'s */
     if (strcmp(cmd, "demo") == 0)
         return cli_demo(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)

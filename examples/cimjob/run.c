@@ -60,8 +60,13 @@ void cli_run_usage(FILE *out)
           "  --wait-all              when COMMAND ends, wait for the processes it left in the\n"
           "                          job instead of ending them\n"
           "  --help, -h              this help\n"
-          "SEC is seconds with an optional fraction (0.5) or a CIM interval\n"
-          "(00000000000005.000000:000).\n"
+          "SEC is a duration as timeout(1) reads it: a number (0.5, 1e3, 0x10) with an\n"
+          "optional suffix s, m, h or d; or a CIM interval (00000000000005.000000:000).\n"
+          "--terminate-after 0 and --kill-after 0 mean no deadline.\n"
+          "\n"
+          "At an interactive terminal COMMAND gets the terminal's foreground: Ctrl-C reaches\n"
+          "it as SIGINT, Ctrl-Z suspends the whole job (and cimjob), fg resumes it.\n"
+          "COMMAND inherits the descriptors a plain exec would (none of cimjob's own).\n"
           "\n"
           "SIGINT, SIGTERM and SIGHUP sent to cimjob become a Terminate request (with --grace);\n"
           "a second one becomes a Kill.\n"
@@ -90,10 +95,18 @@ bad_option(const char *fmt, ...)
     return CLI_EXIT_FAILED;
 }
 
+/* A duration as timeout(1) reads it (5, 0.5, 1.5m, 0x10, 1e3; huge values saturate), or a CIM
+ * interval. */
 static int parse_seconds(const char *opt, const char *text, uint64_t *us)
 {
+    double secs;
+    if (cli_duration_parse(text, &secs) == 0) {
+        *us = cli_duration_us(secs);
+        return 0;
+    }
     if (cimjob_duration_parse(text, us) != CIMJOB_RC_SUCCESS) {
-        fprintf(stderr, "cimjob run: %s: '%s' is neither seconds (5, 0.5) nor a CIM interval\n",
+        fprintf(stderr,
+                "cimjob run: %s: '%s' is neither a duration (5, 0.5, 2m, 1h) nor a CIM interval\n",
                 opt, text);
         cli_usage(stderr);
         return -1;
@@ -149,14 +162,18 @@ static int parse_options(int argc, char **argv, run_options *o)
         } else if (strcmp(opt, "--terminate-after") == 0) {
             if (parse_seconds(opt, v, &o->terminate_after_us) != 0)
                 return CLI_EXIT_FAILED;
-            o->has_terminate_after = 1;
+            /* 0 disables it, as timeout(1)'s 0; so does a deadline too far to count */
+            o->has_terminate_after =
+                o->terminate_after_us > 0 && o->terminate_after_us < CLI_DURATION_NEVER;
         } else if (strcmp(opt, "--kill-after") == 0) {
             if (parse_seconds(opt, v, &o->kill_after_us) != 0)
                 return CLI_EXIT_FAILED;
-            o->has_kill_after = 1;
+            o->has_kill_after = o->kill_after_us > 0 && o->kill_after_us < CLI_DURATION_NEVER;
         } else if (strcmp(opt, "--grace") == 0) {
             if (parse_seconds(opt, v, &o->grace_us) != 0)
                 return CLI_EXIT_FAILED;
+            if (o->grace_us >= CLI_DURATION_NEVER)
+                o->grace_us = UINT64_MAX; /* never escalate */
         } else if (strcmp(opt, "--events") == 0) {
             if (strcmp(v, "text") == 0)
                 o->events = CLI_EVENTS_TEXT;
@@ -174,40 +191,24 @@ static int parse_options(int argc, char **argv, run_options *o)
     return 0;
 }
 
-/* ---- signals: a self-pipe ------------------------------------------------------------------- */
-
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)sig;
-    ssize_t n = write(sig_pipe[1], &b, 1); /* a full pipe drops it: the loop is awake anyway */
-    (void)n;
-    errno = saved;
-}
+/* ---- signals: messages on a pipe (sigpipe.c) ------------------------------------------------ */
 
 static int install_signals(void)
 {
-    static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
-    if (pipe(sig_pipe) != 0)
+    static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGCONT};
+    if (cli_sig_open() < 0)
         return -1;
-    for (int k = 0; k < 2; k++) {
-        fcntl(sig_pipe[k], F_SETFD, FD_CLOEXEC);
-        fcntl(sig_pipe[k], F_SETFL, O_NONBLOCK);
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sa.sa_handler = on_signal;
-    for (size_t k = 0; k < sizeof forwarded / sizeof *forwarded; k++)
-        if (sigaction(forwarded[k], &sa, NULL) != 0)
+    for (size_t k = 0; k < sizeof caught / sizeof *caught; k++)
+        if (cli_sig_catch(caught[k]) != 0)
             return -1;
+    cli_sig_unblock(SIGCHLD);
+    cli_sig_unblock(SIGCONT);
     /* Events go to stderr, maybe a pipe that closes: a write error, not death by SIGPIPE. The
-     * posix backend resets every disposition in the job's processes, so they do not inherit it. */
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
+     * posix backend resets every disposition in the job's processes, so they do not inherit it.
+     * And when the job has the terminal, our own event lines must not stop us (TOSTOP). */
+    cli_sig_set(SIGPIPE, SIG_IGN);
+    cli_sig_set(SIGTTOU, SIG_IGN);
+    cli_sig_set(SIGTTIN, SIG_IGN);
     return 0;
 }
 
@@ -226,6 +227,7 @@ typedef struct run_state {
     int kill_fired;       /* --kill-after has fired */
     int signals;          /* how many forwarded signals arrived */
     int first_signal;
+    cli_tty tty; /* the terminal, when the job was given it */
 } run_state;
 
 static void on_change(const cimjob_event *e, void *userdata)
@@ -323,20 +325,35 @@ static int event_loop(run_state *s)
         }
         if (regfd < 0 && (wait < 0 || wait > 50000))
             wait = 50000;
+        int poll_tty = cli_tty_needs_polling(&s->tty, s->job);
+        /* A job stopped by the terminal in the background: `fg` gives us the terminal without
+         * a signal (we were not stopped), so look for it. */
+        if ((poll_tty || s->tty.pending_pid > 0) && (wait < 0 || wait > CLI_TTY_POLL_US))
+            wait = CLI_TTY_POLL_US;
         int ms = wait < 0 ? -1 : wait > 60000000 ? 60000 : (int)((wait + 999) / 1000);
-        struct pollfd fds[2] = {{sig_pipe[0], POLLIN, 0}, {(int)regfd, POLLIN, 0}};
+        struct pollfd fds[2] = {{cli_sig_open(), POLLIN, 0}, {(int)regfd, POLLIN, 0}};
         int n = poll(fds, regfd >= 0 ? 2 : 1, ms);
         if (n < 0 && errno != EINTR) {
             perror("cimjob run: poll");
             return -1;
         }
-        if (n > 0 && (fds[0].revents & POLLIN)) {
-            unsigned char sigs[16];
-            ssize_t got;
-            while ((got = read(sig_pipe[0], sigs, sizeof sigs)) > 0)
-                for (ssize_t k = 0; k < got; k++)
-                    on_forwarded_signal(s, sigs[k]);
+        cli_sigmsg m;
+        while (n > 0 && cli_sig_read(&m)) {
+            if (m.signo == SIGCHLD) {
+                if (cli_tty_is_stop(&m) && s->tty.active)
+                    cli_tty_stopped(&s->tty, s->job); /* Ctrl-Z: suspend all, stop ourselves */
+                else if (cli_tty_is_stop(&m))
+                    cli_tty_background_stop(&s->tty, s->job, &m); /* started with & */
+            } else if (m.signo == SIGCONT) {
+                cli_tty_continue(&s->tty, s->job); /* fg */
+                cli_tty_adopt(&s->tty, s->job);
+            } else {
+                on_forwarded_signal(s, m.signo);
+            }
         }
+        if (poll_tty && cli_tty_poll_stopped(&s->tty))
+            cli_tty_stopped(&s->tty, s->job);
+        cli_tty_adopt(&s->tty, s->job);
         if (cimjob_registry_dispatch(s->reg) != CIMJOB_RC_SUCCESS) {
             fprintf(stderr, "cimjob run: %s\n", cimjob_last_error());
             return -1;
@@ -354,14 +371,25 @@ static int exit_status(run_state *s, const cimjob_info *info)
     if (!s->saw_running && st == CIMJOB_JOB_STATE_EXCEPTION) {
         /* The start failed: COMMAND not found (127), not executable (126), or our own
          * machinery (a cgroup, a fork) failed (125). */
-        if (info->error_code == CLI_EXIT_NOT_FOUND)
-            return CLI_EXIT_NOT_FOUND;
-        if (info->error_code == CLI_EXIT_CANNOT_RUN &&
-            strncmp(info->error_description, "command not executable", 22) == 0)
-            return CLI_EXIT_CANNOT_RUN;
-        fprintf(stderr, "cimjob run: cannot start '%s': %s\n", s->o->command[0],
-                info->error_description[0] ? info->error_description : "start failed");
-        return CLI_EXIT_FAILED;
+        int status = CLI_EXIT_FAILED;
+        const char *why = info->error_description[0] ? info->error_description : "start failed";
+        if (info->error_code == CLI_EXIT_NOT_FOUND) {
+            status = CLI_EXIT_NOT_FOUND;
+            why = strerror(ENOENT);
+        } else if (info->error_code == CLI_EXIT_CANNOT_RUN &&
+                   strncmp(why, "command not executable: ", 24) == 0) {
+            status = CLI_EXIT_CANNOT_RUN;
+            why = strrchr(why, ':') + 2;
+        }
+        /* Said even with --quiet, as timeout(1) says it: the status alone does not tell. With
+         * --events json the Exception object says it (ErrorDescription), and stderr stays one
+         * JSON object a line. */
+        if (s->o->events != CLI_EVENTS_JSON) {
+            fputs("cimjob run: failed to run command '", stderr);
+            cli_put_escaped(stderr, s->o->command[0]);
+            fprintf(stderr, "': %s\n", why);
+        }
+        return status;
     }
     if (info->term_signal > 0)
         return 128 + info->term_signal;
@@ -439,11 +467,18 @@ int cli_run(int argc, char **argv)
     cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
     jo.name = o.name ? o.name : (base && base[1] ? base + 1 : o.command[0]);
     jo.argv = (const char *const *)o.command;
-    jo.flags = CIMJOB_JOB_START | CIMJOB_JOB_DIE_WITH_HOST |
-               (o.wait_all ? (unsigned)CIMJOB_JOB_WAIT_FOR_ALL : 0u);
+    /* Like a plain exec: the caller's inheritable descriptors pass (none of ours: they are all
+     * close-on-exec); at an interactive terminal the job gets the foreground. */
+    jo.flags = CIMJOB_JOB_START | CIMJOB_JOB_DIE_WITH_HOST | CIMJOB_JOB_INHERIT_FDS |
+               (o.wait_all ? (unsigned)CIMJOB_JOB_WAIT_FOR_ALL : 0u) |
+               (o.backend == NULL || strcmp(o.backend, "posix") == 0
+                    ? (cli_tty_wanted() ? (unsigned)CIMJOB_JOB_FOREGROUND : 0u)
+                    : 0u);
     jo.delete_on_completion = 0;
     s.started_us = cli_now_us();
     rc = cimjob_create(s.reg, &jo, &s.job);
+    if (rc == CIMJOB_RC_SUCCESS && (jo.flags & CIMJOB_JOB_FOREGROUND))
+        cli_tty_started(&s.tty);
     int status;
     if (rc != CIMJOB_RC_SUCCESS) {
         fprintf(stderr, "cimjob run: %s (%s)\n", cimjob_rc_message(rc), cimjob_last_error());
@@ -455,6 +490,7 @@ int cli_run(int argc, char **argv)
         cimjob_query(s.job, &info);
         status = exit_status(&s, &info);
     }
+    cli_tty_restore(&s.tty);
     cimjob_job_release(s.job);
     if (cimjob_registry_free(s.reg) != CIMJOB_RC_SUCCESS)
         fprintf(stderr, "cimjob run: warning: some processes of the job could not be confirmed "

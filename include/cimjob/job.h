@@ -118,7 +118,23 @@ enum cimjob_job_flags {
      */
     CIMJOB_JOB_WAIT_FOR_ALL = 1u << 1,
     /** The job's processes die if the host process dies, even by SIGKILL. */
-    CIMJOB_JOB_DIE_WITH_HOST = 1u << 2
+    CIMJOB_JOB_DIE_WITH_HOST = 1u << 2,
+    /**
+     * POSIX: the main process inherits every descriptor the host has open without
+     * close-on-exec, as a plain exec would (process substitution, make's jobserver, "3>file").
+     * Without it only 0, 1 and 2 are passed. Meant for a command-line front end that owns its
+     * descriptors; in a multithreaded host, another thread's descriptor opened without
+     * O_CLOEXEC would leak into the job. Backends without processes ignore it.
+     */
+    CIMJOB_JOB_INHERIT_FDS = 1u << 3,
+    /**
+     * POSIX: when the job's stdin is the host's controlling terminal, the job's process group
+     * becomes the terminal's foreground process group before the command runs (as a shell
+     * starts a foreground job), so that it can read the terminal and gets its Ctrl-C and
+     * Ctrl-Z. Giving the terminal back afterwards (tcsetpgrp()) is the host's business. Not a
+     * terminal, or not the host's: nothing happens. Backends without processes ignore it.
+     */
+    CIMJOB_JOB_FOREGROUND = 1u << 4
 };
 
 /** The version of cimjob_job_options this header describes. */

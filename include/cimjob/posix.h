@@ -93,6 +93,41 @@ typedef struct cimjob_posix_config {
  */
 CIMJOB_EXTERN cimjob_rc cimjob_posix_config_init(cimjob_posix_config *config, unsigned int version);
 
+/** Flags of cimjob_posix_signal(). */
+enum cimjob_posix_signal_flags {
+    /** Only the job's main process (as timeout(1) --foreground), not the rest of the job. */
+    CIMJOB_POSIX_SIGNAL_MAIN = 1u << 0,
+    /**
+     * The main process and its process group only (as timeout(1) signals its command):
+     * processes of the job that moved to another group or session (a daemon, a nested
+     * timeout's job) are left alone.
+     */
+    CIMJOB_POSIX_SIGNAL_GROUP = 1u << 1
+};
+
+/**
+ * Send a signal to the processes of a running job of the `posix` backend, without a state
+ * change (a job control front end's SIGCONT, a timeout(1) that sends SIGINT or SIGHUP). With no
+ * flag: every process of the job (its cgroup, or its process group and main process); with
+ * CIMJOB_POSIX_SIGNAL_MAIN: the main process only; with CIMJOB_POSIX_SIGNAL_GROUP: the main
+ * process and its process group. Only processes the job can prove it owns are signalled
+ * (pidfds, an unreaped main process, the group of an unreaped leader; with subreaper
+ * containment the job's helper, their parent, sends it, asynchronously). Use RequestStateChange
+ * for Terminate, Kill, Suspend and resume: they keep JobState right. Thread-safe.
+ *
+ * @param job   the job.
+ * @param sig   the signal number, 0 to probe.
+ * @param flags cimjob_posix_signal_flags (at most one).
+ * @return CIMJOB_RC_SUCCESS;
+ *         CIMJOB_RC_INVALID_PARAMETER: NULL job, a signal outside 0..NSIG-1, an unknown flag,
+ *         both flags;
+ *         CIMJOB_RC_NOT_SUPPORTED: the job is not of the posix backend;
+ *         CIMJOB_RC_INVALID_STATE: the job is not started or has ended, or, with
+ *         CIMJOB_POSIX_SIGNAL_MAIN, its main process has exited;
+ *         CIMJOB_RC_FAILED: the processes of the job's cgroup could not be listed.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,9 @@
  * must not run callbacks (the caller may hold the pump). */
 static _Thread_local int in_backend;
 
-#define KNOWN_JOB_FLAGS     (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST)
+#define KNOWN_JOB_FLAGS                                                                            \
+    (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST |                       \
+     CIMJOB_JOB_INHERIT_FDS | CIMJOB_JOB_FOREGROUND)
 #define KNOWN_REQUEST_FLAGS (CIMJOB_REQUEST_ASYNC | CIMJOB_REQUEST_NO_ESCALATE)
 
 /* ---- options ------------------------------------------------------------------------------ */

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #endif
 #include "posix.h"
+#include "../core/backend_call.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1167,3 +1168,68 @@ const struct cimjob_backend cimjob__posix_backend = {
     px_pollable,
     NULL, /* now: the platform clocks */
 };
+
+/* ---- cimjob_posix_signal: any signal to the job's processes ----------------------------- */
+
+struct px_signal_req {
+    int sig;
+    unsigned int flags;
+};
+
+static cimjob_rc px_signal_job(void *state, void *job_state, void *ctx)
+{
+    (void)state;
+    struct px_job *pj = job_state;
+    const struct px_signal_req *rq = ctx;
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    pthread_mutex_lock(&pj->lock);
+    if (pj->ended) {
+        rc = cimjob_backend_fail(CIMJOB_RC_INVALID_STATE, "cimjob_posix_signal: the job has ended");
+    } else if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
+        /* The main process is the helper's child: the helper signals it. */
+        char m[3] = {CIMJOB__POSIX_CMD_SIGNAL, (char)rq->sig,
+                     (char)(rq->flags & CIMJOB_POSIX_SIGNAL_MAIN    ? CIMJOB__POSIX_TO_MAIN
+                            : rq->flags & CIMJOB_POSIX_SIGNAL_GROUP ? CIMJOB__POSIX_TO_GROUP
+                                                                    : CIMJOB__POSIX_TO_TREE)};
+        (void)send(pj->ctl_fd, m, sizeof m, MSG_NOSIGNAL | MSG_DONTWAIT); /* gone: ending */
+    } else if (rq->flags & CIMJOB_POSIX_SIGNAL_MAIN) {
+        if (pj->exited) {
+            rc = cimjob_backend_fail(CIMJOB_RC_INVALID_STATE,
+                                     "cimjob_posix_signal: the main process has exited");
+        } else {
+            cimjob__px_signal_main(pj, rq->sig);
+        }
+    } else if (rq->flags & CIMJOB_POSIX_SIGNAL_GROUP || pj->cont != CIMJOB_CONTAINMENT_CGROUP) {
+        /* The main process leads the group (setpgid at spawn); it may also have left it. */
+        cimjob__px_signal_group(pj, rq->sig);
+        if (!pj->exited) {
+            cimjob__px_signal_main(pj, rq->sig);
+        }
+    } else {
+        char path[PATH_MAX];
+        cimjob__px_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
+        if (cimjob__posix_cgroup_signal(path, rq->sig, 0, pj->pidfd >= 0) < 0) {
+            rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "cimjob_posix_signal: %s", strerror(errno));
+        }
+    }
+    pthread_mutex_unlock(&pj->lock);
+    return rc;
+}
+
+cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags)
+{
+    const unsigned int known = CIMJOB_POSIX_SIGNAL_MAIN | CIMJOB_POSIX_SIGNAL_GROUP;
+    if (job == NULL || sig < 0 || sig >= NSIG || (flags & ~known) || flags == known) {
+        return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
+                                   "cimjob_posix_signal: no job, or an unknown signal or flag");
+    }
+    struct px_signal_req rq = {sig, flags};
+    cimjob_rc rc = cimjob__job_backend_call(job, &cimjob__posix_backend, px_signal_job, &rq);
+    if (rc == CIMJOB_RC_NOT_SUPPORTED) {
+        return cimjob_backend_fail(rc, "cimjob_posix_signal: not a job of the posix backend");
+    }
+    if (rc == CIMJOB_RC_INVALID_STATE) {
+        return cimjob_backend_fail(rc, "cimjob_posix_signal: the job is not running");
+    }
+    return rc;
+}

@@ -26,6 +26,11 @@ static int px_helper_recv(struct px_job *pj, struct cimjob__posix_helper_msg *m,
         }
     }
     ssize_t r = recv(pj->ctl_fd, m, sizeof *m, MSG_DONTWAIT);
+    if (r < 0 && errno == ECONNRESET) {
+        /* The helper exited with a command of ours unread: the kernel reports that once,
+         * and the messages it sent before (its exit status) are still queued. */
+        r = recv(pj->ctl_fd, m, sizeof *m, MSG_DONTWAIT);
+    }
     if (r != (ssize_t)sizeof *m || m->magic != CIMJOB__POSIX_HELPER_MAGIC) {
         return -1;
     }

@@ -159,6 +159,23 @@ static int helper_reap(struct helper *h)
     }
 }
 
+/* cimjob_posix_signal() for a subreaper job: the tree, or the main process (our unreaped
+ * child: its PID, and the group it leads, cannot be reused), or it and its group. */
+static void helper_signal(struct helper *h, int sig, int to)
+{
+    if (to == CIMJOB__POSIX_TO_TREE) {
+        (void)helper_signal_tree(h, sig, 0);
+        return;
+    }
+    if (h->main_pid <= 0 || h->main_done) {
+        return;
+    }
+    if (to == CIMJOB__POSIX_TO_GROUP) {
+        (void)kill(-h->main_pid, sig);
+    }
+    (void)kill(h->main_pid, sig);
+}
+
 /* SIGSTOP every descendant until all of them are stopped or the bound passes. */
 static int helper_stop_tree(struct helper *h)
 {
@@ -462,16 +479,22 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         }
         (void)host_i;
         if (ctl_i >= 0 && (pf[ctl_i].revents & (POLLIN | POLLHUP | POLLERR))) {
-            char cmd;
-            ssize_t got = recv(a->ctl_fd, &cmd, 1, MSG_DONTWAIT);
+            char msg[3] = {0, 0, 0};
+            ssize_t got = recv(a->ctl_fd, msg, sizeof msg, MSG_DONTWAIT);
+            char cmd = msg[0];
             if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
                 /* The host closed its end without a goodbye: it died (or leaked the job). */
                 h->ctl_open = 0;
                 if (a->die_with_host) {
                     h->host_gone = 1;
                 }
-            } else if (got == 1) {
+            } else if (got >= 1) {
                 switch (cmd) {
+                case CIMJOB__POSIX_CMD_SIGNAL:
+                    if (got == 3) {
+                        helper_signal(h, (unsigned char)msg[1], msg[2]);
+                    }
+                    break;
                 case CIMJOB__POSIX_CMD_TERMINATE:
                     /* SIGCONT after SIGTERM: a stopped process cannot act on SIGTERM. */
                     (void)helper_signal_tree(h, SIGTERM, SIGCONT, 0); /* one pass */

@@ -170,6 +170,8 @@ struct cimjob__posix_exec {
     int *ran;            /* non-NULL: set to 1 as the child starts (it was not killed at birth) */
     int cgroup_procs_fd; /* >= 0: write "0" into it to join the job's cgroup (no clone3) */
     int max_fd;          /* bound for the close loop when close_range is missing; 0: ask */
+    int inherit_fds;     /* CIMJOB_JOB_INHERIT_FDS: leave the host's non-CLOEXEC descriptors */
+    int foreground;      /* CIMJOB_JOB_FOREGROUND: make the job's group stdin's foreground */
     /* Internal: descriptors the parent opened for stdio (closed by exec_free). */
     int owned[3];
     int in_place[3]; /* stdio[i] == i and not close-on-exec: the child leaves it alone */
@@ -238,6 +240,9 @@ enum {
 #define CIMJOB__POSIX_CMD_STOP      'S'
 #define CIMJOB__POSIX_CMD_CONT      'C'
 #define CIMJOB__POSIX_CMD_QUIT      'Q' /* the host lets go normally: a watchdog exits quietly */
+/* cimjob_posix_signal(): 'G', the signal, the target (CIMJOB__POSIX_TO_*), in one message. */
+#define CIMJOB__POSIX_CMD_SIGNAL 'G'
+enum { CIMJOB__POSIX_TO_TREE = 0, CIMJOB__POSIX_TO_MAIN = 1, CIMJOB__POSIX_TO_GROUP = 2 };
 
 /* What a helper sends back. */
 struct cimjob__posix_helper_msg {

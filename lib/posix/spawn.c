@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 #include <pthread.h>
 
@@ -35,6 +37,8 @@ extern char **environ;
 #define CHILD_WRITE(fd, buf, n) ((ssize_t)syscall(SYS_write, (fd), (buf), (n)))
 #define CHILD_CHDIR(p)          ((int)syscall(SYS_chdir, (p)))
 #define CHILD_SETPGID()         ((int)syscall(SYS_setpgid, 0, 0))
+#define CHILD_GETPID()          ((pid_t)syscall(SYS_getpid))
+#define CHILD_TCSETPGRP(fd, pg) ((void)syscall(SYS_ioctl, (fd), TIOCSPGRP, (pg)))
 #define CHILD_EXECVE(p, a, e)   ((void)syscall(SYS_execve, (p), (a), (e)))
 #define CHILD_EXIT(code)        (syscall(SYS_exit_group, (code)), _exit(code))
 /* Every field zero is SIG_DFL with no flags and an empty mask, whatever the architecture's
@@ -55,6 +59,8 @@ extern char **environ;
 #define CHILD_WRITE(fd, buf, n)    write((fd), (buf), (n))
 #define CHILD_CHDIR(p)             chdir(p)
 #define CHILD_SETPGID()            setpgid(0, 0)
+#define CHILD_GETPID()             getpid()
+#define CHILD_TCSETPGRP(fd, pg)    ((void)tcsetpgrp((fd), *(pg)))
 #define CHILD_EXECVE(p, a, e)      ((void)execve((p), (a), (e)))
 #define CHILD_EXIT(code)           _exit(code)
 #define CHILD_CLOSE_RANGE(a, b, f) cimjob__posix_close_range((a), (b), (f))
@@ -158,6 +164,8 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
     x->err_slot = NULL;
     x->ran = NULL;
     x->cgroup_procs_fd = -1;
+    x->inherit_fds = (o->flags & CIMJOB_JOB_INHERIT_FDS) != 0;
+    x->foreground = (o->flags & CIMJOB_JOB_FOREGROUND) != 0;
     for (int i = 0; i < 3; i++) {
         x->stdio[i] = -1;
         x->owned[i] = -1;
@@ -366,12 +374,20 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
             CHILD_CLOSE(i);
         }
     }
+    if (x->foreground) {
+        /* Every signal is still blocked here (the parent blocked them before the clone), so
+         * a background group may take the terminal without SIGTTOU. A stdin that is not the
+         * controlling terminal refuses (ENOTTY): the job then simply runs in the background. */
+        pid_t self = CHILD_GETPID();
+        CHILD_TCSETPGRP(0, &self);
+    }
     if (x->cwd != NULL && CHILD_CHDIR(x->cwd) != 0) {
         px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CHDIR, errno);
     }
     /* Every other descriptor goes at exec: marking them close-on-exec keeps errfd open until
-     * the exec succeeds. Fallbacks: close_range without the flag (5.9), then a loop. */
-    if (CHILD_CLOSE_RANGE(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+     * the exec succeeds. Fallbacks: close_range without the flag (5.9), then a loop. With
+     * inherit_fds, exec itself decides: ours are all close-on-exec, the host's others pass. */
+    if (!x->inherit_fds && CHILD_CLOSE_RANGE(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
         int ok = 1;
         if (errfd < 0) {
             ok = CHILD_CLOSE_RANGE(3, ~0U, 0) == 0;
@@ -456,7 +472,9 @@ uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error
 {
     switch (e->stage) {
     case CIMJOB__POSIX_STAGE_EXEC:
-        if (e->err == ENOENT || e->err == ENOTDIR) {
+        /* As execvp() and timeout(1): a PATH search that finds nothing is "not found"; a path
+         * through a file (/etc/passwd/x) is a path that cannot be executed (ENOTDIR, 126). */
+        if (e->err == ENOENT || (e->err == ENOTDIR && strchr(argv0, '/') == NULL)) {
             snprintf(buf, size, "command not found: %s", argv0);
             return 127;
         }

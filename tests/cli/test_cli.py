@@ -19,6 +19,9 @@ import tempfile
 import time
 import uuid
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import Failure, check, kill_pids, run_cases, tagged  # noqa: E402
+
 CIMJOB = None
 CASES = []
 DATETIME = re.compile(r"^\d{14}\.\d{6}[+-]\d{3}$")
@@ -34,33 +37,8 @@ def case(fn):
     return fn
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
 def new_tag():
     return "CIMJOB_CLI_TEST_TAG=" + uuid.uuid4().hex
-
-
-def tagged(tag):
-    """PIDs of the processes whose environment carries the tag."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                env = f.read().split(b"\0")
-        except OSError:
-            continue
-        if tag.encode() in env:
-            found.append(int(pid))
-    return found
 
 
 def assert_nothing_left(tag, grace=0.0):
@@ -80,11 +58,7 @@ def assert_nothing_left(tag, grace=0.0):
                     cmds.append(f"{pid}: " + f.read().replace(b"\0", b" ").decode(errors="replace"))
             except OSError:
                 pass
-        for pid in left:  # do not leave them to the next case
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_pids(left)  # do not leave them to the next case
         raise Failure("processes left behind: " + "; ".join(cmds))
 
 
@@ -468,6 +442,111 @@ def broken_stderr():
     assert_nothing_left(tag)
 
 
+# ---- issue 14: like a plain exec, durations, messages ------------------------------------------
+
+def fds_of_job(args, **kw):
+    """The descriptors the job's main process has open (as /proc/self/fd lists them)."""
+    p = subprocess.run([CIMJOB, "run", "--quiet", "--", "sh", "-c", "ls /proc/$$/fd"] + args,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, **kw)
+    listing = p.stdout.decode().split()
+    return p.returncode, sorted(int(x) for x in listing if x.isdigit())
+
+
+@case
+def descriptors_like_a_plain_exec():
+    # A descriptor the caller left inheritable passes (process substitution, make's jobserver);
+    # one it marked close-on-exec does not; none of cimjob's own (registry, pipes) leak in.
+    r, w = os.pipe()
+    os.set_inheritable(r, True)
+    r2, w2 = os.pipe()  # close-on-exec (Python's default)
+    try:
+        st, fds = fds_of_job([], pass_fds=(r,), close_fds=True)
+        check(st == 0, f"exit {st}")
+        check(r in fds, f"inheritable fd {r} did not pass: {fds}")
+        check(r2 not in fds and w2 not in fds, f"a close-on-exec fd leaked: {fds}")
+        extra = [fd for fd in fds if fd not in (0, 1, 2, r)]
+        # ls itself opens one descriptor to read the directory (the highest one)
+        check(len(extra) <= 1, f"cimjob's own descriptors leaked into the job: {fds}")
+    finally:
+        for fd in (r, w, r2, w2):
+            os.close(fd)
+    p = subprocess.run(["bash", "-c", f"{CIMJOB} run -q -- cat <(echo from-procsub)"],
+                       stdout=subprocess.PIPE, timeout=30)
+    check(p.stdout == b"from-procsub\n", f"process substitution: {p.stdout!r}")
+
+
+@case
+def closed_standard_streams():
+    # With stdin closed at start, the job's stdin is closed too (not cimjob's signal pipe), and
+    # a SIGTERM to cimjob still reaches the job.
+    p = subprocess.run(["sh", "-c", f"exec 0<&-; {CIMJOB} run -q -- sh -c "
+                        "'if [ -e /proc/$$/fd/0 ]; then echo open; else echo closed; fi'"],
+                       stdout=subprocess.PIPE, timeout=30)
+    check(p.stdout == b"closed\n", f"stdin of the job: {p.stdout!r}")
+    tag = new_tag()
+    env = dict(os.environ)
+    k, v = tag.split("=", 1)
+    env[k] = v
+    q = subprocess.Popen(["sh", "-c", f"exec 0<&- 2>&-; exec {CIMJOB} run -q -- sleep 30"],
+                         env=env, stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    q.send_signal(signal.SIGTERM)
+    st = q.wait(timeout=15)
+    check(st == 143, f"SIGTERM with 0 and 2 closed: exit {st}")
+    assert_nothing_left(tag)
+
+
+@case
+def parent_ignores_sigchld():
+    for code in ["0", "3"]:
+        p = subprocess.run(["perl", "-e", '$SIG{CHLD}="IGNORE"; exec @ARGV', CIMJOB, "run", "-q",
+                            "--", "sh", "-c", f"exit {code}"], timeout=30)
+        check(p.returncode == int(code), f"SIGCHLD ignored: exit {p.returncode}, not {code}")
+
+
+@case
+def text_events_escape_control_characters():
+    st, _, err = run(["run", "--name", "evil\ncimjob: [   0.000s] forged", "--", "true"])
+    lines = err.splitlines()
+    check(st == 0 and len(lines) == 3, f"one line per event: {lines}")
+    check(all("evil\\ncimjob" in line for line in lines), f"not escaped: {lines}")
+
+
+@case
+def durations_as_timeout():
+    t0 = time.monotonic()
+    st, _, _ = run(["run", "-q", "--terminate-after", "0", "--", "sleep", "0.5"])
+    check(st == 0 and time.monotonic() - t0 >= 0.45, f"--terminate-after 0 is no deadline: {st}")
+    for d in ["0x1p-2", "0.005m", "3e-1s"]:
+        st, _, err = run(["run", "-q", "--terminate-after", d, "--", "sleep", "30"])
+        check(st == 124, f"--terminate-after {d}: {st} {err}")
+    st, _, _ = run(["run", "-q", "--terminate-after", "1e400", "--", "true"])
+    check(st == 0, f"a huge duration saturates: {st}")
+    st, _, err = run(["run", "-q", "--terminate-after", "1x", "--", "true"])
+    check(st == 125 and "--terminate-after" in err, f"1x: {st} {err}")
+
+
+@case
+def start_failures_are_explained():
+    st, _, err = run(["run", "-q", "--", "no-such-command-cimjob-test"])
+    check(st == 127 and "failed to run command 'no-such-command-cimjob-test': No such file" in err,
+          f"not found: {st} {err!r}")
+    st, _, err = run(["run", "-q", "--", "/etc"])
+    check(st == 126 and "failed to run command '/etc': Permission denied" in err,
+          f"not executable: {st} {err!r}")
+
+
+@case
+def timeout_subcommand_and_link():
+    st, _, err = run(["timeout", "0.3", "sleep", "30"])
+    check(st == 124 and err == "", f"cimjob timeout: {st} {err!r}")
+    with tempfile.TemporaryDirectory() as d:
+        link = os.path.join(d, "timeout")
+        os.symlink(CIMJOB, link)
+        p = subprocess.run([link, "--bogus"], stderr=subprocess.PIPE, timeout=30)
+        check(p.returncode == 125 and p.stderr.decode().startswith(f"{link}: unrecognized"),
+              f"as timeout: {p.returncode} {p.stderr!r}")
+
 def main():
     global CIMJOB
     if len(sys.argv) < 2 or not os.access(sys.argv[1], os.X_OK):
@@ -477,21 +556,7 @@ def main():
         print("1..0 # SKIP needs /proc")
         return 0
     CIMJOB = os.path.abspath(sys.argv[1])
-    selected = [c for c in CASES if len(sys.argv) < 3 or sys.argv[2] in c.__name__]
-    print(f"1..{len(selected)}", flush=True)
-    failed = 0
-    for n, c in enumerate(selected, 1):
-        t0 = time.monotonic()
-        try:
-            c()
-            print(f"ok {n} - {c.__name__} ({time.monotonic() - t0:.2f} s)", flush=True)
-        except Exception as e:  # a failed check, a timeout, a malformed event: the case fails
-            failed += 1
-            print(f"not ok {n} - {c.__name__}", flush=True)
-            for line in str(e).splitlines():
-                print(f"# {line}", flush=True)
-    return 1 if failed else 0
-
+    return run_cases(CASES, sys.argv[2] if len(sys.argv) > 2 else None)
 
 if __name__ == "__main__":
     sys.exit(main())
