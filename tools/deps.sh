@@ -24,4 +24,5 @@ cimjob_need_packages() {
 
 # What building and testing libcimjob needs on Debian.
 CIMJOB_BUILD_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libcmocka-dev binutils
-                       util-linux perl procps python3 libjansson-dev doxygen graphviz)
+                       util-linux perl procps python3 libjansson-dev doxygen graphviz
+                       libxml2-dev)
