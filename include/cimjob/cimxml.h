@@ -24,7 +24,8 @@
  * administrator. StartJob records the account as the job's Owner. A non-administrator sees
  * only its own jobs in enumerations, gets CIM_ERR_ACCESS_DENIED from intrinsic operations on
  * another account's job, and the library's Access Denied code as RETURNVALUE from a method on
- * it. An administrator acts as the host (no owner check).
+ * it. An administrator acts as the host (no owner check). A read-only identity may read
+ * (enumerate, get) but gets CIM_ERR_ACCESS_DENIED from anything that changes a job.
  *
  * ## Threads
  * cimjob_cimxml_handle() may be called from many threads at once on the same service. It
@@ -110,12 +111,18 @@ typedef struct cimjob_cimxml_request {
     const char *user;
     /** Non-zero when @p user is an administrator (acts on every job). */
     int is_admin;
+    /**
+     * Non-zero when @p user may only read (a read-only role): every operation that changes
+     * something (StartJob, RequestStateChange, KillJob, DeleteInstance, ModifyInstance)
+     * answers CIM_ERR_ACCESS_DENIED.
+     */
+    int read_only;
 } cimjob_cimxml_request;
 
 /** Static initialiser for cimjob_cimxml_request. */
 #define CIMJOB_CIMXML_REQUEST_INIT                                                                 \
     {                                                                                              \
-        CIMJOB_CIMXML_REQUEST_VERSION, NULL, 0, NULL, NULL, NULL, NULL, 0                          \
+        CIMJOB_CIMXML_REQUEST_VERSION, NULL, 0, NULL, NULL, NULL, NULL, 0, 0                       \
     }
 
 /** The version of cimjob_cimxml_response this header describes. */

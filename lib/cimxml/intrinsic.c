@@ -380,6 +380,8 @@ static int cx_op_get_instance(cx_ctx *c, cx_args *a)
 
 static int cx_op_delete_instance(cx_ctx *c, cx_args *a)
 {
+    if (c->req->read_only)
+        return cx_fail(c, CX_ERR_ACCESS_DENIED, "Access denied: a read-only account");
     cimjob_job *job;
     cimjob_info info;
     int rc = cx_arg_job(c, a, "InstanceName", &job, &info);
@@ -404,6 +406,8 @@ static int cx_op_delete_instance(cx_ctx *c, cx_args *a)
  * CIM_ERR_NOT_SUPPORTED, a change to any other property CIM_ERR_INVALID_PARAMETER. */
 static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
 {
+    if (c->req->read_only)
+        return cx_fail(c, CX_ERR_ACCESS_DENIED, "Access denied: a read-only account");
     int quals, rc;
     if ((rc = cx_arg_bool(c, a, "IncludeQualifiers", 1, &quals)) || (rc = cx_arg_plist(c, a)))
         return rc;

@@ -343,6 +343,10 @@ int cx_extrinsic(cx_ctx *c)
         xmlFree(id);
         return cx_fail(c, CX_ERR_METHOD_NOT_FOUND, "%s has no method '%.100s'", k->name, c->method);
     }
+    if (c->req->read_only && op->on_instance != cx_m_get_errors) {
+        xmlFree(id);
+        return cx_fail(c, CX_ERR_ACCESS_DENIED, "Access denied: a read-only account");
+    }
     cx_params p;
     memset(&p, 0, sizeof p);
     p.m = m;

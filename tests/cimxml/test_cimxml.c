@@ -597,6 +597,24 @@ static void test_access(void **state)
                          "</INSTANCENAME></LOCALINSTANCEPATH></METHODCALL>" ENV_TAIL,
                 id);
     expect_rv(b, 0);
+    /* A read-only account reads but changes nothing. */
+    cimjob_cimxml_request rq = CIMJOB_CIMXML_REQUEST_INIT;
+    char *doc;
+    assert_true(asprintf(&doc,
+                         ENV_HEAD "<METHODCALL NAME=\"KillJob\"><LOCALINSTANCEPATH>" NS_SELF
+                                  "<INSTANCENAME CLASSNAME=\"CIMJOB_ConcreteJob\"><KEYBINDING "
+                                  "NAME=\"InstanceID\"><KEYVALUE>%s</KEYVALUE></KEYBINDING>"
+                                  "</INSTANCENAME></LOCALINSTANCEPATH></METHODCALL>" ENV_TAIL,
+                         bobs) > 0);
+    rq.body = doc;
+    rq.body_len = strlen(doc);
+    rq.user = "bob";
+    rq.read_only = 1;
+    cimjob_cimxml_response_clear(&f->rsp);
+    assert_int_equal(cimjob_cimxml_handle(f->svc, &rq, &f->rsp), CIMJOB_RC_SUCCESS);
+    validate(f->rsp.body, f->rsp.body_len);
+    expect_error(f->rsp.body, 2);
+    free(doc);
     free(id);
     free(bobs);
 }
