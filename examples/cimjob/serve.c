@@ -135,9 +135,9 @@ static void route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *
  */
 static const srv_route srv_routes[] = {
     {"/redfish", SRV_ROUTE_PREFIX, route_redfish},
-    /* WBEM CIM-XML (issue 13) goes here, e.g.:
-     *     {"/cimom", SRV_ROUTE_AUTH, route_cimom},
-     * with route_cimom(serve_ctx *, const srv_request *, srv_response *) in its own file. */
+#ifdef CIMJOB_CLI_CIMXML
+    {"/cimom", SRV_ROUTE_AUTH, route_cimom}, /* WBEM CIM-XML (cimom.c) */
+#endif
 };
 
 /* ---- options -------------------------------------------------------------------------------- */
@@ -521,6 +521,12 @@ int cli_serve(int argc, char **argv)
                 cimjob_rc_name(rc));
         goto out;
     }
+#ifdef CIMJOB_CLI_CIMXML
+    if (cimom_open(&ctx, err, sizeof err) != 0) {
+        fprintf(stderr, "cimjob serve: %s\n", err);
+        goto out;
+    }
+#endif
     unsigned port = o.port;
     http = srv_http_start(&ctx, o.host, &port, cert, key, err, sizeof err);
     if (!http) {
@@ -543,6 +549,9 @@ out:
     }
     cimjob_redfish_free(ctx.redfish);
     ctx.redfish = NULL;
+#ifdef CIMJOB_CLI_CIMXML
+    cimom_close(&ctx);
+#endif
     srv_accounts_free(ctx.accounts);
     if (key)
         explicit_bzero(key, strlen(key));

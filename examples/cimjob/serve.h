@@ -123,6 +123,7 @@ typedef struct serve_limits {
 struct serve_ctx {
     cimjob_registry *reg;
     cimjob_redfish *redfish;
+    struct cimjob_cimxml *cimxml; /* WBEM CIM-XML (cimom.c), NULL when not built */
     srv_accounts *accounts;
     const srv_route *routes;
     size_t nroutes;
@@ -141,5 +142,11 @@ void srv_http_stop(srv_http *h);
 
 /* `cimjob serve` */
 int cli_serve(int argc, char **argv);
+
+/* WBEM CIM-XML at /cimom (cimom.c, with libcimjob-cimxml): the service over ctx->reg, and the
+ * route. cimom_open returns 0, or -1 with a message in err. */
+int cimom_open(serve_ctx *ctx, char *err, size_t errsize);
+void cimom_close(serve_ctx *ctx);
+void route_cimom(serve_ctx *ctx, const srv_request *req, srv_response *resp);
 
 #endif /* CIMJOB_SERVE_H */

@@ -199,8 +199,8 @@ try:
           prop(out, 'Owner') == '"alice"', 'gi of the reference: Running, Name, Owner', out + err)
     check('CommandLine="%s/sleep","60"' % tmp in out, 'gi shows CommandLine', out)
     rc, out, err = wbem('gi', inst('alice', j1), 'JobState,Name')
-    check(rc == 0 and re.search(r' Name="sleeper",JobState=4\s*$', out) is not None or
-          re.search(r' JobState=4,Name="sleeper"\s*$', out) is not None,
+    check(rc == 0 and (re.search(r' Name="sleeper",JobState=4\s*$', out) is not None or
+                       re.search(r' JobState=4,Name="sleeper"\s*$', out) is not None),
           'gi with a property list returns only those', out + err)
     rc, out, err = wbem('ein', url('alice', CLASS))
     check(rc == 0 and 'CIMJOB_ConcreteJob.InstanceID="%s"' % j1 in out, 'ein lists the job',
