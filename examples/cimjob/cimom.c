@@ -54,13 +54,8 @@ void route_cimom(serve_ctx *ctx, const srv_request *req, srv_response *resp)
         return;
     }
     free(resp->body);
-    resp->body = malloc(r.body_len ? r.body_len : 1);
-    if (!resp->body) {
-        cimjob_cimxml_response_clear(&r);
-        srv_response_text(resp, 500, "CIM-XML: out of memory\n");
-        return;
-    }
-    memcpy(resp->body, r.body, r.body_len);
+    resp->body = r.body; /* malloc'd by the library: the server frees it */
+    r.body = NULL;
     resp->len = r.body_len;
     resp->status = r.http_status;
     resp->content_type = r.content_type;

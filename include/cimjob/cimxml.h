@@ -129,8 +129,9 @@ typedef struct cimjob_cimxml_request {
 #define CIMJOB_CIMXML_RESPONSE_VERSION 1
 
 /**
- * What to send back. The strings are static except @p body, which the caller frees with
- * cimjob_cimxml_response_clear().
+ * What to send back. The strings are static except @p body, which is allocated with malloc():
+ * free it with cimjob_cimxml_response_clear(), or take it (set @p body to NULL) and free() it
+ * yourself, e.g. to hand it to an HTTP server without a copy.
  */
 typedef struct cimjob_cimxml_response {
     unsigned int version; /**< CIMJOB_CIMXML_RESPONSE_VERSION (set by the caller). */

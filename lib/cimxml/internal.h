@@ -10,7 +10,7 @@
 #include <cimjob/cimxml.h>
 
 #include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
+#include <libxml/xmlIO.h>
 #include <pthread.h>
 
 #include "classes.h"
@@ -40,11 +40,15 @@ struct cimjob_cimxml {
     unsigned char *getters;    /* per property of job_class: its value source (instance.c) */
 };
 
-/* The response being written: an xmlTextWriter over a buffer. */
+/* The response being written: one growing buffer and the stack of open elements. */
+#define CX_OUT_DEPTH 32
 typedef struct cx_out {
-    xmlBufferPtr buf;
-    xmlTextWriterPtr w;
-    int failed; /* a write failed (out of memory) */
+    char *buf; /* malloc'd; becomes the response body */
+    size_t len, cap;
+    const char *stack[CX_OUT_DEPTH]; /* element names: static strings */
+    int depth;
+    int open;   /* the last start tag still takes attributes */
+    int failed; /* a write failed (out of memory) or the nesting was wrong */
 } cx_out;
 
 /* One request in progress. */
@@ -81,6 +85,8 @@ int cx_fail(cx_ctx *c, int status, const char *fmt, ...)
 int cx_out_begin(cx_out *o, const char *msgid, int intrinsic, const char *method);
 int cx_out_end(cx_out *o);
 void cx_out_discard(cx_out *o);
+char *cx_out_take(cx_out *o, size_t *len); /* the document (malloc'd, NUL-terminated) */
+void cx_reserve(cx_out *o, size_t n);      /* room for n more bytes (a hint) */
 void cx_start(cx_out *o, const char *el);
 void cx_end(cx_out *o);       /* always with an end tag (wbemcli rejects most self-closed ones) */
 void cx_end_empty(cx_out *o); /* self-closed: CLASSNAME, NAMESPACE, ERROR only */

@@ -325,6 +325,7 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
     cx_jobs j;
     if ((rc = cx_list_jobs(c, k, &j)))
         return rc;
+    cx_reserve(&c->out, j.count * (sel.names ? 1024 : 5120)); /* one allocation, not twelve */
     cx_start(&c->out, "IRETURNVALUE");
     for (size_t i = 0; i < j.count; i++) {
         cx_start(&c->out, "VALUE.NAMEDINSTANCE");

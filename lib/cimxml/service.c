@@ -57,8 +57,7 @@ void cimjob_cimxml_response_clear(cimjob_cimxml_response *rsp)
     if (!rsp)
         return;
     unsigned int version = rsp->version;
-    if (rsp->body)
-        xmlFree(rsp->body);
+    free(rsp->body);
     memset(rsp, 0, sizeof *rsp);
     rsp->version = version;
 }
@@ -68,7 +67,7 @@ static cimjob_rc cx_http_error(cimjob_cimxml_response *rsp, int status, const ch
                                const char *text)
 {
     size_t n = strlen(text);
-    rsp->body = xmlMalloc(n + 2);
+    rsp->body = malloc(n + 2);
     if (!rsp->body)
         return CIMJOB_RC_NO_MEMORY;
     memcpy(rsp->body, text, n);
@@ -218,15 +217,12 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
                 cx_error(&c.out, status ? status : CX_ERR_FAILED, c.err);
         }
     }
-    if (!c.out.w || cx_out_end(&c.out) != 0) {
+    if (cx_out_end(&c.out) != 0) {
         cx_out_discard(&c.out);
         result = CIMJOB_RC_NO_MEMORY;
         goto out;
     }
-    xmlFreeTextWriter(c.out.w);
-    c.out.w = NULL;
-    rsp->body_len = (size_t)xmlBufferLength(c.out.buf);
-    rsp->body = (char *)xmlBufferDetach(c.out.buf);
+    rsp->body = cx_out_take(&c.out, &rsp->body_len);
     cx_out_discard(&c.out);
     if (!rsp->body) {
         result = CIMJOB_RC_NO_MEMORY;

@@ -78,9 +78,9 @@ static const char *nz(const char *s)
 /* wbemcli's rules on top of the DTD. */
 static void check_wbemcli_rules(const char *body)
 {
-    if (strncasecmp(body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>", 38) != 0)
+    if (strncasecmp(body, "<?xml version=\"1.0\" encoding=\"utf-8\"", 36) != 0)
         fprintf(stderr, "declaration: %.80s\n", nz(body));
-    assert_true(strncasecmp(body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>", 38) == 0);
+    assert_true(strncasecmp(body, "<?xml version=\"1.0\" encoding=\"utf-8\"", 36) == 0);
     regex_t re;
     assert_int_equal(regcomp(&re,
                              "<(PROPERTY(\\.ARRAY|\\.REFERENCE)?|QUALIFIER|PARAMETER(\\.ARRAY|"
@@ -835,12 +835,12 @@ static void test_bad_input(void **state)
     free(name);
     /* Control characters and invalid UTF-8 in a job's text are written as '?'. */
     cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
-    o.name = "bell\x07 and \xff\xfe bytes";
+    o.name = "caf\xc3\xa9 <&> bell\x07 and \xff\xfe bytes";
     o.owner = "alice";
     cimjob_job *job;
     assert_int_equal(cimjob_create(f->reg, &o, &job), CIMJOB_RC_SUCCESS);
     b2 = gi_doc(f, "alice", cimjob_job_instance_id(job), NULL);
-    assert_non_null(strstr(b2, "<VALUE>bell? and ?? bytes</VALUE>"));
+    assert_non_null(strstr(b2, "<VALUE>caf\xc3\xa9 &lt;&amp;&gt; bell? and ?? bytes</VALUE>"));
     cimjob_job_release(job);
     /* nothing was lost, and the service still answers */
     assert_int_equal(job_state(f, id), 4);
