@@ -93,7 +93,9 @@ int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cimjob_info *info)
     *job = NULL;
     if (cimjob_find(c->svc->reg, id, job) != CIMJOB_RC_SUCCESS)
         return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s", id);
-    *info = (cimjob_info)CIMJOB_INFO_INIT;
+    /* Zeroed whole (padding and string tails too): the instance cache compares snapshots. */
+    memset(info, 0, sizeof *info);
+    info->version = CIMJOB_INFO_VERSION;
     if (cimjob_query(*job, info) != CIMJOB_RC_SUCCESS) {
         cimjob_job_release(*job);
         *job = NULL;
@@ -253,10 +255,9 @@ const char *cx_scalar_value(cx_ctx *c, const cimjob_info *info, const cx_propert
     return cx_scalar(getter, info, p, buf, size);
 }
 
-static void cx_property_value(cx_ctx *c, unsigned getter, const cimjob_info *info,
+static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cimjob_info *info,
                               const cx_property *p)
 {
-    cx_out *o = &c->out;
     char buf[64];
     if (getter == G_OPERATIONAL_STATUS) {
         cx_start(o, "VALUE.ARRAY");
@@ -279,10 +280,12 @@ static void cx_property_value(cx_ctx *c, unsigned getter, const cimjob_info *inf
         cx_value(o, v);
 }
 
-int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const cx_select *sel)
+/* The INSTANCE element. With @p elapsed_at, the text of ElapsedTime's VALUE is left out and
+ * its offset in @p o stored there, for the cache. */
+static void cx_instance(cx_ctx *c, cx_out *o, const cimjob_info *info, const cx_select *sel,
+                        size_t *elapsed_at)
 {
     const cx_class *k = c->svc->job_class;
-    cx_out *o = &c->out;
     cx_start(o, "INSTANCE");
     cx_attr_w(o, "CLASSNAME", k->name);
     for (unsigned i = 0; i < k->nprops; i++) {
@@ -296,10 +299,58 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const
             cx_attr_w(o, "CLASSORIGIN", p->origin);
         if (p->embedded_object)
             cx_attr_w(o, "EmbeddedObject", "object");
-        cx_property_value(c, c->svc->getters[i], info, p);
+        if (elapsed_at && c->svc->getters[i] == G_ELAPSED_TIME) {
+            cx_start(o, "VALUE");
+            cx_text_w(o, ""); /* closes the start tag */
+            *elapsed_at = cx_out_len(o);
+            cx_end(o);
+        } else {
+            cx_property_value(c, o, c->svc->getters[i], info, p);
+        }
         cx_end(o);
     }
     cx_end(o);
+}
+
+/*
+ * Instances with every property (what wbemcli's ei and gi ask for) are cached per job, as text
+ * with a hole for ElapsedTime, the one value that changes while nothing else does: the text is
+ * reused while the job's snapshot (cimjob_info, ElapsedTime aside) is byte for byte the same.
+ * The snapshot holds every other value an instance shows; CommandLine and WorkingDirectory
+ * never change.
+ */
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const cx_select *sel)
+{
     (void)job;
+    const cx_class *k = c->svc->job_class;
+    int cacheable =
+        !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
+    if (!cacheable) {
+        cx_instance(c, &c->out, info, sel, NULL);
+        return CX_OK;
+    }
+    cimjob_info key = *info;
+    key.elapsed_time_us = 0;
+    char elapsed[CIMJOB_DATETIME_SIZE];
+    if (cimjob_info_format_time(info, CIMJOB_PROP_ELAPSED_TIME, elapsed) != CIMJOB_RC_SUCCESS)
+        elapsed[0] = '\0';
+    int variant = sel->class_origin ? 1 : 0;
+    if (cx_side_emit(c->svc->side, info->instance_id, &key, variant, &c->out, elapsed))
+        return CX_OK;
+    cx_out t;
+    memset(&t, 0, sizeof t);
+    size_t hole = 0;
+    cx_instance(c, &t, info, sel, &hole);
+    size_t len;
+    char *text = t.failed ? NULL : cx_out_take(&t, &len);
+    cx_out_discard(&t);
+    if (!text) {
+        c->out.failed = 1;
+        return CX_OK;
+    }
+    cx_fragment(&c->out, text, hole);
+    cx_text_w(&c->out, elapsed);
+    cx_fragment(&c->out, text + hole, len - hole);
+    cx_side_store(c->svc->side, info->instance_id, &key, variant, text, len, hole);
     return CX_OK;
 }

@@ -87,6 +87,8 @@ int cx_out_end(cx_out *o);
 void cx_out_discard(cx_out *o);
 char *cx_out_take(cx_out *o, size_t *len); /* the document (malloc'd, NUL-terminated) */
 void cx_reserve(cx_out *o, size_t n);      /* room for n more bytes (a hint) */
+size_t cx_out_len(const cx_out *o);
+void cx_fragment(cx_out *o, const char *s, size_t n); /* complete markup, written as it is */
 void cx_start(cx_out *o, const char *el);
 void cx_end(cx_out *o);       /* always with an end tag (wbemcli rejects most self-closed ones) */
 void cx_end_empty(cx_out *o); /* self-closed: CLASSNAME, NAMESPACE, ERROR only */
@@ -135,6 +137,13 @@ void cx_side_remove(cx_side *s, const char *id);
 /* Calls fn with the record under the table's lock; 0 when there is none. */
 int cx_side_with(cx_side *s, const char *id,
                  void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg);
+/* The instance cache (instance.c): append the cached INSTANCE text of a job for this snapshot
+ * and variant, with @p elapsed in its hole; 0 when there is none. */
+int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
+                 const char *elapsed);
+/* Keep an INSTANCE text (takes @p text, malloc'd) with its ElapsedTime hole at @p hole. */
+void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int variant, char *text,
+                   size_t len, size_t hole);
 /* Drop the records of jobs no longer in the registry. */
 void cx_side_sweep(cx_side *s, cimjob_registry *reg);
 size_t cx_side_count(cx_side *s);

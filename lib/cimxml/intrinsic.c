@@ -269,7 +269,8 @@ static int cx_list_jobs(cx_ctx *c, const cx_class *k, cx_jobs *out)
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         cimjob_info *info = &out->infos[kept];
-        *info = (cimjob_info)CIMJOB_INFO_INIT;
+        memset(info, 0, sizeof *info); /* whole: the instance cache compares snapshots */
+        info->version = CIMJOB_INFO_VERSION;
         /* A job removed since the list was taken, or another account's: left out. */
         if (cimjob_query(jobs[i], info) != CIMJOB_RC_SUCCESS || !cx_may_access(c, info)) {
             cimjob_job_release(jobs[i]);

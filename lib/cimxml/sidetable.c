@@ -11,8 +11,15 @@
 typedef struct cx_rec {
     struct cx_rec *next;
     char *id;
-    char **argv; /* NULL-terminated; the strings live in the same allocation */
+    char **argv; /* NULL-terminated; the strings live in the same allocation; NULL: none */
     char *cwd;
+    /* The instance cache: the snapshot the texts were made from, and per variant (without,
+     * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
+    cimjob_info *snap;
+    struct {
+        char *text;
+        size_t len, hole;
+    } inst[2];
 } cx_rec;
 
 struct cx_side {
@@ -45,12 +52,29 @@ cx_side *cx_side_new(void)
     return s;
 }
 
+static void cx_rec_drop_cache(cx_rec *r)
+{
+    free(r->inst[0].text);
+    free(r->inst[1].text);
+    memset(r->inst, 0, sizeof r->inst);
+}
+
 static void cx_rec_free(cx_rec *r)
 {
+    cx_rec_drop_cache(r);
+    free(r->snap);
     free(r->id);
     free(r->argv);
     free(r->cwd);
     free(r);
+}
+
+static cx_rec *cx_find_locked(cx_side *s, const char *id)
+{
+    for (cx_rec *r = s->slots[cx_hash(id) % s->nslots]; r; r = r->next)
+        if (strcmp(r->id, id) == 0)
+            return r;
+    return NULL;
 }
 
 void cx_side_free(cx_side *s)
@@ -117,6 +141,19 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
         return -1;
     }
     pthread_mutex_lock(&s->lock);
+    cx_rec *old = cx_find_locked(s, id);
+    if (old) { /* made by the instance cache before StartJob returned */
+        free(old->argv);
+        free(old->cwd);
+        old->argv = r->argv;
+        old->cwd = r->cwd;
+        r->argv = NULL;
+        r->cwd = NULL;
+        cx_rec_drop_cache(old);
+        pthread_mutex_unlock(&s->lock);
+        cx_rec_free(r);
+        return 0;
+    }
     if (s->count >= s->nslots)
         cx_grow(s);
     size_t h = cx_hash(id) % s->nslots;
@@ -125,6 +162,59 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     s->count++;
     pthread_mutex_unlock(&s->lock);
     return 0;
+}
+
+int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
+                 const char *elapsed)
+{
+    int done = 0;
+    pthread_mutex_lock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    if (r && r->snap && r->inst[variant].text && memcmp(r->snap, snap, sizeof *snap) == 0) {
+        cx_fragment(o, r->inst[variant].text, r->inst[variant].hole);
+        cx_text_w(o, elapsed);
+        cx_fragment(o, r->inst[variant].text + r->inst[variant].hole,
+                    r->inst[variant].len - r->inst[variant].hole);
+        done = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return done;
+}
+
+void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int variant, char *text,
+                   size_t len, size_t hole)
+{
+    pthread_mutex_lock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    if (!r && (r = calloc(1, sizeof *r)) != NULL) {
+        if (!(r->id = strdup(id))) {
+            free(r);
+            r = NULL;
+        } else {
+            if (s->count >= s->nslots)
+                cx_grow(s);
+            size_t h = cx_hash(id) % s->nslots;
+            r->next = s->slots[h];
+            s->slots[h] = r;
+            s->count++;
+        }
+    }
+    if (r && !r->snap)
+        r->snap = malloc(sizeof *r->snap);
+    if (!r || !r->snap) {
+        free(text); /* no room to keep it: the next request writes it again */
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    if (memcmp(r->snap, snap, sizeof *snap) != 0) {
+        cx_rec_drop_cache(r);
+        memcpy(r->snap, snap, sizeof *snap);
+    }
+    free(r->inst[variant].text);
+    r->inst[variant].text = text;
+    r->inst[variant].len = len;
+    r->inst[variant].hole = hole;
+    pthread_mutex_unlock(&s->lock);
 }
 
 void cx_side_remove(cx_side *s, const char *id)
@@ -149,8 +239,10 @@ int cx_side_with(cx_side *s, const char *id,
     pthread_mutex_lock(&s->lock);
     for (cx_rec *r = s->slots[cx_hash(id) % s->nslots]; r; r = r->next) {
         if (strcmp(r->id, id) == 0) {
-            fn((const char *const *)r->argv, r->cwd, arg);
-            found = 1;
+            if (r->argv) {
+                fn((const char *const *)r->argv, r->cwd, arg);
+                found = 1;
+            }
             break;
         }
     }

@@ -58,6 +58,20 @@ void cx_reserve(cx_out *o, size_t n)
     }
 }
 
+size_t cx_out_len(const cx_out *o)
+{
+    return o->len;
+}
+
+void cx_fragment(cx_out *o, const char *s, size_t n)
+{
+    if (o->open) {
+        cx_raw(o, ">", 1);
+        o->open = 0;
+    }
+    cx_raw(o, s, n);
+}
+
 static void cx_lit(cx_out *o, const char *s)
 {
     cx_raw(o, s, strlen(s));

@@ -625,6 +625,46 @@ static void test_access(void **state)
     free(bobs);
 }
 
+/* Full instances are cached per job with a hole for ElapsedTime: every change shows. */
+static void test_instance_cache(void **state)
+{
+    fixture *f = *state;
+    char *id = start_job(f, "cached");
+    const char *ei = ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS_OPEN
+                              "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME "
+                              "NAME=\"CIMJOB_ConcreteJob\"/></IPARAMVALUE><IPARAMVALUE "
+                              "NAME=\"LocalOnly\"><VALUE>FALSE</VALUE></IPARAMVALUE><IPARAMVALUE "
+                              "NAME=\"IncludeClassOrigin\"><VALUE>TRUE</VALUE></IPARAMVALUE>"
+                              "</IMETHODCALL>" ENV_TAIL;
+    const char *b = call(f, "EnumerateInstances", "%s", ei);
+    assert_non_null(strstr(b, "NAME=\"ElapsedTime\" TYPE=\"datetime\" CLASSORIGIN=\"CIM_Job\">"
+                              "<VALUE>00000000000000.000000:000</VALUE>"));
+    char *first = strdup(b);
+    b = call(f, "EnumerateInstances", "%s", ei);
+    assert_string_equal(b, first); /* the same text again */
+    cimjob_fake_advance(f->fake, 5000000);
+    b = gi_doc(f, "alice", id, NULL);
+    assert_non_null(strstr(b, "<VALUE>00000000000005.000000:000</VALUE>"));
+    assert_non_null(strstr(b, "CLASSORIGIN=\"CIM_ConcreteJob\"><VALUE>4</VALUE>"));
+    expect_rv(cm_doc(f, "alice", "RequestStateChange", id,
+                     "<PARAMVALUE NAME=\"RequestedState\"><VALUE>3</VALUE></PARAMVALUE>"),
+              0);
+    b = call(f, "EnumerateInstances", "%s", ei);
+    assert_non_null(strstr(b, "NAME=\"JobState\" TYPE=\"uint16\" CLASSORIGIN=\"CIM_ConcreteJob\">"
+                              "<VALUE>5</VALUE>"));
+    assert_non_null(strstr(b, "<VALUE>00000000000005.000000:000</VALUE>"));
+    /* the variant without CLASSORIGIN is its own text */
+    b = call(f, "EnumerateInstances",
+             ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS_OPEN
+                      "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/>"
+                      "</IPARAMVALUE><IPARAMVALUE NAME=\"LocalOnly\"><VALUE>FALSE</VALUE>"
+                      "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL);
+    assert_null(strstr(b, "CLASSORIGIN"));
+    assert_non_null(strstr(b, "<PROPERTY NAME=\"JobState\" TYPE=\"uint16\"><VALUE>5</VALUE>"));
+    free(first);
+    free(id);
+}
+
 static void test_modify_instance(void **state)
 {
     fixture *f = *state;
@@ -863,6 +903,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_kill_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_instance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
     };
