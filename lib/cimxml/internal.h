@@ -9,6 +9,7 @@
 #include <cimjob/cimjob.h>
 #include <cimjob/cimxml.h>
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 #include <pthread.h>
@@ -31,6 +32,8 @@ enum {
 /* What StartJob was given that the library does not keep: the command line, the directory. */
 typedef struct cx_side cx_side;
 
+#define CX_CTXT_POOL 8
+
 struct cimjob_cimxml {
     cimjob_registry *reg;
     char *host;
@@ -38,6 +41,13 @@ struct cimjob_cimxml {
     cx_side *side;
     const cx_class *job_class; /* CIMJOB_ConcreteJob */
     unsigned char *getters;    /* per property of job_class: its value source (instance.c) */
+    /* Idle libxml2 parser contexts for reuse (parse.c). */
+    pthread_mutex_t ctxt_lock;
+    struct {
+        xmlParserCtxtPtr ctxt;
+        unsigned uses;
+    } ctxts[CX_CTXT_POOL];
+    int nctxt;
 };
 
 /* The response being written: one growing buffer and the stack of open elements. */
@@ -62,7 +72,8 @@ typedef struct cx_ctx {
 } cx_ctx;
 
 /* ---- parse.c: the request tree ---- */
-xmlDoc *cx_parse(const char *body, size_t len, char *why, size_t why_size);
+xmlDoc *cx_parse(cimjob_cimxml *svc, const char *body, size_t len, char *why, size_t why_size);
+void cx_ctxt_pool_free(cimjob_cimxml *svc);
 int cx_is(const xmlNode *n, const char *name);
 xmlNode *cx_child(const xmlNode *n);                     /* first element child */
 xmlNode *cx_next(const xmlNode *n);                      /* next element sibling */

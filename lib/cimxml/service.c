@@ -27,6 +27,10 @@ cimjob_rc cimjob_cimxml_new(cimjob_registry *reg, const cimjob_cimxml_options *o
     if (!svc)
         return CIMJOB_RC_NO_MEMORY;
     svc->reg = reg;
+    if (pthread_mutex_init(&svc->ctxt_lock, NULL) != 0) {
+        free(svc);
+        return CIMJOB_RC_NO_MEMORY;
+    }
     svc->max_request = opts && opts->max_request_bytes ? opts->max_request_bytes
                                                        : CIMJOB_CIMXML_DEFAULT_MAX_REQUEST;
     svc->job_class = cx_class_find(CIMJOB_CIMXML_CLASS);
@@ -46,6 +50,8 @@ void cimjob_cimxml_free(cimjob_cimxml *svc)
 {
     if (!svc)
         return;
+    cx_ctxt_pool_free(svc);
+    pthread_mutex_destroy(&svc->ctxt_lock);
     cx_side_free(svc->side);
     free(svc->getters);
     free(svc->host);
@@ -182,7 +188,7 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
     if (req->cim_operation && strcasecmp(req->cim_operation, "MethodCall") != 0)
         return cx_http_error(rsp, 400, "unsupported-operation", "CIMOperation must be MethodCall");
     char why[256];
-    xmlDoc *doc = cx_parse(req->body ? req->body : "", req->body_len, why, sizeof why);
+    xmlDoc *doc = cx_parse(svc, req->body ? req->body : "", req->body_len, why, sizeof why);
     if (!doc)
         return cx_http_error(
             rsp, 400, strstr(why, "DOCTYPE") ? "request-not-valid" : "request-not-well-formed",

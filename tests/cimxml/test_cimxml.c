@@ -19,6 +19,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/valid.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -665,6 +666,66 @@ static void test_instance_cache(void **state)
     free(id);
 }
 
+/* Many threads on one service: parser-context pool, instance cache and side table under load
+ * (run under ThreadSanitizer by tools/tsan.sh when it includes this suite). */
+typedef struct hammer {
+    fixture *f;
+    int n;
+    int bad;
+} hammer;
+
+static void *hammer_main(void *arg)
+{
+    hammer *h = arg;
+    const char *ops[] = {
+        ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS_OPEN
+                 "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/>"
+                 "</IPARAMVALUE><IPARAMVALUE NAME=\"LocalOnly\"><VALUE>FALSE</VALUE>"
+                 "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL,
+        ENV_HEAD "<METHODCALL NAME=\"StartJob\"><LOCALCLASSPATH>" NS_SELF
+                 "<CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/></LOCALCLASSPATH><PARAMVALUE "
+                 "NAME=\"Name\"><VALUE>t</VALUE></PARAMVALUE><PARAMVALUE NAME=\"CommandLine\">"
+                 "<VALUE.ARRAY><VALUE>x</VALUE></VALUE.ARRAY></PARAMVALUE></METHODCALL>" ENV_TAIL,
+        ENV_HEAD "<METHODCALL NAME=\"KillJob\"><LOCALINSTANCEPATH>" NS_SELF
+                 "<INSTANCENAME CLASSNAME=\"CIMJOB_ConcreteJob\"><KEYBINDING NAME=\"InstanceID\">"
+                 "<KEYVALUE>CIMJOB:2</KEYVALUE></KEYBINDING></INSTANCENAME></LOCALINSTANCEPATH>"
+                 "<PARAMVALUE NAME=\"DeleteOnKill\"><VALUE>true</VALUE></PARAMVALUE>"
+                 "</METHODCALL>" ENV_TAIL,
+        "<not xml",
+    };
+    for (int i = 0; i < h->n; i++) {
+        const char *doc = ops[i % 4];
+        cimjob_cimxml_request rq = CIMJOB_CIMXML_REQUEST_INIT;
+        rq.body = doc;
+        rq.body_len = strlen(doc);
+        rq.user = "alice";
+        cimjob_cimxml_response r = CIMJOB_CIMXML_RESPONSE_INIT;
+        if (cimjob_cimxml_handle(h->f->svc, &rq, &r) != CIMJOB_RC_SUCCESS || !r.body ||
+            (r.http_status != 200 && i % 4 != 3))
+            h->bad++;
+        cimjob_cimxml_response_clear(&r);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    fixture *f = *state;
+    char *id = start_job(f, "shared");
+    pthread_t th[4];
+    hammer h[4];
+    for (int i = 0; i < 4; i++) {
+        h[i] = (hammer){f, 200, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, hammer_main, &h[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(h[i].bad, 0);
+    }
+    assert_int_equal(job_state(f, id), 4);
+    free(id);
+}
+
 static void test_modify_instance(void **state)
 {
     fixture *f = *state;
@@ -904,6 +965,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_failed_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_instance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
     };
