@@ -130,8 +130,11 @@ static void validate(const char *body, size_t len)
     "NAME=\"cimv2\"/></LOCALNAMESPACEPATH>"
 
 /* Send one request; returns the body (owned by the fixture until the next call). */
-static const char *call_as(fixture *f, const char *method, const char *user, int admin,
-                           const char *fmt, ...)
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static const char *
+call_as(fixture *f, const char *method, const char *user, int admin, const char *fmt, ...)
 {
     char *body;
     va_list ap;
