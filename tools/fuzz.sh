@@ -17,6 +17,7 @@ else
     CC=clang meson setup "$builddir" "${opts[@]}" >/dev/null
 fi
 targets=(datetime api)
+[ -n "$(pkg-config --modversion jansson 2>/dev/null)" ] && targets+=(redfish)
 # libcimjob-cimxml's request parser, when libxml2 is there (tools/deps.sh installs it).
 [ -f lib/cimxml/meson.build ] && pkg-config --exists libxml-2.0 && targets+=(cimxml)
 ninja -C "$builddir" "${targets[@]/#/tests/fuzz/fuzz_}" >/dev/null
