@@ -42,6 +42,9 @@ static void serve_usage(FILE *out)
 {
     fputs("Usage: cimjob serve [OPTIONS]\n"
           "Serve libcimjob jobs to management clients: a Redfish TaskService at /redfish/v1/.\n"
+#ifdef CIMJOB_CLI_CIMXML
+          "Also WBEM CIM-XML (DSP0200) at POST /cimom, e.g. for wbemcli (docs/wbem.md).\n"
+#endif
           "\n"
           "Options:\n"
           "  --listen HOST:PORT      the address to listen on (default 127.0.0.1:8000; port 0:\n"
