@@ -1,5 +1,5 @@
 /*
- * The response document, written into a libxml2 output buffer. wbemcli's reader is strict:
+ * The response document. wbemcli's reader is strict:
  * every element but CLASSNAME, NAMESPACE and ERROR gets an end tag, VALUE carries no attribute,
  * no comments, CDATA or DOCTYPE, and the XML declaration is always there.
  */

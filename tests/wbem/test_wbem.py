@@ -362,6 +362,16 @@ try:
             invalid.append(p.stderr[:500])
     check(raw_docs and not invalid, 'all %d CIM-XML responses valid against DSP0203 2.4.0' %
           len(raw_docs), '\n'.join(invalid))
+    c = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    c.request('GET', '/cimom', headers={'Authorization': 'Basic ' + __import__('base64').b64encode(
+        b'alice:' + PASSWORDS['alice'].encode()).decode()})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    check(r.status == 405, 'GET /cimom: 405', r.status)
+    st, h, body = raw(ENV % ('<IMETHODCALL NAME="EnumerateClassNames">%s</IMETHODCALL>' % NS),
+                      'EnumerateClassNames', auth=('alice', 'wrong'))
+    check(st == 401, 'wrong password: 401', st)
     rc, out, err = wbem('ecn', url('alice', 'root/cimv2'))
     check(rc == 0 and 'CIMJOB_ConcreteJob' in out, 'the server still answers', out + err)
 finally:
