@@ -4,6 +4,7 @@
  */
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
+#include <cimjob/cimxml.h>
 #include <cimjob/redfish.h>
 
 #include <string.h>
@@ -32,6 +33,12 @@ static int check(void)
     bad |= rfo.version != CIMJOB_REDFISH_OPTIONS_VERSION || rfo.terminate_timeout_us != 10000000 ||
            rfo.max_sessions != 64 || rfo.registry != NULL;
     bad |= rfr.version != CIMJOB_REDFISH_RESPONSE_VERSION || rfr.body != NULL;
+    cimjob_cimxml_options cxo = CIMJOB_CIMXML_OPTIONS_INIT;
+    cimjob_cimxml_request cxq = CIMJOB_CIMXML_REQUEST_INIT;
+    cimjob_cimxml_response cxr = CIMJOB_CIMXML_RESPONSE_INIT;
+    bad |= cxo.version != CIMJOB_CIMXML_OPTIONS_VERSION || cxo.host != NULL;
+    bad |= cxq.version != CIMJOB_CIMXML_REQUEST_VERSION || cxq.body != NULL || cxq.read_only;
+    bad |= cxr.version != CIMJOB_CIMXML_RESPONSE_VERSION || cxr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
     bad |= CIMJOB_STATES_FINAL != ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10));
     bad |= CIMJOB_DATETIME_SIZE != CIMJOB_DATETIME_LEN + 1 ||

@@ -2,6 +2,7 @@
 // initialisers are usable there. Built by tests/meson.build when a C++ compiler exists.
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
+#include <cimjob/cimxml.h>
 #include <cimjob/redfish.h>
 
 #include <cstring>
@@ -38,6 +39,12 @@ int check()
     bad |= rfo.version != CIMJOB_REDFISH_OPTIONS_VERSION || rfo.terminate_timeout_us != 10000000 ||
            rfo.max_sessions != 64 || rfo.registry != NULL;
     bad |= rfr.version != CIMJOB_REDFISH_RESPONSE_VERSION || rfr.body != NULL;
+    cimjob_cimxml_options cxo = CIMJOB_CIMXML_OPTIONS_INIT;
+    cimjob_cimxml_request cxq = CIMJOB_CIMXML_REQUEST_INIT;
+    cimjob_cimxml_response cxr = CIMJOB_CIMXML_RESPONSE_INIT;
+    bad |= cxo.version != CIMJOB_CIMXML_OPTIONS_VERSION || cxo.host != NULL;
+    bad |= cxq.version != CIMJOB_CIMXML_REQUEST_VERSION || cxq.body != NULL || cxq.read_only;
+    bad |= cxr.version != CIMJOB_CIMXML_RESPONSE_VERSION || cxr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
     bad |= std::strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;
     // Enums convert the C way through the functions that take int.
