@@ -259,6 +259,9 @@ static int cx_list_jobs(cx_ctx *c, const cx_class *k, cx_jobs *out)
     size_t n;
     if (cimjob_registry_list(c->svc->reg, &jobs, &n) != CIMJOB_RC_SUCCESS)
         return cx_fail(c, CX_ERR_FAILED, "cannot list the jobs: %s", cimjob_last_error());
+    /* Records (command lines, cached instances) of jobs that left the registry go. */
+    if (cx_side_count(c->svc->side) > 2 * n + 64)
+        cx_side_sweep(c->svc->side, c->svc->reg);
     if (n == 0)
         return CX_OK;
     out->infos = malloc(n * sizeof *out->infos);
