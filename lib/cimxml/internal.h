@@ -29,6 +29,9 @@ enum {
     CX_ERR_METHOD_NOT_FOUND = 17
 };
 
+typedef struct cx_node cx_node; /* an element of a request (parse.c) */
+typedef struct cx_doc cx_doc;   /* a request document (parse.c) */
+
 /* What StartJob was given that the library does not keep: the command line, the directory. */
 typedef struct cx_side cx_side;
 
@@ -65,27 +68,29 @@ typedef struct cx_out {
 typedef struct cx_ctx {
     cimjob_cimxml *svc;
     const cimjob_cimxml_request *req;
-    xmlNode *call;      /* IMETHODCALL or METHODCALL */
+    cx_node *call;      /* IMETHODCALL or METHODCALL */
     const char *method; /* its NAME */
     cx_out out;
     char err[512]; /* the DESCRIPTION of a CIM error */
 } cx_ctx;
 
 /* ---- parse.c: the request tree ---- */
-xmlDoc *cx_parse(cimjob_cimxml *svc, const char *body, size_t len, char *why, size_t why_size);
+
+cx_doc *cx_parse(cimjob_cimxml *svc, const char *body, size_t len, char *why, size_t why_size);
 void cx_ctxt_pool_free(cimjob_cimxml *svc);
-int cx_is(const xmlNode *n, const char *name);
-xmlNode *cx_child(const xmlNode *n);                     /* first element child */
-xmlNode *cx_next(const xmlNode *n);                      /* next element sibling */
-const char *cx_attr(const xmlNode *n, const char *name); /* NULL if absent; owned by the tree */
-char *cx_text(const xmlNode *n);   /* text content (xmlFree it); NULL: out of memory */
-int cx_has_text(const xmlNode *n); /* non-whitespace text among the children */
+int cx_is(const cx_node *n, const char *name);
+cx_node *cx_child(const cx_node *n);                     /* first element child */
+cx_node *cx_next(const cx_node *n);                      /* next element sibling */
+const char *cx_attr(const cx_node *n, const char *name); /* NULL if absent; owned by the tree */
+char *cx_text(const cx_node *n); /* its character data (free it); NULL: out of memory */
+cx_node *cx_root(const cx_doc *d);
+void cx_doc_free(cx_doc *d);
 /* Each returns CX_OK or a CIM status with c->err set. */
-int cx_namespace(cx_ctx *c, const xmlNode *lnp);
+int cx_namespace(cx_ctx *c, const cx_node *lnp);
 int cx_bool_text(cx_ctx *c, const char *what, const char *text, int *out);
 int cx_uint_text(cx_ctx *c, const char *what, const char *text, unsigned long long max,
                  unsigned long long *out);
-int cx_instance_id(cx_ctx *c, const xmlNode *instancename, const cx_class **cls, char **id);
+int cx_instance_id(cx_ctx *c, const cx_node *instancename, const cx_class **cls, char **id);
 int cx_fail(cx_ctx *c, int status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

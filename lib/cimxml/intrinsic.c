@@ -12,14 +12,14 @@
 
 typedef struct cx_args {
     const char *names[CX_MAX_IPARAMS];
-    xmlNode *nodes[CX_MAX_IPARAMS]; /* the IPARAMVALUE, or NULL when not given */
+    cx_node *nodes[CX_MAX_IPARAMS]; /* the IPARAMVALUE, or NULL when not given */
     /* PropertyList, when given as an array (NULL: every property). */
     char **plist;
     size_t nplist;
     int have_plist;
 } cx_args;
 
-static xmlNode *cx_arg(const cx_args *a, const char *name)
+static cx_node *cx_arg(const cx_args *a, const char *name)
 {
     for (int i = 0; i < CX_MAX_IPARAMS && a->names[i]; i++)
         if (strcmp(a->names[i], name) == 0)
@@ -31,8 +31,8 @@ static xmlNode *cx_arg(const cx_args *a, const char *name)
 static int cx_arg_bool(cx_ctx *c, const cx_args *a, const char *name, int def, int *out)
 {
     *out = def;
-    xmlNode *n = cx_arg(a, name);
-    xmlNode *v = cx_child(n);
+    cx_node *n = cx_arg(a, name);
+    cx_node *v = cx_child(n);
     if (!v)
         return CX_OK;
     if (!cx_is(v, "VALUE"))
@@ -41,7 +41,7 @@ static int cx_arg_bool(cx_ctx *c, const cx_args *a, const char *name, int def, i
     if (!t)
         return cx_fail(c, CX_ERR_FAILED, "out of memory");
     int rc = cx_bool_text(c, name, t, out);
-    xmlFree(t);
+    free(t);
     return rc;
 }
 
@@ -50,7 +50,7 @@ static int cx_arg_class(cx_ctx *c, const cx_args *a, const char *name, int requi
                         const cx_class **out)
 {
     *out = NULL;
-    xmlNode *v = cx_child(cx_arg(a, name));
+    cx_node *v = cx_child(cx_arg(a, name));
     if (!v) {
         if (required)
             return cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is required", name);
@@ -68,19 +68,19 @@ static int cx_arg_class(cx_ctx *c, const cx_args *a, const char *name, int requi
 
 static int cx_arg_plist(cx_ctx *c, cx_args *a)
 {
-    xmlNode *v = cx_child(cx_arg(a, "PropertyList"));
+    cx_node *v = cx_child(cx_arg(a, "PropertyList"));
     if (!v)
         return CX_OK; /* NULL: every property */
     if (!cx_is(v, "VALUE.ARRAY"))
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "PropertyList is a VALUE.ARRAY");
     size_t n = 0;
-    for (xmlNode *k = cx_child(v); k; k = cx_next(k))
+    for (cx_node *k = cx_child(v); k; k = cx_next(k))
         n++;
     a->plist = calloc(n ? n : 1, sizeof *a->plist);
     if (!a->plist)
         return cx_fail(c, CX_ERR_FAILED, "out of memory");
     a->have_plist = 1;
-    for (xmlNode *k = cx_child(v); k; k = cx_next(k)) {
+    for (cx_node *k = cx_child(v); k; k = cx_next(k)) {
         if (!cx_is(k, "VALUE"))
             return cx_fail(c, CX_ERR_INVALID_PARAMETER, "PropertyList holds VALUE elements");
         a->plist[a->nplist] = cx_text(k);
@@ -94,7 +94,7 @@ static int cx_arg_plist(cx_ctx *c, cx_args *a)
 static void cx_args_free(cx_args *a)
 {
     for (size_t i = 0; i < a->nplist; i++)
-        xmlFree(a->plist[i]);
+        free(a->plist[i]);
     free(a->plist);
 }
 
@@ -346,7 +346,7 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
 static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job **job,
                       cimjob_info *info)
 {
-    xmlNode *v = cx_child(cx_arg(a, name));
+    cx_node *v = cx_child(cx_arg(a, name));
     if (!v)
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is required", name);
     const cx_class *k;
@@ -356,7 +356,7 @@ static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job 
         rc = cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
     if (rc == CX_OK)
         rc = cx_find_job(c, id, job, info);
-    xmlFree(id);
+    free(id);
     return rc;
 }
 
@@ -416,10 +416,10 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
     int quals, rc;
     if ((rc = cx_arg_bool(c, a, "IncludeQualifiers", 1, &quals)) || (rc = cx_arg_plist(c, a)))
         return rc;
-    xmlNode *ni = cx_child(cx_arg(a, "ModifiedInstance"));
+    cx_node *ni = cx_child(cx_arg(a, "ModifiedInstance"));
     if (!cx_is(ni, "VALUE.NAMEDINSTANCE"))
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "ModifiedInstance is a VALUE.NAMEDINSTANCE");
-    xmlNode *name = cx_child(ni), *inst = cx_next(name);
+    cx_node *name = cx_child(ni), *inst = cx_next(name);
     if (!cx_is(inst, "INSTANCE"))
         return cx_fail(c, CX_ERR_INVALID_PARAMETER,
                        "ModifiedInstance holds INSTANCENAME and "
@@ -433,12 +433,12 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
     rc = cx_class_is_a(c->svc->job_class, k)
              ? cx_find_job(c, id, &job, &info)
              : cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
-    xmlFree(id);
+    free(id);
     if (rc)
         return rc;
     cx_select sel;
     cx_select_from(&sel, a);
-    for (xmlNode *p = cx_child(inst); p && rc == CX_OK; p = cx_next(p)) {
+    for (cx_node *p = cx_child(inst); p && rc == CX_OK; p = cx_next(p)) {
         const char *pn = cx_attr(p, "NAME");
         if (cx_is(p, "QUALIFIER"))
             continue;
@@ -456,7 +456,7 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
         }
         char buf[CIMJOB_DATETIME_SIZE + 40];
         const char *cur = cx_scalar_value(c, &info, prop, buf, sizeof buf);
-        xmlNode *v = cx_child(p);
+        cx_node *v = cx_child(p);
         char *t = v ? cx_text(v) : NULL;
         int same = (!v && !cur) || (t && cur && strcmp(t, cur) == 0);
         if (t && cur && !same && strcmp(prop->type, "boolean") == 0) {
@@ -464,7 +464,7 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
             same = cx_bool_text(c, prop->name, t, &b) == CX_OK &&
                    strcmp(b ? "TRUE" : "FALSE", cur) == 0;
         }
-        xmlFree(t);
+        free(t);
         if (!same)
             rc = prop->write ? cx_fail(c, CX_ERR_NOT_SUPPORTED,
                                        "%s is writable in CIM but this libcimjob cannot change "
@@ -514,7 +514,7 @@ int cx_intrinsic(cx_ctx *c)
     for (size_t i = 0; i < sizeof cx_iops / sizeof *cx_iops; i++)
         if (strcmp(cx_iops[i].name, c->method) == 0)
             op = &cx_iops[i];
-    xmlNode *n = cx_child(c->call);
+    cx_node *n = cx_child(c->call);
     int rc = cx_namespace(c, n);
     if (rc)
         return rc;

@@ -15,10 +15,10 @@
 
 typedef struct cx_params {
     const cx_method *m;
-    xmlNode *nodes[CX_MAX_PARAMS]; /* by the method's parameter index */
+    cx_node *nodes[CX_MAX_PARAMS]; /* by the method's parameter index */
 } cx_params;
 
-static int cx_gather(cx_ctx *c, xmlNode *n, cx_params *p)
+static int cx_gather(cx_ctx *c, cx_node *n, cx_params *p)
 {
     for (; n; n = cx_next(n)) {
         const char *pn = cx_attr(n, "NAME");
@@ -39,7 +39,7 @@ static int cx_gather(cx_ctx *c, xmlNode *n, cx_params *p)
     return CX_OK;
 }
 
-static xmlNode *cx_param(const cx_params *p, const char *name)
+static cx_node *cx_param(const cx_params *p, const char *name)
 {
     for (unsigned i = 0; i < p->m->nparams && i < CX_MAX_PARAMS; i++)
         if (strcmp(p->m->params[i].name, name) == 0)
@@ -51,7 +51,7 @@ static xmlNode *cx_param(const cx_params *p, const char *name)
 static int cx_param_scalar(cx_ctx *c, const cx_params *p, const char *name, char **out)
 {
     *out = NULL;
-    xmlNode *v = cx_child(cx_param(p, name));
+    cx_node *v = cx_child(cx_param(p, name));
     if (!v)
         return CX_OK;
     if (!cx_is(v, "VALUE"))
@@ -66,23 +66,23 @@ static int cx_param_array(cx_ctx *c, const cx_params *p, const char *name, char 
 {
     *out = NULL;
     *count = 0;
-    xmlNode *v = cx_child(cx_param(p, name));
+    cx_node *v = cx_child(cx_param(p, name));
     if (!v)
         return CX_OK;
     if (!cx_is(v, "VALUE.ARRAY"))
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s: %s is an array (VALUE.ARRAY)", p->m->name,
                        name);
     size_t n = 0;
-    for (xmlNode *k = cx_child(v); k; k = cx_next(k))
+    for (cx_node *k = cx_child(v); k; k = cx_next(k))
         n++;
     char **vec = calloc(n + 1, sizeof *vec);
     if (!vec)
         return cx_fail(c, CX_ERR_FAILED, "out of memory");
     size_t i = 0;
-    for (xmlNode *k = cx_child(v); k; k = cx_next(k)) {
+    for (cx_node *k = cx_child(v); k; k = cx_next(k)) {
         if (!cx_is(k, "VALUE") || !(vec[i] = cx_text(k))) {
             for (size_t j = 0; j < i; j++)
-                xmlFree(vec[j]);
+                free(vec[j]);
             free(vec);
             return cx_is(k, "VALUE")
                        ? cx_fail(c, CX_ERR_FAILED, "out of memory")
@@ -99,7 +99,7 @@ static int cx_param_array(cx_ctx *c, const cx_params *p, const char *name, char 
 static void cx_strv_free(char **v)
 {
     for (size_t i = 0; v && v[i]; i++)
-        xmlFree(v[i]);
+        free(v[i]);
     free(v);
 }
 
@@ -132,7 +132,7 @@ static int cx_m_request_state_change(cx_ctx *c, cimjob_job *job, const cx_params
                        "required");
     unsigned long long state;
     rc = cx_uint_text(c, "RequestedState", rs, 65535, &state);
-    xmlFree(rs);
+    free(rs);
     if (rc || (rc = cx_param_scalar(c, p, "TimeoutPeriod", &tp)))
         return rc;
     cimjob_request_options ro;
@@ -146,7 +146,7 @@ static int cx_m_request_state_change(cx_ctx *c, cimjob_job *job, const cx_params
         code =
             (unsigned long)cimjob_request_state_change_ex(job, (cimjob_requested_state)state, &ro);
     }
-    xmlFree(tp);
+    free(tp);
     cx_returnvalue(&c->out, code);
     return CX_OK;
 }
@@ -157,7 +157,7 @@ static int cx_m_kill_job(cx_ctx *c, cimjob_job *job, const cx_params *p)
     int dok = 0, rc = cx_param_scalar(c, p, "DeleteOnKill", &t);
     if (rc == CX_OK && t)
         rc = cx_bool_text(c, "DeleteOnKill", t, &dok);
-    xmlFree(t);
+    free(t);
     if (rc)
         return rc;
     cimjob_request_options ro;
@@ -215,18 +215,18 @@ static int cx_start_opts(cx_ctx *c, const cx_params *p, cimjob_job_options *o, c
     if ((rc = cx_param_scalar(c, p, "StartImmediately", &t)) == CX_OK && t &&
         (rc = cx_bool_text(c, "StartImmediately", t, &b)) == CX_OK && !b)
         o->flags = 0;
-    xmlFree(t);
+    free(t);
     t = NULL;
     if (rc == CX_OK && (rc = cx_param_scalar(c, p, "DeleteOnCompletion", &t)) == CX_OK && t &&
         (rc = cx_bool_text(c, "DeleteOnCompletion", t, &b)) == CX_OK)
         o->delete_on_completion = b;
-    xmlFree(t);
+    free(t);
     t = NULL;
     if (rc == CX_OK && (rc = cx_param_scalar(c, p, "TimeBeforeRemoval", &t)) == CX_OK && t &&
         cimjob_interval_parse(t, &o->time_before_removal_us) != CIMJOB_RC_SUCCESS)
         rc = cx_fail(c, CX_ERR_INVALID_PARAMETER,
                      "StartJob: TimeBeforeRemoval '%.40s' is not a CIM interval", t);
-    xmlFree(t);
+    free(t);
     return rc;
 }
 
@@ -291,8 +291,8 @@ static int cx_m_start_job(cx_ctx *c, const cx_params *p)
             cx_job_reference(c, cimjob_job_instance_id(job));
     }
     cimjob_job_release(job);
-    xmlFree(name);
-    xmlFree(cwd);
+    free(name);
+    free(cwd);
     cx_strv_free(argv);
     cx_strv_free(envp);
     return rc;
@@ -314,7 +314,7 @@ static const cx_xop cx_xops[] = {
 
 int cx_extrinsic(cx_ctx *c)
 {
-    xmlNode *path = cx_child(c->call);
+    cx_node *path = cx_child(c->call);
     int is_class = cx_is(path, "LOCALCLASSPATH");
     if (!is_class && !cx_is(path, "LOCALINSTANCEPATH"))
         return cx_fail(c, CX_ERR_INVALID_PARAMETER,
@@ -322,7 +322,7 @@ int cx_extrinsic(cx_ctx *c)
     int rc = cx_namespace(c, cx_child(path));
     if (rc)
         return rc;
-    xmlNode *target = cx_next(cx_child(path));
+    cx_node *target = cx_next(cx_child(path));
     const cx_class *k = NULL;
     char *id = NULL;
     if (is_class) {
@@ -340,18 +340,18 @@ int cx_extrinsic(cx_ctx *c)
         if (strcmp(cx_xops[i].name, m->name) == 0)
             op = &cx_xops[i];
     if (!m || !op) {
-        xmlFree(id);
+        free(id);
         return cx_fail(c, CX_ERR_METHOD_NOT_FOUND, "%s has no method '%.100s'", k->name, c->method);
     }
     if (c->req->read_only && op->on_instance != cx_m_get_errors) {
-        xmlFree(id);
+        free(id);
         return cx_fail(c, CX_ERR_ACCESS_DENIED, "Access denied: a read-only account");
     }
     cx_params p;
     memset(&p, 0, sizeof p);
     p.m = m;
     if ((rc = cx_gather(c, cx_next(path), &p))) {
-        xmlFree(id);
+        free(id);
         return rc;
     }
     if (is_class) {
@@ -361,12 +361,12 @@ int cx_extrinsic(cx_ctx *c)
         return op->on_class(c, &p);
     }
     if (!op->on_instance) {
-        xmlFree(id);
+        free(id);
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is static: call it on the class", m->name);
     }
     if (!cx_class_is_a(c->svc->job_class, k)) {
         rc = cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
-        xmlFree(id);
+        free(id);
         return rc;
     }
     cimjob_job *job = NULL;
@@ -375,6 +375,6 @@ int cx_extrinsic(cx_ctx *c)
     else
         rc = op->on_instance(c, job, &p);
     cimjob_job_release(job);
-    xmlFree(id);
+    free(id);
     return rc;
 }

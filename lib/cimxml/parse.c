@@ -9,10 +9,99 @@
 #include <string.h>
 #include <strings.h>
 
+/*
+ * The request becomes a small tree of our own, built from libxml2's SAX2 events into one arena
+ * freed at once: libxml2 does all the reading (well-formedness, UTF-8, character references,
+ * its size limits), but building its own tree (a node, a name from the dictionary and several
+ * allocations per element and attribute) took more than half of a GetInstance
+ * (docs/performance.md).
+ */
+struct cx_node {
+    const char *name; /* NULL for an element in a namespace: it matches nothing */
+    cx_node *parent, *first, *last, *next;
+    const char **attrs; /* name, value, name, value, ..., NULL (no namespaced attributes) */
+    char *text;         /* the character data directly inside, NUL-terminated; NULL: none */
+    size_t text_len, text_cap;
+};
+
+typedef struct cx_block {
+    struct cx_block *next;
+    size_t used, size;
+    max_align_t data[];
+} cx_block;
+
+struct cx_doc {
+    cx_block *blocks;
+    cx_node *root;
+};
+
+#define CX_BLOCK 8192
+
+static void *cx_alloc(cx_doc *d, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    cx_block *b = d->blocks;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > CX_BLOCK / 2 ? n : CX_BLOCK;
+        cx_block *nb = malloc(sizeof *nb + size);
+        if (!nb)
+            return NULL;
+        nb->used = 0;
+        nb->size = size;
+        if (n > CX_BLOCK / 2 && b) { /* a large piece: keep filling the current block */
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            nb->next = b;
+            d->blocks = nb;
+        }
+        b = nb;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static char *cx_strndup(cx_doc *d, const char *s, size_t n)
+{
+    char *p = cx_alloc(d, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+void cx_doc_free(cx_doc *d)
+{
+    if (!d)
+        return;
+    for (cx_block *b = d->blocks, *n; b; b = n) {
+        n = b->next;
+        free(b);
+    }
+    free(d);
+}
+
+cx_node *cx_root(const cx_doc *d)
+{
+    return d ? d->root : NULL;
+}
+
 typedef struct cx_parse_state {
+    xmlParserCtxtPtr ctxt;
+    cx_doc *doc;
+    cx_node *cur;    /* the element being read */
     int doctype;     /* a DOCTYPE was seen: refused */
+    int nomem;       /* the tree could not be built */
     char first[160]; /* the first parser error, for the CIMError body */
 } cx_parse_state;
+
+static void cx_stop(cx_parse_state *st)
+{
+    st->nomem = 1;
+    xmlStopParser(st->ctxt);
+}
 
 /* SAX internalSubset: any DOCTYPE ends the parse. CIM-XML requests need none, and refusing it
  * outright closes XXE and entity expansion (billion laughs) before any declaration is read. */
@@ -36,6 +125,108 @@ static void cx_parse_error(void *ctx, xmlErrorPtr err)
     size_t n = strlen(st->first);
     while (n && (st->first[n - 1] == '\n' || st->first[n - 1] == ' '))
         st->first[--n] = '\0';
+}
+
+/* Attribute values arrive decoded, except that without entity substitution libxml2 leaves a
+ * '&' as "&#38;" for its own tree builder to decode (there are no other entities: no DTD). */
+static char *cx_attr_value(cx_doc *d, const char *v, const char *end)
+{
+    char *out = cx_alloc(d, (size_t)(end - v) + 1), *o = out;
+    if (!out)
+        return NULL;
+    while (v < end) {
+        if (end - v >= 5 && memcmp(v, "&#38;", 5) == 0) {
+            *o++ = '&';
+            v += 5;
+        } else {
+            *o++ = *v++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void cx_sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                         const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+                         int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+    xmlParserCtxtPtr p = ctx;
+    cx_parse_state *st = p->_private;
+    cx_doc *d = st->doc;
+    cx_node *n = cx_alloc(d, sizeof *n);
+    const char **attrs = n ? cx_alloc(d, (size_t)(2 * nb_attributes + 1) * sizeof *attrs) : NULL;
+    if (!attrs) {
+        cx_stop(st);
+        return;
+    }
+    memset(n, 0, sizeof *n);
+    n->name = uri ? NULL : cx_strndup(d, (const char *)localname, strlen((const char *)localname));
+    if (!uri && !n->name) {
+        cx_stop(st);
+        return;
+    }
+    int k = 0;
+    for (int i = 0; i < nb_attributes; i++) {
+        const xmlChar **a = attributes + 5 * i; /* localname, prefix, URI, value, end */
+        if (a[2])
+            continue;
+        attrs[k] = cx_strndup(d, (const char *)a[0], strlen((const char *)a[0]));
+        attrs[k + 1] = cx_attr_value(d, (const char *)a[3], (const char *)a[4]);
+        if (!attrs[k] || !attrs[k + 1]) {
+            cx_stop(st);
+            return;
+        }
+        k += 2;
+    }
+    attrs[k] = NULL;
+    n->attrs = attrs;
+    n->parent = st->cur;
+    if (st->cur) {
+        if (st->cur->last)
+            st->cur->last->next = n;
+        else
+            st->cur->first = n;
+        st->cur->last = n;
+    } else if (!d->root) {
+        d->root = n;
+    }
+    st->cur = n;
+}
+
+static void cx_sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                       const xmlChar *uri)
+{
+    xmlParserCtxtPtr p = ctx;
+    cx_parse_state *st = p->_private;
+    if (st->cur)
+        st->cur = st->cur->parent;
+}
+
+static void cx_sax_text(void *ctx, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr p = ctx;
+    cx_parse_state *st = p->_private;
+    cx_node *n = st->cur;
+    if (!n || len <= 0)
+        return;
+    size_t need = n->text_len + (size_t)len + 1;
+    if (need > n->text_cap) {
+        size_t cap = n->text_cap ? 2 * n->text_cap : 64;
+        while (cap < need)
+            cap *= 2;
+        char *t = cx_alloc(st->doc, cap);
+        if (!t) {
+            cx_stop(st);
+            return;
+        }
+        if (n->text_len)
+            memcpy(t, n->text, n->text_len);
+        n->text = t;
+        n->text_cap = cap;
+    }
+    memcpy(n->text + n->text_len, ch, (size_t)len);
+    n->text_len += (size_t)len;
+    n->text[n->text_len] = '\0';
 }
 
 /*
@@ -83,100 +274,87 @@ void cx_ctxt_pool_free(cimjob_cimxml *svc)
     svc->nctxt = 0;
 }
 
-xmlDoc *cx_parse(cimjob_cimxml *svc, const char *body, size_t len, char *why, size_t why_size)
+cx_doc *cx_parse(cimjob_cimxml *svc, const char *body, size_t len, char *why, size_t why_size)
 {
-    cx_parse_state st = {0, {0}};
+    cx_parse_state st;
+    memset(&st, 0, sizeof st);
     if (len > (size_t)INT32_MAX) {
         snprintf(why, why_size, "request too large");
         return NULL;
     }
     unsigned uses;
     xmlParserCtxtPtr p = cx_ctxt_get(svc, &uses);
-    if (!p) {
+    st.doc = calloc(1, sizeof *st.doc);
+    if (!p || !st.doc) {
+        if (p)
+            xmlFreeParserCtxt(p);
+        free(st.doc);
         snprintf(why, why_size, "out of memory");
         return NULL;
     }
+    st.ctxt = p;
     p->_private = &st;
+    /* Only our handlers: no tree of libxml2's, no entity or DTD handling at all. */
+    memset(p->sax, 0, sizeof *p->sax);
+    p->sax->initialized = XML_SAX2_MAGIC;
     p->sax->internalSubset = cx_refuse_doctype;
+    p->sax->startElementNs = cx_sax_start;
+    p->sax->endElementNs = cx_sax_end;
+    p->sax->characters = cx_sax_text;
+    p->sax->ignorableWhitespace = cx_sax_text;
+    p->sax->cdataBlock = cx_sax_text;
     p->sax->serror = cx_parse_error;
-    p->sax->error = NULL;
-    p->sax->warning = NULL;
     /* No NOENT (no entity substitution), no DTDLOAD/DTDATTR/DTDVALID, no network, no XInclude,
      * and no HUGE: libxml2's own size limits stay on. */
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-               XML_PARSE_NOBLANKS | XML_PARSE_COMPACT;
-    xmlDoc *doc = xmlCtxtReadMemory(p, body, (int)len, NULL, NULL, opts);
-    int well_formed = p->wellFormed;
-    if (st.doctype) {
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    xmlDoc *unused = xmlCtxtReadMemory(p, body, (int)len, NULL, NULL, opts);
+    if (unused)
+        xmlFreeDoc(unused); /* none: there is no startDocument handler */
+    int well_formed = p->wellFormed && !st.nomem && st.doc->root;
+    if (st.doctype)
         snprintf(why, why_size, "a DOCTYPE is not accepted in a CIM-XML request");
-    } else if (!doc || !well_formed) {
+    else if (st.nomem)
+        snprintf(why, why_size, "out of memory");
+    else if (!well_formed)
         snprintf(why, why_size, "%s", st.first[0] ? st.first : "not well-formed XML");
-    }
-    if (doc && (st.doctype || !well_formed)) {
-        xmlFreeDoc(doc);
-        doc = NULL;
-    }
     /* A context that refused a document, or that has served its share, is not reused. */
     if (st.doctype || !well_formed)
         xmlFreeParserCtxt(p);
     else
         cx_ctxt_put(svc, p, uses + 1);
-    return doc;
-}
-
-int cx_is(const xmlNode *n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && n->ns == NULL &&
-           strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *cx_skip(xmlNode *n)
-{
-    while (n && n->type != XML_ELEMENT_NODE)
-        n = n->next;
-    return n;
-}
-
-xmlNode *cx_child(const xmlNode *n)
-{
-    return n ? cx_skip(n->children) : NULL;
-}
-
-xmlNode *cx_next(const xmlNode *n)
-{
-    return n ? cx_skip(n->next) : NULL;
-}
-
-const char *cx_attr(const xmlNode *n, const char *name)
-{
-    for (xmlAttr *a = n ? n->properties : NULL; a; a = a->next) {
-        if (a->ns == NULL && strcmp((const char *)a->name, name) == 0) {
-            /* Without a DTD there are no entity references: one text child, or none. */
-            if (!a->children)
-                return "";
-            if (a->children->type == XML_TEXT_NODE && !a->children->next && a->children->content)
-                return (const char *)a->children->content;
-            return NULL;
-        }
+    if (st.doctype || !well_formed) {
+        cx_doc_free(st.doc);
+        return NULL;
     }
+    return st.doc;
+}
+
+int cx_is(const cx_node *n, const char *name)
+{
+    return n && n->name && strcmp(n->name, name) == 0;
+}
+
+cx_node *cx_child(const cx_node *n)
+{
+    return n ? n->first : NULL;
+}
+
+cx_node *cx_next(const cx_node *n)
+{
+    return n ? n->next : NULL;
+}
+
+const char *cx_attr(const cx_node *n, const char *name)
+{
+    for (const char **a = n ? n->attrs : NULL; a && a[0]; a += 2)
+        if (strcmp(a[0], name) == 0)
+            return a[1];
     return NULL;
 }
 
-char *cx_text(const xmlNode *n)
+char *cx_text(const cx_node *n)
 {
-    return (char *)xmlNodeGetContent(n);
-}
-
-int cx_has_text(const xmlNode *n)
-{
-    for (const xmlNode *k = n ? n->children : NULL; k; k = k->next) {
-        if (k->type != XML_TEXT_NODE && k->type != XML_CDATA_SECTION_NODE)
-            continue;
-        for (const xmlChar *s = k->content; s && *s; s++)
-            if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-                return 1;
-    }
-    return 0;
+    return strdup(n && n->text ? n->text : "");
 }
 
 int cx_fail(cx_ctx *c, int status, const char *fmt, ...)
@@ -188,14 +366,14 @@ int cx_fail(cx_ctx *c, int status, const char *fmt, ...)
     return status;
 }
 
-int cx_namespace(cx_ctx *c, const xmlNode *lnp)
+int cx_namespace(cx_ctx *c, const cx_node *lnp)
 {
     if (!cx_is(lnp, "LOCALNAMESPACEPATH"))
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "expected LOCALNAMESPACEPATH");
     char ns[128];
     size_t len = 0;
     int parts = 0;
-    for (xmlNode *n = cx_child(lnp); n; n = cx_next(n)) {
+    for (cx_node *n = cx_child(lnp); n; n = cx_next(n)) {
         const char *name = cx_attr(n, "NAME");
         if (!cx_is(n, "NAMESPACE") || !name)
             return cx_fail(c, CX_ERR_INVALID_PARAMETER,
@@ -266,7 +444,7 @@ int cx_uint_text(cx_ctx *c, const char *what, const char *text, unsigned long lo
     return CX_OK;
 }
 
-int cx_instance_id(cx_ctx *c, const xmlNode *in, const cx_class **cls, char **id)
+int cx_instance_id(cx_ctx *c, const cx_node *in, const cx_class **cls, char **id)
 {
     *id = NULL;
     if (!cx_is(in, "INSTANCENAME"))
@@ -276,9 +454,9 @@ int cx_instance_id(cx_ctx *c, const xmlNode *in, const cx_class **cls, char **id
     if (!k)
         return cx_fail(c, CX_ERR_INVALID_CLASS, "no class '%.100s' here", cname ? cname : "");
     *cls = k;
-    const xmlNode *kv = NULL;
+    const cx_node *kv = NULL;
     int keys = 0;
-    for (xmlNode *n = cx_child(in); n; n = cx_next(n)) {
+    for (cx_node *n = cx_child(in); n; n = cx_next(n)) {
         if (cx_is(n, "KEYVALUE")) { /* the one-key shorthand */
             kv = n;
             keys++;

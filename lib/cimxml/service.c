@@ -112,10 +112,10 @@ const char *cimjob_cimxml_status_name(int status)
 
 /* The envelope: CIM > MESSAGE > SIMPLEREQ > (CORRELATOR*, IMETHODCALL | METHODCALL). Returns
  * the call, or NULL with the CIMError header value and a reason. */
-static xmlNode *cx_envelope(xmlDoc *doc, const char **cim_error, const char **msgid,
+static cx_node *cx_envelope(cx_doc *doc, const char **cim_error, const char **msgid,
                             const char **why)
 {
-    xmlNode *cim = xmlDocGetRootElement(doc);
+    cx_node *cim = cx_root(doc);
     *cim_error = "request-not-valid";
     if (!cx_is(cim, "CIM")) {
         *why = "the document element is not CIM";
@@ -136,7 +136,7 @@ static xmlNode *cx_envelope(xmlDoc *doc, const char **cim_error, const char **ms
         *why = "DTDVERSION 2.x only";
         return NULL;
     }
-    xmlNode *msg = cx_child(cim);
+    cx_node *msg = cx_child(cim);
     if (!cx_is(msg, "MESSAGE") || cx_next(msg)) {
         *why = "CIM holds one MESSAGE (declarations are not accepted)";
         return NULL;
@@ -152,7 +152,7 @@ static xmlNode *cx_envelope(xmlDoc *doc, const char **cim_error, const char **ms
         *why = "PROTOCOLVERSION 1.x only";
         return NULL;
     }
-    xmlNode *simple = cx_child(msg);
+    cx_node *simple = cx_child(msg);
     if (cx_is(simple, "MULTIREQ")) {
         *cim_error = "multiple-requests-unsupported";
         *why = "MULTIREQ is not supported";
@@ -162,7 +162,7 @@ static xmlNode *cx_envelope(xmlDoc *doc, const char **cim_error, const char **ms
         *why = "MESSAGE holds one SIMPLEREQ";
         return NULL;
     }
-    xmlNode *call = cx_child(simple);
+    cx_node *call = cx_child(simple);
     while (cx_is(call, "CORRELATOR"))
         call = cx_next(call);
     if ((!cx_is(call, "IMETHODCALL") && !cx_is(call, "METHODCALL")) || cx_next(call) ||
@@ -188,7 +188,7 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
     if (req->cim_operation && strcasecmp(req->cim_operation, "MethodCall") != 0)
         return cx_http_error(rsp, 400, "unsupported-operation", "CIMOperation must be MethodCall");
     char why[256];
-    xmlDoc *doc = cx_parse(svc, req->body ? req->body : "", req->body_len, why, sizeof why);
+    cx_doc *doc = cx_parse(svc, req->body ? req->body : "", req->body_len, why, sizeof why);
     if (!doc)
         return cx_http_error(
             rsp, 400, strstr(why, "DOCTYPE") ? "request-not-valid" : "request-not-well-formed",
@@ -239,6 +239,6 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
     rsp->cim_operation = "MethodResponse";
     result = CIMJOB_RC_SUCCESS;
 out:
-    xmlFreeDoc(doc);
+    cx_doc_free(doc);
     return result;
 }

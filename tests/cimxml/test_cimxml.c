@@ -946,6 +946,23 @@ static void test_bad_input(void **state)
     b2 = gi_doc(f, "alice", cimjob_job_instance_id(job), NULL);
     assert_non_null(strstr(b2, "<VALUE>caf\xc3\xa9 &lt;&amp;&gt; bell? and ?? bytes</VALUE>"));
     cimjob_job_release(job);
+    /* entities and character references in text and attributes arrive decoded */
+    b2 = call(f, "GetClass",
+              ENV_HEAD "<IMETHODCALL NAME=\"GetClass\">" NS_OPEN
+                       "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME NAME=\"A&amp;B&#38;C&lt;\"/>"
+                       "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL);
+    expect_error(b2, 5);
+    assert_non_null(strstr(b2, "no class 'A&amp;B&amp;C&lt;'"));
+    b2 = gi_doc(f, "alice", "CIMJOB:&#49;&amp;<![CDATA[<x>]]>", NULL);
+    expect_error(b2, 6);
+    assert_non_null(strstr(b2, "InstanceID=CIMJOB:1&amp;&lt;x&gt;\""));
+    /* an element or attribute in an XML namespace is not a CIM-XML one */
+    raw(f, NULL,
+        "<?xml version=\"1.0\"?><CIM xmlns=\"urn:x\" CIMVERSION=\"2.0\" "
+        "DTDVERSION=\"2.0\"/>",
+        strlen("<?xml version=\"1.0\"?><CIM xmlns=\"urn:x\" CIMVERSION=\"2.0\" "
+               "DTDVERSION=\"2.0\"/>"));
+    assert_int_equal(f->rsp.http_status, 400);
     /* nothing was lost, and the service still answers */
     assert_int_equal(job_state(f, id), 4);
     free(id);
