@@ -561,6 +561,49 @@ def server_sent_events_task_messages():
 # ---- cases: the real clients --------------------------------------------------------------------
 
 @case
+def quiet_event_stream_outlives_idle_timeout():
+    # --idle-timeout 5: a stream with no event for 7 s stays open (comment lines keep it).
+    with requests.get(SRV.url("/redfish/v1/EventService/SSE"), auth=("bob", "bob-pw"),
+                      stream=True, timeout=HTTP_TIMEOUT) as r:
+        check(r.status_code == 200, f"SSE: {r.status_code}")
+        t0 = time.monotonic()
+        comments = 0
+        for line in r.iter_lines():
+            if line.startswith(b":"):
+                comments += 1
+            if time.monotonic() - t0 > 7:
+                break
+        check(time.monotonic() - t0 > 7, "the stream ended early")
+        check(comments >= 2, f"{comments} keep-alive comments in 7 s")
+
+
+@case
+def delete_all_completed_head_and_settings():
+    done, _ = start(["true"], user="bob")
+    running, _ = start(["sleep", "60"], user="bob")
+    other, _ = start(["true"], user="alice")
+    wait_state(done, ["Completed"], user="bob")
+    wait_state(other, ["Completed"])
+    api("POST", "/redfish/v1/TaskService/Actions/TaskService.DeleteAllCompletedTasks", "bob",
+        body={}, expect=200)
+    api("GET", f"{TASKS}/{done}", "bob", expect=404)
+    api("GET", f"{TASKS}/{running}", "bob", expect=200)
+    api("GET", f"{TASKS}/{other}", "alice", expect=200)  # not bob's to remove
+    r = requests.head(SRV.url(f"{TASKS}/{running}"), auth=("bob", "bob-pw"), timeout=10)
+    check(r.status_code == 200 and not r.content, f"HEAD: {r.status_code}")
+    api("PATCH", "/redfish/v1/TaskService", "admin", body={"TaskAutoDeleteTimeoutMinutes": 7},
+        expect=200)
+    t, _ = start(["true"], user="bob", DeleteOnCompletion=False)
+    doc = task(t, "bob")["Oem"]["CimJob"]
+    check(doc["TimeBeforeRemoval"] == "P0DT0H7M0S" and doc["DeleteOnCompletion"] is False,
+          f"{doc['TimeBeforeRemoval']} {doc['DeleteOnCompletion']}")
+    api("PATCH", "/redfish/v1/TaskService", "admin", body={"TaskAutoDeleteTimeoutMinutes": 5},
+        expect=200)
+    api("DELETE", f"{TASKS}/{running}", "bob", expect=202)
+    wait_state(running, ["Cancelled"], user="bob")
+
+
+@case
 def redfishtool_root_raw_get_and_delete():
     rc, out, err = redfishtool("root")
     check(rc == 0 and "ServiceRoot" in out, f"root: {rc} {err[-300:]}")
@@ -813,9 +856,14 @@ def no_accounts_limits_session_expiry_ipv6():
     finally:
         check(srv.stop() == 0, "exit status")
     # Sessions expire (--session-timeout 1) and IPv6 listens.
-    srv = Server("v6", extra=["--session-timeout", "1", "--listen", "[::1]:0"])
+    srv = Server("v6", extra=["--session-timeout", "1", "--listen", "[::1]:0",
+                              "--max-tasks", "1"])
     try:
         check(srv.base.startswith("http://[::1]:"), srv.base)
+        start(["sleep", "60"], srv=srv)
+        r = api("POST", START, srv=srv, body={"CommandLine": ["true"]}, expect=503)
+        check(error_id(r) == "Base.1.22.CreateLimitReachedForResource", error_id(r))
+        check(r.headers.get("Retry-After") == "10", "Retry-After")
         r = api("POST", "/redfish/v1/SessionService/Sessions", None, srv=srv,
                 body={"UserName": "bob", "Password": "bob-pw"}, expect=201)
         token = r.headers["X-Auth-Token"]
