@@ -10,8 +10,6 @@
 #include <cimjob/cimxml.h>
 
 #include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlIO.h>
 #include <pthread.h>
 
 #include "classes.h"
@@ -32,7 +30,8 @@ enum {
 typedef struct cx_node cx_node; /* an element of a request (parse.c) */
 typedef struct cx_doc cx_doc;   /* a request document (parse.c) */
 
-/* What StartJob was given that the library does not keep: the command line, the directory. */
+/* Per job: what StartJob was given that the library does not keep (the command line, the
+ * directory) and the instance cache (sidetable.c). */
 typedef struct cx_side cx_side;
 
 #define CX_CTXT_POOL 8

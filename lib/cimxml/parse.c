@@ -2,7 +2,6 @@
 #include "internal.h"
 
 #include <libxml/parser.h>
-#include <libxml/parserInternals.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
