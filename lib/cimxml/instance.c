@@ -329,13 +329,11 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const
         cx_instance(c, &c->out, info, sel, NULL);
         return CX_OK;
     }
-    cimjob_info key = *info;
-    key.elapsed_time_us = 0;
     char elapsed[CIMJOB_DATETIME_SIZE];
     if (cimjob_info_format_time(info, CIMJOB_PROP_ELAPSED_TIME, elapsed) != CIMJOB_RC_SUCCESS)
         elapsed[0] = '\0';
     int variant = sel->class_origin ? 1 : 0;
-    if (cx_side_emit(c->svc->side, info->instance_id, &key, variant, &c->out, elapsed))
+    if (cx_side_emit(c->svc->side, info->instance_id, info, variant, &c->out, elapsed))
         return CX_OK;
     cx_out t;
     memset(&t, 0, sizeof t);
@@ -351,6 +349,6 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const
     cx_fragment(&c->out, text, hole);
     cx_text_w(&c->out, elapsed);
     cx_fragment(&c->out, text + hole, len - hole);
-    cx_side_store(c->svc->side, info->instance_id, &key, variant, text, len, hole);
+    cx_side_store(c->svc->side, info->instance_id, info, variant, text, len, hole);
     return CX_OK;
 }

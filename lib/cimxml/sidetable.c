@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,13 +165,22 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     return 0;
 }
 
+/* Two snapshots show the same instance when every byte but ElapsedTime is the same (the whole
+ * struct, so that fields a later cimjob_info adds are compared too). */
+static int cx_snap_same(const cimjob_info *a, const cimjob_info *b)
+{
+    size_t at = offsetof(cimjob_info, elapsed_time_us), after = at + sizeof a->elapsed_time_us;
+    return memcmp(a, b, at) == 0 &&
+           memcmp((const char *)a + after, (const char *)b + after, sizeof *a - after) == 0;
+}
+
 int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
                  const char *elapsed)
 {
     int done = 0;
     pthread_mutex_lock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
-    if (r && r->snap && r->inst[variant].text && memcmp(r->snap, snap, sizeof *snap) == 0) {
+    if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, snap)) {
         cx_fragment(o, r->inst[variant].text, r->inst[variant].hole);
         cx_text_w(o, elapsed);
         cx_fragment(o, r->inst[variant].text + r->inst[variant].hole,
@@ -206,7 +216,7 @@ void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int vari
         pthread_mutex_unlock(&s->lock);
         return;
     }
-    if (memcmp(r->snap, snap, sizeof *snap) != 0) {
+    if (!cx_snap_same(r->snap, snap)) {
         cx_rec_drop_cache(r);
         memcpy(r->snap, snap, sizeof *snap);
     }
