@@ -85,6 +85,41 @@ if not port:
 HOST = '127.0.0.1:%d' % port
 
 
+def server_cgroup_dir(pid):
+    """The cgroup v2 directory of the server, where the library makes its job cgroups."""
+    mnt = None
+    with open('/proc/self/mountinfo') as f:
+        for line in f:
+            if ' - cgroup2 ' in line:
+                mnt = line.split()[4]
+                break
+    rel = '/'
+    try:
+        with open('/proc/%d/cgroup' % pid) as f:
+            for line in f:
+                if line.startswith('0::'):
+                    rel = line[3:].strip()
+    except OSError:
+        return None
+    return None if mnt is None else mnt + ('' if rel == '/' else rel)
+
+
+def job_cgroups(where, pid):
+    found = []
+    if not where or not os.path.isdir(where):
+        return found
+    for root, dirs, _ in os.walk(where):
+        if root.count('/') - where.count('/') > 2:
+            dirs[:] = []
+            continue
+        found += [os.path.join(root, d) for d in dirs if d.startswith('cimjob-%d-' % pid)]
+    return found
+
+
+CGROUP_DIR = server_cgroup_dir(server.pid)
+seen_cgroups = []
+
+
 def url(user, path):
     cred = '%s:%s@' % (user, PASSWORDS[user]) if user else ''
     return 'http://%s%s/%s' % (cred, HOST, path)
@@ -265,6 +300,7 @@ try:
 
     # ---- a second account, the administrator, no credentials ---------------------------------
     code, j6 = start_job('alices', [os.path.join(tmp, 'sleep'), '63'])
+    seen_cgroups = job_cgroups(CGROUP_DIR, server.pid)
     rc, out, err = wbem('gi', inst('bob', j6), user='bob')
     check(rc != 0 and 'CIM_ERR_ACCESS_DENIED' in err, 'bob: gi of alice\'s job: Access Denied',
           out + err)
@@ -399,6 +435,9 @@ finally:
         if tmp in cmd and 'test_wbem.py' not in cmd:
             left.append('%s: %s' % (pid, cmd))
     check(not left, 'no process of any job is left after the server stopped', '\n'.join(left))
+    cg_left = job_cgroups(CGROUP_DIR, server.pid)
+    check(not cg_left, 'no job cgroup is left (%d seen while jobs ran)' % len(seen_cgroups),
+          '\n'.join(cg_left))
     for line in left:  # end what a failure left, by PID
         try:
             os.kill(int(line.split(':')[0]), signal.SIGKILL)
