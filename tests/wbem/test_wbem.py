@@ -3,7 +3,8 @@
 
     test_wbem.py CIMJOB_BINARY DTD_PATH
 
-Starts `cimjob serve --listen 127.0.0.1:0` with three accounts in a temporary accounts file,
+Starts `cimjob serve --listen 127.0.0.1:0` with three accounts in a temporary accounts file
+(and, at the end, once more with TLS for a StartJob and a KillJob over HTTPS),
 runs wbemcli (ecn, gc, a static cm StartJob and its reference, ein, ei, gi with and without a
 property list, RequestStateChange Suspend/Start/Terminate/reserved/4097, a Terminate that must
 escalate, KillJob with and without DeleteOnKill, di, a job that fails, a second account, no
@@ -65,23 +66,37 @@ for user, pw in PASSWORDS.items():
                    input=pw + '\n', text=True, check=True, timeout=30,
                    stdout=subprocess.DEVNULL)
 
-server = subprocess.Popen([CIMJOB, 'serve', '--listen', '127.0.0.1:0', '--accounts', accounts,
-                           '--shutdown-grace', '1'],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-port = None
-deadline = time.monotonic() + 30
-while time.monotonic() < deadline:
-    line = server.stdout.readline()
-    if not line:
-        break
-    m = re.search(r'listening on https?://[^:]+:(\d+)/', line)
-    if m:
-        port = int(m.group(1))
-        break
-if not port:
-    server.kill()
-    print('not ok 1 - cimjob serve did not start: %s' % server.stderr.read())
+def start_server(extra=()):
+    """`cimjob serve` on an ephemeral loopback port; (process, port)."""
+    proc = subprocess.Popen([CIMJOB, 'serve', '--listen', '127.0.0.1:0', '--accounts', accounts,
+                             '--shutdown-grace', '1'] + list(extra),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(r'listening on https?://[^:]+:(\d+)/', line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    print('not ok 1 - cimjob serve did not start: %s' % proc.stderr.read())
     sys.exit(1)
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
+
+
+server, port = start_server()
 HOST = '127.0.0.1:%d' % port
 
 
@@ -412,17 +427,37 @@ try:
     check(rc == 0 and 'CIMJOB_ConcreteJob' in out, 'the server still answers', out + err)
 finally:
     # ---- stop the server: nothing of any job may be left ---------------------------------------
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=60)
-        stopped = True
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-        stopped = False
+    stopped = stop_server(server)
     check(stopped and server.returncode == 0, 'cimjob serve stops on SIGTERM with status 0',
           server.returncode)
+    # The same over HTTPS (the server's TLS, wbemcli checking the certificate).
+    if shutil.which('openssl'):
+        cert, key = os.path.join(tmp, 'cert.pem'), os.path.join(tmp, 'key.pem')
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                        'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+                        '-days', '2', '-subj', '/CN=127.0.0.1', '-addext',
+                        'subjectAltName=IP:127.0.0.1'], check=True, timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        tls, tport = start_server(['--cert', cert, '--key', key])
+        tls_cg = server_cgroup_dir(tls.pid)
+        try:
+            turl = 'https://alice:%s@127.0.0.1:%d/' % (PASSWORDS['alice'], tport)
+            p = subprocess.run([WBEMCLI, '-cacert', cert, 'cm', turl + CLASS,
+                                'StartJob.Name="tls",CommandLine="%s/sleep","65"' % tmp],
+                               capture_output=True, text=True, timeout=60)
+            m = re.search(r'InstanceID="([^"]+)"', p.stdout)
+            check(p.returncode == 0 and m is not None, 'HTTPS: cm StartJob', p.stdout + p.stderr)
+            if m:
+                p = subprocess.run([WBEMCLI, '-cacert', cert, 'cm',
+                                    turl + '%s.InstanceID="%s"' % (CLASS, m.group(1)),
+                                    'KillJob.DeleteOnKill=true'],
+                                   capture_output=True, text=True, timeout=60)
+                check(p.returncode == 0 and 'KillJob: 0' in p.stdout, 'HTTPS: cm KillJob: 0',
+                      p.stdout + p.stderr)
+        finally:
+            check(stop_server(tls) and tls.returncode == 0, 'the HTTPS server stops with status 0',
+                  tls.returncode)
+            check(not job_cgroups(tls_cg, tls.pid), 'no job cgroup of the HTTPS server is left')
     left = []
     for pid in os.listdir('/proc'):
         if not pid.isdigit():
