@@ -54,6 +54,8 @@ typedef struct cimjob_cimxml cimjob_cimxml;
 #define CIMJOB_CIMXML_NAMESPACE "root/cimv2"
 /** The name of libcimjob's subclass of CIM_ConcreteJob. */
 #define CIMJOB_CIMXML_CLASS "CIMJOB_ConcreteJob"
+/** Default bound on how long a RequestStateChange waits: 60 s. */
+#define CIMJOB_CIMXML_DEFAULT_MAX_WAIT_US ((uint64_t)60000000)
 /** Default bound on a request body: 4 MiB. */
 #define CIMJOB_CIMXML_DEFAULT_MAX_REQUEST ((size_t)4 << 20)
 
@@ -67,12 +69,19 @@ typedef struct cimjob_cimxml_options {
     const char *host;
     /** Bodies longer than this are refused with HTTP 413 (0: the default, 4 MiB). */
     size_t max_request_bytes;
+    /**
+     * The longest a RequestStateChange waits for its new state, in microseconds (0: the
+     * default, 60 s). A TimeoutPeriod above it is honoured asynchronously: the call answers
+     * 4096 (Transition Started) and JobState shows the outcome, so that no client holds a
+     * server thread for longer.
+     */
+    uint64_t max_wait_us;
 } cimjob_cimxml_options;
 
 /** Static initialiser for cimjob_cimxml_options. */
 #define CIMJOB_CIMXML_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        CIMJOB_CIMXML_OPTIONS_VERSION, NULL, 0                                                     \
+        CIMJOB_CIMXML_OPTIONS_VERSION, NULL, 0, 0                                                  \
     }
 
 /**

@@ -40,6 +40,7 @@ struct cimjob_cimxml {
     cimjob_registry *reg;
     char *host;
     size_t max_request;
+    uint64_t max_wait_us;
     cx_side *side;
     const cx_class *job_class; /* CIMJOB_ConcreteJob */
     unsigned char *getters;    /* per property of job_class: its value source (instance.c) */

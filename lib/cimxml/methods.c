@@ -143,6 +143,9 @@ static int cx_m_request_state_change(cx_ctx *c, cimjob_job *job, const cx_params
          * cimjob_request_state_change() answers a malformed TimeoutPeriod. */
         code = CIMJOB_RSC_INVALID_PARAMETER;
     } else {
+        /* A long TimeoutPeriod is honoured without holding the connection: 4096, then JobState. */
+        if (ro.timeout_us > c->svc->max_wait_us)
+            ro.flags |= CIMJOB_REQUEST_ASYNC;
         code =
             (unsigned long)cimjob_request_state_change_ex(job, (cimjob_requested_state)state, &ro);
     }

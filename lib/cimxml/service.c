@@ -33,6 +33,8 @@ cimjob_rc cimjob_cimxml_new(cimjob_registry *reg, const cimjob_cimxml_options *o
     }
     svc->max_request = opts && opts->max_request_bytes ? opts->max_request_bytes
                                                        : CIMJOB_CIMXML_DEFAULT_MAX_REQUEST;
+    svc->max_wait_us =
+        opts && opts->max_wait_us ? opts->max_wait_us : CIMJOB_CIMXML_DEFAULT_MAX_WAIT_US;
     svc->job_class = cx_class_find(CIMJOB_CIMXML_CLASS);
     svc->side = cx_side_new();
     if (opts && opts->host && !(svc->host = strdup(opts->host)))

@@ -518,6 +518,26 @@ static void test_state_changes(void **state)
     free(id);
 }
 
+/* A TimeoutPeriod over the service's wait bound: 4096 at once, the outcome in JobState. */
+static void test_long_timeout(void **state)
+{
+    fixture *f = *state;
+    cimjob_fake_outcome o = CIMJOB_FAKE_OUTCOME_INIT;
+    o.terminate_us = -1; /* ignores Terminate: only the escalation ends it */
+    assert_int_equal(cimjob_fake_push(f->fake, &o), CIMJOB_RC_SUCCESS);
+    char *id = start_job(f, "stubborn");
+    const char *b =
+        cm_doc(f, "alice", "RequestStateChange", id,
+               "<PARAMVALUE NAME=\"RequestedState\"><VALUE>4</VALUE></PARAMVALUE><PARAMVALUE "
+               "NAME=\"TimeoutPeriod\"><VALUE>00000000000500.000000:000</VALUE></PARAMVALUE>");
+    expect_rv(b, 4096);
+    assert_int_equal(job_state(f, id), 6);
+    cimjob_fake_advance(f->fake, 301000000);
+    cimjob_registry_dispatch(f->reg);
+    assert_int_equal(job_state(f, id), 8);
+    free(id);
+}
+
 static void test_kill_job(void **state)
 {
     fixture *f = *state;
@@ -981,6 +1001,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_get_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_enumerate_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),

@@ -42,7 +42,7 @@ int check()
     cimjob_cimxml_options cxo = CIMJOB_CIMXML_OPTIONS_INIT;
     cimjob_cimxml_request cxq = CIMJOB_CIMXML_REQUEST_INIT;
     cimjob_cimxml_response cxr = CIMJOB_CIMXML_RESPONSE_INIT;
-    bad |= cxo.version != CIMJOB_CIMXML_OPTIONS_VERSION || cxo.host != NULL;
+    bad |= cxo.version != CIMJOB_CIMXML_OPTIONS_VERSION || cxo.host != NULL || cxo.max_wait_us;
     bad |= cxq.version != CIMJOB_CIMXML_REQUEST_VERSION || cxq.body != NULL || cxq.read_only;
     bad |= cxr.version != CIMJOB_CIMXML_RESPONSE_VERSION || cxr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
