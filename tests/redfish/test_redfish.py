@@ -395,6 +395,8 @@ def delete_running_is_terminate_then_remove():
     check(t["TaskStatus"] == "Warning", t["TaskStatus"])
     check(t["Oem"]["CimJob"]["JobState"] == "Terminated", t["Oem"]["CimJob"]["JobState"])
     check(t["Messages"][0]["MessageId"] == "TaskEvent.1.0.TaskCancelled", "Messages")
+    check(api("GET", f"{TASKS}/{tid}").headers.get("Allow") == "GET, HEAD, DELETE", "Allow")
+    check(api("GET", TASKS).headers.get("Allow") == "GET, HEAD", "Allow of the collection")
     api("DELETE", f"{TASKS}/{tid}", expect=200)
     api("GET", f"{TASKS}/{tid}", expect=404)
     api("GET", f"/redfish/v1/TaskService/TaskMonitors/{tid}", expect=404)
