@@ -81,6 +81,20 @@ build custom-backend custom-backend.c "" "-pthread"
 build unit-test-with-fake unit-test-with-fake.c "cmocka"
 build cimjob "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c
     cimjob/duration.c cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c" "jansson" "-lm"
+# `cimjob serve` against libcimjob-redfish through its own pkg-config name (when installed).
+if pkg-config --exists cimjob-redfish; then
+    build cimjob-serve "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c cimjob/duration.c
+        cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c cimjob/serve.c
+        cimjob/http.c cimjob/accounts.c cimjob/redfish_route.c" "jansson libmicrohttpd gnutls
+        libcrypt" "-DCIMJOB_CLI_SERVE=1 -pthread -lm $(pkg-config --cflags --libs cimjob-redfish)"
+fi
+# ... and with WBEM CIM-XML at /cimom, through pkg-config cimjob-cimxml (when installed).
+if pkg-config --exists cimjob-redfish cimjob-cimxml; then
+    build cimjob-serve-wbem "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c cimjob/duration.c
+        cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c cimjob/serve.c cimjob/http.c cimjob/accounts.c cimjob/redfish_route.c cimjob/cimom.c" \
+        "jansson libmicrohttpd gnutls libcrypt" "-DCIMJOB_CLI_SERVE=1 -DCIMJOB_CLI_CIMXML=1
+        -pthread -lm $(pkg-config --cflags --libs cimjob-redfish cimjob-cimxml)"
+fi
 
 # The installed shared library (when there is one: not with default_library=static) must be
 # the one the programs use.
@@ -107,6 +121,8 @@ run unit-test-with-fake
 run custom-backend
 run cimjob version
 run cimjob run --quiet -- true
+run cimjob-serve serve --help
+run cimjob-serve-wbem serve --help
 
 # The command and its man page are installed with the library when the cli feature is on.
 if [ -f "$builddir/examples/cimjob/cimjob" ]; then

@@ -27,3 +27,10 @@ CIMJOB_BUILD_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libcmocka-
                        util-linux perl procps python3 libjansson-dev doxygen graphviz)
 # What suite 'cli' compares with and drives: coreutils' timeout(1), a terminal (tmux), an editor.
 CIMJOB_CLI_TEST_PACKAGES=(coreutils tmux vim-tiny)
+# `cimjob serve` (libmicrohttpd with GnuTLS, libcrypt's yescrypt) and its suite 'redfish' (the
+# real Debian clients redfishtool and python3-sushy, DMTF schemas checked with python3-jsonschema).
+CIMJOB_BUILD_PACKAGES+=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev redfishtool python3-sushy
+                        python3-jsonschema python3-requests openssl)
+# libcimjob-cimxml (libxml2) and its suites 'cimxml' and 'wbem' (Debian's WBEM client
+# sblim-wbemcli; xmllint validates the responses against DMTF's DTD).
+CIMJOB_BUILD_PACKAGES+=(libxml2-dev libxml2-utils sblim-wbemcli)

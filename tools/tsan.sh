@@ -22,6 +22,8 @@ ninja -C "$builddir"
 # (clone3 / raw fork: no interceptor runs) and the child only makes system calls before exec.
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:die_after_fork=0:report_signal_unsafe=0}
 suites=(--suite unit --suite stress)
+# libcimjob-cimxml: its threads hammer (parser-context pool, instance cache, side table)
+[ -d tests/cimxml ] && suites+=(--suite cimxml)
 [ "${1:-}" = "--no-posix" ] || suites+=(--suite posix)
 status=0
 meson test -C "$builddir" --print-errorlogs --num-processes "$(nproc)" "${suites[@]}" || status=$?

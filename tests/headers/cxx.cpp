@@ -2,6 +2,8 @@
 // initialisers are usable there. Built by tests/meson.build when a C++ compiler exists.
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
+#include <cimjob/cimxml.h>
+#include <cimjob/redfish.h>
 
 #include <cstring>
 
@@ -32,6 +34,17 @@ int check()
     bad |= info.version != CIMJOB_INFO_VERSION || info.instance_id[0] != '\0';
     bad |= fo.version != CIMJOB_FAKE_OUTCOME_VERSION || fo.run_us != -1;
     bad |= br.version != 1;
+    cimjob_redfish_options rfo = CIMJOB_REDFISH_OPTIONS_INIT;
+    cimjob_redfish_response rfr = CIMJOB_REDFISH_RESPONSE_INIT;
+    bad |= rfo.version != CIMJOB_REDFISH_OPTIONS_VERSION || rfo.terminate_timeout_us != 10000000 ||
+           rfo.max_sessions != 64 || rfo.registry != NULL;
+    bad |= rfr.version != CIMJOB_REDFISH_RESPONSE_VERSION || rfr.body != NULL;
+    cimjob_cimxml_options cxo = CIMJOB_CIMXML_OPTIONS_INIT;
+    cimjob_cimxml_request cxq = CIMJOB_CIMXML_REQUEST_INIT;
+    cimjob_cimxml_response cxr = CIMJOB_CIMXML_RESPONSE_INIT;
+    bad |= cxo.version != CIMJOB_CIMXML_OPTIONS_VERSION || cxo.host != NULL || cxo.max_wait_us;
+    bad |= cxq.version != CIMJOB_CIMXML_REQUEST_VERSION || cxq.body != NULL || cxq.read_only;
+    bad |= cxr.version != CIMJOB_CIMXML_RESPONSE_VERSION || cxr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
     bad |= std::strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;
     // Enums convert the C way through the functions that take int.

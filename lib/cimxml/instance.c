@@ -1,0 +1,354 @@
+/*
+ * Jobs as CIMJOB_ConcreteJob instances: where each property's value comes from (a cimjob_info
+ * snapshot, the StartJob side table, the MOF default, or NULL), which properties a request
+ * selects, and the INSTANCE element.
+ */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Value sources. */
+enum {
+    G_NONE = 0, /* the MOF default, or NULL */
+    G_INSTANCE_ID,
+    G_NAME,
+    G_ELEMENT_NAME,
+    G_OPERATIONAL_STATUS,
+    G_JOB_STATUS,
+    G_TIME_SUBMITTED,
+    G_START_TIME,
+    G_ELAPSED_TIME,
+    G_OWNER,
+    G_PRIORITY,
+    G_PERCENT_COMPLETE,
+    G_DELETE_ON_COMPLETION,
+    G_ERROR_CODE,
+    G_ERROR_DESCRIPTION,
+    G_JOB_STATE,
+    G_TIME_OF_LAST_STATE_CHANGE,
+    G_TIME_BEFORE_REMOVAL,
+    G_COMMAND_LINE,
+    G_WORKING_DIRECTORY,
+    G_BACKEND,
+    G_CONTAINMENT,
+    G_EXIT_STATUS,
+    G_TERM_SIGNAL,
+    G_ESCALATED
+};
+
+static const struct {
+    const char *name;
+    unsigned char getter;
+} cx_sources[] = {
+    {"InstanceID", G_INSTANCE_ID},
+    {"Name", G_NAME},
+    {"ElementName", G_ELEMENT_NAME},
+    {"OperationalStatus", G_OPERATIONAL_STATUS},
+    {"JobStatus", G_JOB_STATUS},
+    {"TimeSubmitted", G_TIME_SUBMITTED},
+    {"StartTime", G_START_TIME},
+    {"ElapsedTime", G_ELAPSED_TIME},
+    {"Owner", G_OWNER},
+    {"Priority", G_PRIORITY},
+    {"PercentComplete", G_PERCENT_COMPLETE},
+    {"DeleteOnCompletion", G_DELETE_ON_COMPLETION},
+    {"ErrorCode", G_ERROR_CODE},
+    {"ErrorDescription", G_ERROR_DESCRIPTION},
+    {"JobState", G_JOB_STATE},
+    {"TimeOfLastStateChange", G_TIME_OF_LAST_STATE_CHANGE},
+    {"TimeBeforeRemoval", G_TIME_BEFORE_REMOVAL},
+    {"CommandLine", G_COMMAND_LINE},
+    {"WorkingDirectory", G_WORKING_DIRECTORY},
+    {"Backend", G_BACKEND},
+    {"Containment", G_CONTAINMENT},
+    {"ExitStatus", G_EXIT_STATUS},
+    {"TermSignal", G_TERM_SIGNAL},
+    {"Escalated", G_ESCALATED},
+};
+
+int cx_getters_init(cimjob_cimxml *svc)
+{
+    const cx_class *k = svc->job_class;
+    svc->getters = calloc(k->nprops ? k->nprops : 1, 1);
+    if (!svc->getters)
+        return -1;
+    for (unsigned i = 0; i < k->nprops; i++)
+        for (size_t s = 0; s < sizeof cx_sources / sizeof *cx_sources; s++)
+            if (strcmp(k->props[i].name, cx_sources[s].name) == 0)
+                svc->getters[i] = cx_sources[s].getter;
+    return 0;
+}
+
+int cx_may_access(const cx_ctx *c, const cimjob_info *info)
+{
+    return !c->req->user || c->req->is_admin || strcmp(c->req->user, info->owner) == 0;
+}
+
+int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cimjob_info *info)
+{
+    *job = NULL;
+    if (cimjob_find(c->svc->reg, id, job) != CIMJOB_RC_SUCCESS)
+        return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s", id);
+    /* Zeroed whole (padding and string tails too): the instance cache compares snapshots. */
+    memset(info, 0, sizeof *info);
+    info->version = CIMJOB_INFO_VERSION;
+    if (cimjob_query(*job, info) != CIMJOB_RC_SUCCESS) {
+        cimjob_job_release(*job);
+        *job = NULL;
+        return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s", id);
+    }
+    if (!cx_may_access(c, info)) {
+        cimjob_job_release(*job);
+        *job = NULL;
+        return cx_fail(c, CX_ERR_ACCESS_DENIED,
+                       "Access denied: job %.300s belongs to another "
+                       "account",
+                       id);
+    }
+    return CX_OK;
+}
+
+int cx_select_has(const cx_select *sel, const char *name)
+{
+    if (!sel->names)
+        return 1;
+    for (size_t i = 0; i < sel->nnames; i++)
+        if (strcasecmp(sel->names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The distance from a class down to the root. */
+static int cx_depth(const cx_class *k)
+{
+    int d = 0;
+    while (k && k->superclass) {
+        k = cx_class_find(k->superclass);
+        d++;
+    }
+    return d;
+}
+
+int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_property *p)
+{
+    if (!cx_select_has(sel, p->name))
+        return 0;
+    if (!sel->scope || sel->scope == cls)
+        return !sel->local_only || strcmp(p->declared_in, cls->name) == 0;
+    /* Asked for a superclass of the instance's class (DSP0200 EnumerateInstances): without
+     * DeepInheritance only the properties that class has; with LocalOnly only those declared
+     * (or overridden) in it, or in the subclasses when DeepInheritance. */
+    const cx_class *decl = cx_class_find(p->declared_in);
+    int in_scope = cx_class_property(sel->scope, p->name) != NULL;
+    if (!sel->deep && !in_scope)
+        return 0;
+    if (sel->local_only) {
+        int d = cx_depth(decl), ds = cx_depth(sel->scope);
+        return sel->deep ? d >= ds : d == ds;
+    }
+    return 1;
+}
+
+typedef struct cx_argv_copy {
+    cx_out *o;
+    int want_argv; /* 1: write the VALUE.ARRAY of argv; 0: write the cwd VALUE */
+    int wrote;
+} cx_argv_copy;
+
+static void cx_write_side(const char *const *argv, const char *cwd, void *arg)
+{
+    cx_argv_copy *a = arg;
+    if (a->want_argv) {
+        cx_start(a->o, "VALUE.ARRAY");
+        for (size_t i = 0; argv[i]; i++)
+            cx_value(a->o, argv[i]);
+        cx_end(a->o);
+        a->wrote = 1;
+    } else if (cwd) {
+        cx_value(a->o, cwd);
+        a->wrote = 1;
+    }
+}
+
+static const char *cx_time(const cimjob_info *info, cimjob_time_property prop, char *buf)
+{
+    return cimjob_info_format_time(info, prop, buf) == CIMJOB_RC_SUCCESS ? buf : NULL;
+}
+
+/* The text of a scalar value, or NULL for a NULL value. */
+static const char *cx_scalar(unsigned getter, const cimjob_info *info, const cx_property *p,
+                             char *buf, size_t size)
+{
+    switch (getter) {
+    case G_INSTANCE_ID:
+        return info->instance_id;
+    case G_NAME:
+    case G_ELEMENT_NAME:
+        return info->name;
+    case G_JOB_STATUS:
+        return info->job_status[0] ? info->job_status : NULL;
+    case G_TIME_SUBMITTED:
+        return size >= CIMJOB_DATETIME_SIZE ? cx_time(info, CIMJOB_PROP_TIME_SUBMITTED, buf) : NULL;
+    case G_START_TIME:
+        return size >= CIMJOB_DATETIME_SIZE ? cx_time(info, CIMJOB_PROP_START_TIME, buf) : NULL;
+    case G_ELAPSED_TIME:
+        return size >= CIMJOB_DATETIME_SIZE ? cx_time(info, CIMJOB_PROP_ELAPSED_TIME, buf) : NULL;
+    case G_TIME_OF_LAST_STATE_CHANGE:
+        return size >= CIMJOB_DATETIME_SIZE
+                   ? cx_time(info, CIMJOB_PROP_TIME_OF_LAST_STATE_CHANGE, buf)
+                   : NULL;
+    case G_TIME_BEFORE_REMOVAL:
+        return size >= CIMJOB_DATETIME_SIZE ? cx_time(info, CIMJOB_PROP_TIME_BEFORE_REMOVAL, buf)
+                                            : NULL;
+    case G_OWNER:
+        return info->owner[0] ? info->owner : NULL;
+    case G_PRIORITY:
+        snprintf(buf, size, "%" PRIu32, info->priority);
+        return buf;
+    case G_PERCENT_COMPLETE:
+        snprintf(buf, size, "%u", info->percent_complete);
+        return buf;
+    case G_DELETE_ON_COMPLETION:
+        return info->delete_on_completion ? "TRUE" : "FALSE";
+    case G_ERROR_CODE:
+        /* ErrorCode is uint16 in CIM_Job; exit statuses and 128+signal always fit. */
+        snprintf(buf, size, "%" PRIu32, info->error_code > 65535 ? 65535 : info->error_code);
+        return buf;
+    case G_ERROR_DESCRIPTION:
+        return info->error_description[0] ? info->error_description : NULL;
+    case G_JOB_STATE:
+        snprintf(buf, size, "%d", (int)info->job_state);
+        return buf;
+    case G_BACKEND:
+        return info->backend[0] ? info->backend : NULL;
+    case G_CONTAINMENT:
+        return cimjob_containment_name((int)info->containment);
+    case G_EXIT_STATUS:
+        if (info->exit_status < 0)
+            return NULL;
+        snprintf(buf, size, "%d", info->exit_status);
+        return buf;
+    case G_TERM_SIGNAL:
+        if (info->term_signal <= 0)
+            return NULL;
+        snprintf(buf, size, "%d", info->term_signal);
+        return buf;
+    case G_ESCALATED:
+        return info->escalated ? "TRUE" : "FALSE";
+    default:
+        return p->defval;
+    }
+}
+
+const char *cx_scalar_value(cx_ctx *c, const cimjob_info *info, const cx_property *p, char *buf,
+                            size_t size)
+{
+    const cx_class *k = c->svc->job_class;
+    unsigned getter = G_NONE;
+    for (unsigned i = 0; i < k->nprops; i++)
+        if (&k->props[i] == p)
+            getter = c->svc->getters[i];
+    return cx_scalar(getter, info, p, buf, size);
+}
+
+static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cimjob_info *info,
+                              const cx_property *p)
+{
+    char buf[64];
+    if (getter == G_OPERATIONAL_STATUS) {
+        cx_start(o, "VALUE.ARRAY");
+        for (unsigned i = 0; i < info->operational_status_count && i < 2; i++) {
+            snprintf(buf, sizeof buf, "%u", (unsigned)info->operational_status[i]);
+            cx_value(o, buf);
+        }
+        cx_end(o);
+        return;
+    }
+    if (getter == G_COMMAND_LINE || getter == G_WORKING_DIRECTORY) {
+        cx_argv_copy a = {o, getter == G_COMMAND_LINE, 0};
+        cx_side_with(c->svc->side, info->instance_id, cx_write_side, &a);
+        return; /* no record: NULL */
+    }
+    if (p->is_array)
+        return; /* no array defaults in these classes */
+    const char *v = cx_scalar(getter, info, p, buf, sizeof buf);
+    if (v)
+        cx_value(o, v);
+}
+
+/* The INSTANCE element. With @p elapsed_at, the text of ElapsedTime's VALUE is left out and
+ * its offset in @p o stored there, for the cache. */
+static void cx_instance(cx_ctx *c, cx_out *o, const cimjob_info *info, const cx_select *sel,
+                        size_t *elapsed_at)
+{
+    const cx_class *k = c->svc->job_class;
+    cx_start(o, "INSTANCE");
+    cx_attr_w(o, "CLASSNAME", k->name);
+    for (unsigned i = 0; i < k->nprops; i++) {
+        const cx_property *p = &k->props[i];
+        if (!cx_select_property(sel, k, p))
+            continue;
+        cx_start(o, p->is_array ? "PROPERTY.ARRAY" : "PROPERTY");
+        cx_attr_w(o, "NAME", p->name);
+        cx_attr_w(o, "TYPE", p->type);
+        if (sel->class_origin)
+            cx_attr_w(o, "CLASSORIGIN", p->origin);
+        if (p->embedded_object)
+            cx_attr_w(o, "EmbeddedObject", "object");
+        if (elapsed_at && c->svc->getters[i] == G_ELAPSED_TIME) {
+            cx_start(o, "VALUE");
+            cx_text_w(o, ""); /* closes the start tag */
+            *elapsed_at = cx_out_len(o);
+            cx_end(o);
+        } else {
+            cx_property_value(c, o, c->svc->getters[i], info, p);
+        }
+        cx_end(o);
+    }
+    cx_end(o);
+}
+
+/*
+ * Instances with every property (what wbemcli's ei and gi ask for) are cached per job, as text
+ * with a hole for ElapsedTime, the one value that changes while nothing else does: the text is
+ * reused while the job's snapshot (cimjob_info, ElapsedTime aside) is byte for byte the same.
+ * The snapshot holds every other value an instance shows; CommandLine and WorkingDirectory
+ * never change.
+ */
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const cx_select *sel)
+{
+    (void)job;
+    const cx_class *k = c->svc->job_class;
+    int cacheable =
+        !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
+    if (!cacheable) {
+        cx_instance(c, &c->out, info, sel, NULL);
+        return CX_OK;
+    }
+    char elapsed[CIMJOB_DATETIME_SIZE];
+    if (cimjob_info_format_time(info, CIMJOB_PROP_ELAPSED_TIME, elapsed) != CIMJOB_RC_SUCCESS)
+        elapsed[0] = '\0';
+    int variant = sel->class_origin ? 1 : 0;
+    if (cx_side_emit(c->svc->side, info->instance_id, info, variant, &c->out, elapsed))
+        return CX_OK;
+    cx_out t;
+    memset(&t, 0, sizeof t);
+    size_t hole = 0;
+    cx_instance(c, &t, info, sel, &hole);
+    size_t len;
+    char *text = t.failed ? NULL : cx_out_take(&t, &len);
+    cx_out_discard(&t);
+    if (!text) {
+        c->out.failed = 1;
+        return CX_OK;
+    }
+    cx_fragment(&c->out, text, hole);
+    cx_text_w(&c->out, elapsed);
+    cx_fragment(&c->out, text + hole, len - hole);
+    cx_side_store(c->svc->side, info->instance_id, info, variant, text, len, hole);
+    return CX_OK;
+}

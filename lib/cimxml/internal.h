@@ -1,0 +1,167 @@
+/*
+ * libcimjob-cimxml internals: the service, one request's context, the request-tree helpers
+ * (parse.c), the response writer (write.c), instances of jobs (instance.c), the operation
+ * tables (intrinsic.c, methods.c) and the side table of what StartJob was given (sidetable.c).
+ */
+#ifndef CIMJOB_CIMXML_INTERNAL_H
+#define CIMJOB_CIMXML_INTERNAL_H
+
+#include <cimjob/cimjob.h>
+#include <cimjob/cimxml.h>
+
+#include <libxml/parser.h>
+#include <pthread.h>
+
+#include "classes.h"
+
+/* CIM status codes (DSP0200 table 2). */
+enum {
+    CX_OK = 0,
+    CX_ERR_FAILED = 1,
+    CX_ERR_ACCESS_DENIED = 2,
+    CX_ERR_INVALID_NAMESPACE = 3,
+    CX_ERR_INVALID_PARAMETER = 4,
+    CX_ERR_INVALID_CLASS = 5,
+    CX_ERR_NOT_FOUND = 6,
+    CX_ERR_NOT_SUPPORTED = 7,
+    CX_ERR_METHOD_NOT_FOUND = 17
+};
+
+typedef struct cx_node cx_node; /* an element of a request (parse.c) */
+typedef struct cx_doc cx_doc;   /* a request document (parse.c) */
+
+/* Per job: what StartJob was given that the library does not keep (the command line, the
+ * directory) and the instance cache (sidetable.c). */
+typedef struct cx_side cx_side;
+
+#define CX_CTXT_POOL 8
+
+struct cimjob_cimxml {
+    cimjob_registry *reg;
+    char *host;
+    size_t max_request;
+    uint64_t max_wait_us;
+    cx_side *side;
+    const cx_class *job_class; /* CIMJOB_ConcreteJob */
+    unsigned char *getters;    /* per property of job_class: its value source (instance.c) */
+    /* Idle libxml2 parser contexts for reuse (parse.c). */
+    pthread_mutex_t ctxt_lock;
+    struct {
+        xmlParserCtxtPtr ctxt;
+        unsigned uses;
+    } ctxts[CX_CTXT_POOL];
+    int nctxt;
+};
+
+/* The response being written: one growing buffer and the stack of open elements. */
+#define CX_OUT_DEPTH 32
+typedef struct cx_out {
+    char *buf; /* malloc'd; becomes the response body */
+    size_t len, cap;
+    const char *stack[CX_OUT_DEPTH]; /* element names: static strings */
+    int depth;
+    int open;   /* the last start tag still takes attributes */
+    int failed; /* a write failed (out of memory) or the nesting was wrong */
+} cx_out;
+
+/* One request in progress. */
+typedef struct cx_ctx {
+    cimjob_cimxml *svc;
+    const cimjob_cimxml_request *req;
+    cx_node *call;      /* IMETHODCALL or METHODCALL */
+    const char *method; /* its NAME */
+    cx_out out;
+    char err[512]; /* the DESCRIPTION of a CIM error */
+} cx_ctx;
+
+/* ---- parse.c: the request tree ---- */
+
+cx_doc *cx_parse(cimjob_cimxml *svc, const char *body, size_t len, char *why, size_t why_size);
+void cx_ctxt_pool_free(cimjob_cimxml *svc);
+int cx_is(const cx_node *n, const char *name);
+cx_node *cx_child(const cx_node *n);                     /* first element child */
+cx_node *cx_next(const cx_node *n);                      /* next element sibling */
+const char *cx_attr(const cx_node *n, const char *name); /* NULL if absent; owned by the tree */
+char *cx_text(const cx_node *n); /* its character data (free it); NULL: out of memory */
+cx_node *cx_root(const cx_doc *d);
+void cx_doc_free(cx_doc *d);
+/* Each returns CX_OK or a CIM status with c->err set. */
+int cx_namespace(cx_ctx *c, const cx_node *lnp);
+int cx_bool_text(cx_ctx *c, const char *what, const char *text, int *out);
+int cx_uint_text(cx_ctx *c, const char *what, const char *text, unsigned long long max,
+                 unsigned long long *out);
+int cx_instance_id(cx_ctx *c, const cx_node *instancename, const cx_class **cls, char **id);
+int cx_fail(cx_ctx *c, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- write.c: the response ---- */
+int cx_out_begin(cx_out *o, const char *msgid, int intrinsic, const char *method);
+int cx_out_end(cx_out *o);
+void cx_out_discard(cx_out *o);
+char *cx_out_take(cx_out *o, size_t *len); /* the document (malloc'd, NUL-terminated) */
+void cx_reserve(cx_out *o, size_t n);      /* room for n more bytes (a hint) */
+size_t cx_out_len(const cx_out *o);
+void cx_fragment(cx_out *o, const char *s, size_t n); /* complete markup, written as it is */
+void cx_start(cx_out *o, const char *el);
+void cx_end(cx_out *o);       /* always with an end tag (wbemcli rejects most self-closed ones) */
+void cx_end_empty(cx_out *o); /* self-closed: CLASSNAME, NAMESPACE, ERROR only */
+void cx_attr_w(cx_out *o, const char *name, const char *value);
+void cx_text_w(cx_out *o, const char *text); /* invalid UTF-8 and control characters become '?' */
+void cx_value(cx_out *o, const char *text);  /* <VALUE>text</VALUE> */
+void cx_error(cx_out *o, int code, const char *description);
+void cx_instancename(cx_out *o, const char *classname, const char *instance_id);
+void cx_localnamespacepath(cx_out *o);
+void cx_qualifiers(cx_out *o, const cx_qualifier *q, unsigned n);
+const char *cx_status_name(int status);
+
+/* ---- instance.c: jobs as instances ---- */
+/* Which properties to write. */
+typedef struct cx_select {
+    const char *const *names; /* PropertyList; NULL: every property */
+    size_t nnames;
+    const cx_class *scope; /* the class asked for (LocalOnly / DeepInheritance) */
+    int local_only;
+    int deep;
+    int class_origin;
+} cx_select;
+int cx_getters_init(cimjob_cimxml *svc);
+int cx_select_has(const cx_select *sel, const char *name);
+int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_property *p);
+/* Write INSTANCE for a job; CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const cx_select *sel);
+/* The text of a job's property value for comparison (ModifyInstance); NULL: NULL value. */
+const char *cx_scalar_value(cx_ctx *c, const cimjob_info *info, const cx_property *p, char *buf,
+                            size_t size);
+/* May the request's identity see and act on this job? */
+int cx_may_access(const cx_ctx *c, const cimjob_info *info);
+/* Find the job of an InstanceID and check access: CX_OK with a reference, or a CIM error. */
+int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cimjob_info *info);
+
+/* ---- intrinsic.c / methods.c ---- */
+int cx_intrinsic(cx_ctx *c);
+int cx_extrinsic(cx_ctx *c);
+
+/* ---- sidetable.c ---- */
+cx_side *cx_side_new(void);
+void cx_side_free(cx_side *s);
+/* Copies argv (NULL-terminated) and cwd (may be NULL). 0 or -1 (out of memory). */
+int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char *cwd);
+void cx_side_remove(cx_side *s, const char *id);
+/* Calls fn with the record under the table's lock; 0 when there is none. */
+int cx_side_with(cx_side *s, const char *id,
+                 void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg);
+/* The instance cache (instance.c): append the cached INSTANCE text of a job for this snapshot
+ * and variant, with @p elapsed in its hole; 0 when there is none. */
+int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
+                 const char *elapsed);
+/* Keep an INSTANCE text (takes @p text, malloc'd) with its ElapsedTime hole at @p hole. */
+void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int variant, char *text,
+                   size_t len, size_t hole);
+/* Drop the records of jobs no longer in the registry. */
+void cx_side_sweep(cx_side *s, cimjob_registry *reg);
+size_t cx_side_count(cx_side *s);
+
+#endif /* CIMJOB_CIMXML_INTERNAL_H */

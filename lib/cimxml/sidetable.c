@@ -1,0 +1,289 @@
+/*
+ * What StartJob was given that the library does not keep (the command line, the working
+ * directory), by InstanceID, for the CommandLine and WorkingDirectory properties. A chained
+ * hash table under one mutex; records of jobs that left the registry are swept out.
+ */
+#include "internal.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cx_rec {
+    struct cx_rec *next;
+    char *id;
+    char **argv; /* NULL-terminated; the strings live in the same allocation; NULL: none */
+    char *cwd;
+    /* The instance cache: the snapshot the texts were made from, and per variant (without,
+     * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
+    cimjob_info *snap;
+    struct {
+        char *text;
+        size_t len, hole;
+    } inst[2];
+} cx_rec;
+
+struct cx_side {
+    pthread_mutex_t lock;
+    cx_rec **slots;
+    size_t nslots;
+    size_t count;
+};
+
+static size_t cx_hash(const char *s)
+{
+    size_t h = 1469598103934665603ull & (size_t)-1; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
+    return h;
+}
+
+cx_side *cx_side_new(void)
+{
+    cx_side *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->nslots = 256;
+    s->slots = calloc(s->nslots, sizeof *s->slots);
+    if (!s->slots || pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s->slots);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void cx_rec_drop_cache(cx_rec *r)
+{
+    free(r->inst[0].text);
+    free(r->inst[1].text);
+    memset(r->inst, 0, sizeof r->inst);
+}
+
+static void cx_rec_free(cx_rec *r)
+{
+    cx_rec_drop_cache(r);
+    free(r->snap);
+    free(r->id);
+    free(r->argv);
+    free(r->cwd);
+    free(r);
+}
+
+static cx_rec *cx_find_locked(cx_side *s, const char *id)
+{
+    for (cx_rec *r = s->slots[cx_hash(id) % s->nslots]; r; r = r->next)
+        if (strcmp(r->id, id) == 0)
+            return r;
+    return NULL;
+}
+
+void cx_side_free(cx_side *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nslots; i++)
+        for (cx_rec *r = s->slots[i], *n; r; r = n) {
+            n = r->next;
+            cx_rec_free(r);
+        }
+    pthread_mutex_destroy(&s->lock);
+    free(s->slots);
+    free(s);
+}
+
+static char **cx_pack_argv(const char *const *argv)
+{
+    size_t n = 0, bytes = 0;
+    for (; argv[n]; n++)
+        bytes += strlen(argv[n]) + 1;
+    char **v = malloc((n + 1) * sizeof *v + bytes);
+    if (!v)
+        return NULL;
+    char *p = (char *)(v + n + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(argv[i]) + 1;
+        memcpy(p, argv[i], l);
+        v[i] = p;
+        p += l;
+    }
+    v[n] = NULL;
+    return v;
+}
+
+static void cx_grow(cx_side *s)
+{
+    size_t nn = s->nslots * 2;
+    cx_rec **ns = calloc(nn, sizeof *ns);
+    if (!ns)
+        return; /* keep the longer chains */
+    for (size_t i = 0; i < s->nslots; i++)
+        for (cx_rec *r = s->slots[i], *n; r; r = n) {
+            n = r->next;
+            size_t h = cx_hash(r->id) % nn;
+            r->next = ns[h];
+            ns[h] = r;
+        }
+    free(s->slots);
+    s->slots = ns;
+    s->nslots = nn;
+}
+
+int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char *cwd)
+{
+    cx_rec *r = calloc(1, sizeof *r);
+    if (!r)
+        return -1;
+    r->id = strdup(id);
+    r->argv = cx_pack_argv(argv);
+    r->cwd = cwd ? strdup(cwd) : NULL;
+    if (!r->id || !r->argv || (cwd && !r->cwd)) {
+        cx_rec_free(r);
+        return -1;
+    }
+    pthread_mutex_lock(&s->lock);
+    cx_rec *old = cx_find_locked(s, id);
+    if (old) { /* made by the instance cache before StartJob returned */
+        free(old->argv);
+        free(old->cwd);
+        old->argv = r->argv;
+        old->cwd = r->cwd;
+        r->argv = NULL;
+        r->cwd = NULL;
+        cx_rec_drop_cache(old);
+        pthread_mutex_unlock(&s->lock);
+        cx_rec_free(r);
+        return 0;
+    }
+    if (s->count >= s->nslots)
+        cx_grow(s);
+    size_t h = cx_hash(id) % s->nslots;
+    r->next = s->slots[h];
+    s->slots[h] = r;
+    s->count++;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+/* Two snapshots show the same instance when every byte but ElapsedTime is the same (the whole
+ * struct, so that fields a later cimjob_info adds are compared too). */
+static int cx_snap_same(const cimjob_info *a, const cimjob_info *b)
+{
+    size_t at = offsetof(cimjob_info, elapsed_time_us), after = at + sizeof a->elapsed_time_us;
+    return memcmp(a, b, at) == 0 &&
+           memcmp((const char *)a + after, (const char *)b + after, sizeof *a - after) == 0;
+}
+
+int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
+                 const char *elapsed)
+{
+    int done = 0;
+    pthread_mutex_lock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, snap)) {
+        cx_fragment(o, r->inst[variant].text, r->inst[variant].hole);
+        cx_text_w(o, elapsed);
+        cx_fragment(o, r->inst[variant].text + r->inst[variant].hole,
+                    r->inst[variant].len - r->inst[variant].hole);
+        done = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return done;
+}
+
+void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int variant, char *text,
+                   size_t len, size_t hole)
+{
+    pthread_mutex_lock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    if (!r && (r = calloc(1, sizeof *r)) != NULL) {
+        if (!(r->id = strdup(id))) {
+            free(r);
+            r = NULL;
+        } else {
+            if (s->count >= s->nslots)
+                cx_grow(s);
+            size_t h = cx_hash(id) % s->nslots;
+            r->next = s->slots[h];
+            s->slots[h] = r;
+            s->count++;
+        }
+    }
+    if (r && !r->snap)
+        r->snap = malloc(sizeof *r->snap);
+    if (!r || !r->snap) {
+        free(text); /* no room to keep it: the next request writes it again */
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    if (!cx_snap_same(r->snap, snap)) {
+        cx_rec_drop_cache(r);
+        memcpy(r->snap, snap, sizeof *snap);
+    }
+    free(r->inst[variant].text);
+    r->inst[variant].text = text;
+    r->inst[variant].len = len;
+    r->inst[variant].hole = hole;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void cx_side_remove(cx_side *s, const char *id)
+{
+    pthread_mutex_lock(&s->lock);
+    for (cx_rec **pp = &s->slots[cx_hash(id) % s->nslots]; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->id, id) == 0) {
+            cx_rec *r = *pp;
+            *pp = r->next;
+            cx_rec_free(r);
+            s->count--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+int cx_side_with(cx_side *s, const char *id,
+                 void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg)
+{
+    int found = 0;
+    pthread_mutex_lock(&s->lock);
+    for (cx_rec *r = s->slots[cx_hash(id) % s->nslots]; r; r = r->next) {
+        if (strcmp(r->id, id) == 0) {
+            if (r->argv) {
+                fn((const char *const *)r->argv, r->cwd, arg);
+                found = 1;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}
+
+void cx_side_sweep(cx_side *s, cimjob_registry *reg)
+{
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->nslots; i++) {
+        for (cx_rec **pp = &s->slots[i]; *pp;) {
+            cimjob_job *job = NULL;
+            if (cimjob_find(reg, (*pp)->id, &job) == CIMJOB_RC_NOT_FOUND) {
+                cx_rec *r = *pp;
+                *pp = r->next;
+                cx_rec_free(r);
+                s->count--;
+                continue;
+            }
+            cimjob_job_release(job);
+            pp = &(*pp)->next;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+size_t cx_side_count(cx_side *s)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = s->count;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
