@@ -29,3 +29,22 @@ const cli_ui_asset *cli_ui_find(const char *path)
             return &cli_ui_assets[i];
     return NULL;
 }
+
+int cli_ui_etag_matches(const char *inm, const char *etag)
+{
+    size_t n = strlen(etag);
+    const char *p = inm;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (p[0] == 'W' && p[1] == '/') /* weak comparison: the opaque tag is what counts */
+            p += 2;
+        if (strncmp(p, etag, n) == 0 &&
+            (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == '\t'))
+            return 1;
+        p = strchr(p, ',');
+    }
+    return 0;
+}

@@ -28,6 +28,10 @@ extern const size_t cli_ui_nassets;
  * NAME. NULL for anything else (another path, a name with a '/' or a query). */
 const cli_ui_asset *cli_ui_find(const char *path);
 
+/* 1 when an If-None-Match header value names etag (a list of entity tags, weak ones included,
+ * or "*"), 0 otherwise. */
+int cli_ui_etag_matches(const char *if_none_match, const char *etag);
+
 /* The headers every answer of the page carries: a Content-Security-Policy that allows only the
  * page's own files and requests to this origin, no framing, no sniffing, no referrer. */
 typedef struct cli_ui_header {

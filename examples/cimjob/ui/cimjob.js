@@ -55,7 +55,8 @@
     pollTimer: 0,
     renderTimer: 0,
     gen: 0,              // bumps on logout: late answers of an older login are dropped
-    stats: { events: 0, streamConnects: 0, polls: 0, taskGets: 0, collectionGets: 0 },
+    stats: { events: 0, streamConnects: 0, polls: 0, taskGets: 0, collectionGets: 0, renders: 0,
+      lastRenderMs: 0, maxRenderMs: 0 },
   };
 
   // ---- HTTP ----------------------------------------------------------------------------------------
@@ -243,6 +244,8 @@
     }
     for (const id of [...S.tasks.keys()]) if (!seen.has(id)) S.tasks.delete(id);
     invalidate();
+    // Newest first, as the list shows them: the first page fills in first.
+    need.sort((a, b) => newerFirst(S.tasks.get(a), S.tasks.get(b)));
     await fetchTasks(need);
     return true;
   }
@@ -426,6 +429,7 @@
   function render() {
     S.renderTimer = 0;
     if (!S.auth) return;
+    const t0 = performance.now();
     const state = $('filter-state').value;
     const text = $('filter-text').value.trim().toLowerCase();
     const list = [];
@@ -460,6 +464,10 @@
       : 'No rows';
     $('page-first').disabled = $('page-prev').disabled = S.page === 0;
     $('page-next').disabled = $('page-last').disabled = S.page >= pages - 1;
+    const ms = performance.now() - t0;
+    S.stats.renders++;
+    S.stats.lastRenderMs = ms;
+    S.stats.maxRenderMs = Math.max(S.stats.maxRenderMs, ms);
   }
 
   function el(tag, cls, text) {
@@ -644,12 +652,19 @@
     return null;
   }
 
-  // The CIM return code in an action's answer, if the service gives one.
+  // The CIM return code in an action's answer, if the service gives one: {value, name}. The
+  // service puts it in a message's Oem.CimJob (ReturnValue, ReturnValueName), in the body itself
+  // or in an error's @Message.ExtendedInfo.
   function returnCode(j) {
     if (!j) return null;
-    for (const k of ['ReturnValue', 'ReturnCode']) {
-      if (typeof j[k] === 'number') return j[k];
-      if (j.Oem && j.Oem.CimJob && typeof j.Oem.CimJob[k] === 'number') return j.Oem.CimJob[k];
+    const places = [j];
+    for (const m of j['@Message.ExtendedInfo'] || []) places.push(m);
+    for (const m of (j.error && j.error['@Message.ExtendedInfo']) || []) places.push(m);
+    for (const p of places) {
+      const o = (p.Oem && p.Oem.CimJob) || p;
+      for (const k of ['ReturnValue', 'ReturnCode']) {
+        if (typeof o[k] === 'number') return { value: o[k], name: o[k + 'Name'] || o.ReturnValueName || '' };
+      }
     }
     return null;
   }
@@ -658,10 +673,13 @@
     const who = t ? ' ' + (t.Name || '') + ' (#' + t.Id + ')' : '';
     let words = httpWords(r.status);
     const rc = returnCode(r.json);
-    if (rc !== null) words = 'return code ' + rc + ' ' + ((codes || RSC)[rc] || '(unknown code)') + ', ' + words;
+    if (rc) {
+      const name = rc.name || (codes || RSC)[rc.value] || '(unknown code)';
+      words = 'ReturnValue ' + rc.value + ' ' + name + ', ' + words;
+    }
     const detail = errorText(r);
     if (detail && !r.ok) words += ': ' + detail;
-    const bad = !r.ok || (rc !== null && rc !== 0 && rc !== 4096);
+    const bad = !r.ok || (rc && rc.value !== 0 && rc.value !== 4096);
     const text = what + who + ': ' + words;
     const out = $('result');
     out.textContent = text;
@@ -813,6 +831,7 @@
   }
 
   // For the test driver and the curious: the page's state and counters, read-only by convention.
-  window.cimjobUI = { state: S, splitWords, cimInterval };
+  window.cimjobUI = { state: S, splitWords, cimInterval,
+    act: (id, key) => act(id, OPS.find((o) => o.key === key)) };
   init();
 })();
