@@ -54,6 +54,7 @@
     lastEventId: null,
     pollTimer: 0,
     renderTimer: 0,
+    loaded: false,       // the collection was read once since log in
     gen: 0,              // bumps on logout: late answers of an older login are dropped
     stats: { events: 0, streamConnects: 0, polls: 0, taskGets: 0, collectionGets: 0, renders: 0,
       lastRenderMs: 0, maxRenderMs: 0 },
@@ -147,6 +148,7 @@
     S.pending.clear();
     S.view = [];
     S.page = 0;
+    S.loaded = false;
   }
 
   function sessionEnded(message) {
@@ -247,6 +249,7 @@
     // Newest first, as the list shows them: the first page fills in first.
     need.sort((a, b) => newerFirst(S.tasks.get(a), S.tasks.get(b)));
     await fetchTasks(need);
+    if (gen === S.gen) S.loaded = true;
     return true;
   }
 
