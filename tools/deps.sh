@@ -25,3 +25,11 @@ cimjob_need_packages() {
 # What building and testing libcimjob needs on Debian.
 CIMJOB_BUILD_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libcmocka-dev binutils
                        util-linux perl procps python3 libjansson-dev doxygen graphviz)
+# `cimjob serve` (libmicrohttpd with GnuTLS, libcrypt's yescrypt) and its suite 'redfish' (the
+# real Debian clients redfishtool and python3-sushy, DMTF schemas checked with python3-jsonschema).
+CIMJOB_BUILD_PACKAGES+=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev redfishtool python3-sushy
+                        python3-jsonschema python3-requests openssl)
+# The jobs page's suite 'ui' (tests/ui) and tools/screenshot-ui.sh: headless Chromium driven over
+# the DevTools protocol by our own small client (python3-websocket); nothing is downloaded at run
+# time. tools/test.sh installs them.
+CIMJOB_UI_PACKAGES=(chromium python3-websocket fonts-dejavu-core)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
-cimjob_need_packages "${CIMJOB_BUILD_PACKAGES[@]}"
+cimjob_need_packages "${CIMJOB_BUILD_PACKAGES[@]}" "${CIMJOB_UI_PACKAGES[@]}"
 
 builddir=${BUILDDIR:-build}
 opts=(-Dwerror=true -Dtests=true -Dexamples=true -Dcli=enabled)

@@ -6,6 +6,9 @@
  *   cimjob version                             versions and backends
  */
 #include "cli.h"
+#ifdef CIMJOB_CLI_SERVE
+#include "serve.h"
+#endif
 
 #include <string.h>
 
@@ -13,6 +16,10 @@ void cli_usage(FILE *out)
 {
     fputs("Usage: cimjob run [OPTIONS] [--] COMMAND [ARG...]\n"
           "       cimjob demo\n"
+#ifdef CIMJOB_CLI_SERVE
+          "       cimjob serve [OPTIONS]\n"
+          "       cimjob account add|remove|list [OPTIONS] [NAME]\n"
+#endif
           "       cimjob version\n"
           "       cimjob --help | cimjob run --help\n",
           out);
@@ -31,6 +38,11 @@ static void help(void)
           "            behind (options: cimjob run --help)\n"
           "  demo      show the job model on a real process tree: a Terminate with a short\n"
           "            TimeoutPeriod, its escalation to a kill, and the proof nothing is left\n"
+#ifdef CIMJOB_CLI_SERVE
+          "  serve     serve jobs to management clients: a Redfish TaskService over HTTP(S)\n"
+          "            (options: cimjob serve --help)\n"
+          "  account   add, remove or list the accounts of `cimjob serve`\n"
+#endif
           "  version   print the versions of cimjob and libcimjob and the backends built in\n"
           "\n"
           "Examples:\n"
@@ -67,6 +79,12 @@ int main(int argc, char **argv)
         return cli_run(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return cli_demo(argc - 1, argv + 1);
+#ifdef CIMJOB_CLI_SERVE
+    if (strcmp(cmd, "serve") == 0)
+        return cli_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "account") == 0)
+        return cli_account(argc - 1, argv + 1);
+#endif
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
         return version();
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -1,0 +1,394 @@
+/*
+ * The documents: what a GET answers. Tasks are built from a cimjob_query() snapshot each time
+ * (the job is the truth; nothing is cached).
+ */
+#include "rf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *link_to(const char *uri)
+{
+    return json_pack("{s:s}", "@odata.id", uri);
+}
+
+void rf_get_redfish(rf_call *c)
+{
+    rf_json(c, 200, json_pack("{s:s}", "v1", RF_ROOT "/"));
+}
+
+void rf_get_root(rf_call *c)
+{
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:o}, s:{s:b, s:b, s:{s:b}}}",
+        "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id", RF_ROOT "/", "Id",
+        "RootService", "Name", "libcimjob Redfish Service", "RedfishVersion", "1.21.0", "UUID",
+        c->rf->uuid, "Product", "libcimjob", "Vendor", "libcimjob", "Tasks",
+        link_to(RF_TASKSERVICE), "SessionService", link_to(RF_ROOT "/SessionService"),
+        "EventService", link_to(RF_ROOT "/EventService"), "Links", "Sessions", link_to(RF_SESSIONS),
+        "ProtocolFeaturesSupported", "ExcerptQuery", 0, "OnlyMemberQuery", 0, "ExpandQuery",
+        "ExpandAll", 0);
+    rf_json(c, 200, doc);
+}
+
+/* The CSDL of the service: the DMTF schemas it uses, and its entity container. */
+static const char metadata[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<edmx:Edmx xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\" Version=\"4.0\">\n"
+#define REF(file, ns, ver)                                                                         \
+    "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/" file "_v1.xml\">\n"              \
+    "    <edmx:Include Namespace=\"" ns "\"/>\n"                                                   \
+    "    <edmx:Include Namespace=\"" ns "." ver "\"/>\n"                                           \
+    "  </edmx:Reference>\n"
+    REF("ServiceRoot", "ServiceRoot", "v1_20_0") REF("TaskService", "TaskService", "v1_3_0") REF(
+        "Task", "Task",
+        "v1_7_4") REF("SessionService", "SessionService",
+                      "v1_2_0") REF("Session", "Session",
+                                    "v1_8_0") REF("EventService", "EventService",
+                                                  "v1_12_0") REF("Event", "Event",
+                                                                 "v1_13_0") REF("Message",
+                                                                                "Message", "v1_3_0")
+#undef REF
+        "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/TaskCollection_v1.xml\">\n"
+        "    <edmx:Include Namespace=\"TaskCollection\"/>\n"
+        "  </edmx:Reference>\n"
+        "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/SessionCollection_v1.xml\">\n"
+        "    <edmx:Include Namespace=\"SessionCollection\"/>\n"
+        "  </edmx:Reference>\n"
+        "  <edmx:Reference "
+        "Uri=\"http://redfish.dmtf.org/schemas/v1/EventDestinationCollection_v1.xml\">\n"
+        "    <edmx:Include Namespace=\"EventDestinationCollection\"/>\n"
+        "  </edmx:Reference>\n"
+        "  <edmx:DataServices>\n"
+        "    <Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\" Namespace=\"Service\">\n"
+        "      <EntityContainer Name=\"Service\" "
+        "Extends=\"ServiceRoot.v1_20_0.ServiceContainer\"/>\n"
+        "    </Schema>\n"
+        "  </edmx:DataServices>\n"
+        "</edmx:Edmx>\n";
+
+void rf_get_metadata(rf_call *c)
+{
+    cimjob_redfish_response *r = c->resp;
+    r->body = strdup(metadata);
+    r->status = r->body ? 200 : 500;
+    r->body_len = r->body ? strlen(r->body) : 0;
+    r->content_type = "application/xml";
+}
+
+void rf_get_odata(rf_call *c)
+{
+    json_t *v = json_array();
+    static const char *const s[][2] = {
+        {"Service", RF_ROOT "/"},  {"TaskService", RF_TASKSERVICE},
+        {"Tasks", RF_TASKS},       {"SessionService", RF_ROOT "/SessionService"},
+        {"Sessions", RF_SESSIONS}, {"EventService", RF_ROOT "/EventService"}};
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+        json_array_append_new(
+            v, json_pack("{s:s, s:s, s:s}", "name", s[i][0], "kind", "Singleton", "url", s[i][1]));
+    rf_json(c, 200, json_pack("{s:s, s:o}", "@odata.context", RF_ROOT "/$metadata", "value", v));
+}
+
+static json_t *taskservice_doc(cimjob_redfish *rf)
+{
+    char now[64];
+    rf_time_iso(rf_now_us(), now);
+    pthread_mutex_lock(&rf->lock);
+    uint64_t removal = rf->default_removal_us;
+    pthread_mutex_unlock(&rf->lock);
+    json_t *oem = json_object();
+    if (rf->o.allow_start)
+        json_object_set_new(
+            oem, "#CimJob.Start",
+            json_pack("{s:s}", "target", RF_TASKSERVICE "/Actions/Oem/CimJob.Start"));
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:I, s:{s:s, s:s}, s:o, s:{s:{s:s}, s:o}}",
+        "@odata.type", "#TaskService.v1_3_0.TaskService", "@odata.id", RF_TASKSERVICE, "Id",
+        "TaskService", "Name", "Task Service", "ServiceEnabled", 1, "DateTime", now,
+        "CompletedTaskOverWritePolicy", "Manual", "LifeCycleEventOnTaskStateChange", 1,
+        "TaskAutoDeleteTimeoutMinutes", (json_int_t)(removal / 60000000), "Status", "State",
+        "Enabled", "Health", "OK", "Tasks", link_to(RF_TASKS), "Actions",
+        "#TaskService.DeleteAllCompletedTasks", "target",
+        RF_TASKSERVICE "/Actions/TaskService.DeleteAllCompletedTasks", "Oem", oem);
+}
+
+void rf_get_taskservice(rf_call *c)
+{
+    rf_json(c, 200, taskservice_doc(c->rf));
+}
+
+void rf_patch_taskservice(rf_call *c)
+{
+    if (c->req->role != CIMJOB_REDFISH_ROLE_ADMINISTRATOR) {
+        rf_error_base(c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
+        return;
+    }
+    static const char *const readonly[] = {"@odata.type",
+                                           "@odata.id",
+                                           "Id",
+                                           "Name",
+                                           "ServiceEnabled",
+                                           "DateTime",
+                                           "CompletedTaskOverWritePolicy",
+                                           "LifeCycleEventOnTaskStateChange",
+                                           "Status",
+                                           "Tasks",
+                                           "Actions",
+                                           "Oem"};
+    const char *key;
+    json_t *v;
+    int64_t minutes = -1;
+    json_object_foreach(c->body, key, v)
+    {
+        if (strcmp(key, "TaskAutoDeleteTimeoutMinutes") == 0) {
+            if (!json_is_integer(v)) {
+                char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                rf_error_base(c, 400, "PropertyValueTypeError", s ? s : "", key, NULL);
+                free(s);
+                return;
+            }
+            /* TimeBeforeRemoval is a CIM interval: at most 99999999 days. */
+            if (json_integer_value(v) < 0 || json_integer_value(v) > 99999999LL * 1440) {
+                char s[32];
+                snprintf(s, sizeof s, "%lld", (long long)json_integer_value(v));
+                rf_error_base(c, 400, "PropertyValueOutOfRange", s, key, NULL);
+                return;
+            }
+            minutes = json_integer_value(v);
+            continue;
+        }
+        int ro = 0;
+        for (size_t i = 0; i < sizeof readonly / sizeof *readonly; i++)
+            ro |= strcmp(key, readonly[i]) == 0;
+        rf_error_base(c, 400, ro ? "PropertyNotWritable" : "PropertyUnknown", key, NULL, NULL);
+        return;
+    }
+    if (minutes >= 0) {
+        pthread_mutex_lock(&c->rf->lock);
+        c->rf->default_removal_us = (uint64_t)minutes * 60000000;
+        pthread_mutex_unlock(&c->rf->lock);
+    }
+    rf_json(c, 200, taskservice_doc(c->rf));
+}
+
+/* ---- Tasks ------------------------------------------------------------------------------------
+ */
+
+static const char *health_of(const char *task_state)
+{
+    if (strcmp(task_state, "Cancelled") == 0)
+        return "Warning";
+    if (strcmp(task_state, "Exception") == 0)
+        return "Critical";
+    return "OK";
+}
+
+/* The Messages of a Task: one TaskEvent message for how it ended, with the job's error. */
+static json_t *task_messages(const cimjob_info *info, const char *id)
+{
+    json_t *a = json_array();
+    const char *key = NULL;
+    switch (info->job_state) {
+    case CIMJOB_JOB_STATE_COMPLETED:
+        key = "TaskCompletedOK";
+        break;
+    case CIMJOB_JOB_STATE_TERMINATED:
+    case CIMJOB_JOB_STATE_KILLED:
+        key = "TaskCancelled";
+        break;
+    case CIMJOB_JOB_STATE_EXCEPTION:
+        key = "TaskAborted";
+        break;
+    case CIMJOB_JOB_STATE_SUSPENDED:
+        key = "TaskPaused";
+        break;
+    default:
+        break;
+    }
+    if (key) {
+        json_t *m = rf_message(RF_TASKEV_PREFIX, key, id, NULL, NULL);
+        if (m && (info->error_code || info->error_description[0] || info->job_status[0]))
+            json_object_set_new(m, "Oem",
+                                json_pack("{s:{s:I, s:s, s:s}}", "CimJob", "ErrorCode",
+                                          (json_int_t)info->error_code, "ErrorDescription",
+                                          info->error_description, "JobStatus", info->job_status));
+        json_array_append_new(a, m);
+    }
+    return a;
+}
+
+json_t *rf_task_document(cimjob_redfish *rf, cimjob_job *job, int with_id)
+{
+    cimjob_info info = CIMJOB_INFO_INIT;
+    if (cimjob_query(job, &info) != CIMJOB_RC_SUCCESS)
+        return NULL;
+    const char *id = strchr(info.instance_id, ':');
+    id = id ? id + 1 : info.instance_id;
+    pthread_mutex_lock(&rf->lock);
+    rf_task *t = rf_task_get(rf, id, 0);
+    int cancelled = t ? t->cancelled : 0;
+    pthread_mutex_unlock(&rf->lock);
+    const char *state = cimjob_redfish_task_state(info.job_state, cancelled);
+    int final = cimjob_job_state_is_final((int)info.job_state);
+
+    char uri[CIMJOB_INSTANCE_ID_MAX + 64], monitor[CIMJOB_INSTANCE_ID_MAX + 64], base[400];
+    char t_start[64], t_end[64], t_sub[64], removal[48];
+    snprintf(uri, sizeof uri, RF_TASKS "/%s", id);
+    snprintf(monitor, sizeof monitor, RF_MONITORS "/%s", id);
+    rf_time_iso(info.start_time_us, t_start);
+    rf_time_iso(info.time_of_last_state_change_us, t_end);
+    rf_time_iso(info.time_submitted_us, t_sub);
+    rf_duration_format(info.time_before_removal_us, removal);
+
+    json_t *doc = json_object();
+    json_object_set_new(doc, "@odata.type", json_string(RF_TASK_TYPE));
+    if (with_id)
+        json_object_set_new(doc, "@odata.id", json_string(uri));
+    json_object_set_new(doc, "Id", json_string(id));
+    json_object_set_new(doc, "Name", json_string(info.name));
+    json_object_set_new(doc, "TaskState", json_string(state));
+    json_object_set_new(doc, "TaskStatus", json_string(health_of(state)));
+    json_object_set_new(doc, "PercentComplete",
+                        json_integer(info.job_state == CIMJOB_JOB_STATE_COMPLETED
+                                         ? 100
+                                         : (json_int_t)info.percent_complete));
+    if (t_start[0])
+        json_object_set_new(doc, "StartTime", json_string(t_start));
+    if (final && t_end[0])
+        json_object_set_new(doc, "EndTime", json_string(t_end));
+    json_object_set_new(doc, "TaskMonitor", json_string(monitor));
+    json_object_set_new(doc, "Messages", task_messages(&info, id));
+    json_t *actions = json_object();
+    static const char *const names[] = {"Suspend", "Resume", "Kill", "RequestStateChange"};
+    for (size_t i = 0; i < 4; i++) {
+        char key[64], target[CIMJOB_INSTANCE_ID_MAX + 128];
+        snprintf(key, sizeof key, "#CimJob.%s", names[i]);
+        snprintf(target, sizeof target, "%s/Actions/Oem/CimJob.%s", uri, names[i]);
+        json_object_set_new(actions, key, json_pack("{s:s}", "target", target));
+    }
+    json_object_set_new(doc, "Actions", json_pack("{s:o}", "Oem", actions));
+    snprintf(base, sizeof base, "%s", info.backend);
+    json_object_set_new(
+        doc, "Oem",
+        json_pack("{s:{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}}", "CimJob",
+                  "InstanceID", info.instance_id, "JobState",
+                  cimjob_job_state_name((int)info.job_state), "JobStateValue", (int)info.job_state,
+                  "ErrorCode", (json_int_t)info.error_code, "ErrorDescription",
+                  info.error_description, "JobStatus", info.job_status, "Owner", info.owner,
+                  "Containment", cimjob_containment_name(info.containment), "Backend", base,
+                  "TimeSubmitted", t_sub, "DeleteOnCompletion", info.delete_on_completion,
+                  "TimeBeforeRemoval", removal));
+    return doc;
+}
+
+void rf_get_tasks(rf_call *c)
+{
+    cimjob_job **jobs = NULL;
+    size_t n = 0;
+    if (cimjob_registry_list(c->rf->o.registry, &jobs, &n) != CIMJOB_RC_SUCCESS) {
+        rf_error_base(c, 503, "ServiceTemporarilyUnavailable", "1", NULL, NULL);
+        return;
+    }
+    json_t *members = json_array();
+    size_t org = strlen(c->rf->org_id);
+    for (size_t i = 0; i < n; i++) {
+        const char *iid = cimjob_job_instance_id(jobs[i]);
+        if (strncmp(iid, c->rf->org_id, org) != 0 || iid[org] != ':')
+            continue;
+        if (c->req->role != CIMJOB_REDFISH_ROLE_ADMINISTRATOR) {
+            cimjob_info info = CIMJOB_INFO_INIT;
+            if (cimjob_query(jobs[i], &info) != CIMJOB_RC_SUCCESS || !rf_may_access(c, info.owner))
+                continue;
+        }
+        char uri[CIMJOB_INSTANCE_ID_MAX + 64];
+        snprintf(uri, sizeof uri, RF_TASKS "/%s", iid + org + 1);
+        json_array_append_new(members, link_to(uri));
+    }
+    cimjob_job_list_free(jobs, n);
+    rf_json(c, 200,
+            json_pack("{s:s, s:s, s:s, s:I, s:o}", "@odata.type", "#TaskCollection.TaskCollection",
+                      "@odata.id", RF_TASKS, "Name", "Task Collection", "Members@odata.count",
+                      (json_int_t)json_array_size(members), "Members", members));
+}
+
+/* Find the task of c->id the caller may see; answers 404/403 itself and returns NULL. */
+static cimjob_job *visible_job(rf_call *c, cimjob_info *info)
+{
+    cimjob_job *job = rf_find(c->rf, c->id);
+    if (!job || cimjob_query(job, info) != CIMJOB_RC_SUCCESS) {
+        cimjob_job_release(job);
+        rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+        return NULL;
+    }
+    if (!rf_may_access(c, info->owner)) {
+        cimjob_job_release(job);
+        rf_error_base(c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
+        return NULL;
+    }
+    return job;
+}
+
+void rf_get_task(rf_call *c)
+{
+    cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_job *job = visible_job(c, &info);
+    if (!job)
+        return;
+    json_t *doc = rf_task_document(c->rf, job, 1);
+    cimjob_job_release(job);
+    if (!doc)
+        rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+    else
+        rf_json(c, 200, doc);
+}
+
+void rf_get_monitor(rf_call *c)
+{
+    cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_job *job = visible_job(c, &info);
+    if (!job)
+        return;
+    if (cimjob_job_state_is_final((int)info.job_state)) {
+        json_t *doc = rf_task_document(c->rf, job, 1);
+        if (doc)
+            rf_json(c, 200, doc);
+        else
+            rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+    } else
+        rf_accepted(c, job, c->id);
+    cimjob_job_release(job);
+}
+
+/* ---- EventService ------------------------------------------------------------------------------
+ */
+
+void rf_get_eventservice(rf_call *c)
+{
+    rf_json(c, 200,
+            json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s, s:s}, s:s, s:[s], s:[s], s:o, s:[s]}",
+                      "@odata.type", "#EventService.v1_12_0.EventService", "@odata.id",
+                      RF_ROOT "/EventService", "Id", "EventService", "Name", "Event Service",
+                      "ServiceEnabled", 1, "Status", "State", "Enabled", "Health", "OK",
+                      "ServerSentEventUri", RF_ROOT "/EventService/SSE", "RegistryPrefixes",
+                      "TaskEvent", "ResourceTypes", "Task", "Subscriptions",
+                      link_to(RF_ROOT "/EventService/Subscriptions"), "EventFormatTypes", "Event"));
+}
+
+void rf_get_subscriptions(rf_call *c)
+{
+    rf_json(c, 200,
+            json_pack("{s:s, s:s, s:s, s:i, s:[]}", "@odata.type",
+                      "#EventDestinationCollection.EventDestinationCollection", "@odata.id",
+                      RF_ROOT "/EventService/Subscriptions", "Name",
+                      "Event Subscriptions Collection", "Members@odata.count", 0, "Members"));
+}
+
+void rf_get_sse(rf_call *c)
+{
+    cimjob_redfish_response *r = c->resp;
+    r->status = 200;
+    r->content_type = "text/event-stream";
+    r->event_stream = 1;
+    rf_header(r, "Cache-Control", "no-cache");
+}

@@ -1,0 +1,203 @@
+/*
+ * cimjob_redfish_handle(): one table of URIs. Each entry names its methods' handlers and which
+ * methods are open to anyone; a '*' segment captures a Task or Session Id, and the segment
+ * after "Actions/Oem/" captures the action. Before a handler runs: 404 for an unknown URI, 405
+ * (with Allow) for a method the URI does not have, 401 without an account, 403 for ReadOnly
+ * writing, 400 for a body that is not a JSON object.
+ */
+#include "rf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*rf_fn)(rf_call *c);
+
+enum { M_GET = 1, M_POST = 2, M_PATCH = 4, M_DELETE = 8, M_PUT = 16 };
+
+typedef struct rf_route {
+    const char *pattern;
+    unsigned open; /* methods that need no account */
+    rf_fn get, post, patch, del;
+} rf_route;
+
+static const rf_route routes[] = {
+    {"/redfish", M_GET, rf_get_redfish, NULL, NULL, NULL},
+    {RF_ROOT "/", M_GET, rf_get_root, NULL, NULL, NULL},
+    {RF_ROOT "/$metadata", M_GET, rf_get_metadata, NULL, NULL, NULL},
+    {RF_ROOT "/odata", M_GET, rf_get_odata, NULL, NULL, NULL},
+    {RF_TASKSERVICE, 0, rf_get_taskservice, NULL, rf_patch_taskservice, NULL},
+    {RF_TASKSERVICE "/Actions/Oem/CimJob.Start", 0, NULL, rf_post_start, NULL, NULL},
+    {RF_TASKSERVICE "/Actions/TaskService.DeleteAllCompletedTasks", 0, NULL,
+     rf_post_delete_completed, NULL, NULL},
+    {RF_TASKS, 0, rf_get_tasks, NULL, NULL, NULL},
+    {RF_TASKS "/*", 0, rf_get_task, NULL, NULL, rf_delete_task},
+    {RF_TASKS "/*/Actions/Oem/*", 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_MONITORS "/*", 0, rf_get_monitor, NULL, NULL, rf_delete_monitor},
+    {RF_ROOT "/SessionService", 0, rf_get_sessionservice, NULL, NULL, NULL},
+    {RF_SESSIONS, M_POST, rf_get_sessions, rf_post_session, NULL, NULL},
+    {RF_SESSIONS "/*", 0, rf_get_session, NULL, NULL, rf_delete_session},
+    {RF_ROOT "/EventService", 0, rf_get_eventservice, NULL, NULL, NULL},
+    {RF_ROOT "/EventService/Subscriptions", 0, rf_get_subscriptions, NULL, NULL, NULL},
+    {RF_ROOT "/EventService/SSE", 0, rf_get_sse, NULL, NULL, NULL},
+};
+
+/* Match path against a pattern; '*' takes one segment (into id, or action after "Oem/"). */
+static int match(const char *pat, const char *path, rf_call *c)
+{
+    while (*pat && *path) {
+        if (*pat == '*') {
+            const char *end = strchr(path, '/');
+            size_t n = end ? (size_t)(end - path) : strlen(path);
+            int is_action = strncmp(pat - 4, "Oem/", 4) == 0;
+            char *dst = is_action ? c->action : c->id;
+            size_t cap = is_action ? sizeof c->action : sizeof c->id;
+            if (n == 0 || n >= cap)
+                return 0;
+            memcpy(dst, path, n);
+            dst[n] = '\0';
+            path += n;
+            pat++;
+            continue;
+        }
+        if (*pat++ != *path++)
+            return 0;
+    }
+    return *pat == '\0' && *path == '\0';
+}
+
+static unsigned method_bit(const char *m)
+{
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return M_GET;
+    if (strcmp(m, "POST") == 0)
+        return M_POST;
+    if (strcmp(m, "PATCH") == 0)
+        return M_PATCH;
+    if (strcmp(m, "DELETE") == 0)
+        return M_DELETE;
+    if (strcmp(m, "PUT") == 0)
+        return M_PUT;
+    return 0;
+}
+
+static void allow_header(rf_call *c, const rf_route *r)
+{
+    char allow[64] = "";
+    const struct {
+        rf_fn fn;
+        const char *name;
+    } m[] = {{r->get, "GET, HEAD"}, {r->post, "POST"}, {r->patch, "PATCH"}, {r->del, "DELETE"}};
+    for (size_t i = 0; i < 4; i++)
+        if (m[i].fn) {
+            if (allow[0])
+                strcat(allow, ", ");
+            strcat(allow, m[i].name);
+        }
+    rf_header(c->resp, "Allow", "%s", allow);
+}
+
+/* Parse the body of a POST or PATCH: a JSON object (an empty body is an empty object). */
+static int parse_body(rf_call *c)
+{
+    const cimjob_redfish_request *q = c->req;
+    size_t n = q->body ? q->body_len : 0;
+    while (n && (q->body[n - 1] == ' ' || q->body[n - 1] == '\n' || q->body[n - 1] == '\r' ||
+                 q->body[n - 1] == '\t'))
+        n--;
+    if (n == 0) {
+        c->body = json_object();
+        return 0;
+    }
+    json_error_t err;
+    c->body = json_loadb(q->body, n, JSON_REJECT_DUPLICATES, &err);
+    if (!c->body) {
+        rf_error_base(c, 400, "MalformedJSON", NULL, NULL, NULL);
+        return -1;
+    }
+    if (!json_is_object(c->body)) {
+        rf_error_base(c, 400, "UnrecognizedRequestBody", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+cimjob_rc cimjob_redfish_handle(cimjob_redfish *rf, const cimjob_redfish_request *req,
+                                cimjob_redfish_response *resp)
+{
+    if (!rf || !req || !resp || !req->method || !req->path)
+        return CIMJOB_RC_INVALID_PARAMETER;
+    if (req->version != CIMJOB_REDFISH_REQUEST_VERSION ||
+        resp->version != CIMJOB_REDFISH_RESPONSE_VERSION)
+        return CIMJOB_RC_INVALID_VERSION;
+    memset(resp, 0, sizeof *resp);
+    resp->version = CIMJOB_REDFISH_RESPONSE_VERSION;
+    rf_call c;
+    memset(&c, 0, sizeof c);
+    c.rf = rf;
+    c.req = req;
+    c.resp = resp;
+
+    /* One canonical spelling: "/redfish/v1/" for the root, no trailing '/' elsewhere. */
+    char path[1024];
+    size_t n = strlen(req->path);
+    if (n >= sizeof path) {
+        rf_error_base(&c, 404, "ResourceMissingAtURI", "(too long)", NULL, NULL);
+        return resp->status == 500 && !resp->body ? CIMJOB_RC_NO_MEMORY : CIMJOB_RC_SUCCESS;
+    }
+    memcpy(path, req->path, n + 1);
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+    if (strcmp(path, RF_ROOT) == 0)
+        memcpy(path, RF_ROOT "/", sizeof RF_ROOT "/");
+    c.path = path;
+
+    const rf_route *r = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof *routes && !r; i++)
+        if (match(routes[i].pattern, path, &c))
+            r = &routes[i];
+    unsigned m = method_bit(req->method);
+    rf_fn fn = NULL;
+    if (r)
+        fn = m == M_GET      ? r->get
+             : m == M_POST   ? r->post
+             : m == M_PATCH  ? r->patch
+             : m == M_DELETE ? r->del
+                             : NULL;
+    if (!r) {
+        rf_error_base(&c, 404, "ResourceMissingAtURI", req->path, NULL, NULL);
+    } else if (!(r->open & m) && !req->user) {
+        rf_error_base(&c, 401, "NoValidSession", NULL, NULL, NULL);
+    } else if (!fn) {
+        rf_error_base(&c, 405, "OperationNotAllowed", NULL, NULL, NULL);
+        allow_header(&c, r);
+    } else if (m != M_GET && req->user && !(r->open & m) &&
+               req->role < CIMJOB_REDFISH_ROLE_OPERATOR) {
+        rf_error_base(&c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
+    } else if (req->query && *req->query && m == M_GET &&
+               strcmp(r->pattern, RF_ROOT "/EventService/SSE") != 0) {
+        /* $expand, $select, $filter, $top/$skip: not implemented; say so (Redfish 7.3). */
+        rf_error_base(&c, 501, "QueryNotSupported", NULL, NULL, NULL);
+    } else if ((m == M_POST || m == M_PATCH) && parse_body(&c) != 0) {
+        /* answered */
+    } else {
+        fn(&c);
+    }
+    json_decref(c.body);
+    if (resp->status == 0)
+        rf_error_base(&c, 500, "InternalError", NULL, NULL, NULL);
+    if (resp->status == 500 && !resp->body)
+        return CIMJOB_RC_NO_MEMORY;
+    if (resp->status != 500 || resp->body)
+        rf_header(resp, "OData-Version", RF_ODATA_VERSION);
+    return CIMJOB_RC_SUCCESS;
+}
+
+void cimjob_redfish_response_clear(cimjob_redfish_response *resp)
+{
+    if (!resp)
+        return;
+    free(resp->body);
+    unsigned v = resp->version;
+    memset(resp, 0, sizeof *resp);
+    resp->version = v;
+}
