@@ -84,7 +84,9 @@ class Page:
             state: (r.querySelector('.state') || {}).textContent || '',
             jobstate: (r.querySelector('.jobstate') || {}).textContent || '',
             started: r.querySelector('.start').textContent,
-            messages: [...r.querySelectorAll('.msgs p')].map(p => p.textContent),
+            messages: [...r.querySelectorAll('.msgs p .m')].map(p => p.textContent),
+            details: [...r.querySelectorAll('.msgs .detail')].map(p => p.textContent),
+            owner: (r.querySelector('.owner') || {}).textContent || '',
             containment: r.querySelector('.cont').textContent,
             enabled: [...r.querySelectorAll('.acts button')].filter(b => !b.disabled).map(b => b.dataset.op),
         }))""")
@@ -246,11 +248,12 @@ def run(t, srv, b):
             assert r["iid"] == task["Oem"]["CimJob"]["InstanceID"], (tid, r["iid"])
             assert r["jobstate"] == "JobState " + task["Oem"]["CimJob"]["JobState"], (tid, r["jobstate"])
             assert r["containment"] == task["Oem"]["CimJob"].get("Containment", ""), (tid, r["containment"])
+            assert r["owner"] == task["Oem"]["CimJob"]["Owner"] == "alice", (tid, r["owner"])
             assert bool(r["started"]) == bool(task.get("StartTime")), (tid, r["started"])
         order = [int(r["id"]) for r in rows]
         assert order == sorted(order, reverse=True), f"not newest first: {order}"
     t.case("the rows match GET /redfish/v1/TaskService/Tasks (Name, TaskState, JobState, InstanceID, "
-           "containment), newest first", rows_match)
+           "containment, Owner), newest first", rows_match)
 
     def failed_message():
         api = srv.task("alice", ids["fail"])
@@ -259,8 +262,12 @@ def run(t, srv, b):
         r = page.row(ids["fail"])
         assert r["state"] == "Exception", r
         assert r["messages"] == want, (r["messages"], want)
+        cj = api["Oem"]["CimJob"]
+        assert cj["ErrorCode"] == 3, cj
+        assert f"ErrorCode 3: {cj['ErrorDescription']}" in r["details"], (r["details"], cj)
         assert set(r["enabled"]) == {"Remove"}, r["enabled"]
-    t.case("a failed job shows TaskState Exception and its Task Messages; only Remove is offered", failed_message)
+    t.case("a failed job shows TaskState Exception, its Task Messages and its ErrorCode and "
+           "ErrorDescription; only Remove is offered", failed_message)
 
     def xss():
         r = page.row(ids["xss"])
@@ -321,6 +328,21 @@ def run(t, srv, b):
         assert srv.task("alice", ids["run"])["TaskState"] == "Running"
     t.case("Suspend, then Resume: Suspended, then Running again", suspend_resume)
 
+    def terminate_default():
+        tid = srv.start_job("alice", ["sleep", "300"], name="ended by DELETE")
+        page.wait_row(tid, "state === 'Running'")
+        b.eval("document.getElementById('term-timeout').value = '0'; "
+               "document.getElementById('term-timeout').dispatchEvent(new Event('change')); 1")
+        time.sleep(0.2)
+        page.press(tid, "Terminate")
+        text = page.wait_result("Terminate")
+        assert "HTTP 202 Accepted" in text or "HTTP 200 OK" in text or "HTTP 204" in text, text
+        page.wait_row(tid, "state === 'Cancelled'")
+        assert srv.task("alice", tid)["Oem"]["CimJob"]["JobState"] == "Terminated"
+        b.eval("document.getElementById('term-timeout').value = '10'; 1")
+    t.case("Terminate with TimeoutPeriod 0 sends DELETE (the service's own TimeoutPeriod): Cancelled",
+           terminate_default)
+
     def kill():
         page.press(ids["xss"], "Kill")
         text = page.wait_result("Kill")
@@ -361,6 +383,49 @@ def run(t, srv, b):
         page.filter_state("")
         assert len(page.rows()) == len(srv.tasks("alice"))
     t.case("the state filter shows only Exception, only unfinished, then all", filter_by_state)
+
+    def paging():
+        # A burst of 150 jobs that end at once: the page follows from the stream and pages them.
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            burst = list(pool.map(lambda i: srv.start_job("alice", ["true"], name=f"burst {i}"), range(150)))
+        for tid in burst[-3:]:
+            srv.wait_state("alice", tid, ["Completed"])
+        total = len(srv.tasks("alice"))
+        b.wait(f"cimjobUI.state.tasks.size === {total} && "
+               f"[...cimjobUI.state.tasks.values()].filter(t => t.TaskState === 'Completed').length >= 150",
+               what=f"{total} tasks on the page")
+        page.settled()
+        pages = -(-total // 50)
+        info = b.eval("document.getElementById('page-info').textContent")
+        assert info == f"Rows 1–50, page 1 of {pages}", info
+        rows = page.rows()
+        assert len(rows) == 50 and rows[0]["id"] == str(max(int(x) for x in burst)), rows[0]
+        b.eval("document.getElementById('page-next').focus(); 1")
+        b.key("Enter")
+        b.wait("document.getElementById('page-info').textContent.startsWith('Rows 51–100')", what="page 2")
+        b.eval("document.getElementById('page-last').click(); 1")
+        b.wait(f"document.getElementById('page-info').textContent.endsWith('page {pages} of {pages}')",
+               what="the last page")
+        last = page.rows()
+        assert last[-1]["id"] == str(ids["run"]), f"the oldest job is not last: {last[-1]}"
+        b.eval("document.getElementById('page-first').click(); 1")
+        b.wait("document.getElementById('page-info').textContent.startsWith('Rows 1–50')", what="page 1")
+    t.case("150 more jobs in a burst: the page follows the stream and pages them, 50 rows a page, "
+           "newest first (Next from the keyboard, Last, First)", paging)
+
+    def remove_finished():
+        page.clear_result()
+        b.eval("document.getElementById('remove-finished').click(); 1")
+        text = page.wait_result("Remove all finished jobs")
+        assert "HTTP 200 OK" in text or "HTTP 204" in text, text
+        left = srv.tasks("alice")
+        assert left and all(x["TaskState"] not in ("Completed", "Cancelled", "Exception") for x in left.values()), \
+            sorted((k, v["TaskState"]) for k, v in left.items())
+        b.wait(f"cimjobUI.state.tasks.size === {len(left)} && document.querySelectorAll('#rows tr').length === {len(left)}",
+               what=f"{len(left)} rows left")
+    t.case("Remove all finished (TaskService.DeleteAllCompletedTasks): the finished rows go, "
+           "by TaskRemoved events", remove_finished)
 
     def no_polling():
         s = page.stats()

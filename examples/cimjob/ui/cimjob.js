@@ -196,7 +196,9 @@
     await findRole();
     if (gen !== S.gen) return;
     $('start').hidden = S.readOnly || !startAction();
-    await loadAll();
+    $('remove-finished').hidden = S.readOnly || !removeFinishedAction();
+    // The stream first, then the collection (openStream reads it once connected, or the polling
+    // does): nothing that changes in between is missed.
     openStream();
   }
 
@@ -318,7 +320,7 @@
     clearTimeout(S.pollTimer);
     S.pollTimer = 0;
     setLive('up');
-    loadAll(true); // catch up with what changed while the stream was not there
+    loadAll(S.loaded); // the first list, or what changed while the stream was not there
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = '';
     let data = [];
@@ -441,6 +443,7 @@
     S.view = list.map((t) => t['@odata.id']);
     const pages = Math.max(1, Math.ceil(list.length / S.pageSize));
     if (S.page >= pages) S.page = pages - 1;
+    if (S.page < 0) S.page = 0;
     const from = S.page * S.pageSize;
     const shown = list.slice(from, from + S.pageSize);
 
@@ -543,6 +546,7 @@
     name.appendChild(el('span', 'n', t.Name || (t.stub ? 'loading…' : '')));
     name.appendChild(document.createTextNode(' '));
     name.appendChild(el('span', 'id', '#' + t.Id));
+    if (o.Owner) name.appendChild(el('span', 'owner', o.Owner));
     tr.appendChild(name);
     tr.appendChild(el('td', 'mono iid', o.InstanceID || ''));
 
@@ -576,15 +580,26 @@
     }
     tr.appendChild(pc);
 
+    // Task Messages, each with the job's own words when it has them (Oem.CimJob: ErrorCode,
+    // ErrorDescription, JobStatus); a failed job without messages still shows its ErrorCode.
     const msgs = el('td', 'msgs');
     for (const m of t.Messages || []) {
-      const p = el('p', m.MessageSeverity || '', m.Message || m.MessageId || '');
+      const p = el('p', m.MessageSeverity || '');
+      p.appendChild(el('span', 'm', m.Message || m.MessageId || ''));
       if (m.MessageId) p.title = m.MessageId;
+      const mo = (m.Oem && m.Oem.CimJob) || {};
+      const detail = [];
+      if (mo.ErrorCode) detail.push('ErrorCode ' + mo.ErrorCode + (mo.ErrorDescription ? ': ' + mo.ErrorDescription : ''));
+      else if (mo.ErrorDescription) detail.push(mo.ErrorDescription);
+      if (mo.JobStatus) detail.push(mo.JobStatus);
+      if (detail.length) p.appendChild(el('span', 'detail', detail.join('; ')));
       msgs.appendChild(p);
     }
     if (!(t.Messages || []).length && o.ErrorCode) {
-      msgs.appendChild(el('p', 'Critical', 'ErrorCode ' + o.ErrorCode +
+      const p = el('p', 'Critical');
+      p.appendChild(el('span', 'detail', 'ErrorCode ' + o.ErrorCode +
         (o.ErrorDescription ? ': ' + o.ErrorDescription : '')));
+      msgs.appendChild(p);
     }
     tr.appendChild(msgs);
     tr.appendChild(el('td', 'cont', o.Containment || o.containment || ''));
@@ -638,14 +653,15 @@
     const id = t['@odata.id'];
     if (op === 'Remove') return { method: 'DELETE', uri: id };
     if (op === 'Terminate') {
+      // A TimeoutPeriod: RequestStateChange(Terminate) with it. None: DELETE, the Redfish way,
+      // a Terminate with the service's own TimeoutPeriod (cimjob serve --terminate-timeout).
       const rsc = taskAction(t, 'RequestStateChange');
       const secs = Number($('term-timeout').value) || 0;
-      if (rsc) {
-        const body = { RequestedState: 'Terminate' };
-        if (secs > 0) body.TimeoutPeriod = cimInterval(secs);
-        return { method: 'POST', uri: rsc, body, codes: RSC };
+      if (rsc && secs > 0) {
+        return { method: 'POST', uri: rsc, body: { RequestedState: 'Terminate', TimeoutPeriod: cimInterval(secs) },
+          codes: RSC };
       }
-      return { method: 'DELETE', uri: id }; // the Redfish way: a Terminate with the service's timeout
+      return { method: 'DELETE', uri: id };
     }
     const target = taskAction(t, op);
     if (target) return { method: 'POST', uri: target, body: {}, codes: op === 'Kill' ? RC : RSC };
@@ -707,6 +723,22 @@
     } else {
       queueRefresh(id); // the stream says it too; this covers a stream that is down
     }
+  }
+
+  // TaskService.DeleteAllCompletedTasks: the finished tasks the account may remove.
+  function removeFinishedAction() {
+    const a = S.taskService && S.taskService.Actions &&
+      S.taskService.Actions['#TaskService.DeleteAllCompletedTasks'];
+    return a && a.target ? a.target : null;
+  }
+
+  async function removeFinished() {
+    const target = removeFinishedAction();
+    if (!target) return;
+    const r = await api('POST', target, {});
+    if (r.stale) return;
+    report('Remove all finished jobs', null, r);
+    if (!S.streamUp) loadAll(true);
   }
 
   // ---- starting a job ------------------------------------------------------------------------
@@ -803,6 +835,7 @@
     });
     $('logout').addEventListener('click', logout);
     $('start-form').addEventListener('submit', startJob);
+    $('remove-finished').addEventListener('click', removeFinished);
     $('filter-state').addEventListener('change', () => { S.page = 0; invalidate(); });
     let typing = 0;
     $('filter-text').addEventListener('input', () => {
@@ -820,7 +853,7 @@
     $('page-first').addEventListener('click', go(() => 0));
     $('page-prev').addEventListener('click', go(() => Math.max(0, S.page - 1)));
     $('page-next').addEventListener('click', go(() => S.page + 1));
-    $('page-last').addEventListener('click', go(() => Math.ceil(S.view.length / S.pageSize) - 1));
+    $('page-last').addEventListener('click', go(() => Math.max(0, Math.ceil(S.view.length / S.pageSize) - 1)));
     setInterval(tick, 1000);
 
     let saved = null;
@@ -835,6 +868,6 @@
 
   // For the test driver and the curious: the page's state and counters, read-only by convention.
   window.cimjobUI = { state: S, splitWords, cimInterval,
-    act: (id, key) => act(id, OPS.find((o) => o.key === key)) };
+    act: (id, key) => act(id, OPS.find((o) => o.key === key)), render };
   init();
 })();
