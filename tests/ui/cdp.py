@@ -210,6 +210,14 @@ class Browser:
             time.sleep(0.1)
         raise CDPError(f"timed out waiting for {what or expr} (last: {last!r})")
 
+    def block_urls(self, patterns):
+        """Make the page's requests to URLs matching patterns ("*" wildcards) fail, as if the
+        network dropped them; [] lifts the block."""
+        if not getattr(self, "_network", False):
+            self.call("Network.enable")
+            self._network = True
+        self.call("Network.setBlockedURLs", urls=list(patterns))
+
     def goto(self, url):
         self.call("Page.navigate", url=url)
 

@@ -23,7 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cdp import Browser, CDPError, find_chromium  # noqa: E402
 from harness import Server, ServerError  # noqa: E402
 
-ACCOUNTS = {"alice": ("Operator", "alice-pw-1"), "bob": ("Operator", "bob-pw-2")}
+ACCOUNTS = {"alice": ("Operator", "alice-pw-1"), "bob": ("Operator", "bob-pw-2"),
+            "carol": ("ReadOnly", "carol-pw-3")}
 XSS_NAME = "<img src=x onerror=\"window.pwned=1\">"
 
 
@@ -433,6 +434,25 @@ def run(t, srv, b):
         assert s["streamConnects"] == 1, s
     t.case("no polling while the event stream is up (one stream, zero polls)", no_polling)
 
+    def stream_down():
+        # The stream breaks and cannot come back for a while: the page says so, polls, and shows
+        # what changed; once the stream is back, it stops polling.
+        b.block_urls(["*/EventService/SSE*"])
+        b.eval("cimjobUI.state.streamCtl.abort(); 1")
+        b.wait("document.getElementById('live').textContent === 'stream down: polling'", what="stream down")
+        b.wait("cimjobUI.state.stats.polls >= 1", what="a poll")
+        tid = srv.start_job("alice", ["sleep", "300"], name="seen by polling")
+        page.wait_row(tid, "state === 'Running'", what="a new job found by polling")
+        b.block_urls([])
+        page.live(timeout=40)
+        polls = page.stats()["polls"]
+        time.sleep(4)  # more than one polling period (3 s)
+        s = page.stats()
+        assert s["polls"] == polls, f"still polling with the stream up: {polls} -> {s['polls']}"
+        assert s["streamConnects"] == 2, s
+    t.case("the stream breaks: 'stream down: polling', a new job shows by polling; the stream "
+           "reconnects and the polling stops", stream_down)
+
     # ---- a second account -------------------------------------------------------------------------
     def second_account():
         b.eval("document.getElementById('logout').click(); 1")
@@ -464,6 +484,45 @@ def run(t, srv, b):
         st, _, _ = srv.request(None, "GET", "/redfish/v1/TaskService", headers={"X-Auth-Token": tok})
         assert st == 401, f"the old token still works: {st}"
     t.case("Log out deletes the Redfish session (its token answers 401)", session_logout)
+
+    def read_only():
+        # A ReadOnly account may not start jobs. The page hides the form when the service tells
+        # it the role (the session's Roles); otherwise the service's refusal shows in words.
+        page.login("carol", ACCOUNTS["carol"][1])
+        page.live()
+        page.settled()
+        assert page.rows() == [], page.rows()
+        if b.eval("document.getElementById('start').hidden"):
+            assert b.eval("document.getElementById('remove-finished').hidden")
+            return True
+        page.clear_result()
+        b.eval("document.getElementById('start').open = true; "
+               "document.getElementById('start-cmd').value = 'true'; "
+               "document.getElementById('start-submit').click(); 1")
+        text = page.wait_result("Start")
+        assert "HTTP 403 Forbidden" in text, text
+        assert srv.tasks("carol") == {}, "a ReadOnly account started a job"
+        return True
+
+    def read_only_logout():
+        # Log out as ReadOnly: the session ends, or, if the service refuses the DELETE, the page
+        # says that the session lives on until it expires.
+        tok = b.eval("cimjobUI.state.auth.token")
+        b.eval("document.getElementById('logout').click(); 1")
+        b.wait("!document.getElementById('login-view').hidden")
+        assert b.eval("cimjobUI.state.auth") is None
+        st, _, _ = srv.request(None, "GET", "/redfish/v1/TaskService", headers={"X-Auth-Token": tok})
+        msg = b.eval("document.getElementById('login-error').textContent")
+        if st == 401:
+            assert msg == "", msg
+        else:
+            assert "the service did not end the session" in msg, (st, msg)
+            print(f"# note: the service refused a ReadOnly account's DELETE of its own session: {msg}")
+        return True
+    t.case("a ReadOnly account sees no jobs and cannot start one (the form is hidden, or the "
+           "service's 403 shows in words)", read_only)
+    t.case("log out as ReadOnly: the session ends, or the page says the service kept it",
+           read_only_logout)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -160,8 +160,15 @@
 
   async function logout() {
     const a = S.auth;
-    if (a && a.session && a.token) await api('DELETE', a.session); // ends the session on the service
-    sessionEnded('');
+    let note = '';
+    if (a && a.session && a.token) {
+      const r = await api('DELETE', a.session); // ends the session on the service
+      if (!r.ok && r.status !== 401 && r.status !== 404) {
+        note = 'Logged out here, but the service did not end the session (' + httpWords(r.status) +
+          '); it expires by itself.';
+      }
+    }
+    sessionEnded(note);
   }
 
   function showLogin(message) {
@@ -203,8 +210,17 @@
   }
 
   // A ReadOnly account may look, not act: hide what it may not use (the service checks anyway).
+  // The role comes from the session's Roles (Session v1_7), else from the account's RoleId in the
+  // AccountService; a service with neither gets every control, and its answers say no.
   async function findRole() {
     S.readOnly = false;
+    if (S.auth.session && S.auth.token) {
+      const r = await api('GET', S.auth.session);
+      if (r.ok && r.json && Array.isArray(r.json.Roles) && r.json.Roles.length) {
+        S.readOnly = r.json.Roles.every((x) => x === 'ReadOnly');
+        return;
+      }
+    }
     const r = await api('GET', '/redfish/v1/AccountService/Accounts');
     if (!r.ok || !r.json || !r.json.Members) return;
     for (const m of r.json.Members) {
