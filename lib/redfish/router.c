@@ -7,6 +7,7 @@
  */
 #include "rf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,10 @@ static const rf_route routes[] = {
      rf_post_delete_completed, NULL, NULL},
     {RF_TASKS, 0, rf_get_tasks, NULL, NULL, NULL},
     {RF_TASKS "/*", 0, rf_get_task, NULL, NULL, rf_delete_task},
-    {RF_TASKS "/*/Actions/Oem/*", 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.Suspend", 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.Resume", 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.Kill", 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.RequestStateChange", 0, NULL, rf_post_task_action, NULL, NULL},
     {RF_MONITORS "/*", 0, rf_get_monitor, NULL, NULL, rf_delete_monitor},
     {RF_ROOT "/SessionService", 0, rf_get_sessionservice, NULL, NULL, NULL},
     {RF_SESSIONS, M_POST, rf_get_sessions, rf_post_session, NULL, NULL},
@@ -41,20 +45,19 @@ static const rf_route routes[] = {
     {RF_ROOT "/EventService/SSE", 0, rf_get_sse, NULL, NULL, NULL},
 };
 
-/* Match path against a pattern; '*' takes one segment (into id, or action after "Oem/"). */
-static int match(const char *pat, const char *path, rf_call *c)
+/* Match path against a pattern; '*' takes one segment into id; an action route's last segment
+ * is its action. */
+static int match(const char *pattern, const char *path, rf_call *c)
 {
+    const char *pat = pattern;
     while (*pat && *path) {
         if (*pat == '*') {
             const char *end = strchr(path, '/');
             size_t n = end ? (size_t)(end - path) : strlen(path);
-            int is_action = strncmp(pat - 4, "Oem/", 4) == 0;
-            char *dst = is_action ? c->action : c->id;
-            size_t cap = is_action ? sizeof c->action : sizeof c->id;
-            if (n == 0 || n >= cap)
+            if (n == 0 || n >= sizeof c->id)
                 return 0;
-            memcpy(dst, path, n);
-            dst[n] = '\0';
+            memcpy(c->id, path, n);
+            c->id[n] = '\0';
             path += n;
             pat++;
             continue;
@@ -62,7 +65,12 @@ static int match(const char *pat, const char *path, rf_call *c)
         if (*pat++ != *path++)
             return 0;
     }
-    return *pat == '\0' && *path == '\0';
+    if (*pat != '\0' || *path != '\0')
+        return 0;
+    const char *oem = strstr(pattern, "/Actions/Oem/");
+    if (oem)
+        snprintf(c->action, sizeof c->action, "%s", oem + 13);
+    return 1;
 }
 
 static unsigned method_bit(const char *m)
