@@ -143,6 +143,15 @@ class Browser:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+            # Helpers that outlived the main process were handed to init: wait (bounded) until
+            # it has reaped them, so that nothing of the browser is left when we return.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(self.proc.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
             self.proc = None
         if self.profile:
             shutil.rmtree(self.profile, ignore_errors=True)

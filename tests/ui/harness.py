@@ -85,18 +85,24 @@ class Server:
             del self.stderr_lines[:-200]
 
     def stop(self):
+        """SIGTERM, then wait (SIGKILL after 30 s). The exit status; None if it had to be killed."""
+        status = None
         if self.proc:
             if self.proc.poll() is None:
                 self.proc.send_signal(signal.SIGTERM)
                 try:
-                    self.proc.wait(timeout=30)
+                    status = self.proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait(timeout=10)
+            else:
+                status = self.proc.returncode
             self.proc = None
+            time.sleep(0.2)  # the stderr reader takes the last lines
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+        return status
 
     # ---- requests ------------------------------------------------------------------------------
     def request(self, user, method, path, body=None, headers=None, timeout=30):

@@ -165,9 +165,17 @@ def main():
         print("1..0 # SKIP python3-websocket is not installed (tools/deps.sh CIMJOB_UI_PACKAGES)")
         return 0
     t = TAP()
-    with Server(exe, ACCOUNTS) as srv, Browser() as b:
-        run(t, srv, b)
-        t.ok(not b.errors, "no JavaScript exception or console error on the page", "\n".join(b.errors))
+    srv = Server(exe, ACCOUNTS)
+    srv.start()
+    try:
+        with Browser() as b:
+            run(t, srv, b)
+            t.ok(not b.errors, "no JavaScript exception or console error on the page", "\n".join(b.errors))
+    finally:
+        status = srv.stop()
+    bad = [ln for ln in srv.stderr_lines if "Sanitizer" in ln or "runtime error" in ln]
+    t.ok(status == 0 and not bad, "cimjob serve exits 0 on SIGTERM, with no sanitizer report",
+         f"exit status {status}\n" + "".join(srv.stderr_lines[-30:]))
     print(f"1..{t.n}")
     return 1 if t.failed else 0
 
