@@ -199,6 +199,8 @@ def run(t, srv, b):
         assert etag, "no ETag"
         st, _, _ = srv.request(None, "GET", "/ui/", headers={"If-None-Match": etag})
         assert st == 304, f"If-None-Match: {st}"
+        st, hh, body_head = srv.request(None, "HEAD", "/ui/")
+        assert st == 200 and not body_head and hh["Content-Type"].startswith("text/html"), (st, body_head)
         st, _, _ = srv.request(None, "GET", "/ui/no-such-file.js")
         assert st == 404, f"unknown file: {st}"
         st, h3, _ = srv.request(None, "POST", "/ui/", body={})
@@ -210,7 +212,8 @@ def run(t, srv, b):
             raise AssertionError("/ui did not redirect")
         except urllib.error.HTTPError as e:
             assert e.code in (301, 308) and e.headers["Location"].endswith("/ui/"), (e.code, e.headers["Location"])
-    t.case("GET /ui/ serves the page, its script and style (CSP, nosniff, ETag -> 304; 404, 405, /ui -> /ui/)", files)
+    t.case("GET /ui/ serves the page, its script and style (CSP, nosniff, ETag -> 304; HEAD; 404, 405, "
+           "/ui -> /ui/)", files)
 
     # ---- jobs in several states, through the API --------------------------------------------------
     ids = {}
@@ -243,6 +246,26 @@ def run(t, srv, b):
         assert b.eval("!!cimjobUI.state.auth.token"), "no session token"
         assert b.eval("document.getElementById('user').textContent") == "alice"
     t.case("log in from the keyboard opens a Redfish session, and the event stream is up", login)
+
+    def names():
+        # Every control a keyboard or a screen reader reaches has a name (its label or text).
+        page.settled()
+        tree = b.call("Accessibility.getFullAXTree")["nodes"]
+        roles = {"button", "textbox", "combobox", "spinbutton", "searchbox", "checkbox", "link", "progressbar"}
+        unnamed, count = [], 0
+        for n in tree:
+            role = n.get("role", {}).get("value")
+            if role not in roles or n.get("ignored"):
+                continue
+            count += 1
+            if not str(n.get("name", {}).get("value", "")).strip():
+                unnamed.append((role, n.get("backendDOMNodeId")))
+        assert count >= 20 and not unnamed, (count, unnamed)
+        # Row buttons say which job they act on.
+        label = b.eval("document.querySelector('#rows button[data-op=Terminate]').getAttribute('aria-label')")
+        assert label.startswith("Terminate ") and label.endswith(")"), label
+    t.case("every button, field and progress bar has an accessible name; row buttons name their job",
+           names)
 
     def rows_match():
         page.settled()

@@ -46,6 +46,7 @@
     page: 0,
     pageSize: 50,
     pending: new Set(),  // Tasks an event named, to fetch again
+    seq: new Map(),      // @odata.id -> the number of its latest GET in flight
     flushing: false,
     streamUp: false,
     streamCtl: null,
@@ -146,6 +147,7 @@
     S.pollTimer = 0;
     S.tasks.clear();
     S.pending.clear();
+    S.seq.clear();
     S.view = [];
     S.page = 0;
     S.loaded = false;
@@ -241,6 +243,9 @@
   async function loadAll(refresh) {
     const gen = S.gen;
     const seen = new Set();
+    // Only what was known before the request can be missing from its answer: a Task that an
+    // event brought in meanwhile is newer than the list.
+    const before = new Set(S.tasks.keys());
     const need = [];
     let uri = S.tasksUri + (S.expand ? '?$expand=.($levels=1)' : '');
     while (uri) {
@@ -262,7 +267,7 @@
       }
       uri = r.json['Members@odata.nextLink'] || null;
     }
-    for (const id of [...S.tasks.keys()]) if (!seen.has(id)) S.tasks.delete(id);
+    for (const id of before) if (!seen.has(id)) S.tasks.delete(id);
     invalidate();
     // Newest first, as the list shows them: the first page fills in first.
     need.sort((a, b) => newerFirst(S.tasks.get(a), S.tasks.get(b)));
@@ -282,8 +287,12 @@
 
   async function refreshTask(id) {
     S.stats.taskGets++;
+    // Answers can overtake each other: only the latest request for a Task may write it.
+    const seq = (S.seq.get(id) || 0) + 1;
+    S.seq.set(id, seq);
     const r = await api('GET', id);
-    if (r.stale) return;
+    if (r.stale || S.seq.get(id) !== seq) return;
+    S.seq.delete(id);
     if (r.ok && r.json) S.tasks.set(id, r.json);
     else if (r.status === 404 || r.status === 403 || r.status === 410) S.tasks.delete(id); // gone, or not ours
     invalidate();
