@@ -340,8 +340,8 @@
     const type = res.headers.get('Content-Type') || '';
     if (!res.ok || !res.body || !type.startsWith('text/event-stream')) { streamDown(); return; }
     S.streamUp = true;
-    S.streamRetry = 0;
     S.stats.streamConnects++;
+    const since = performance.now();
     clearTimeout(S.pollTimer);
     S.pollTimer = 0;
     setLive('up');
@@ -376,6 +376,9 @@
         }
       }
     } catch (e) { /* aborted or the connection broke */ }
+    // A stream that lived a while starts the back-off again; one the service keeps closing at
+    // once backs off further (each reconnection also re-reads the list).
+    if (performance.now() - since > 10000) S.streamRetry = 0;
     if (gen === S.gen) streamDown();
   }
 
