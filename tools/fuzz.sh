@@ -16,10 +16,12 @@ if [ -f "$builddir/build.ninja" ]; then
 else
     CC=clang meson setup "$builddir" "${opts[@]}" >/dev/null
 fi
-ninja -C "$builddir" tests/fuzz/fuzz_datetime tests/fuzz/fuzz_api >/dev/null
+targets=(datetime api)
+[ -n "$(pkg-config --modversion jansson 2>/dev/null)" ] && targets+=(redfish)
+ninja -C "$builddir" "${targets[@]/#/tests/fuzz/fuzz_}" >/dev/null
 mkdir -p "$builddir/findings"
 status=0
-for t in datetime api; do
+for t in "${targets[@]}"; do
     work=$(mktemp -d)
     cp tests/fuzz/corpus/$t/* "$work/"
     log="$builddir/fuzz_$t.log"

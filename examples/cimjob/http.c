@@ -55,6 +55,18 @@ void srv_response_text(srv_response *resp, int status, const char *text)
         resp->len = 0;
 }
 
+/* The first query parameter whose name starts with '$' (OData's system query options). */
+static enum MHD_Result find_dollar(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind, (void)value;
+    if (key && key[0] == '$') {
+        *(const char **)cls = key;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 static const char *get_header(const srv_request *req, const char *name)
 {
     return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND, name);
@@ -256,6 +268,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     req.len = st->len;
     req.header = get_header;
     req.conn = c;
+    /* Only $-options reach the handlers (as the query): other parameters are ignored. */
+    const char *dollar = NULL;
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, find_dollar, &dollar);
+    req.query = dollar;
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_PROTOCOL);
     req.tls = ci != NULL;
     authenticate(ctx, c, &req, user, sizeof user);

@@ -4,6 +4,7 @@
  *   serve.c     options, the registry and its loop, signals, clean shutdown, the ROUTE TABLE
  *   http.c      the libmicrohttpd glue: limits, bodies, authentication, responses, streams
  *   accounts.c  the accounts file (yescrypt hashes, roles) and `cimjob account`
+ *   redfish_route.c  the Redfish route: libcimjob-redfish and its event stream
  *
  * A protocol is one entry in the route table (serve.c, `srv_routes`): a path (exact, or a prefix
  * ending in '/'), whether the server must authenticate the request before the handler sees it,
@@ -139,8 +140,11 @@ srv_http *srv_http_start(serve_ctx *ctx, const char *host, unsigned *port, const
                          const char *key_pem, char *err, size_t errsize);
 void srv_http_stop(srv_http *h);
 
+/* The Redfish route (redfish_route.c): /redfish and everything under it. */
+void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *resp);
+
 /* GET /ui/...: the jobs page's files (ui_route.c). */
-void srv_ui_route(serve_ctx *ctx, const srv_request *req, srv_response *resp);
+void srv_route_ui(serve_ctx *ctx, const srv_request *req, srv_response *resp);
 
 /* `cimjob serve` */
 int cli_serve(int argc, char **argv);

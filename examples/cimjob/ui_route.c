@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* GET/HEAD /ui/...: the page's files. /ui itself redirects to /ui/ (relative links need it). */
-void srv_ui_route(serve_ctx *ctx, const srv_request *req, srv_response *resp)
+void srv_route_ui(serve_ctx *ctx, const srv_request *req, srv_response *resp)
 {
     (void)ctx;
     int head = strcmp(req->method, "HEAD") == 0;

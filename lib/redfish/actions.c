@@ -67,12 +67,13 @@ static void set_cancelled(cimjob_redfish *rf, const char *id, int on)
 
 void rf_accepted(rf_call *c, cimjob_job *job, const char *id)
 {
-    json_t *doc = rf_task_document(c->rf, job, 0);
-    if (!doc) {
+    rf_buf b = {0};
+    if (rf_task_write(c->rf, job, 0, &b) != 0) {
+        free(b.p);
         rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
         return;
     }
-    rf_json(c, 202, doc);
+    rf_body(c, 202, &b);
     char date[64];
     rf_time_http(rf_now_us() / 1000000 + 1, date);
     rf_header(c->resp, "Location", RF_MONITORS "/%s", id);

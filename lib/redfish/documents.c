@@ -218,11 +218,11 @@ static json_t *task_messages(const cimjob_info *info, const char *id)
     return a;
 }
 
-json_t *rf_task_document(cimjob_redfish *rf, cimjob_job *job, int with_id)
+int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b)
 {
     cimjob_info info = CIMJOB_INFO_INIT;
     if (cimjob_query(job, &info) != CIMJOB_RC_SUCCESS)
-        return NULL;
+        return -1;
     const char *id = strchr(info.instance_id, ':');
     id = id ? id + 1 : info.instance_id;
     pthread_mutex_lock(&rf->lock);
@@ -232,7 +232,7 @@ json_t *rf_task_document(cimjob_redfish *rf, cimjob_job *job, int with_id)
     const char *state = cimjob_redfish_task_state(info.job_state, cancelled);
     int final = cimjob_job_state_is_final((int)info.job_state);
 
-    char uri[CIMJOB_INSTANCE_ID_MAX + 64], monitor[CIMJOB_INSTANCE_ID_MAX + 64], base[400];
+    char uri[CIMJOB_INSTANCE_ID_MAX + 64], monitor[CIMJOB_INSTANCE_ID_MAX + 64];
     char t_start[64], t_end[64], t_sub[64], removal[48];
     snprintf(uri, sizeof uri, RF_TASKS "/%s", id);
     snprintf(monitor, sizeof monitor, RF_MONITORS "/%s", id);
@@ -241,75 +241,165 @@ json_t *rf_task_document(cimjob_redfish *rf, cimjob_job *job, int with_id)
     rf_time_iso(info.time_submitted_us, t_sub);
     rf_duration_format(info.time_before_removal_us, removal);
 
-    json_t *doc = json_object();
-    json_object_set_new(doc, "@odata.type", json_string(RF_TASK_TYPE));
+    rf_buf_lit(b, "{");
+    rf_buf_kstr(b, "@odata.type", RF_TASK_TYPE);
     if (with_id)
-        json_object_set_new(doc, "@odata.id", json_string(uri));
-    json_object_set_new(doc, "Id", json_string(id));
-    json_object_set_new(doc, "Name", json_string(info.name));
-    json_object_set_new(doc, "TaskState", json_string(state));
-    json_object_set_new(doc, "TaskStatus", json_string(health_of(state)));
-    json_object_set_new(doc, "PercentComplete",
-                        json_integer(info.job_state == CIMJOB_JOB_STATE_COMPLETED
-                                         ? 100
-                                         : (json_int_t)info.percent_complete));
+        rf_buf_kstr(b, "@odata.id", uri);
+    rf_buf_kstr(b, "Id", id);
+    rf_buf_kstr(b, "Name", info.name);
+    rf_buf_kstr(b, "TaskState", state);
+    rf_buf_kstr(b, "TaskStatus", health_of(state));
+    rf_buf_kint(b, "PercentComplete",
+                info.job_state == CIMJOB_JOB_STATE_COMPLETED ? 100 : info.percent_complete);
     if (t_start[0])
-        json_object_set_new(doc, "StartTime", json_string(t_start));
+        rf_buf_kstr(b, "StartTime", t_start);
     if (final && t_end[0])
-        json_object_set_new(doc, "EndTime", json_string(t_end));
-    json_object_set_new(doc, "TaskMonitor", json_string(monitor));
-    json_object_set_new(doc, "Messages", task_messages(&info, id));
-    json_t *actions = json_object();
+        rf_buf_kstr(b, "EndTime", t_end);
+    rf_buf_kstr(b, "TaskMonitor", monitor);
+    rf_buf_key(b, "Messages");
+    json_t *messages = task_messages(&info, id);
+    rf_buf_json(b, messages);
+    json_decref(messages);
+    rf_buf_key(b, "Actions");
+    rf_buf_lit(b, "{");
+    rf_buf_key(b, "Oem");
+    rf_buf_lit(b, "{");
     static const char *const names[] = {"Suspend", "Resume", "Kill", "RequestStateChange"};
     for (size_t i = 0; i < 4; i++) {
         char key[64], target[CIMJOB_INSTANCE_ID_MAX + 128];
         snprintf(key, sizeof key, "#CimJob.%s", names[i]);
         snprintf(target, sizeof target, "%s/Actions/Oem/CimJob.%s", uri, names[i]);
-        json_object_set_new(actions, key, json_pack("{s:s}", "target", target));
+        rf_buf_key(b, key);
+        rf_buf_lit(b, "{");
+        rf_buf_kstr(b, "target", target);
+        rf_buf_lit(b, "}");
     }
-    json_object_set_new(doc, "Actions", json_pack("{s:o}", "Oem", actions));
-    snprintf(base, sizeof base, "%s", info.backend);
-    json_object_set_new(
-        doc, "Oem",
-        json_pack("{s:{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}}", "CimJob",
-                  "InstanceID", info.instance_id, "JobState",
-                  cimjob_job_state_name((int)info.job_state), "JobStateValue", (int)info.job_state,
-                  "ErrorCode", (json_int_t)info.error_code, "ErrorDescription",
-                  info.error_description, "JobStatus", info.job_status, "Owner", info.owner,
-                  "Containment", cimjob_containment_name(info.containment), "Backend", base,
-                  "TimeSubmitted", t_sub, "DeleteOnCompletion", info.delete_on_completion,
-                  "TimeBeforeRemoval", removal));
-    return doc;
+    rf_buf_lit(b, "}}");
+    rf_buf_key(b, "Oem");
+    rf_buf_lit(b, "{");
+    rf_buf_key(b, "CimJob");
+    rf_buf_lit(b, "{");
+    rf_buf_kstr(b, "InstanceID", info.instance_id);
+    rf_buf_kstr(b, "JobState", cimjob_job_state_name((int)info.job_state));
+    rf_buf_kint(b, "JobStateValue", (int)info.job_state);
+    rf_buf_kint(b, "ErrorCode", info.error_code);
+    rf_buf_kstr(b, "ErrorDescription", info.error_description);
+    rf_buf_kstr(b, "JobStatus", info.job_status);
+    rf_buf_kstr(b, "Owner", info.owner);
+    rf_buf_kstr(b, "Containment", cimjob_containment_name(info.containment));
+    rf_buf_kstr(b, "Backend", info.backend);
+    rf_buf_kstr(b, "TimeSubmitted", t_sub);
+    rf_buf_key(b, "DeleteOnCompletion");
+    rf_buf_lit(b, info.delete_on_completion ? "true" : "false");
+    rf_buf_kstr(b, "TimeBeforeRemoval", removal);
+    rf_buf_lit(b, "}}}");
+    return 0;
 }
 
+void rf_shared_release(cimjob_redfish *rf, rf_shared *sh)
+{
+    if (!sh)
+        return;
+    pthread_mutex_lock(&rf->lock);
+    int last = --sh->refs == 0;
+    pthread_mutex_unlock(&rf->lock);
+    if (last)
+        free(sh);
+}
+
+/* The Tasks collection's body: the caller's tasks (every task for an Administrator). The
+ * Administrator's body is kept until the set of tasks changes (a task record is made or
+ * dropped, or the registry's count moves), so polling a large collection costs a copy. */
 void rf_get_tasks(rf_call *c)
 {
+    cimjob_redfish *rf = c->rf;
+    int admin = c->req->role == CIMJOB_REDFISH_ROLE_ADMINISTRATOR;
+    size_t count = 0;
+    cimjob_registry_count(rf->o.registry, &count);
+    if (admin) {
+        pthread_mutex_lock(&rf->lock);
+        rf_shared *sh =
+            rf->coll && rf->coll_gen == rf->gen && rf->coll_count == count ? rf->coll : NULL;
+        if (sh)
+            sh->refs++;
+        pthread_mutex_unlock(&rf->lock);
+        if (sh) {
+            size_t len = sh->len;
+            char *copy = malloc(len + 1);
+            if (copy)
+                memcpy(copy, sh->data, len + 1);
+            rf_shared_release(rf, sh);
+            if (copy) {
+                rf_buf b = {copy, len, len + 1, 0};
+                rf_body(c, 200, &b);
+                return;
+            }
+        }
+    }
+    pthread_mutex_lock(&rf->lock);
+    uint64_t gen = rf->gen;
+    pthread_mutex_unlock(&rf->lock);
     cimjob_job **jobs = NULL;
     size_t n = 0;
-    if (cimjob_registry_list(c->rf->o.registry, &jobs, &n) != CIMJOB_RC_SUCCESS) {
+    if (cimjob_registry_list(rf->o.registry, &jobs, &n) != CIMJOB_RC_SUCCESS) {
         rf_error_base(c, 503, "ServiceTemporarilyUnavailable", "1", NULL, NULL);
         return;
     }
-    json_t *members = json_array();
-    size_t org = strlen(c->rf->org_id);
+    rf_buf m = {0};
+    size_t members = 0, org = strlen(rf->org_id);
     for (size_t i = 0; i < n; i++) {
         const char *iid = cimjob_job_instance_id(jobs[i]);
-        if (strncmp(iid, c->rf->org_id, org) != 0 || iid[org] != ':')
+        if (strncmp(iid, rf->org_id, org) != 0 || iid[org] != ':')
             continue;
-        if (c->req->role != CIMJOB_REDFISH_ROLE_ADMINISTRATOR) {
-            cimjob_info info = CIMJOB_INFO_INIT;
-            if (cimjob_query(jobs[i], &info) != CIMJOB_RC_SUCCESS || !rf_may_access(c, info.owner))
+        if (!admin) {
+            char owner[RF_USER_MAX + 1] = "";
+            pthread_mutex_lock(&rf->lock);
+            rf_task *t = rf_task_get(rf, iid + org + 1, 0);
+            if (t)
+                memcpy(owner, t->owner, sizeof owner);
+            pthread_mutex_unlock(&rf->lock);
+            if (!owner[0]) {
+                cimjob_info info = CIMJOB_INFO_INIT;
+                if (cimjob_query(jobs[i], &info) != CIMJOB_RC_SUCCESS)
+                    continue;
+                memcpy(owner, info.owner, sizeof owner);
+            }
+            if (!rf_may_access(c, owner))
                 continue;
         }
         char uri[CIMJOB_INSTANCE_ID_MAX + 64];
         snprintf(uri, sizeof uri, RF_TASKS "/%s", iid + org + 1);
-        json_array_append_new(members, link_to(uri));
+        rf_buf_lit(&m, members ? ",{\"@odata.id\":" : "{\"@odata.id\":");
+        rf_buf_str(&m, uri);
+        rf_buf_lit(&m, "}");
+        members++;
     }
     cimjob_job_list_free(jobs, n);
-    rf_json(c, 200,
-            json_pack("{s:s, s:s, s:s, s:I, s:o}", "@odata.type", "#TaskCollection.TaskCollection",
-                      "@odata.id", RF_TASKS, "Name", "Task Collection", "Members@odata.count",
-                      (json_int_t)json_array_size(members), "Members", members));
+    rf_buf b = {0};
+    rf_buf_lit(&b, "{\"@odata.type\":\"#TaskCollection.TaskCollection\",\"@odata.id\":\"" RF_TASKS
+                   "\",\"Name\":\"Task Collection\",\"Members@odata.count\":");
+    rf_buf_int(&b, (long long)members);
+    rf_buf_lit(&b, ",\"Members\":[");
+    if (m.p)
+        rf_buf_raw(&b, m.p, m.len);
+    rf_buf_lit(&b, "]}");
+    free(m.p);
+    if (admin && !b.oom) {
+        rf_shared *keep = malloc(sizeof *keep + b.len + 1);
+        if (keep) {
+            keep->refs = 1;
+            keep->len = b.len;
+            memcpy(keep->data, b.p, b.len + 1);
+            pthread_mutex_lock(&rf->lock);
+            rf_shared *old = rf->coll;
+            rf->coll = keep;
+            rf->coll_gen = gen;
+            rf->coll_count = count;
+            pthread_mutex_unlock(&rf->lock);
+            rf_shared_release(rf, old);
+        }
+    }
+    rf_body(c, 200, &b);
 }
 
 /* Find the task of c->id the caller may see; answers 404/403 itself and returns NULL. */
@@ -335,12 +425,14 @@ void rf_get_task(rf_call *c)
     cimjob_job *job = visible_job(c, &info);
     if (!job)
         return;
-    json_t *doc = rf_task_document(c->rf, job, 1);
+    rf_buf b = {0};
+    int gone = rf_task_write(c->rf, job, 1, &b);
     cimjob_job_release(job);
-    if (!doc)
+    if (gone) {
+        free(b.p);
         rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
-    else
-        rf_json(c, 200, doc);
+    } else
+        rf_body(c, 200, &b);
 }
 
 void rf_get_monitor(rf_call *c)
@@ -350,11 +442,13 @@ void rf_get_monitor(rf_call *c)
     if (!job)
         return;
     if (cimjob_job_state_is_final((int)info.job_state)) {
-        json_t *doc = rf_task_document(c->rf, job, 1);
-        if (doc)
-            rf_json(c, 200, doc);
-        else
+        rf_buf b = {0};
+        if (rf_task_write(c->rf, job, 1, &b) == 0)
+            rf_body(c, 200, &b);
+        else {
+            free(b.p);
             rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+        }
     } else
         rf_accepted(c, job, c->id);
     cimjob_job_release(job);

@@ -33,6 +33,13 @@
 #define RF_USER_MAX  CIMJOB_TEXT_MAX
 #define RF_TOKEN_LEN 32 /* hex characters of a session token */
 
+/* An immutable document shared by readers (copied outside the lock). */
+typedef struct rf_shared {
+    unsigned refs; /* under rf->lock */
+    size_t len;
+    char data[];
+} rf_shared;
+
 /* What the service remembers of a task beyond the job itself. */
 typedef struct rf_task {
     struct rf_task *next; /* the hash chain */
@@ -74,6 +81,10 @@ struct cimjob_redfish {
     rf_event events[RF_EVENTS];
     uint64_t event_head;         /* the seq the next event gets */
     uint64_t default_removal_us; /* TaskAutoDeleteTimeoutMinutes, for new tasks */
+    uint64_t gen;                /* bumped when a task record is made or dropped */
+    struct rf_shared *coll;      /* the Administrator's Tasks collection, while gen holds */
+    size_t coll_count;
+    uint64_t coll_gen;
 };
 
 /* One request being answered. */
@@ -97,7 +108,25 @@ cimjob_job *rf_find(cimjob_redfish *rf, const char *id);
 /* May this request see / act on a task owned by owner? */
 int rf_may_access(const rf_call *c, const char *owner);
 
+/* ---- writer.c: appending JSON to a buffer ---- */
+typedef struct rf_buf {
+    char *p;
+    size_t len, cap;
+    int oom; /* an allocation failed: the document is lost (answer 500) */
+} rf_buf;
+void rf_buf_raw(rf_buf *b, const char *s, size_t n);
+void rf_buf_lit(rf_buf *b, const char *s);
+void rf_buf_str(rf_buf *b, const char *s); /* a JSON string, escaped */
+void rf_buf_int(rf_buf *b, long long v);
+void rf_buf_key(rf_buf *b, const char *key); /* a comma when needed, "key": */
+void rf_buf_kstr(rf_buf *b, const char *key, const char *v);
+void rf_buf_kint(rf_buf *b, const char *key, long long v);
+void rf_buf_json(rf_buf *b, json_t *v); /* a jansson value, dumped */
+/* Answer the buffer as the body (takes it; 500 when it is incomplete). */
+void rf_body(rf_call *c, int status, rf_buf *b);
+
 /* ---- documents.c ---- */
+void rf_shared_release(cimjob_redfish *rf, rf_shared *sh); /* NULL is a no-op */
 void rf_get_redfish(rf_call *c);
 void rf_get_root(rf_call *c);
 void rf_get_metadata(rf_call *c);
@@ -110,8 +139,8 @@ void rf_get_monitor(rf_call *c);
 void rf_get_eventservice(rf_call *c);
 void rf_get_subscriptions(rf_call *c);
 void rf_get_sse(rf_call *c);
-/* The Task document of a job (NULL when the job is gone). with_id: include @odata.id. */
-json_t *rf_task_document(cimjob_redfish *rf, cimjob_job *job, int with_id);
+/* Write the Task document of a job (-1 when the job is gone). with_id: with @odata.id. */
+int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b);
 
 /* ---- actions.c ---- */
 void rf_post_start(rf_call *c);

@@ -181,9 +181,9 @@ cimjob_rc cimjob_redfish_handle(cimjob_redfish *rf, const cimjob_redfish_request
     } else if (m != M_GET && req->user && !(r->open & m) &&
                req->role < CIMJOB_REDFISH_ROLE_OPERATOR) {
         rf_error_base(&c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
-    } else if (req->query && *req->query && m == M_GET &&
-               strcmp(r->pattern, RF_ROOT "/EventService/SSE") != 0) {
-        /* $expand, $select, $filter, $top/$skip: not implemented; say so (Redfish 7.3). */
+    } else if (req->query && *req->query) {
+        /* $expand, $select, $filter, $top/$skip: not implemented; say so rather than answer
+         * something else than what was asked. */
         rf_error_base(&c, 501, "QueryNotSupported", NULL, NULL, NULL);
     } else if ((m == M_POST || m == M_PATCH) && parse_body(&c) != 0) {
         /* answered */

@@ -60,6 +60,7 @@ rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create)
     t->next = rf->buckets[h];
     rf->buckets[h] = t;
     rf->ntasks++;
+    rf->gen++;
     return t;
 }
 
@@ -72,6 +73,7 @@ void rf_task_drop(cimjob_redfish *rf, const char *id)
             *pp = t->next;
             free(t);
             rf->ntasks--;
+            rf->gen++;
             return;
         }
 }
@@ -156,6 +158,7 @@ void cimjob_redfish_free(cimjob_redfish *rf)
             free(t);
         }
     free(rf->buckets);
+    free(rf->coll); /* no reader is left when the service is freed */
     rf_sessions_free(rf);
     for (size_t i = 0; i < RF_EVENTS; i++)
         free(rf->events[i].json);

@@ -154,8 +154,8 @@ def api(method, path, user="alice", srv=None, body=None, raw=None, headers=None,
             if "/TaskMonitors/" in path:  # a monitor's final answer is the Task itself
                 CHECK.schema(path, r.doc)
             else:
-                CHECK.resource(path, r.doc)
-    if r.status_code >= 400 and path.startswith("/redfish/v1") and r.status_code != 501:
+                CHECK.resource(path.split("?")[0], r.doc)
+    if r.status_code >= 400 and path.startswith("/redfish/v1"):
         if not (r.doc and "error" in r.doc and r.doc["error"].get("@Message.ExtendedInfo")):
             rfcheck.FINDINGS.append(f"{method} {path}: {r.status_code} without a Redfish error")
     if expect is not None:
@@ -259,6 +259,9 @@ def unknown_path_404_wrong_method_405():
                  "/redfish/v1/TaskService/TaskMonitors/424242", f"{TASKS}/1/Actions/Oem/Nope"):
         r = requests.get(SRV.url(path), auth=("alice", "alice-pw"), timeout=HTTP_TIMEOUT)
         check(r.status_code == 404, f"{path}: {r.status_code}")
+    r = api("GET", TASKS + "?$expand=.", "alice", expect=501)
+    check(error_id(r) == "Base.1.22.QueryNotSupported", error_id(r))
+    api("GET", TASKS + "?page=2", "alice", expect=200)  # not an OData option: ignored
     for method, path, allow in (("POST", TASKS, "GET, HEAD"),
                                 ("PUT", "/redfish/v1/TaskService", "GET, HEAD, PATCH"),
                                 ("DELETE", "/redfish/v1/", "GET, HEAD"),
@@ -321,7 +324,7 @@ def body_too_large_413():
     except OSError:
         head = b""
     s.close()
-    check(head == b"" or head.split(b" ")[1] in (b"413", b"431", b"400"),
+    check(head.split(b" ")[1:2] == [b"431"],
           f"huge header: {head!r}")
     api("GET", "/redfish/v1/", None, expect=200)
 

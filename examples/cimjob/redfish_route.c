@@ -1,0 +1,113 @@
+/*
+ * The Redfish route of `cimjob serve`: an srv_request handed to libcimjob-redfish
+ * (cimjob_redfish_handle), its answer copied back, and an event stream (Server-Sent Events)
+ * fed from cimjob_redfish_event_next() when the answer is one.
+ */
+#include "cli.h"
+#include "serve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* An SSE stream: events of the Redfish service as `data:` lines, a comment every 15 s. */
+typedef struct sse_stream {
+    serve_ctx *ctx;
+    uint64_t cursor;
+    char user[SRV_USER_MAX + 1];
+    int role;
+    char *pending; /* an event not yet sent whole */
+    size_t off, len;
+    long long last_us;
+} sse_stream;
+
+static long sse_next(void *p, char *buf, size_t max)
+{
+    sse_stream *s = p;
+    if (!s->pending) {
+        char *json = NULL;
+        cimjob_rc rc =
+            cimjob_redfish_event_next(s->ctx->redfish, &s->cursor, s->user, s->role, 500000, &json);
+        if (rc == CIMJOB_RC_SUCCESS) {
+            size_t n = strlen(json);
+            s->pending = malloc(n + 16);
+            if (!s->pending) {
+                free(json);
+                return -1;
+            }
+            s->len = (size_t)snprintf(s->pending, n + 16, "data: %s\n\n", json);
+            s->off = 0;
+            free(json);
+        } else if (rc != CIMJOB_RC_TIMEOUT)
+            return -1;
+        else if (cli_now_us() - s->last_us > 15000000) {
+            s->last_us = cli_now_us();
+            static const char ka[] = ": keep-alive\n\n";
+            if (max < sizeof ka - 1)
+                return 0;
+            memcpy(buf, ka, sizeof ka - 1);
+            return (long)(sizeof ka - 1);
+        } else
+            return 0;
+    }
+    size_t n = s->len - s->off < max ? s->len - s->off : max;
+    memcpy(buf, s->pending + s->off, n);
+    s->off += n;
+    if (s->off == s->len) {
+        free(s->pending);
+        s->pending = NULL;
+    }
+    s->last_us = cli_now_us();
+    return (long)n;
+}
+
+static void sse_free(void *p)
+{
+    sse_stream *s = p;
+    free(s->pending);
+    free(s);
+}
+
+void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *resp)
+{
+    cimjob_redfish_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.version = CIMJOB_REDFISH_REQUEST_VERSION;
+    rq.method = req->method;
+    rq.path = req->path;
+    rq.query = req->query;
+    rq.body = req->body;
+    rq.body_len = req->len;
+    rq.user = req->user;
+    rq.role = (int)req->role;
+    cimjob_redfish_response rr = CIMJOB_REDFISH_RESPONSE_INIT;
+    if (cimjob_redfish_handle(ctx->redfish, &rq, &rr) != CIMJOB_RC_SUCCESS) {
+        cimjob_redfish_response_clear(&rr);
+        srv_response_text(resp, 500, "internal error\n");
+        return;
+    }
+    resp->status = rr.status;
+    resp->content_type = rr.content_type;
+    resp->body = rr.body;
+    resp->len = rr.body_len;
+    rr.body = NULL;
+    for (size_t i = 0; i < rr.header_count; i++)
+        srv_response_header(resp, rr.headers[i].name, rr.headers[i].value);
+    if (rr.event_stream) {
+        sse_stream *s = calloc(1, sizeof *s);
+        if (!s) {
+            srv_response_text(resp, 500, "out of memory\n");
+            return;
+        }
+        s->ctx = ctx;
+        s->cursor = cimjob_redfish_event_cursor(ctx->redfish);
+        snprintf(s->user, sizeof s->user, "%s", req->user ? req->user : "");
+        s->role = (int)req->role;
+        s->last_us = cli_now_us();
+        free(resp->body);
+        resp->body = NULL;
+        resp->stream = sse_next;
+        resp->stream_ctx = s;
+        resp->stream_free = sse_free;
+    }
+}
+
