@@ -287,6 +287,18 @@ def run(t, srv, b):
     t.case("the rows match GET /redfish/v1/TaskService/Tasks (Name, TaskState, JobState, InstanceID, "
            "containment, Owner), newest first", rows_match)
 
+    def reload():
+        # A reload keeps the session of this tab (sessionStorage): no second log in.
+        tok = b.eval("cimjobUI.state.auth.token")
+        b.call("Page.reload", ignoreCache=True)
+        b.wait("document.readyState === 'complete' && !!window.cimjobUI && !!cimjobUI.state.auth",
+               what="the page again, logged in")
+        page.live()
+        page.settled()
+        assert b.eval("cimjobUI.state.auth.token") == tok, "another session"
+        assert {r["id"] for r in page.rows()} == set(srv.tasks("alice"))
+    t.case("a reload keeps the tab's session and shows the same rows", reload)
+
     def failed_message():
         api = srv.task("alice", ids["fail"])
         want = [m["Message"] for m in api.get("Messages", [])]

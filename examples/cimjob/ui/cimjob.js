@@ -34,7 +34,7 @@
 
   // ---- state -------------------------------------------------------------------------------------
   const S = {
-    auth: null,          // {token, session, user} or {basic, user}
+    auth: null,          // {token, session, user}: the Redfish session
     sessionsUri: '/redfish/v1/SessionService/Sessions',
     tasksUri: '/redfish/v1/TaskService/Tasks',
     taskService: null,
@@ -63,10 +63,7 @@
 
   // ---- HTTP ----------------------------------------------------------------------------------------
   function authHeaders() {
-    const h = {};
-    if (S.auth && S.auth.token) h['X-Auth-Token'] = S.auth.token;
-    else if (S.auth && S.auth.basic) h.Authorization = 'Basic ' + S.auth.basic;
-    return h;
+    return S.auth && S.auth.token ? { 'X-Auth-Token': S.auth.token } : {};
   }
 
   // One request. Never throws: {status, ok, json, headers}. status 0 is a network error.
@@ -120,18 +117,10 @@
     if (r.status === 201 || r.status === 200) {
       const token = r.headers.get('X-Auth-Token');
       const session = r.headers.get('Location') || (r.json && r.json['@odata.id']);
-      if (!token) return 'The service opened a session but sent no X-Auth-Token.';
+      if (!token || !session) return 'The service opened a session but sent no X-Auth-Token or Location.';
       S.auth = { token, session, user };
       try { sessionStorage.setItem('cimjob.auth', JSON.stringify(S.auth)); } catch (e) { /* private mode */ }
       return null;
-    }
-    if (r.status === 404 || r.status === 405 || r.status === 501) {
-      // A service without Redfish sessions: HTTP Basic, kept in this page's memory only.
-      S.auth = { basic: btoa(unescape(encodeURIComponent(user + ':' + pass))), user };
-      const t = await api('GET', S.rootTasks || '/redfish/v1/TaskService');
-      if (t.ok) return null;
-      S.auth = null;
-      return t.status === 401 ? 'Wrong user name or password.' : 'Log in failed: ' + httpWords(t.status);
     }
     if (r.status === 401 || r.status === 400) return 'Wrong user name or password.';
     return 'Log in failed: ' + httpWords(r.status) + (errorText(r) ? ': ' + errorText(r) : '');
@@ -163,7 +152,7 @@
   async function logout() {
     const a = S.auth;
     let note = '';
-    if (a && a.session && a.token) {
+    if (a) {
       const r = await api('DELETE', a.session); // ends the session on the service
       if (!r.ok && r.status !== 401 && r.status !== 404) {
         note = 'Logged out here, but the service did not end the session (' + httpWords(r.status) +
@@ -212,29 +201,13 @@
   }
 
   // A ReadOnly account may look, not act: hide what it may not use (the service checks anyway).
-  // The role comes from the session's Roles (Session v1_7), else from the account's RoleId in the
-  // AccountService; a service with neither gets every control, and its answers say no.
+  // The role comes from the session's Roles (Session v1_7.0); without them every control shows,
+  // and the service's answers say no.
   async function findRole() {
     S.readOnly = false;
-    if (S.auth.session && S.auth.token) {
-      const r = await api('GET', S.auth.session);
-      if (r.ok && r.json && Array.isArray(r.json.Roles) && r.json.Roles.length) {
-        S.readOnly = r.json.Roles.every((x) => x === 'ReadOnly');
-        return;
-      }
-    }
-    const r = await api('GET', '/redfish/v1/AccountService/Accounts');
-    if (!r.ok || !r.json || !r.json.Members) return;
-    for (const m of r.json.Members) {
-      let acct = m.UserName !== undefined ? m : null;
-      if (!acct) {
-        const a = await api('GET', m['@odata.id']);
-        acct = a.ok ? a.json : null;
-      }
-      if (acct && acct.UserName === S.auth.user) {
-        S.readOnly = acct.RoleId === 'ReadOnly';
-        return;
-      }
+    const r = await api('GET', S.auth.session);
+    if (r.ok && r.json && Array.isArray(r.json.Roles) && r.json.Roles.length) {
+      S.readOnly = r.json.Roles.every((x) => x === 'ReadOnly');
     }
   }
 
