@@ -359,6 +359,9 @@ def run(t, srv, b):
         assert after["events"] > before["events"], f"no event came: {before} {after}"
         r = page.row(ids["form"])
         assert set(r["enabled"]) == {"Remove"}, r["enabled"]
+        # The keyboard focus was on Terminate: now disabled, it moved to the row's Remove.
+        focus = b.eval("document.activeElement.dataset.key || document.activeElement.tagName")
+        assert focus == f"/redfish/v1/TaskService/Tasks/{ids['form']}#Remove", focus
     t.case("Terminate (TimeoutPeriod 5 s) answers in words and the row changes to Cancelled "
            "(JobState Terminated) from the event stream", terminate)
 

@@ -456,8 +456,11 @@
     for (const t of shown) frag.appendChild(row(t));
     body.replaceChildren(frag);
     if (focusKey) {
-      const el = body.querySelector('[data-key="' + CSS.escape(focusKey) + '"]');
-      if (el && !el.disabled) el.focus();
+      const b = body.querySelector('[data-key="' + CSS.escape(focusKey) + '"]');
+      // A button the new state disables hands the focus to its row's first enabled one
+      // (Terminate -> Remove once the job has ended).
+      const next = b && (b.disabled ? b.closest('tr').querySelector('button:not(:disabled)') : b);
+      if (next) next.focus();
     }
 
     $('empty').hidden = list.length !== 0;
