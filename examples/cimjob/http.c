@@ -303,7 +303,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* libmicrohttpd's own messages (bad requests it answers itself) only with --verbose. */
-static void on_log(void *cls, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 0)))
+#endif
+static void
+on_log(void *cls, const char *fmt, va_list ap)
 {
     serve_ctx *ctx = cls;
     if (ctx->verbose) {

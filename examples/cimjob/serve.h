@@ -18,6 +18,7 @@
 #include <cimjob/redfish.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -128,7 +129,7 @@ struct serve_ctx {
     const srv_route *routes;
     size_t nroutes;
     serve_limits limits;
-    volatile int stopping; /* set at shutdown: streams end */
+    atomic_int stopping; /* set at shutdown: streams end */
     int verbose;
 };
 

@@ -17,32 +17,34 @@ enum { M_GET = 1, M_POST = 2, M_PATCH = 4, M_DELETE = 8, M_PUT = 16 };
 
 typedef struct rf_route {
     const char *pattern;
-    unsigned open; /* methods that need no account */
+    unsigned open;   /* methods that need no account */
+    unsigned anyone; /* methods any account may use, ReadOnly too (logging out) */
     rf_fn get, post, patch, del;
 } rf_route;
 
 static const rf_route routes[] = {
-    {"/redfish", M_GET, rf_get_redfish, NULL, NULL, NULL},
-    {RF_ROOT "/", M_GET, rf_get_root, NULL, NULL, NULL},
-    {RF_ROOT "/$metadata", M_GET, rf_get_metadata, NULL, NULL, NULL},
-    {RF_ROOT "/odata", M_GET, rf_get_odata, NULL, NULL, NULL},
-    {RF_TASKSERVICE, 0, rf_get_taskservice, NULL, rf_patch_taskservice, NULL},
-    {RF_TASKSERVICE "/Actions/Oem/CimJob.Start", 0, NULL, rf_post_start, NULL, NULL},
-    {RF_TASKSERVICE "/Actions/TaskService.DeleteAllCompletedTasks", 0, NULL,
+    {"/redfish", M_GET, 0, rf_get_redfish, NULL, NULL, NULL},
+    {RF_ROOT "/", M_GET, 0, rf_get_root, NULL, NULL, NULL},
+    {RF_ROOT "/$metadata", M_GET, 0, rf_get_metadata, NULL, NULL, NULL},
+    {RF_ROOT "/odata", M_GET, 0, rf_get_odata, NULL, NULL, NULL},
+    {RF_TASKSERVICE, 0, 0, rf_get_taskservice, NULL, rf_patch_taskservice, NULL},
+    {RF_TASKSERVICE "/Actions/Oem/CimJob.Start", 0, 0, NULL, rf_post_start, NULL, NULL},
+    {RF_TASKSERVICE "/Actions/TaskService.DeleteAllCompletedTasks", 0, 0, NULL,
      rf_post_delete_completed, NULL, NULL},
-    {RF_TASKS, 0, rf_get_tasks, NULL, NULL, NULL},
-    {RF_TASKS "/*", 0, rf_get_task, NULL, NULL, rf_delete_task},
-    {RF_TASKS "/*/Actions/Oem/CimJob.Suspend", 0, NULL, rf_post_task_action, NULL, NULL},
-    {RF_TASKS "/*/Actions/Oem/CimJob.Resume", 0, NULL, rf_post_task_action, NULL, NULL},
-    {RF_TASKS "/*/Actions/Oem/CimJob.Kill", 0, NULL, rf_post_task_action, NULL, NULL},
-    {RF_TASKS "/*/Actions/Oem/CimJob.RequestStateChange", 0, NULL, rf_post_task_action, NULL, NULL},
-    {RF_MONITORS "/*", 0, rf_get_monitor, NULL, NULL, rf_delete_monitor},
-    {RF_ROOT "/SessionService", 0, rf_get_sessionservice, NULL, NULL, NULL},
-    {RF_SESSIONS, M_POST, rf_get_sessions, rf_post_session, NULL, NULL},
-    {RF_SESSIONS "/*", 0, rf_get_session, NULL, NULL, rf_delete_session},
-    {RF_ROOT "/EventService", 0, rf_get_eventservice, NULL, NULL, NULL},
-    {RF_ROOT "/EventService/Subscriptions", 0, rf_get_subscriptions, NULL, NULL, NULL},
-    {RF_ROOT "/EventService/SSE", 0, rf_get_sse, NULL, NULL, NULL},
+    {RF_TASKS, 0, 0, rf_get_tasks, NULL, NULL, NULL},
+    {RF_TASKS "/*", 0, 0, rf_get_task, NULL, NULL, rf_delete_task},
+    {RF_TASKS "/*/Actions/Oem/CimJob.Suspend", 0, 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.Resume", 0, 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.Kill", 0, 0, NULL, rf_post_task_action, NULL, NULL},
+    {RF_TASKS "/*/Actions/Oem/CimJob.RequestStateChange", 0, 0, NULL, rf_post_task_action, NULL,
+     NULL},
+    {RF_MONITORS "/*", 0, 0, rf_get_monitor, NULL, NULL, rf_delete_monitor},
+    {RF_ROOT "/SessionService", 0, 0, rf_get_sessionservice, NULL, NULL, NULL},
+    {RF_SESSIONS, M_POST, 0, rf_get_sessions, rf_post_session, NULL, NULL},
+    {RF_SESSIONS "/*", 0, M_DELETE, rf_get_session, NULL, NULL, rf_delete_session},
+    {RF_ROOT "/EventService", 0, 0, rf_get_eventservice, NULL, NULL, NULL},
+    {RF_ROOT "/EventService/Subscriptions", 0, 0, rf_get_subscriptions, NULL, NULL, NULL},
+    {RF_ROOT "/EventService/SSE", 0, 0, rf_get_sse, NULL, NULL, NULL},
 };
 
 /* Match path against a pattern; '*' takes one segment into id; an action route's last segment
@@ -178,7 +180,7 @@ cimjob_rc cimjob_redfish_handle(cimjob_redfish *rf, const cimjob_redfish_request
     } else if (!fn) {
         rf_error_base(&c, 405, "OperationNotAllowed", NULL, NULL, NULL);
         allow_header(&c, r);
-    } else if (m != M_GET && req->user && !(r->open & m) &&
+    } else if (m != M_GET && req->user && !((r->open | r->anyone) & m) &&
                req->role < CIMJOB_REDFISH_ROLE_OPERATOR) {
         rf_error_base(&c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
     } else if (req->query && *req->query) {

@@ -57,13 +57,13 @@ def check(cond, what):
 # ---- the server -------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, name, extra=(), tls=False):
+    def __init__(self, name, extra=(), tls=False, accounts=None):
         self.tag = "CIMJOB_REDFISH_TEST_TAG=" + uuid.uuid4().hex
         env = dict(os.environ)
         k, v = self.tag.split("=", 1)
         env[k] = v
         args = [CIMJOB, "serve", "--listen", "127.0.0.1:0", "--accounts",
-                os.path.join(TMP, "accounts"), "--terminate-timeout", "2",
+                accounts or os.path.join(TMP, "accounts"), "--terminate-timeout", "2",
                 "--shutdown-grace", "2", "--max-body", "65536", "--idle-timeout", "5",
                 "--max-connections", "48"] + list(extra)
         if tls:
@@ -80,6 +80,7 @@ class Server:
             raise Failure(f"cimjob serve did not start: {line!r} {self.err.read()}")
         self.base = line.split("listening on ", 1)[1].strip().rsplit("/redfish/v1/", 1)[0]
         self.host = self.base.split("://", 1)[1]
+        self.port = int(self.host.rsplit(":", 1)[1])
         self.verify = os.path.join(TMP, "cert.pem") if tls else True
 
     def url(self, path):
@@ -495,6 +496,9 @@ def sessions_x_auth_token_and_logout():
     check(error_id(r) == "Base.1.22.PropertyUnknown", error_id(r))
     api("DELETE", loc, None, token=token, expect=200)
     api("GET", TASKS, None, token=token, expect=401)
+    r = api("POST", "/redfish/v1/SessionService/Sessions", None,
+            body={"UserName": "reader", "Password": "reader-pw"}, expect=201)
+    api("DELETE", r.headers["Location"], None, token=r.headers["X-Auth-Token"], expect=200)
     api("GET", TASKS, None, token="0" * 32, expect=401)
 
 
@@ -747,6 +751,49 @@ def load_32_clients_nothing_lost():
     fds_after = SRV.fds()
     check(fds_after <= fds_before + 4, f"descriptors grew from {fds_before} to {fds_after}")
     print(f"# load: 96 tasks by 32 clients in {time.monotonic() - t0:.1f} s", flush=True)
+
+
+@case
+def no_accounts_limits_session_expiry_ipv6():
+    # No accounts file at all: the server starts, the public documents answer, the rest is 401.
+    srv = Server("limits", accounts=os.path.join(TMP, "missing"),
+                 extra=["--max-connections", "2", "--session-timeout", "1"])
+    try:
+        api("GET", "/redfish/v1/", None, srv=srv, expect=200)
+        api("GET", TASKS, None, srv=srv, expect=401)
+        r = requests.get(srv.url(TASKS), auth=("alice", "alice-pw"), timeout=HTTP_TIMEOUT)
+        check(r.status_code == 401, f"an account of another file: {r.status_code}")
+        # --max-connections 2: a third connection is closed at once, the first two still work.
+        a = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        b = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        time.sleep(0.2)
+        c = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        c.sendall(b"GET /redfish/v1/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            third = c.recv(100)
+        except OSError:
+            third = b""
+        check(third == b"", f"a third connection was served: {third[:60]!r}")
+        a.sendall(b"GET /redfish/v1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        check(a.recv(100).startswith(b"HTTP/1.1 200"), "the first connection")
+        for s_ in (a, b, c):
+            s_.close()
+    finally:
+        check(srv.stop() == 0, "exit status")
+    # Sessions expire (--session-timeout 1) and IPv6 listens.
+    srv = Server("v6", extra=["--session-timeout", "1", "--listen", "[::1]:0"])
+    try:
+        check(srv.base.startswith("http://[::1]:"), srv.base)
+        r = api("POST", "/redfish/v1/SessionService/Sessions", None, srv=srv,
+                body={"UserName": "bob", "Password": "bob-pw"}, expect=201)
+        token = r.headers["X-Auth-Token"]
+        api("GET", TASKS, None, srv=srv, token=token, expect=200)
+        time.sleep(2.5)
+        api("GET", TASKS, None, srv=srv, token=token, expect=401)
+        check(api("GET", "/redfish/v1/SessionService/Sessions", "admin",
+                  srv=srv).doc["Members@odata.count"] == 0, "the expired session is listed")
+    finally:
+        check(srv.stop() == 0, "exit status")
 
 
 # ---- the end ------------------------------------------------------------------------------------
