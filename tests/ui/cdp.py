@@ -202,7 +202,7 @@ class Browser:
             raise CDPError("page: " + (d.get("exception", {}).get("description") or d.get("text", "")))
         return r.get("result", {}).get("value")
 
-    def wait(self, expr, timeout=20.0, what=None):
+    def wait(self, expr, timeout=45.0, what=None):
         """Evaluate expr until it is truthy; its value. CDPError after timeout seconds."""
         deadline = time.monotonic() + timeout
         last = None

@@ -25,6 +25,9 @@ from harness import Server, ServerError  # noqa: E402
 
 ACCOUNTS = {"alice": ("Operator", "alice-pw-1"), "bob": ("Operator", "bob-pw-2"),
             "carol": ("ReadOnly", "carol-pw-3")}
+# How long to wait for the page to show something: generous, for a loaded shared machine (the
+# waits end as soon as the page is there; only a failure waits this long).
+WAIT = 45
 XSS_NAME = "<img src=x onerror=\"window.pwned=1\">"
 
 
@@ -73,7 +76,7 @@ class Page:
         self.b.type_text(password)
         self.b.key("Enter")
 
-    def live(self, timeout=20):
+    def live(self, timeout=WAIT):
         return self.b.wait("document.getElementById('live').textContent === 'live'", timeout,
                            what="the event stream")
 
@@ -95,7 +98,7 @@ class Page:
     def row(self, tid):
         return next((r for r in self.rows() if r["id"] == str(tid)), None)
 
-    def wait_row(self, tid, expr="true", timeout=20, what=None):
+    def wait_row(self, tid, expr="true", timeout=WAIT, what=None):
         js = (f"(() => {{ const r = [...document.querySelectorAll('#rows tr')].find(r => "
               f"r.querySelector('.id').textContent === '#{tid}'); if (!r) return false; "
               f"const state = (r.querySelector('.state') || {{}}).textContent; "
@@ -103,7 +106,7 @@ class Page:
               f"return ({expr}) ? state || 'row' : false; }})()")
         return self.b.wait(js, timeout, what=what or f"row {tid}: {expr}")
 
-    def wait_no_row(self, tid, timeout=20):
+    def wait_no_row(self, tid, timeout=WAIT):
         return self.b.wait(f"![...document.querySelectorAll('#rows tr .id')].some(e => e.textContent === '#{tid}')",
                            timeout, what=f"row {tid} gone")
 
@@ -124,7 +127,7 @@ class Page:
     def result(self):
         return self.b.eval("document.getElementById('result').textContent")
 
-    def wait_result(self, contains, timeout=20):
+    def wait_result(self, contains, timeout=WAIT):
         return self.b.wait(f"document.getElementById('result').textContent.includes({json.dumps(contains)}) && "
                            f"document.getElementById('result').textContent", timeout,
                            what=f"a result with {contains!r}")
@@ -137,7 +140,7 @@ class Page:
                     f"s.dispatchEvent(new Event('change')); return 1; }})()")
         time.sleep(0.3)  # one render (throttled at 60 ms)
 
-    def settled(self, timeout=20):
+    def settled(self, timeout=WAIT):
         """Every row loaded (no stub), nothing pending, one render after."""
         self.b.wait("(() => { const S = cimjobUI.state; return S.loaded && !S.flushing && S.pending.size === 0 && "
                     "![...S.tasks.values()].some(t => t.stub) && !S.renderTimer; })()", timeout,
@@ -490,7 +493,7 @@ def run(t, srv, b):
         tid = srv.start_job("alice", ["sleep", "300"], name="seen by polling")
         page.wait_row(tid, "state === 'Running'", what="a new job found by polling")
         b.block_urls([])
-        page.live(timeout=40)
+        page.live(timeout=WAIT + 20)
         polls = page.stats()["polls"]
         time.sleep(4)  # more than one polling period (3 s)
         s = page.stats()
