@@ -20,7 +20,7 @@ import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cdp import Browser, CDPError, find_chromium  # noqa: E402
+from cdp import Browser, CDPError, find_chromium, websocket  # noqa: E402
 from harness import Server, ServerError  # noqa: E402
 
 ACCOUNTS = {"alice": ("Operator", "alice-pw-1"), "bob": ("Operator", "bob-pw-2"),
@@ -162,9 +162,7 @@ def main():
     if not find_chromium():
         print("1..0 # SKIP chromium is not installed (tools/deps.sh CIMJOB_UI_PACKAGES)")
         return 0
-    try:
-        import websocket  # noqa: F401
-    except ImportError:
+    if websocket is None:
         print("1..0 # SKIP python3-websocket is not installed (tools/deps.sh CIMJOB_UI_PACKAGES)")
         return 0
     t = TAP()
