@@ -80,6 +80,16 @@ build agent-glib agent-glib.c "glib-2.0"
 build custom-backend custom-backend.c "" "-pthread"
 build unit-test-with-fake unit-test-with-fake.c "cmocka"
 build cimjob "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c" "jansson"
+# `cimjob serve` against libcimjob-redfish through its own pkg-config name (when installed).
+# Its jobs page (cimjob/ui/) becomes ui_assets.c as in the meson build (ui/embed.py).
+if pkg-config --exists cimjob-redfish; then
+    ui=$srcdir/examples/cimjob/ui
+    python3 "$ui/embed.py" "$out/ui_assets.c" "$ui/index.html" "$ui/cimjob.css" "$ui/cimjob.js"
+    build cimjob-serve "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/serve.c
+        cimjob/http.c cimjob/accounts.c cimjob/redfish_route.c cimjob/ui.c cimjob/ui_route.c" \
+        "jansson libmicrohttpd gnutls libcrypt" "$out/ui_assets.c -I$srcdir/examples/cimjob
+        -DCIMJOB_CLI_SERVE=1 -pthread $(pkg-config --cflags --libs cimjob-redfish)"
+fi
 
 # The installed shared library (when there is one: not with default_library=static) must be
 # the one the programs use.
@@ -106,6 +116,7 @@ run unit-test-with-fake
 run custom-backend
 run cimjob version
 run cimjob run --quiet -- true
+run cimjob-serve serve --help
 
 # The command and its man page are installed with the library when the cli feature is on.
 if [ -f "$builddir/examples/cimjob/cimjob" ]; then

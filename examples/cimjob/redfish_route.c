@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An SSE stream: events of the Redfish service as `data:` lines, a comment every 15 s. */
+/* An SSE stream: events of the Redfish service as `data:` lines, and a comment line when
+ * nothing happened for half the idle timeout (at most 15 s). */
 typedef struct sse_stream {
     serve_ctx *ctx;
     uint64_t cursor;
@@ -19,6 +20,13 @@ typedef struct sse_stream {
     size_t off, len;
     long long last_us;
 } sse_stream;
+
+/* A comment line often enough that the idle timeout never closes a quiet stream. */
+static long long keepalive_us(const serve_ctx *ctx)
+{
+    long long half = (long long)ctx->limits.idle_timeout_s * 500000;
+    return half < 15000000 ? half : 15000000;
+}
 
 static long sse_next(void *p, char *buf, size_t max)
 {
@@ -39,7 +47,7 @@ static long sse_next(void *p, char *buf, size_t max)
             free(json);
         } else if (rc != CIMJOB_RC_TIMEOUT)
             return -1;
-        else if (cli_now_us() - s->last_us > 15000000) {
+        else if (cli_now_us() - s->last_us > keepalive_us(s->ctx)) {
             s->last_us = cli_now_us();
             static const char ka[] = ": keep-alive\n\n";
             if (max < sizeof ka - 1)
@@ -110,4 +118,3 @@ void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *res
         resp->stream_free = sse_free;
     }
 }
-

@@ -9,6 +9,9 @@
  * (with --shutdown-grace as its TimeoutPeriod, escalated to a kill after it), wait for them,
  * then free the registry (which kills whatever is left): no job outlives the server.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pipe2() */
+#endif
 #include "serve.h"
 #include "cli.h"
 

@@ -190,7 +190,7 @@ void rf_post_start(rf_call *c)
     pthread_mutex_lock(&rf->lock);
     rf_task *t = rf_task_get(rf, id, 1);
     if (t) {
-        snprintf(t->owner, sizeof t->owner, "%s", c->req->user ? c->req->user : "");
+        rf_task_set_owner(t, c->req->user);
         if (timeout_us)
             t->deadline_us = rf_now_us() + (int64_t)timeout_us;
     }

@@ -257,9 +257,13 @@ int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b)
         rf_buf_kstr(b, "EndTime", t_end);
     rf_buf_kstr(b, "TaskMonitor", monitor);
     rf_buf_key(b, "Messages");
-    json_t *messages = task_messages(&info, id);
-    rf_buf_json(b, messages);
-    json_decref(messages);
+    if (cimjob_job_state_is_final((int)info.job_state) ||
+        info.job_state == CIMJOB_JOB_STATE_SUSPENDED) {
+        json_t *messages = task_messages(&info, id);
+        rf_buf_json(b, messages);
+        json_decref(messages);
+    } else
+        rf_buf_lit(b, "[]"); /* no message for a task at work */
     rf_buf_key(b, "Actions");
     rf_buf_lit(b, "{");
     rf_buf_key(b, "Oem");
@@ -355,8 +359,8 @@ void rf_get_tasks(rf_call *c)
             char owner[RF_USER_MAX + 1] = "";
             pthread_mutex_lock(&rf->lock);
             rf_task *t = rf_task_get(rf, iid + org + 1, 0);
-            if (t)
-                memcpy(owner, t->owner, sizeof owner);
+            if (t && t->owner)
+                snprintf(owner, sizeof owner, "%s", t->owner);
             pthread_mutex_unlock(&rf->lock);
             if (!owner[0]) {
                 cimjob_info info = CIMJOB_INFO_INIT;

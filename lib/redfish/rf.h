@@ -43,13 +43,13 @@ typedef struct rf_shared {
 /* What the service remembers of a task beyond the job itself. */
 typedef struct rf_task {
     struct rf_task *next; /* the hash chain */
-    char id[CIMJOB_INSTANCE_ID_MAX + 1];
-    char owner[RF_USER_MAX + 1]; /* for events of removed tasks */
-    int cancelled;               /* a Terminate, Kill or DELETE of ours caused the end */
-    int64_t deadline_us;         /* the start action's TimeoutPeriod, wall clock; 0: none */
+    char *owner;          /* the Owner, for events of removed tasks; NULL: not known yet */
+    int cancelled;        /* a Terminate, Kill or DELETE of ours caused the end */
+    int64_t deadline_us;  /* the start action's TimeoutPeriod, wall clock; 0: none */
     int deadline_done;
     int last_state;        /* the last JobState seen */
     unsigned last_percent; /* the last PercentComplete seen (TaskProgressChanged) */
+    char id[];             /* the Task Id (LocalID) */
 } rf_task;
 
 typedef struct rf_session {
@@ -99,6 +99,7 @@ typedef struct rf_call {
 } rf_call;
 
 /* ---- service.c ---- */
+void rf_task_set_owner(rf_task *t, const char *owner); /* under rf->lock; keeps the first */
 rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create);     /* under rf->lock */
 void rf_task_drop(cimjob_redfish *rf, const char *id);                    /* under rf->lock */
 void rf_event_push(cimjob_redfish *rf, const char *owner, json_t *event); /* takes event */

@@ -52,16 +52,23 @@ rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create)
         rehash(rf, rf->nbuckets * 4); /* a failure only makes chains longer */
         h = hash_id(id, rf->nbuckets);
     }
-    rf_task *t = calloc(1, sizeof *t);
+    size_t n = strlen(id);
+    rf_task *t = calloc(1, sizeof *t + n + 1);
     if (!t)
         return NULL;
-    snprintf(t->id, sizeof t->id, "%s", id);
+    memcpy(t->id, id, n + 1);
     t->last_state = CIMJOB_JOB_STATE_NEW;
     t->next = rf->buckets[h];
     rf->buckets[h] = t;
     rf->ntasks++;
     rf->gen++;
     return t;
+}
+
+void rf_task_set_owner(rf_task *t, const char *owner)
+{
+    if (!t->owner && owner && *owner)
+        t->owner = strdup(owner); /* on failure it stays unknown: looked up again later */
 }
 
 void rf_task_drop(cimjob_redfish *rf, const char *id)
@@ -71,6 +78,7 @@ void rf_task_drop(cimjob_redfish *rf, const char *id)
         if (strcmp((*pp)->id, id) == 0) {
             rf_task *t = *pp;
             *pp = t->next;
+            free(t->owner);
             free(t);
             rf->ntasks--;
             rf->gen++;
@@ -155,6 +163,7 @@ void cimjob_redfish_free(cimjob_redfish *rf)
     for (size_t i = 0; i < rf->nbuckets; i++)
         for (rf_task *t = rf->buckets[i], *next; t; t = next) {
             next = t->next;
+            free(t->owner);
             free(t);
         }
     free(rf->buckets);
@@ -331,11 +340,11 @@ void cimjob_redfish_on_state_change(const cimjob_event *event, void *userdata)
     rf_task *t = rf_task_get(rf, id, 1);
     if (t) {
         t->last_state = (int)event->new_state;
-        if (have && !t->owner[0])
-            snprintf(t->owner, sizeof t->owner, "%s", info.owner);
+        if (have)
+            rf_task_set_owner(t, info.owner);
     }
     char owner[RF_USER_MAX + 1];
-    snprintf(owner, sizeof owner, "%s", t ? t->owner : (have ? info.owner : ""));
+    snprintf(owner, sizeof owner, "%s", t && t->owner ? t->owner : (have ? info.owner : ""));
     pthread_mutex_unlock(&rf->lock);
     const char *key = event_key((int)event->old_state, (int)event->new_state);
     if (key)
@@ -346,8 +355,7 @@ void cimjob_redfish_on_state_change(const cimjob_event *event, void *userdata)
  */
 
 typedef struct tick_item {
-    char id[CIMJOB_INSTANCE_ID_MAX + 1];
-    char owner[RF_USER_MAX + 1];
+    char *id, *owner; /* copies: the record may go while the lock is not held */
     int overdue;
     int running;
     unsigned percent;
@@ -367,8 +375,14 @@ cimjob_rc cimjob_redfish_tick(cimjob_redfish *rf)
         for (size_t i = 0; i < rf->nbuckets; i++)
             for (rf_task *t = rf->buckets[i]; t && k < n; t = t->next) {
                 tick_item *it = &items[k++];
-                memcpy(it->id, t->id, sizeof it->id);
-                memcpy(it->owner, t->owner, sizeof it->owner);
+                it->id = strdup(t->id);
+                it->owner = strdup(t->owner ? t->owner : "");
+                if (!it->id || !it->owner) { /* try again at the next tick */
+                    free(it->id);
+                    free(it->owner);
+                    k--;
+                    continue;
+                }
                 it->overdue = t->deadline_us && !t->deadline_done && now >= t->deadline_us;
                 if (it->overdue) {
                     t->deadline_done = 1;
@@ -408,6 +422,10 @@ cimjob_rc cimjob_redfish_tick(cimjob_redfish *rf)
             }
         }
         cimjob_job_release(job);
+    }
+    for (size_t i = 0; i < k; i++) {
+        free(items[i].id);
+        free(items[i].owner);
     }
     free(items);
     return CIMJOB_RC_SUCCESS;

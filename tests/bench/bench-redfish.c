@@ -58,6 +58,15 @@ static void route_static(serve_ctx *ctx, const srv_request *req, srv_response *r
     srv_response_header(resp, "OData-Version", "4.0");
 }
 
+/* The registry's callback, as in `cimjob serve`: the service keeps a record per task. */
+static cimjob_redfish *bench_rf;
+static void on_change(const cimjob_event *event, void *userdata)
+{
+    (void)userdata;
+    if (bench_rf)
+        cimjob_redfish_on_state_change(event, bench_rf);
+}
+
 static const srv_route routes[] = {
     {"/redfish", SRV_ROUTE_PREFIX, srv_route_redfish},
     {"/static", SRV_ROUTE_PREFIX | SRV_ROUTE_AUTH, route_static},
@@ -306,6 +315,7 @@ int main(int argc, char **argv)
     ro.org_id = "cimjob";
     ro.backend = cimjob_fake_backend(fake);
     ro.backend_config = fake;
+    ro.on_state_change = on_change;
     if (cimjob_registry_new(&ro, &ctx.reg) != CIMJOB_RC_SUCCESS) {
         fprintf(stderr, "bench-redfish: no registry\n");
         return 1;
@@ -314,6 +324,7 @@ int main(int argc, char **argv)
     fo.registry = ctx.reg;
     fo.org_id = "cimjob";
     cimjob_redfish_new(&fo, &ctx.redfish);
+    bench_rf = ctx.redfish;
 
     long rss0 = rss_kib();
     static const char *const args[] = {"work", NULL};
@@ -352,7 +363,8 @@ int main(int argc, char **argv)
     printf("bench-redfish: %ld tasks (fake backend), %d keep-alive clients, %.1f s per document "
            "and route, HTTP Basic on every request\n",
            njobs, clients, secs);
-    printf("memory: %.0f bytes per task (RSS %ld -> %ld KiB)\n",
+    printf("memory: %.0f bytes per task: the job, its Redfish record and its events "
+           "(RSS %ld -> %ld KiB)\n",
            (double)(rss1 - rss0) * 1024.0 / (double)njobs, rss0, rss1);
     printf("the collection written from the registry (the first GET, or after the set of tasks "
            "changed): %.2f ms; later GETs copy it until the set changes\n",
@@ -390,6 +402,7 @@ int main(int argc, char **argv)
                "", "", md.rps, md.p50_ms, md.p99_ms, md.cpu_us, md.rps / ms.rps);
     }
     srv_http_stop(h);
+    bench_rf = NULL;
     cimjob_redfish_free(ctx.redfish);
     cimjob_registry_free(ctx.reg);
     cimjob_fake_free(fake);

@@ -4,6 +4,7 @@
  */
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
+#include <cimjob/redfish.h>
 
 #include <string.h>
 
@@ -26,6 +27,11 @@ static int check(void)
     bad |= info.version != CIMJOB_INFO_VERSION;
     bad |= fo.version != CIMJOB_FAKE_OUTCOME_VERSION || fo.run_us != -1 || fo.report_progress;
     bad |= br.version != 1 || br.exit_status != -1;
+    cimjob_redfish_options rfo = CIMJOB_REDFISH_OPTIONS_INIT;
+    cimjob_redfish_response rfr = CIMJOB_REDFISH_RESPONSE_INIT;
+    bad |= rfo.version != CIMJOB_REDFISH_OPTIONS_VERSION || rfo.terminate_timeout_us != 10000000 ||
+           rfo.max_sessions != 64 || rfo.registry != NULL;
+    bad |= rfr.version != CIMJOB_REDFISH_RESPONSE_VERSION || rfr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
     bad |= CIMJOB_STATES_FINAL != ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10));
     bad |= CIMJOB_DATETIME_SIZE != CIMJOB_DATETIME_LEN + 1 ||

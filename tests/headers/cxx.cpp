@@ -2,6 +2,7 @@
 // initialisers are usable there. Built by tests/meson.build when a C++ compiler exists.
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
+#include <cimjob/redfish.h>
 
 #include <cstring>
 
@@ -32,6 +33,11 @@ int check()
     bad |= info.version != CIMJOB_INFO_VERSION || info.instance_id[0] != '\0';
     bad |= fo.version != CIMJOB_FAKE_OUTCOME_VERSION || fo.run_us != -1;
     bad |= br.version != 1;
+    cimjob_redfish_options rfo = CIMJOB_REDFISH_OPTIONS_INIT;
+    cimjob_redfish_response rfr = CIMJOB_REDFISH_RESPONSE_INIT;
+    bad |= rfo.version != CIMJOB_REDFISH_OPTIONS_VERSION || rfo.terminate_timeout_us != 10000000 ||
+           rfo.max_sessions != 64 || rfo.registry != NULL;
+    bad |= rfr.version != CIMJOB_REDFISH_RESPONSE_VERSION || rfr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
     bad |= std::strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;
     // Enums convert the C way through the functions that take int.

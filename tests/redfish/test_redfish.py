@@ -561,6 +561,49 @@ def server_sent_events_task_messages():
 # ---- cases: the real clients --------------------------------------------------------------------
 
 @case
+def quiet_event_stream_outlives_idle_timeout():
+    # --idle-timeout 5: a stream with no event for 7 s stays open (comment lines keep it).
+    with requests.get(SRV.url("/redfish/v1/EventService/SSE"), auth=("bob", "bob-pw"),
+                      stream=True, timeout=HTTP_TIMEOUT) as r:
+        check(r.status_code == 200, f"SSE: {r.status_code}")
+        t0 = time.monotonic()
+        comments = 0
+        for line in r.iter_lines():
+            if line.startswith(b":"):
+                comments += 1
+            if time.monotonic() - t0 > 7:
+                break
+        check(time.monotonic() - t0 > 7, "the stream ended early")
+        check(comments >= 2, f"{comments} keep-alive comments in 7 s")
+
+
+@case
+def delete_all_completed_head_and_settings():
+    done, _ = start(["true"], user="bob")
+    running, _ = start(["sleep", "60"], user="bob")
+    other, _ = start(["true"], user="alice")
+    wait_state(done, ["Completed"], user="bob")
+    wait_state(other, ["Completed"])
+    api("POST", "/redfish/v1/TaskService/Actions/TaskService.DeleteAllCompletedTasks", "bob",
+        body={}, expect=200)
+    api("GET", f"{TASKS}/{done}", "bob", expect=404)
+    api("GET", f"{TASKS}/{running}", "bob", expect=200)
+    api("GET", f"{TASKS}/{other}", "alice", expect=200)  # not bob's to remove
+    r = requests.head(SRV.url(f"{TASKS}/{running}"), auth=("bob", "bob-pw"), timeout=10)
+    check(r.status_code == 200 and not r.content, f"HEAD: {r.status_code}")
+    api("PATCH", "/redfish/v1/TaskService", "admin", body={"TaskAutoDeleteTimeoutMinutes": 7},
+        expect=200)
+    t, _ = start(["true"], user="bob", DeleteOnCompletion=False)
+    doc = task(t, "bob")["Oem"]["CimJob"]
+    check(doc["TimeBeforeRemoval"] == "P0DT0H7M0S" and doc["DeleteOnCompletion"] is False,
+          f"{doc['TimeBeforeRemoval']} {doc['DeleteOnCompletion']}")
+    api("PATCH", "/redfish/v1/TaskService", "admin", body={"TaskAutoDeleteTimeoutMinutes": 5},
+        expect=200)
+    api("DELETE", f"{TASKS}/{running}", "bob", expect=202)
+    wait_state(running, ["Cancelled"], user="bob")
+
+
+@case
 def redfishtool_root_raw_get_and_delete():
     rc, out, err = redfishtool("root")
     check(rc == 0 and "ServiceRoot" in out, f"root: {rc} {err[-300:]}")
@@ -753,6 +796,28 @@ def load_32_clients_nothing_lost():
     print(f"# load: 96 tasks by 32 clients in {time.monotonic() - t0:.1f} s", flush=True)
 
 
+def raw_get(sock, path):
+    """One GET on a kept-alive socket; the whole answer (head and Content-Length body)."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 @case
 def no_accounts_limits_session_expiry_ipv6():
     # No accounts file at all: the server starts, the public documents answer, the rest is 401.
@@ -764,9 +829,20 @@ def no_accounts_limits_session_expiry_ipv6():
         r = requests.get(srv.url(TASKS), auth=("alice", "alice-pw"), timeout=HTTP_TIMEOUT)
         check(r.status_code == 401, f"an account of another file: {r.status_code}")
         # --max-connections 2: a third connection is closed at once, the first two still work.
-        a = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-        b = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-        time.sleep(0.2)
+        # The connections of the requests above may take a moment to be let go by the server.
+        for _ in range(50):
+            a = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            b = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            try:  # both accepted and served (kept alive) before the third comes
+                if all(raw_get(s_, "/redfish").startswith(b"HTTP/1.1 200") for s_ in (a, b)):
+                    break
+            except OSError:
+                pass
+            a.close()
+            b.close()
+            time.sleep(0.1)
+        else:
+            raise Failure("two connections could not be kept alive")
         c = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
         c.sendall(b"GET /redfish/v1/ HTTP/1.1\r\nHost: x\r\n\r\n")
         try:
@@ -774,16 +850,20 @@ def no_accounts_limits_session_expiry_ipv6():
         except OSError:
             third = b""
         check(third == b"", f"a third connection was served: {third[:60]!r}")
-        a.sendall(b"GET /redfish/v1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        check(a.recv(100).startswith(b"HTTP/1.1 200"), "the first connection")
+        check(raw_get(a, "/redfish/v1/").startswith(b"HTTP/1.1 200"), "the first connection")
         for s_ in (a, b, c):
             s_.close()
     finally:
         check(srv.stop() == 0, "exit status")
     # Sessions expire (--session-timeout 1) and IPv6 listens.
-    srv = Server("v6", extra=["--session-timeout", "1", "--listen", "[::1]:0"])
+    srv = Server("v6", extra=["--session-timeout", "1", "--listen", "[::1]:0",
+                              "--max-tasks", "1"])
     try:
         check(srv.base.startswith("http://[::1]:"), srv.base)
+        start(["sleep", "60"], srv=srv)
+        r = api("POST", START, srv=srv, body={"CommandLine": ["true"]}, expect=503)
+        check(error_id(r) == "Base.1.22.CreateLimitReachedForResource", error_id(r))
+        check(r.headers.get("Retry-After") == "10", "Retry-After")
         r = api("POST", "/redfish/v1/SessionService/Sessions", None, srv=srv,
                 body={"UserName": "bob", "Password": "bob-pw"}, expect=201)
         token = r.headers["X-Auth-Token"]
