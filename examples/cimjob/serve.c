@@ -46,6 +46,7 @@ static void serve_usage(FILE *out)
 {
     fputs("Usage: cimjob serve [OPTIONS]\n"
           "Serve libcimjob jobs to management clients: a Redfish TaskService at /redfish/v1/.\n"
+          "A page of the jobs for a web browser is at /ui/.\n"
           "\n"
           "Options:\n"
           "  --listen HOST:PORT      the address to listen on (default 127.0.0.1:8000; port 0:\n"
