@@ -440,9 +440,14 @@ def run(t, srv, b):
         for tid in burst[-3:]:
             srv.wait_state("alice", tid, ["Completed"])
         total = len(srv.tasks("alice"))
-        b.wait(f"cimjobUI.state.tasks.size === {total} && "
-               f"[...cimjobUI.state.tasks.values()].filter(t => t.TaskState === 'Completed').length >= 150",
-               what=f"{total} tasks on the page")
+        try:
+            b.wait(f"cimjobUI.state.tasks.size === {total} && "
+                   f"[...cimjobUI.state.tasks.values()].filter(t => t.TaskState === 'Completed').length >= 150",
+                   timeout=2 * WAIT, what=f"{total} tasks on the page")
+        except CDPError as e:
+            seen = b.eval("JSON.stringify({size: cimjobUI.state.tasks.size, stats: cimjobUI.state.stats, "
+                          "completed: [...cimjobUI.state.tasks.values()].filter(t => t.TaskState === 'Completed').length})")
+            raise CDPError(f"{e}; the page has {seen}")
         page.settled()
         pages = -(-total // 50)
         info = b.eval("document.getElementById('page-info').textContent")

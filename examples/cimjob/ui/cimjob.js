@@ -388,6 +388,10 @@
     for (const rec of records) {
       let origin = rec.OriginOfCondition && rec.OriginOfCondition['@odata.id'];
       const mid = String(rec.MessageId || '');
+      if (/^Base\.[0-9.]+\.EventBufferExceeded$/.test(mid)) {
+        loadAll(true); // the service dropped events: read the list again
+        continue;
+      }
       if ((!origin || !origin.startsWith(S.tasksUri + '/')) && /^TaskEvent\./.test(mid) &&
           Array.isArray(rec.MessageArgs) && rec.MessageArgs.length) {
         origin = S.tasksUri + '/' + rec.MessageArgs[0];
