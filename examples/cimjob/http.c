@@ -284,6 +284,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         srv_response_text(&r, MHD_HTTP_UNAUTHORIZED, "authentication required\n");
     else
         route->handler(ctx, &req, &r);
+    if (r.status < 100 || r.status > 599) /* a handler that answered nothing */
+        srv_response_text(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "the handler gave no answer\n");
     if (ctx->verbose)
         fprintf(stderr, "cimjob serve: %s %s %s -> %d\n", req.user ? req.user : "-", method, url,
                 r.status);

@@ -93,14 +93,19 @@ typedef struct cimjob_redfish_options {
  * EventService has events.
  *
  * @param opts the options (registry required).
- * @param out  receives the service; free with cimjob_redfish_free() before the registry.
+ * @param out  receives the service; free it with cimjob_redfish_free().
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument, no registry);
  *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_NO_MEMORY.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_redfish_new(const cimjob_redfish_options *opts,
                                            cimjob_redfish **out);
 
-/** Free a service (its sessions and events). The registry and its jobs are left as they are. */
+/**
+ * Free a service (its task records, sessions and events). The registry and its jobs are left as
+ * they are: the service holds no reference to a job, so it may be freed before or after the
+ * registry, as long as no callback forwards to it any more (`cimjob serve` frees the registry
+ * first, so that the TaskEvents of that shutdown are still recorded). NULL is a no-op.
+ */
 CIMJOB_EXTERN void cimjob_redfish_free(cimjob_redfish *rf);
 
 /**

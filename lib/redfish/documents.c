@@ -80,10 +80,12 @@ void rf_get_metadata(rf_call *c)
 void rf_get_odata(rf_call *c)
 {
     json_t *v = json_array();
-    static const char *const s[][2] = {
-        {"Service", RF_ROOT "/"},  {"TaskService", RF_TASKSERVICE},
-        {"Tasks", RF_TASKS},       {"SessionService", RF_ROOT "/SessionService"},
-        {"Sessions", RF_SESSIONS}, {"EventService", RF_ROOT "/EventService"}};
+    /* The ServiceRoot's own properties, by their names there. */
+    static const char *const s[][2] = {{"Service", RF_ROOT "/"},
+                                       {"Tasks", RF_TASKSERVICE},
+                                       {"SessionService", RF_ROOT "/SessionService"},
+                                       {"Sessions", RF_SESSIONS},
+                                       {"EventService", RF_ROOT "/EventService"}};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++)
         json_array_append_new(
             v, json_pack("{s:s, s:s, s:s}", "name", s[i][0], "kind", "Singleton", "url", s[i][1]));
