@@ -31,7 +31,7 @@ bad=$(printf '%s\n' "$syms" | awk '
     NF >= 2 {
         name = $NF; type = $(NF - 1)
         sub(/@.*/, "", name)
-        if (type == "A" && name ~ /^CIMJOB_[0-9]+$/) next
+        if (type == "A" && name ~ /^CIMJOB_([A-Z]+_)?[0-9]+$/) next
         if (name !~ /^cimjob_/ || name ~ /^cimjob__/) print type " " name
     }')
 total=$(printf '%s\n' "$syms" | awk 'NF >= 2 { n++ } END { print n + 0 }')

@@ -191,6 +191,8 @@ cimjob_rc cimjob_redfish_handle(cimjob_redfish *rf, const cimjob_redfish_request
         /* answered */
     } else {
         fn(&c);
+        if (m == M_GET && resp->status == 200 && !resp->event_stream)
+            allow_header(&c, r); /* what else the resource takes (Redfish: Allow on GET) */
     }
     json_decref(c.body);
     if (resp->status == 0)
