@@ -837,7 +837,12 @@
       $('login-error').textContent = '';
       const err = await login($('login-user').value.trim(), $('login-pass').value);
       $('login-submit').disabled = false;
-      if (err) { $('login-error').textContent = err; return; }
+      if (err) {
+        $('login-error').textContent = err;
+        $('login-pass').value = '';
+        $('login-pass').focus();
+        return;
+      }
       $('login-pass').value = '';
       enter();
     });
