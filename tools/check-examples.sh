@@ -79,21 +79,24 @@ build agent-libuv agent-libuv.c "libuv"
 build agent-glib agent-glib.c "glib-2.0"
 build custom-backend custom-backend.c "" "-pthread"
 build unit-test-with-fake unit-test-with-fake.c "cmocka"
-build cimjob "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c
-    cimjob/duration.c cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c" "jansson" "-lm"
+cli_common="cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c
+    cimjob/duration.c cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c"
+build cimjob "$cli_common" "jansson" "-lm"
 # `cimjob serve` against libcimjob-redfish through its own pkg-config name (when installed).
+# Its jobs page (cimjob/ui/) becomes ui_assets.c as in the meson build (ui/embed.py).
+serve_common="$cli_common cimjob/serve.c cimjob/http.c cimjob/accounts.c cimjob/redfish_route.c
+    cimjob/ui.c cimjob/ui_route.c"
+serve_flags="$out/ui_assets.c -I$srcdir/examples/cimjob -DCIMJOB_CLI_SERVE=1 -pthread -lm"
 if pkg-config --exists cimjob-redfish; then
-    build cimjob-serve "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c cimjob/duration.c
-        cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c cimjob/serve.c
-        cimjob/http.c cimjob/accounts.c cimjob/redfish_route.c" "jansson libmicrohttpd gnutls
-        libcrypt" "-DCIMJOB_CLI_SERVE=1 -pthread -lm $(pkg-config --cflags --libs cimjob-redfish)"
+    ui=$srcdir/examples/cimjob/ui
+    python3 "$ui/embed.py" "$out/ui_assets.c" "$ui/index.html" "$ui/cimjob.css" "$ui/cimjob.js"
+    build cimjob-serve "$serve_common" "jansson libmicrohttpd gnutls libcrypt" \
+        "$serve_flags $(pkg-config --cflags --libs cimjob-redfish)"
 fi
 # ... and with WBEM CIM-XML at /cimom, through pkg-config cimjob-cimxml (when installed).
 if pkg-config --exists cimjob-redfish cimjob-cimxml; then
-    build cimjob-serve-wbem "cimjob/main.c cimjob/run.c cimjob/events.c cimjob/demo.c cimjob/timeout.c cimjob/duration.c
-        cimjob/sigpipe.c cimjob/tty.c cimjob/escape.c cimjob/serve.c cimjob/http.c cimjob/accounts.c cimjob/redfish_route.c cimjob/cimom.c" \
-        "jansson libmicrohttpd gnutls libcrypt" "-DCIMJOB_CLI_SERVE=1 -DCIMJOB_CLI_CIMXML=1
-        -pthread -lm $(pkg-config --cflags --libs cimjob-redfish cimjob-cimxml)"
+    build cimjob-serve-wbem "$serve_common cimjob/cimom.c" "jansson libmicrohttpd gnutls libcrypt" \
+        "$serve_flags -DCIMJOB_CLI_CIMXML=1 $(pkg-config --cflags --libs cimjob-redfish cimjob-cimxml)"
 fi
 
 # The installed shared library (when there is one: not with default_library=static) must be

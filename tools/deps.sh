@@ -34,3 +34,7 @@ CIMJOB_BUILD_PACKAGES+=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev redfishto
 # libcimjob-cimxml (libxml2) and its suites 'cimxml' and 'wbem' (Debian's WBEM client
 # sblim-wbemcli; xmllint validates the responses against DMTF's DTD).
 CIMJOB_BUILD_PACKAGES+=(libxml2-dev libxml2-utils sblim-wbemcli)
+# The jobs page's suite 'ui' (tests/ui) and tools/screenshot-ui.sh: headless Chromium driven over
+# the DevTools protocol by our own small client (python3-websocket); nothing is downloaded at run
+# time. tools/test.sh installs them.
+CIMJOB_UI_PACKAGES=(chromium python3-websocket fonts-dejavu-core)

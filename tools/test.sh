@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/deps.sh
-cimjob_need_packages "${CIMJOB_BUILD_PACKAGES[@]}"
+cimjob_need_packages "${CIMJOB_BUILD_PACKAGES[@]}" "${CIMJOB_UI_PACKAGES[@]}"
 cimjob_need_packages "${CIMJOB_CLI_TEST_PACKAGES[@]}" # suite cli: coreutils, tmux, vi
 
 builddir=${BUILDDIR:-build}

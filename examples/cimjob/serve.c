@@ -37,6 +37,7 @@ static const srv_route srv_routes[] = {
 #ifdef CIMJOB_CLI_CIMXML
     {"/cimom", SRV_ROUTE_AUTH, route_cimom}, /* WBEM CIM-XML (cimom.c) */
 #endif
+    {"/ui", SRV_ROUTE_PREFIX, srv_route_ui}, /* ui_route.c: the jobs page */
 };
 
 /* ---- options -------------------------------------------------------------------------------- */
@@ -48,6 +49,7 @@ static void serve_usage(FILE *out)
 #ifdef CIMJOB_CLI_CIMXML
           "Also WBEM CIM-XML (DSP0200) at POST /cimom, e.g. for wbemcli (docs/wbem.md).\n"
 #endif
+          "A page of the jobs for a web browser is at /ui/.\n"
           "\n"
           "Options:\n"
           "  --listen HOST:PORT      the address to listen on (default 127.0.0.1:8000; port 0:\n"

@@ -145,6 +145,9 @@ void srv_http_stop(srv_http *h);
 /* The Redfish route (redfish_route.c): /redfish and everything under it. */
 void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *resp);
 
+/* GET /ui/...: the jobs page's files (ui_route.c). */
+void srv_route_ui(serve_ctx *ctx, const srv_request *req, srv_response *resp);
+
 /* `cimjob serve` */
 int cli_serve(int argc, char **argv);
 

@@ -688,6 +688,10 @@ def tls_with_sushy_redfishtool_and_sessions():
         tid, _ = start(["sleep", "60"], srv=TLS)
         rc, out, err = redfishtool("-P", "TaskState", "raw", "GET", f"{TASKS}/{tid}", srv=TLS)
         check(rc == 0 and json.loads(out)["TaskState"] == "Running", f"{rc} {out} {err[-300:]}")
+        rc, out, err = redfishtool("-N", "raw", "DELETE", f"{TASKS}/{tid}", srv=TLS,
+                                   session=True)
+        check(rc == 0, f"redfishtool DELETE over TLS with a session: {rc} {err[-300:]}")
+        wait_state(tid, ["Cancelled"], srv=TLS)
         try:
             r = requests.get(TLS.url("/redfish/v1/").replace("https://", "http://"), timeout=5)
             check(False, f"plain HTTP answered on the TLS port: {r.status_code}")
