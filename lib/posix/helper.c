@@ -164,7 +164,7 @@ static int helper_reap(struct helper *h)
 static void helper_signal(struct helper *h, int sig, int to)
 {
     if (to == CIMJOB__POSIX_TO_TREE) {
-        (void)helper_signal_tree(h, sig, 0);
+        (void)helper_signal_tree(h, sig, 0, 0);
         return;
     }
     if (h->main_pid <= 0 || h->main_done) {
