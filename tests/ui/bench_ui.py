@@ -9,7 +9,9 @@ their TimeBeforeRemoval), started through the Redfish API by 8 client threads. F
 the time to start them, the time until the page has every Task document (the collection, then
 one GET per Task, as the service has no $expand), the page's slowest and median redraw
 (filter, sort and one page of rows: what the browser's main thread does per update), the time of
-a state-filter change and of a page turn, and the JS heap. A benchmark: nothing is asserted.
+a state-filter change and of a page turn, and the JS heap; then two baselines in the same run:
+the browser's bare fetch() rate and the server's GET rate to a plain HTTP client. A benchmark:
+nothing is asserted.
 """
 import os
 import statistics
@@ -66,7 +68,8 @@ def main():
                f"![...S.tasks.values()].some(t => t.stub) && !S.renderTimer; }})()", timeout=600)
         full = time.monotonic() - t1
         st = b.eval("JSON.parse(JSON.stringify(cimjobUI.state.stats))")
-        print(f"page: first 50 rows filled in {first:.1f} s; all {n} Task documents in {full:.1f} s "
+        size = b.eval("cimjobUI.state.tasks.size")
+        print(f"page: first 50 rows filled in {first:.1f} s; all {size} Task documents in {full:.1f} s "
               f"({st['taskGets']} task GETs, {st['collectionGets']} collection GETs, {st['renders']} redraws "
               f"while loading, slowest {st['maxRenderMs']:.1f} ms)")
         # Redraws on demand: the same work as one update from the stream, 30 times.
@@ -90,8 +93,48 @@ def main():
         info = b.eval("document.getElementById('page-info').textContent")
         heap = b.eval("performance.memory ? performance.memory.usedJSHeapSize : 0")
         print(f"page turn to the last page: {turn:.1f} ms ({info}); JS heap {heap / 1e6:.1f} MB")
+        # Baselines in the same run: the browser's bare fetch() of one Task (six at a time, as
+        # the page does), and the server's task GETs to a plain HTTP client (six keep-alive
+        # connections): which of the two bounds the page's full load.
+        some = b.eval("[...cimjobUI.state.tasks.keys()].slice(0, 1)[0]")
+        raw = b.eval(f"""(async () => {{ const tok = cimjobUI.state.auth.token; let n = 0;
+            const t = performance.now();
+            const w = async () => {{ while (n < 2000) {{ n++;
+              const r = await fetch('{some}', {{headers: {{'X-Auth-Token': tok, Accept: 'application/json'}},
+                cache: 'no-store', credentials: 'omit'}}); await r.text(); }} }};
+            await Promise.all(Array.from({{length: 6}}, w)); return performance.now() - t; }})()""")
+        browser_rate = 2000 / (raw / 1000)
+        server_rate = server_gets(srv, list(b.eval("[...cimjobUI.state.tasks.keys()].slice(0, 3000)")))
+        page_rate = st["taskGets"] / full
+        print(f"baselines: bare fetch() in this browser {browser_rate:.0f}/s (6 at a time); the server to "
+              f"http.client {server_rate:.0f}/s (6 keep-alive connections); the page's load "
+              f"{page_rate:.0f} task GETs/s = {page_rate / browser_rate:.2f} of the browser's bare rate")
         if b.errors:
             print("page errors: " + "; ".join(b.errors))
+
+
+def server_gets(srv, uris):
+    """Task GETs per second from six keep-alive http.client connections (Basic auth)."""
+    import base64
+    import http.client
+    host, port = srv.base.split("//")[1].rsplit(":", 1)
+    user, (_, pw) = next(iter(srv.accounts.items()))
+    auth = "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+
+    def worker(part):
+        c = http.client.HTTPConnection(host, int(port), timeout=30)
+        for u in part:
+            c.request("GET", u, headers={"Authorization": auth})
+            c.getresponse().read()
+        c.close()
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(uris[i::6],)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(uris) / (time.monotonic() - t0)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,16 @@
 
 Usage: test_ui.py CIMJOB_EXE    (TAP on standard output)
 
-Starts `cimjob serve` on 127.0.0.1 with two Operator accounts, makes jobs in several states
-through the Redfish API, then drives the page at /ui/ with the DevTools protocol (cdp.py):
-log in from the keyboard, the rows against GET /redfish/v1/TaskService/Tasks, a failed job's
-message, a job started from the form, Terminate -> Cancelled, Suspend/Resume, Kill, Remove,
-the state filter, a name that is HTML shown as text, and a second account that sees none of
-the first one's jobs. Updates must come from the event stream: the page must not poll while
-the stream is up. Every process started is ended by PID; everything is on loopback.
+Starts `cimjob serve` on 127.0.0.1 with two Operator accounts and a ReadOnly one, makes jobs in
+several states through the Redfish API, then drives the page at /ui/ with the DevTools protocol
+(cdp.py): the page's files and headers, log in from the keyboard, a reload, accessible names,
+the rows against GET /redfish/v1/TaskService/Tasks, a failed job's message, a name that is HTML
+shown as text, a job started from the form, Terminate -> Cancelled (with a TimeoutPeriod and as
+a DELETE), Suspend/Resume, Kill, a refused request in words, Remove and Remove all finished,
+the state filter, paging a burst of jobs, the stream broken and back, a second account that
+sees none of the first one's jobs, a ReadOnly account, log out. Updates must come from the event
+stream: the page must not poll while the stream is up. Every process started is ended by PID;
+everything is on loopback.
 """
 import json
 import os
