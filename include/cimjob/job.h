@@ -35,9 +35,16 @@ typedef struct cimjob_backend cimjob_backend;
 #define CIMJOB_NAME_MAX 1024
 /** Longest InstanceID, in bytes (OrgID, ':', LocalID). */
 #define CIMJOB_INSTANCE_ID_MAX 255
-/** Longest JobStatus, ErrorDescription and Owner, in bytes; longer text is truncated. */
+/**
+ * Longest JobStatus, ErrorDescription and Owner, in bytes. Text a backend reports that is longer
+ * is cut at a UTF-8 character boundary (never inside a character), and bytes that are not UTF-8
+ * are stored as '?'.
+ */
 #define CIMJOB_TEXT_MAX 511
-/** "No such time": a timestamp that has not happened (StartTime of a job never started). */
+/**
+ * "No such time": a timestamp that has not happened (StartTime of a job never started). Equal to
+ * CIMJOB_TIMESTAMP_NONE_US: it formats as the all-zero timestamp.
+ */
 #define CIMJOB_TIME_NONE INT64_MIN
 /** Default TimeBeforeRemoval: five minutes (CIM's own default `00000000000500.000000:000`). */
 #define CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US ((uint64_t)300000000)
@@ -216,6 +223,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_options_init(cimjob_registry_options *op
  * @return CIMJOB_RC_SUCCESS;
  *         CIMJOB_RC_INVALID_PARAMETER (@p out NULL, an OrgID with ':' or too long, a backend
  *         without name or with a version this library does not know);
+ *         CIMJOB_RC_INVALID_UTF8 (the OrgID is not well-formed UTF-8);
  *         CIMJOB_RC_INVALID_VERSION (@p opts->version unknown);
  *         CIMJOB_RC_NO_BACKEND (no default backend on this platform);
  *         CIMJOB_RC_NO_MEMORY; CIMJOB_RC_OS_ERROR or any code the backend's open returns.
@@ -248,6 +256,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
  *         CIMJOB_RC_INVALID_PARAMETER (NULL argument, missing or over-long Name, a LocalID with
  *         ':' or too long, no argv or a NULL argv[0] for a process backend, an unknown flag,
  *         containment or stdio mode, TimeBeforeRemoval over the CIM maximum);
+ *         CIMJOB_RC_INVALID_UTF8 (Name, LocalID or Owner is not well-formed UTF-8);
  *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_EXISTS (that LocalID is or was in use);
  *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY.
  */
@@ -487,7 +496,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned in
  * Set JobStatus, the job's free-text status line.
  *
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument; text over
- *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_NOT_FOUND (removed);
+ *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_INVALID_UTF8 (not well-formed UTF-8);
+ *         CIMJOB_RC_NOT_FOUND (removed);
  *         CIMJOB_RC_NO_MEMORY (the text could not be stored; JobStatus is then empty).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status);

@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "state.h"
+#include "text.h"
 
 /* Depth of backend slot calls made by the core on this thread: a report made from inside one
  * must not run callbacks (the caller may hold the pump). */
@@ -66,6 +67,12 @@ static cimjob_rc validate_options(cimjob_registry *reg, const cimjob_job_options
     if (strlen(o->name) > CIMJOB_NAME_MAX)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_create: Name is longer than %d bytes", CIMJOB_NAME_MAX);
+    if (!cimjob__utf8_valid(o->name))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_create: Name is not valid UTF-8");
+    if (o->local_id && !cimjob__utf8_valid(o->local_id))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_create: LocalID is not valid UTF-8");
+    if (o->owner && !cimjob__utf8_valid(o->owner))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_create: Owner is not valid UTF-8");
     if (o->local_id && (!*o->local_id || strchr(o->local_id, ':')))
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_create: LocalID must be non-empty and without ':'");
@@ -134,25 +141,17 @@ static void free_copies(cimjob_job *job)
     cimjob__free(job->job_status);
 }
 
-/* Replace a text property (ErrorDescription, JobStatus), truncated to CIMJOB_TEXT_MAX bytes;
- * "" frees it. With job->lock held. Returns -1 when memory runs out: the old text is then
- * dropped, never left half-written. */
+/* Replace a text property (ErrorDescription, JobStatus), cut to CIMJOB_TEXT_MAX bytes at a
+ * character boundary, with bytes that are not UTF-8 (a backend's text may carry a file name)
+ * replaced by '?'; "" frees it. With job->lock held. Returns -1 when memory runs out: the old
+ * text is then dropped, never left half-written. */
 static int set_text(char **field, const char *text)
 {
-    size_t n = strlen(text);
-    if (n > CIMJOB_TEXT_MAX)
-        n = CIMJOB_TEXT_MAX;
-    char *p = NULL;
-    if (n) {
-        p = cimjob__malloc(n + 1);
-        if (p) {
-            memcpy(p, text, n);
-            p[n] = '\0';
-        }
-    }
+    int empty = 0;
+    char *p = cimjob__utf8_dup_clean(text, CIMJOB_TEXT_MAX, &empty);
     cimjob__free(*field);
     *field = p;
-    return n && !p ? -1 : 0;
+    return !empty && !p ? -1 : 0;
 }
 
 void cimjob__job_destroy(cimjob_job *job)
@@ -286,6 +285,8 @@ cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status)
     if (strlen(status) > CIMJOB_TEXT_MAX)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_set_job_status: longer than %d bytes", CIMJOB_TEXT_MAX);
+    if (!cimjob__utf8_valid(status))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_set_job_status: not valid UTF-8");
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
     cimjob__mutex_lock(&job->lock);
     if (job->removed)

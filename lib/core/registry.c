@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "state.h"
+#include "text.h"
 
 #define DEFAULT_ORG_ID  "libcimjob"
 #define INITIAL_BUCKETS 64
@@ -145,6 +146,9 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_registry_new: OrgID must be 1..%d bytes without ':'",
                             CIMJOB__ORG_ID_MAX);
+    if (!cimjob__utf8_valid(org))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8,
+                            "cimjob_registry_new: OrgID is not valid UTF-8");
     if (opts->utc_offset_min < -999 || opts->utc_offset_min > 999)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_registry_new: utc_offset_min %d out of range -999..999",
