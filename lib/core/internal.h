@@ -22,6 +22,22 @@ enum { CIMJOB__TIMER_ESCALATE = 1, CIMJOB__TIMER_KILL_RETRY = 2, CIMJOB__TIMER_R
 #define CIMJOB__KILL_RETRY_US      50000
 #define CIMJOB__KILL_RETRY_SLOW_US 1000000
 
+/* One recorded CIM_Error condition; the public record is built from it when asked. */
+typedef struct cimjob__err {
+    struct cimjob__err *next;
+    int msg;           /* cimjob_message */
+    int is_end;        /* it says why the job ended */
+    int64_t time_us;   /* realtime */
+    uint32_t code;     /* ErrorCode or return code */
+    uint32_t cim;      /* CIMStatusCode */
+    unsigned int nargs;
+    char *args[4];     /* into the same allocation */
+} cimjob__err;
+
+/* At most this many errors are kept per job: the oldest go first (a client that retries a
+ * failing request forever must not grow the job without bound). */
+#define CIMJOB__ERRORS_MAX 32
+
 struct cimjob_job {
     atomic_uint refs;
     cimjob_registry *reg; /* counted: a job keeps its registry's memory alive */
@@ -72,6 +88,11 @@ struct cimjob_job {
      * and inline buffers would double a job's size); NULL reads as "". */
     char *error_description;
     char *job_status;
+    /* CIM_Error records, oldest first. */
+    cimjob__err *err_head, *err_tail;
+    unsigned int nerr;
+    int spawn_rc; /* what spawn returned when the start failed in the core, else 0 */
+    uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
     void *be_job; /* the backend's per-job state, NULL when none */
     cimjob_containment containment;
     int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
@@ -178,6 +199,12 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
 void cimjob__job_remove(cimjob_job *job);
 /* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
 int cimjob__job_kill_for_close(cimjob_job *job);
+
+/* cim_error.c: record a condition (job->lock held). Arguments are copied and cut to
+ * CIMJOB_ERROR_ARG_MAX bytes; out of memory loses the record, never the caller's change. */
+void cimjob__job_add_error(cimjob_job *job, int msg, int is_end, uint32_t code, uint32_t cim,
+                           unsigned int nargs, const char *const *args);
+void cimjob__job_clear_errors(cimjob_job *job);
 
 /* alloc.c: every allocation of the library, so failures can be injected in tests. */
 void *cimjob__malloc(size_t size);

@@ -2,6 +2,9 @@
  * Jobs: creation, snapshots, RequestStateChange and KillJob applied through the state table,
  * the end of a job as a backend reports it, and retention.
  */
+#include <cimjob/cim_error.h>
+
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -139,6 +142,7 @@ static void free_copies(cimjob_job *job)
     cimjob__free(job->owner);
     cimjob__free(job->error_description);
     cimjob__free(job->job_status);
+    cimjob__job_clear_errors(job);
 }
 
 /* Replace a text property (ErrorDescription, JobStatus), cut to CIMJOB_TEXT_MAX bytes at a
@@ -182,6 +186,45 @@ static void set_state(cimjob_job *job, cimjob_job_state st)
     cimjob__reg_changed(job->reg, job, old, st, job->time_of_last_state_change_us);
 }
 
+/* The CIM_Error that says why a job ended in Exception. With job->lock held. */
+static void record_end_error(cimjob_job *job, int starting)
+{
+    char num[24], num2[24];
+    const char *desc = job->error_description ? job->error_description : "";
+    const char *argv0 = job->spawn_opts.argv ? job->spawn_opts.argv[0] : job->name;
+    snprintf(num, sizeof num, "%lu", (unsigned long)job->error_code);
+    if (starting) {
+        const char *args[2] = {argv0, desc};
+        if (job->spawn_rc == CIMJOB_RC_NOT_SUPPORTED &&
+            job->containment_req != CIMJOB_CONTAINMENT_AUTO) {
+            const char *cargs[2] = {cimjob_containment_name((int)job->containment_req), desc};
+            cimjob__job_add_error(job, CIMJOB_MSG_CONTAINMENT_UNAVAILABLE, 1, job->error_code, 0,
+                                  2, cargs);
+        } else if (!job->spawn_rc && job->error_code == 127) {
+            cimjob__job_add_error(job, CIMJOB_MSG_COMMAND_NOT_FOUND, 1, 127, 0, 1, args);
+        } else if (!job->spawn_rc && job->error_code == 126 &&
+                   strncmp(desc, "command not executable", 22) == 0) {
+            cimjob__job_add_error(job, CIMJOB_MSG_COMMAND_NOT_EXECUTABLE, 1, 126, 0, 2, args);
+        } else {
+            const char *sargs[1] = {*desc ? desc : cimjob_rc_name((int)job->error_code)};
+            cimjob__job_add_error(job, CIMJOB_MSG_SPAWN_FAILED, 1, job->error_code,
+                                  job->spawn_rc ? cimjob_rc_to_cim_status(job->spawn_rc) : 0, 1,
+                                  sargs);
+        }
+    } else if (job->term_signal > 0) {
+        snprintf(num2, sizeof num2, "%d", job->term_signal);
+        const char *args[2] = {num2, desc};
+        cimjob__job_add_error(job, CIMJOB_MSG_KILLED_BY_SIGNAL, 1, job->error_code, 0, 2, args);
+    } else if (job->exit_status > 0) {
+        snprintf(num2, sizeof num2, "%d", job->exit_status);
+        const char *args[1] = {num2};
+        cimjob__job_add_error(job, CIMJOB_MSG_EXIT_STATUS, 1, job->error_code, 0, 1, args);
+    } else {
+        const char *args[2] = {num, desc};
+        cimjob__job_add_error(job, CIMJOB_MSG_JOB_FAILED, 1, job->error_code, 0, 2, args);
+    }
+}
+
 /* The job has ended: its final state from what was asked and what happened. With job->lock. */
 static void finalize(cimjob_job *job, const cimjob_backend_result *r)
 {
@@ -205,6 +248,13 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
         final = CIMJOB_JOB_STATE_EXCEPTION;
     if (final == CIMJOB_JOB_STATE_COMPLETED)
         job->percent = 100;
+    if (final == CIMJOB_JOB_STATE_EXCEPTION)
+        record_end_error(job, job->state == CIMJOB_JOB_STATE_STARTING);
+    else if (final == CIMJOB_JOB_STATE_TERMINATED)
+        cimjob__job_add_error(job, CIMJOB_MSG_TERMINATED_BY_REQUEST, 1, job->error_code, 0, 0,
+                              NULL);
+    else if (final == CIMJOB_JOB_STATE_KILLED)
+        cimjob__job_add_error(job, CIMJOB_MSG_KILLED_BY_REQUEST, 1, job->error_code, 0, 0, NULL);
     set_state(job, final);
 }
 
@@ -336,8 +386,10 @@ static void begin_shutdown(cimjob_job *job, int kill, uint64_t timeout_us)
         return;
     }
     set_state(job, CIMJOB_JOB_STATE_SHUTTING_DOWN);
-    if (!kill && timeout_us != UINT64_MAX)
+    if (!kill && timeout_us != UINT64_MAX) {
         job->escalate_at = escalate_at = cimjob__reg_now(job->reg) + (int64_t)timeout_us;
+        job->terminate_grace_us = timeout_us;
+    }
     cimjob__mutex_unlock(&job->lock);
     if (kill)
         schedule_kill_retry(job, 0);
@@ -377,6 +429,7 @@ static int do_spawn(cimjob_job *job, uint64_t timeout_us)
             cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
             r.error_code = (uint32_t)rc;
             r.error_description = cimjob_last_error();
+            job->spawn_rc = (int)rc;
             job->pending = CIMJOB__PENDING_NONE; /* a failed start is an Exception */
             finalize(job, &r);
         }
@@ -650,6 +703,61 @@ done:
     return CIMJOB_RSC_COMPLETED;
 }
 
+/* A request that failed on a live job becomes a CIM_Error of the job (GetErrors), beside the
+ * thread-local detail. Rejections (4097, 4099, Invalid Parameter) change nothing and are not
+ * recorded. No lock held. */
+static void record_request_error(cimjob_job *job, const char *what, int requested,
+                                 uint64_t timeout_us, int rsc)
+{
+    char detail[CIMJOB_TEXT_MAX + 1], num[16], tmo[CIMJOB_DATETIME_SIZE];
+    cimjob__strlcpy(detail, cimjob_last_error(), sizeof detail);
+    if (!*detail)
+        cimjob__strlcpy(detail, cimjob_rsc_rc_message(rsc), sizeof detail);
+    snprintf(num, sizeof num, "%d", rsc);
+    if (cimjob_interval_format(timeout_us, tmo) != CIMJOB_RC_SUCCESS)
+        tmo[0] = '\0';
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    switch (rsc) {
+    case CIMJOB_RSC_NOT_SUPPORTED:
+    case CIMJOB_RSC_UNKNOWN:
+    case CIMJOB_RSC_FAILED:
+        /* A Start that failed ended the job: its end error says why. */
+        if (requested != CIMJOB_REQUEST_START || !job->ended) {
+            const char *args[4] = {what, num, cimjob_rsc_rc_name(rsc), detail};
+            cimjob__job_add_error(job, CIMJOB_MSG_REQUEST_FAILED, 0, (uint32_t)rsc,
+                                  rsc == CIMJOB_RSC_NOT_SUPPORTED ? CIMJOB_CIM_ERR_NOT_SUPPORTED
+                                                                  : CIMJOB_CIM_ERR_FAILED,
+                                  4, args);
+        }
+        break;
+    case CIMJOB_RSC_TIMEOUT:
+        if (requested == CIMJOB_REQUEST_KILL) {
+            if (cimjob_interval_format(timeout_us ? timeout_us : job->reg->kill_timeout_us,
+                                       tmo) != CIMJOB_RC_SUCCESS)
+                tmo[0] = '\0';
+            const char *args[1] = {tmo};
+            cimjob__job_add_error(job, CIMJOB_MSG_KILL_NOT_CONFIRMED, 0, (uint32_t)rsc, 0, 1,
+                                  args);
+        } else if (!job->escalated) { /* an escalation is recorded when it happens */
+            const char *args[2] = {what, tmo};
+            cimjob__job_add_error(job, CIMJOB_MSG_REQUEST_TIMEOUT, 0, (uint32_t)rsc, 0, 2, args);
+        }
+        break;
+    case CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED: {
+        const char *args[2] = {what, tmo};
+        cimjob__job_add_error(job, CIMJOB_MSG_TIMEOUT_NOT_SUPPORTED, 0, (uint32_t)rsc, 0, 2, args);
+        break;
+    }
+    default:
+        break;
+    }
+    cimjob__mutex_unlock(&job->lock);
+}
+
 static int check_request_options(const cimjob_request_options *opts, const char *fn)
 {
     if (opts->version != CIMJOB_REQUEST_OPTIONS_VERSION) {
@@ -685,7 +793,13 @@ cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job, cimjob_requested_s
             CIMJOB_RSC_ACCESS_DENIED, "RequestStateChange: '%.200s' may not act on job '%s'",
             opts->caller, job->instance_id);
     request rq = {(int)requested, opts->timeout_us, opts->flags, 0, 0};
-    return (cimjob_rsc_rc)request_state_change(job, &rq);
+    int rsc = request_state_change(job, &rq);
+    if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED) {
+        char what[48];
+        snprintf(what, sizeof what, "%s", cimjob_requested_state_name((int)requested));
+        record_request_error(job, what, (int)requested, opts->timeout_us, rsc);
+    }
+    return (cimjob_rsc_rc)rsc;
 }
 
 cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job, cimjob_requested_state requested,
@@ -728,6 +842,8 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
     request rq = {CIMJOB_REQUEST_KILL, opts->timeout_us, opts->flags & CIMJOB_REQUEST_ASYNC, 1,
                   !!delete_on_kill};
     int rsc = request_state_change(job, &rq);
+    if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED)
+        record_request_error(job, "KillJob", CIMJOB_REQUEST_KILL, opts->timeout_us, rsc);
     switch (rsc) {
     case CIMJOB_RSC_COMPLETED:
         return CIMJOB_RC_SUCCESS;
@@ -775,6 +891,13 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         job->escalated = 1;
         (void)set_text(&job->job_status, "Terminate escalated to Kill: the job did not end "
                                          "within its TimeoutPeriod");
+        {
+            char grace[CIMJOB_DATETIME_SIZE];
+            if (cimjob_interval_format(job->terminate_grace_us, grace) != CIMJOB_RC_SUCCESS)
+                grace[0] = '\0';
+            const char *args[1] = {grace};
+            cimjob__job_add_error(job, CIMJOB_MSG_TERMINATE_ESCALATED, 0, 0, 0, 1, args);
+        }
         cimjob__mutex_unlock(&job->lock);
         cimjob__reg_poke(reg);
         call_slot(job, reg->be->kill);

@@ -13,6 +13,7 @@ static int check(void)
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
     cimjob_request_options qo = CIMJOB_REQUEST_OPTIONS_INIT;
     cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_error ce = CIMJOB_ERROR_INIT;
     cimjob_fake_outcome fo = CIMJOB_FAKE_OUTCOME_INIT;
     cimjob_backend_result br = CIMJOB_BACKEND_RESULT_INIT;
     cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
@@ -27,6 +28,7 @@ static int check(void)
     bad |= fo.version != CIMJOB_FAKE_OUTCOME_VERSION || fo.run_us != -1 || fo.report_progress;
     bad |= br.version != 1 || br.exit_status != -1;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
+    bad |= ce.version != CIMJOB_ERROR_VERSION || ce.message[0] != '\0';
     bad |= CIMJOB_STATES_FINAL != ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10));
     bad |= CIMJOB_DATETIME_SIZE != CIMJOB_DATETIME_LEN + 1 ||
            strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;

@@ -1,0 +1,112 @@
+/*
+ * The CIM job model on real processes (posix backend): CIM_Error records for the ways a
+ * process ends (issue 11). Every job is bounded in time and the registry kills what is left.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "test_common.h"
+
+#define WAIT_US (20 * SEC)
+
+static cimjob_job *run(cimjob_registry *reg, const char *name, const char *const *argv)
+{
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    cimjob_job *j = NULL;
+    o.name = name;
+    o.argv = argv;
+    o.flags = CIMJOB_JOB_START;
+    o.stdio[1].mode = o.stdio[2].mode = CIMJOB_STDIO_NULL;
+    assert_int_equal(cimjob_create(reg, &o, &j), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_wait(j, 0, WAIT_US, NULL), CIMJOB_RC_SUCCESS);
+    return j;
+}
+
+static cimjob_error one_error(cimjob_job *j, size_t *n)
+{
+    cimjob_error *e = NULL, r = CIMJOB_ERROR_INIT;
+    assert_int_equal(cimjob_get_errors(j, CIMJOB_ERROR_VERSION, &e, n), CIMJOB_RC_SUCCESS);
+    assert_int_equal(*n, 1);
+    r = e[0];
+    cimjob_errors_free(e);
+    return r;
+}
+
+static int setup(void **state)
+{
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(NULL, &reg), CIMJOB_RC_SUCCESS);
+    *state = reg;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    cimjob_registry_free(*state);
+    return 0;
+}
+
+static void test_command_not_found(void **state)
+{
+    const char *argv[] = {"/nonexistent/libcimjob-test-command", NULL};
+    cimjob_job *j = run(*state, "missing", argv);
+    size_t n = 0;
+    cimjob_error e = one_error(j, &n);
+    assert_int_equal(e.message_number, CIMJOB_MSG_COMMAND_NOT_FOUND);
+    assert_string_equal(e.message_id, "CIMJOB0003");
+    assert_string_equal(e.message_arguments[0], argv[0]);
+    assert_int_equal(e.cim_status_code, CIMJOB_CIM_ERR_NOT_FOUND);
+    assert_int_equal(e.code, 127);
+    cimjob_job_release(j);
+}
+
+static void test_exit_status(void **state)
+{
+    const char *argv[] = {"/bin/sh", "-c", "exit 3", NULL};
+    cimjob_job *j = run(*state, "exit3", argv);
+    assert_state(j, CIMJOB_JOB_STATE_EXCEPTION);
+    size_t n = 0;
+    cimjob_error e = one_error(j, &n);
+    assert_int_equal(e.message_number, CIMJOB_MSG_EXIT_STATUS);
+    assert_string_equal(e.message, "The job's main process exited with status 3.");
+    assert_int_equal(e.code, 3);
+    cimjob_job_release(j);
+}
+
+static void test_killed_by_signal(void **state)
+{
+    const char *argv[] = {"/bin/sh", "-c", "kill -9 $$", NULL};
+    cimjob_job *j = run(*state, "sig9", argv);
+    size_t n = 0;
+    cimjob_error e = one_error(j, &n);
+    assert_int_equal(e.message_number, CIMJOB_MSG_KILLED_BY_SIGNAL);
+    assert_string_equal(e.message_arguments[0], "9");
+    assert_int_equal(e.probable_cause, CIMJOB_CAUSE_SOFTWARE_PROGRAM_ABNORMALLY_TERMINATED);
+    cimjob_job_release(j);
+}
+
+static void test_success_has_none(void **state)
+{
+    const char *argv[] = {"/bin/sh", "-c", "exit 0", NULL};
+    cimjob_job *j = run(*state, "ok", argv);
+    cimjob_error *e = NULL;
+    size_t n = 99;
+    assert_int_equal(cimjob_get_errors(j, CIMJOB_ERROR_VERSION, &e, &n), CIMJOB_RC_SUCCESS);
+    assert_int_equal(n, 0);
+    cimjob_job_release(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_command_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_success_has_none, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
