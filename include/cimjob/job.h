@@ -90,16 +90,76 @@ typedef struct cimjob_stdio {
     intptr_t fd; /**< For CIMJOB_STDIO_FD: the descriptor (or HANDLE); the caller keeps it. */
 } cimjob_stdio;
 
-/** A JobState change: what a state-change callback receives (the CIM indication). */
+/**
+ * What an event reports: the CIM lifecycle indication it stands for. A registry delivers only
+ * CIMJOB_EVENT_STATE_CHANGE unless cimjob_registry_set_indications() asks for more, so callbacks
+ * written for JobState changes alone keep working.
+ */
+typedef enum cimjob_event_kind {
+    /** JobState changed (CIM_InstModification of JobState); old_state and new_state differ. */
+    CIMJOB_EVENT_STATE_CHANGE = 0,
+    /** The job was created (CIM_InstCreation); old_state == new_state == New. */
+    CIMJOB_EVENT_CREATION = 1,
+    /** Reported properties other than JobState changed (CIM_InstModification); see changed. */
+    CIMJOB_EVENT_MODIFICATION = 2,
+    /** The job was removed from its registry (CIM_InstDeletion); see cause. */
+    CIMJOB_EVENT_DELETION = 3
+} cimjob_event_kind;
+
+/** A bit for an event kind in cimjob_registry_set_indications()'s mask. */
+#define CIMJOB_EVENT_BIT(kind) (1u << (unsigned)(kind))
+/** Every event kind. */
+#define CIMJOB_EVENTS_ALL                                                                          \
+    (CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE) | CIMJOB_EVENT_BIT(CIMJOB_EVENT_CREATION) |       \
+     CIMJOB_EVENT_BIT(CIMJOB_EVENT_MODIFICATION) | CIMJOB_EVENT_BIT(CIMJOB_EVENT_DELETION))
+
+/** Reported properties, as bits of cimjob_event::changed and cimjob_job_modify(). */
+enum cimjob_property_bits {
+    CIMJOB_PROPERTY_JOB_STATE = 1u << 0,              /**< JobState (and TimeOfLastStateChange). */
+    CIMJOB_PROPERTY_PERCENT_COMPLETE = 1u << 1,       /**< PercentComplete. */
+    CIMJOB_PROPERTY_JOB_STATUS = 1u << 2,             /**< JobStatus. */
+    CIMJOB_PROPERTY_ERROR = 1u << 3,                  /**< ErrorCode, ErrorDescription, errors. */
+    CIMJOB_PROPERTY_DELETE_ON_COMPLETION = 1u << 4,   /**< DeleteOnCompletion (writable). */
+    CIMJOB_PROPERTY_TIME_BEFORE_REMOVAL = 1u << 5,    /**< TimeBeforeRemoval (writable). */
+    CIMJOB_PROPERTY_PRIORITY = 1u << 6,               /**< Priority (writable). */
+    CIMJOB_PROPERTY_JOB_RUN_TIMES = 1u << 7,          /**< JobRunTimes (writable). */
+    CIMJOB_PROPERTY_UNTIL_TIME = 1u << 8,             /**< UntilTime (writable). */
+    CIMJOB_PROPERTY_NOTIFY = 1u << 9,                 /**< Notify (writable). */
+    CIMJOB_PROPERTY_RECOVERY_ACTION = 1u << 10,       /**< RecoveryAction (writable). */
+    CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION = 1u << 11, /**< OtherRecoveryAction (writable). */
+    CIMJOB_PROPERTY_SCHEDULE = 1u << 12,    /**< The schedule: ScheduledStartTime, RunMonth, ... */
+    CIMJOB_PROPERTY_START_TIME = 1u << 13,  /**< StartTime (a new run of a recurring job). */
+    CIMJOB_PROPERTY_ELAPSED_TIME = 1u << 14 /**< ElapsedTime (reported when a run ends). */
+};
+
+/** Why a job left its registry (cimjob_event::cause of CIMJOB_EVENT_DELETION). */
+typedef enum cimjob_removal_cause {
+    CIMJOB_REMOVAL_NONE = 0,           /**< Not a deletion. */
+    CIMJOB_REMOVAL_RETENTION = 1,      /**< TimeBeforeRemoval passed after the end. */
+    CIMJOB_REMOVAL_EXPLICIT = 2,       /**< cimjob_remove() (the client deleted the instance). */
+    CIMJOB_REMOVAL_DELETE_ON_KILL = 3, /**< KillJob with DeleteOnKill. */
+    CIMJOB_REMOVAL_REGISTRY_FREE = 4   /**< cimjob_registry_free(). */
+} cimjob_removal_cause;
+
+/**
+ * What a callback receives: a JobState change or, when asked for, another lifecycle indication
+ * (the CIM indication). The fields after time_us were added with the lifecycle indications; a
+ * callback compiled against an older header sees only JobState changes and never reads them.
+ */
 typedef struct cimjob_event {
     cimjob_job *job;            /**< The job; a reference valid during the callback. */
     const char *instance_id;    /**< The job's InstanceID. */
-    cimjob_job_state old_state; /**< The state before. */
+    cimjob_job_state old_state; /**< The state before (for other kinds: the state now). */
     cimjob_job_state new_state; /**< The state now. */
-    int64_t time_us;            /**< When (TimeOfLastStateChange), us since the epoch, UTC. */
+    /** When, us since the epoch, UTC (TimeOfLastStateChange for a JobState change). */
+    int64_t time_us;
+    cimjob_event_kind kind; /**< What happened. */
+    /** cimjob_property_bits that changed (JobState changes and modifications); 0 otherwise. */
+    uint32_t changed;
+    cimjob_removal_cause cause; /**< For CIMJOB_EVENT_DELETION: why; else CIMJOB_REMOVAL_NONE. */
 } cimjob_event;
 
-/** A state-change callback. See the threading rules at the top of this file. */
+/** A state-change (event) callback. See the threading rules at the top of this file. */
 typedef void (*cimjob_state_cb)(const cimjob_event *event, void *userdata);
 
 /** Job flags (cimjob_job_options.flags). */
@@ -501,6 +561,45 @@ CIMJOB_EXTERN cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned in
  *         CIMJOB_RC_NO_MEMORY (the text could not be stored; JobStatus is then empty).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status);
+
+/**
+ * Choose which events the registry's and its jobs' callbacks receive (default: only
+ * CIMJOB_EVENT_STATE_CHANGE, as before lifecycle indications existed). Events are queued in the
+ * order they happen and delivered like JobState changes: on the thread that caused them, or by
+ * cimjob_registry_dispatch() when the registry's descriptor becomes readable.
+ *
+ * @param reg  the registry.
+ * @param mask CIMJOB_EVENT_BIT()s, e.g. CIMJOB_EVENTS_ALL.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry, unknown bits).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mask);
+
+/** Frees a job's user data (cimjob_job_set_user_data()). */
+typedef void (*cimjob_destroy_cb)(void *data);
+
+/**
+ * Keep the agent's own data beside a job (its JobInParameters, JobOutParameters, a handle)
+ * without a side table. @p destroy runs once, with no library lock held, when the job leaves its
+ * registry — after the CIMJOB_EVENT_DELETION callbacks, which can still read the data — or when
+ * the data is replaced.
+ *
+ * @param job     the job.
+ * @param data    the data; NULL clears it.
+ * @param destroy called with @p data when it is dropped; may be NULL.
+ * @return CIMJOB_RC_SUCCESS (the previous data's destructor has run);
+ *         CIMJOB_RC_INVALID_PARAMETER (NULL job); CIMJOB_RC_NOT_FOUND (the job was removed:
+ *         @p data is not taken and @p destroy is not called).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_set_user_data(cimjob_job *job, void *data,
+                                                 cimjob_destroy_cb destroy);
+
+/**
+ * A job's user data.
+ *
+ * @return what cimjob_job_set_user_data() stored; NULL when none, for NULL, and once the job has
+ *         left its registry and the data was destroyed.
+ */
+CIMJOB_EXTERN void *cimjob_job_user_data(cimjob_job *job);
 
 /**
  * The job's InstanceID.

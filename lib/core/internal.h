@@ -92,6 +92,9 @@ struct cimjob_job {
     cimjob__err *err_head, *err_tail;
     unsigned int nerr;
     int spawn_rc; /* what spawn returned when the start failed in the core, else 0 */
+    uint32_t changed_acc; /* property bits changed since the last event, reported with it */
+    void *user_data;      /* cimjob_job_set_user_data() */
+    cimjob_destroy_cb user_destroy;
     uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
     void *be_job; /* the backend's per-job state, NULL when none */
     cimjob_containment containment;
@@ -160,6 +163,7 @@ struct cimjob_registry {
     cimjob__event_node *events;
     size_t ev_head, ev_count, ev_cap;
     int delivering;
+    unsigned int ind_mask; /* CIMJOB_EVENT_BIT()s delivered to callbacks */
     cimjob_job *release_head;
     int in_backend_wait;
 
@@ -178,7 +182,11 @@ void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job);
 void cimjob__reg_job_gone(cimjob_registry *reg);
 /* Called with job->lock held: queue the event, bump seq, wake waiters. */
 void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
-                         cimjob_job_state new_state, int64_t when);
+                         cimjob_job_state new_state, int64_t when, uint32_t changed);
+/* Queue another lifecycle indication if a callback wants its kind (job->lock may be held).
+ * Returns 1 when it was queued. */
+int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kind kind,
+                         uint32_t changed, cimjob_removal_cause cause);
 /* Wake waiters (and a backend wait) after a change that is not a state change. */
 void cimjob__reg_poke(cimjob_registry *reg);
 cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind, int64_t when);
@@ -195,8 +203,13 @@ uint64_t cimjob__reg_seq(cimjob_registry *reg);
 void cimjob__job_destroy(cimjob_job *job);
 /* A timer of this job fell due. */
 void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
-/* Remove a job from its registry (final, or the registry is closing). */
+/* Remove a job from its registry (final, or the registry is closing); the cause is what the
+ * deletion indication reports. cimjob__job_remove() infers it (DeleteOnKill, or the registry
+ * closing). */
 void cimjob__job_remove(cimjob_job *job);
+void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause);
+/* Drop the job's user data, running its destructor (no lock held). */
+void cimjob__job_drop_user_data(cimjob_job *job);
 /* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
 int cimjob__job_kill_for_close(cimjob_job *job);
 

@@ -161,6 +161,8 @@ static int set_text(char **field, const char *text)
 void cimjob__job_destroy(cimjob_job *job)
 {
     cimjob_registry *reg = job->reg;
+    if (job->user_destroy)
+        job->user_destroy(job->user_data);
     free_copies(job);
     cimjob__mutex_destroy(&job->lock);
     cimjob__mutex_destroy(&job->op_lock);
@@ -183,7 +185,9 @@ static void set_state(cimjob_job *job, cimjob_job_state st)
         return;
     job->state = st;
     job->time_of_last_state_change_us = cimjob__reg_realtime(job->reg);
-    cimjob__reg_changed(job->reg, job, old, st, job->time_of_last_state_change_us);
+    uint32_t changed = CIMJOB_PROPERTY_JOB_STATE | job->changed_acc;
+    job->changed_acc = 0;
+    cimjob__reg_changed(job->reg, job, old, st, job->time_of_last_state_change_us, changed);
 }
 
 /* The CIM_Error that says why a job ended in Exception. With job->lock held. */
@@ -246,8 +250,11 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
         final = CIMJOB_JOB_STATE_COMPLETED;
     else
         final = CIMJOB_JOB_STATE_EXCEPTION;
-    if (final == CIMJOB_JOB_STATE_COMPLETED)
+    if (final == CIMJOB_JOB_STATE_COMPLETED && job->percent != 100) {
         job->percent = 100;
+        job->changed_acc |= CIMJOB_PROPERTY_PERCENT_COMPLETE;
+    }
+    job->changed_acc |= CIMJOB_PROPERTY_ERROR | CIMJOB_PROPERTY_ELAPSED_TIME;
     if (final == CIMJOB_JOB_STATE_EXCEPTION)
         record_end_error(job, job->state == CIMJOB_JOB_STATE_STARTING);
     else if (final == CIMJOB_JOB_STATE_TERMINATED)
@@ -272,7 +279,7 @@ static void after_end(cimjob_job *job)
     if (removed)
         return;
     if (del)
-        cimjob__job_remove(job);
+        cimjob__job_remove_cause(job, CIMJOB_REMOVAL_DELETE_ON_KILL);
     else if (at >= 0)
         cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
 }
@@ -322,9 +329,14 @@ cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned int percent)
         rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_percent_complete: job was removed");
     else if (job->ended)
         rc = cimjob__fail(CIMJOB_RC_INVALID_STATE, "cimjob_set_percent_complete: job has ended");
-    else
+    else if (job->percent != percent) {
         job->percent = percent;
+        cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION,
+                             CIMJOB_PROPERTY_PERCENT_COMPLETE, CIMJOB_REMOVAL_NONE);
+    }
     cimjob__mutex_unlock(&job->lock);
+    if (!in_backend)
+        cimjob__reg_deliver(job->reg);
     return rc;
 }
 
@@ -341,9 +353,15 @@ cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status)
     cimjob__mutex_lock(&job->lock);
     if (job->removed)
         rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_job_status: job was removed");
-    else if (set_text(&job->job_status, status) != 0)
-        rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_set_job_status: out of memory");
+    else {
+        if (set_text(&job->job_status, status) != 0)
+            rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_set_job_status: out of memory");
+        cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION, CIMJOB_PROPERTY_JOB_STATUS,
+                             CIMJOB_REMOVAL_NONE);
+    }
     cimjob__mutex_unlock(&job->lock);
+    if (!in_backend)
+        cimjob__reg_deliver(job->reg);
     return rc;
 }
 
@@ -844,6 +862,7 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
     int rsc = request_state_change(job, &rq);
     if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED)
         record_request_error(job, "KillJob", CIMJOB_REQUEST_KILL, opts->timeout_us, rsc);
+    cimjob__reg_deliver(job->reg); /* the deletion of DeleteOnKill */
     switch (rsc) {
     case CIMJOB_RSC_COMPLETED:
         return CIMJOB_RC_SUCCESS;
@@ -898,6 +917,9 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
             const char *args[1] = {grace};
             cimjob__job_add_error(job, CIMJOB_MSG_TERMINATE_ESCALATED, 0, 0, 0, 1, args);
         }
+        cimjob__reg_indicate(reg, job, CIMJOB_EVENT_MODIFICATION,
+                             CIMJOB_PROPERTY_JOB_STATUS | CIMJOB_PROPERTY_ERROR,
+                             CIMJOB_REMOVAL_NONE);
         cimjob__mutex_unlock(&job->lock);
         cimjob__reg_poke(reg);
         call_slot(job, reg->be->kill);
@@ -918,7 +940,7 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         int due = job->ended && !job->keep && job->remove_at == when;
         cimjob__mutex_unlock(&job->lock);
         if (due)
-            cimjob__job_remove(job);
+            cimjob__job_remove_cause(job, CIMJOB_REMOVAL_RETENTION);
         return;
     }
     default:
@@ -927,7 +949,19 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
     }
 }
 
-void cimjob__job_remove(cimjob_job *job)
+void cimjob__job_drop_user_data(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    void *data = job->user_data;
+    cimjob_destroy_cb destroy = job->user_destroy;
+    job->user_data = NULL;
+    job->user_destroy = NULL;
+    cimjob__mutex_unlock(&job->lock);
+    if (destroy)
+        destroy(data);
+}
+
+void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause)
 {
     cimjob__mutex_lock(&job->lock);
     if (job->removed) {
@@ -940,10 +974,58 @@ void cimjob__job_remove(cimjob_job *job)
      * `removed` (a second remover, KillJob(DeleteOnKill) about to answer) can rely on
      * cimjob_find() not giving the job any more. */
     cimjob__reg_unlink(job->reg, job);
+    /* The deletion indication holds its own reference; its delivery destroys the user data
+     * after the callbacks. Without one, the data goes now. */
+    int queued = cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_DELETION, 0, cause);
     cimjob__mutex_unlock(&job->lock);
+    if (!queued)
+        cimjob__job_drop_user_data(job);
     cimjob__reg_job_gone(job->reg);
     cimjob__reg_poke(job->reg);
     cimjob_job_release(job); /* the registry's reference */
+}
+
+void cimjob__job_remove(cimjob_job *job)
+{
+    cimjob__rwlock_rdlock(&job->reg->map_lock);
+    int closing = job->reg->closed;
+    cimjob__rwlock_rdunlock(&job->reg->map_lock);
+    cimjob__mutex_lock(&job->lock);
+    int dok = job->delete_on_kill;
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__job_remove_cause(job, closing ? CIMJOB_REMOVAL_REGISTRY_FREE
+                                  : dok   ? CIMJOB_REMOVAL_DELETE_ON_KILL
+                                          : CIMJOB_REMOVAL_EXPLICIT);
+}
+
+cimjob_rc cimjob_job_set_user_data(cimjob_job *job, void *data, cimjob_destroy_cb destroy)
+{
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_job_set_user_data: job is NULL");
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_job_set_user_data: job '%s' was removed",
+                            job->instance_id);
+    }
+    void *old = job->user_data;
+    cimjob_destroy_cb old_destroy = job->user_destroy;
+    job->user_data = data;
+    job->user_destroy = destroy;
+    cimjob__mutex_unlock(&job->lock);
+    if (old_destroy && (old != data || old_destroy != destroy))
+        old_destroy(old);
+    return CIMJOB_RC_SUCCESS;
+}
+
+void *cimjob_job_user_data(cimjob_job *job)
+{
+    if (!job)
+        return NULL;
+    cimjob__mutex_lock(&job->lock);
+    void *data = job->user_data;
+    cimjob__mutex_unlock(&job->lock);
+    return data;
 }
 
 cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job)
@@ -964,7 +1046,8 @@ cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job)
         return cimjob__fail(CIMJOB_RC_INVALID_STATE,
                             "cimjob_remove: job '%s' is %s; end it before removing it",
                             job->instance_id, cimjob_job_state_name((int)st));
-    cimjob__job_remove(job);
+    cimjob__job_remove_cause(job, CIMJOB_REMOVAL_EXPLICIT);
+    cimjob__reg_deliver(reg);
     return CIMJOB_RC_SUCCESS;
 }
 
@@ -1079,6 +1162,10 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
         cimjob__job_destroy(job);
         return rc;
     }
+    cimjob__mutex_lock(&job->lock);
+    cimjob__reg_indicate(reg, job, CIMJOB_EVENT_CREATION, 0, CIMJOB_REMOVAL_NONE);
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__reg_deliver(reg);
     if (opts->flags & CIMJOB_JOB_START) {
         request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0};
         request_state_change(job, &rq);

@@ -197,6 +197,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->is_privileged = opts->is_privileged;
     reg->utc_offset_min = opts->utc_offset_min;
     reg->next_local_id = 1;
+    reg->ind_mask = CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE);
     reg->be = be;
     reg->have = backend_have(be);
     reg->host.version = 1;
@@ -465,36 +466,82 @@ void cimjob__reg_poke(cimjob_registry *reg)
     cimjob__mutex_unlock(&reg->lock);
 }
 
-void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
-                         cimjob_job_state new_state, int64_t when)
+/* Append an event; with reg->lock held. Out of memory loses the callback, never the change.
+ * Returns 1 when queued. */
+static int queue_event(cimjob_registry *reg, cimjob_job *job, const cimjob_event *ev)
 {
-    cimjob__mutex_lock(&reg->lock);
-    if (reg->on_state_change || job->on_state_change) {
-        if (reg->ev_count == reg->ev_cap) {
-            size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
-            cimjob__event_node *e = cimjob__malloc(cap * sizeof *e);
-            if (e) {
-                for (size_t i = 0; i < reg->ev_count; i++)
-                    e[i] = reg->events[(reg->ev_head + i) % reg->ev_cap];
-                cimjob__free(reg->events);
-                reg->events = e;
-                reg->ev_cap = cap;
-                reg->ev_head = 0;
-            }
-        }
-        /* Out of memory for the queue loses the callback, never the state change. */
-        if (reg->ev_count < reg->ev_cap) {
-            cimjob__event_node *n = &reg->events[(reg->ev_head + reg->ev_count) % reg->ev_cap];
-            n->ev.job = cimjob_job_ref(job);
-            n->ev.instance_id = job->instance_id;
-            n->ev.old_state = old_state;
-            n->ev.new_state = new_state;
-            n->ev.time_us = when;
-            reg->ev_count++;
+    if (!(reg->ind_mask & CIMJOB_EVENT_BIT(ev->kind)) ||
+        !(reg->on_state_change || job->on_state_change))
+        return 0;
+    if (reg->ev_count == reg->ev_cap) {
+        size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
+        cimjob__event_node *e = cimjob__malloc(cap * sizeof *e);
+        if (e) {
+            for (size_t i = 0; i < reg->ev_count; i++)
+                e[i] = reg->events[(reg->ev_head + i) % reg->ev_cap];
+            cimjob__free(reg->events);
+            reg->events = e;
+            reg->ev_cap = cap;
+            reg->ev_head = 0;
         }
     }
+    if (reg->ev_count == reg->ev_cap)
+        return 0;
+    cimjob__event_node *n = &reg->events[(reg->ev_head + reg->ev_count) % reg->ev_cap];
+    n->ev = *ev;
+    n->ev.job = cimjob_job_ref(job);
+    n->ev.instance_id = job->instance_id;
+    reg->ev_count++;
+    return 1;
+}
+
+void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
+                         cimjob_job_state new_state, int64_t when, uint32_t changed)
+{
+    cimjob_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.old_state = old_state;
+    ev.new_state = new_state;
+    ev.time_us = when;
+    ev.kind = CIMJOB_EVENT_STATE_CHANGE;
+    ev.changed = changed;
+    cimjob__mutex_lock(&reg->lock);
+    (void)queue_event(reg, job, &ev);
     poke_locked(reg);
     cimjob__mutex_unlock(&reg->lock);
+}
+
+int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kind kind,
+                         uint32_t changed, cimjob_removal_cause cause)
+{
+    cimjob_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.old_state = ev.new_state = job->state;
+    ev.time_us = cimjob__reg_realtime(reg);
+    ev.kind = kind;
+    ev.changed = changed;
+    ev.cause = cause;
+    cimjob__mutex_lock(&reg->lock);
+    int queued = queue_event(reg, job, &ev);
+    if (queued)
+        poke_locked(reg); /* a pollable loop dispatches it */
+    cimjob__mutex_unlock(&reg->lock);
+    return queued;
+}
+
+cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mask)
+{
+    if (!reg)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_set_indications: reg is NULL");
+    if (mask & ~(unsigned int)CIMJOB_EVENTS_ALL)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_set_indications: unknown bits 0x%x",
+                            mask & ~(unsigned int)CIMJOB_EVENTS_ALL);
+    cimjob__mutex_lock(&reg->lock);
+    reg->ind_mask = mask;
+    cimjob__mutex_unlock(&reg->lock);
+    return CIMJOB_RC_SUCCESS;
 }
 
 void cimjob__reg_deliver(cimjob_registry *reg)
@@ -514,6 +561,8 @@ void cimjob__reg_deliver(cimjob_registry *reg)
             reg->on_state_change(&ev, reg->userdata);
         if (ev.job->on_state_change)
             ev.job->on_state_change(&ev, ev.job->userdata);
+        if (ev.kind == CIMJOB_EVENT_DELETION)
+            cimjob__job_drop_user_data(ev.job); /* after the callbacks that may read it */
         cimjob_job_release(ev.job);
         cimjob__mutex_lock(&reg->lock);
     }
@@ -809,7 +858,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
             while (!j->ended && cimjob__reg_now(reg) < deadline)
                 cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
         }
-        cimjob__job_remove(j);
+        cimjob__job_remove_cause(j, CIMJOB_REMOVAL_REGISTRY_FREE);
         cimjob_job_release(j);
     }
     int waiting = 0;
@@ -838,7 +887,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        cimjob__job_remove(jobs[i]);
+        cimjob__job_remove_cause(jobs[i], CIMJOB_REMOVAL_REGISTRY_FREE);
         cimjob__reg_queue_release(reg, jobs[i]);
     }
     cimjob_job_list_free(jobs, n);
