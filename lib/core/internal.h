@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "platform.h"
 
@@ -218,24 +219,5 @@ int cimjob__job_kill_for_close(cimjob_job *job);
 void cimjob__job_add_error(cimjob_job *job, int msg, int is_end, uint32_t code, uint32_t cim,
                            unsigned int nargs, const char *const *args);
 void cimjob__job_clear_errors(cimjob_job *job);
-
-/* alloc.c: every allocation of the library, so failures can be injected in tests. */
-void *cimjob__malloc(size_t size);
-void *cimjob__calloc(size_t n, size_t size);
-void *cimjob__realloc(void *p, size_t size);
-void cimjob__free(void *p);
-char *cimjob__strdup(const char *s);
-
-/* Drop const from a pointer the library itself allocated or owns (the public API hands such
- * pointers out as const). memcpy rather than a cast keeps -Wcast-qual meaningful elsewhere. */
-static inline void *cimjob__unconst(const void *p)
-{
-    void *q;
-    memcpy(&q, &p, sizeof q);
-    return q;
-}
-
-/* Copy at most size-1 bytes and terminate; returns 1 if it had to truncate. */
-int cimjob__strlcpy(char *dst, const char *src, size_t size);
 
 #endif

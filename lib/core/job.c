@@ -544,167 +544,150 @@ typedef struct request {
     int delete_on_kill; /* KillJob's DeleteOnKill */
 } request;
 
-static int request_state_change(cimjob_job *job, const request *rq)
+/* What an action left to do: answer at once, or wait for the job's end within the bound. */
+typedef struct outcome {
+    int rsc;
+    int waits;
+} outcome;
+
+/* The actions below are entered with job->lock held and return with it released. */
+
+/* New -> Terminated or Killed: nothing was started, so nothing needs to be stopped. */
+static outcome act_end_unstarted(cimjob_job *job, const request *rq)
+{
+    job->pending =
+        rq->requested == CIMJOB_REQUEST_KILL ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
+    finalize(job, NULL);
+    cimjob__mutex_unlock(&job->lock);
+    after_end(job);
+    return (outcome){CIMJOB_RSC_COMPLETED, 0};
+}
+
+/* Starting: record the request; the starter applies it once the work exists. */
+static outcome act_pend(cimjob_job *job, const request *rq, cimjob__action action)
+{
+    if (action == CIMJOB__ACT_PEND_KILL || job->pending == CIMJOB__PENDING_NONE)
+        job->pending =
+            action == CIMJOB__ACT_PEND_KILL ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
+    job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
+    cimjob__mutex_unlock(&job->lock);
+    return (outcome){CIMJOB_RSC_COMPLETED, 1};
+}
+
+/* New -> Starting -> Running. */
+static outcome act_start(cimjob_job *job, const request *rq)
+{
+    cimjob_registry *reg = job->reg;
+    job->busy++;
+    job->start_time_us = cimjob__reg_realtime(reg);
+    job->start_mono_us = cimjob__reg_now(reg);
+    set_state(job, CIMJOB_JOB_STATE_STARTING);
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__reg_deliver(reg);
+    return (outcome){do_spawn(job, rq->timeout_us), 0};
+}
+
+/* Suspend, Service and the Start that resumes: one slot call, then the new state. */
+static outcome act_pause_resume(cimjob_job *job, cimjob__action action)
+{
+    const cimjob_backend *be = job->reg->be;
+    slot_fn slot = action == CIMJOB__ACT_RESUME    ? be->resume
+                   : action == CIMJOB__ACT_SUSPEND ? be->suspend
+                                                   : be->service;
+    int rsc = CIMJOB_RSC_COMPLETED;
+    job->busy++;
+    cimjob__mutex_unlock(&job->lock);
+    cimjob_rc rc = call_slot(job, slot);
+    cimjob__mutex_lock(&job->lock);
+    job->busy--;
+    if (rc != CIMJOB_RC_SUCCESS) {
+        rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
+    } else if (!job->ended && job->pending == CIMJOB__PENDING_NONE) {
+        /* A Kill or Terminate that came in meanwhile owns the state now. */
+        if (action == CIMJOB__ACT_RESUME) {
+            set_state(job, CIMJOB_JOB_STATE_STARTING);
+            set_state(job, CIMJOB_JOB_STATE_RUNNING);
+        } else {
+            set_state(job, action == CIMJOB__ACT_SUSPEND ? CIMJOB_JOB_STATE_SUSPENDED
+                                                         : CIMJOB_JOB_STATE_SERVICE);
+        }
+    }
+    cimjob__mutex_unlock(&job->lock);
+    return (outcome){rsc, 0};
+}
+
+/* Terminate or Kill a started job: -> Shutting Down, then wait for the end. The KillJob
+ * DeleteOnKill state the caller saw before applying the request is restored if the request
+ * cannot even be signalled. */
+static outcome act_stop(cimjob_job *job, const request *rq, int kill, int prev_delete_on_kill,
+                        int prev_keep)
+{
+    cimjob_registry *reg = job->reg;
+    int prev = job->pending;
+    int resume_first = !kill && job->state == CIMJOB_JOB_STATE_SUSPENDED;
+    job->pending = kill ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
+    job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
+    job->busy++;
+    cimjob__mutex_unlock(&job->lock);
+    cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    int resumed = 0;
+    if (resume_first && reg->be->resume) {
+        rc = call_slot(job, reg->be->resume); /* a stopped job cannot hear the request */
+        resumed = rc == CIMJOB_RC_SUCCESS;
+    }
+    if (rc == CIMJOB_RC_SUCCESS)
+        rc = call_slot(job, kill ? reg->be->kill : reg->be->terminate);
+    cimjob__mutex_lock(&job->lock);
+    job->busy--;
+    if (rc != CIMJOB_RC_SUCCESS && !job->ended) {
+        if (resumed) {
+            /* It runs again, whatever became of the Terminate: say so. */
+            set_state(job, CIMJOB_JOB_STATE_STARTING);
+            set_state(job, CIMJOB_JOB_STATE_RUNNING);
+        }
+        job->pending = prev;
+        job->delete_on_kill = prev_delete_on_kill;
+        job->keep = prev_keep;
+        cimjob__mutex_unlock(&job->lock);
+        return (outcome){
+            rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED, 0};
+    }
+    cimjob__mutex_unlock(&job->lock);
+    begin_shutdown(job, kill, kill ? 0 : terminate_timeout(job, rq->timeout_us));
+    return (outcome){CIMJOB_RSC_COMPLETED, 1};
+}
+
+/* Terminate and Kill: wait for the end within the request's bound (or not, with ASYNC), then
+ * answer as the end came about. */
+static int wait_for_end(cimjob_job *job, const request *rq)
 {
     cimjob_registry *reg = job->reg;
     uint64_t tmo = rq->timeout_us;
-    int rsc = CIMJOB_RSC_COMPLETED;
-
-    cimjob__reg_drain_releases(reg);
-    cimjob__mutex_lock(&job->lock);
-    if (job->removed) {
-        cimjob__mutex_unlock(&job->lock);
-        return cimjob__fail_rsc(CIMJOB_RSC_INVALID_STATE_TRANSITION,
-                                "RequestStateChange: job '%s' was removed", job->instance_id);
-    }
-    cimjob__decision d =
-        cimjob__state_decide((int)job->state, job->busy, rq->requested, reg->have, tmo != 0);
-    if (d.action == CIMJOB__ACT_NONE) {
-        cimjob_job_state st = job->state;
-        cimjob__mutex_unlock(&job->lock);
-        if (d.rsc != CIMJOB_RSC_COMPLETED)
-            cimjob__fail_rsc(d.rsc, "RequestStateChange(%s) from %s: %s",
-                             cimjob_requested_state_name(rq->requested),
-                             cimjob_job_state_name((int)st), cimjob_rsc_rc_name(d.rsc));
-        return d.rsc;
-    }
-    /* KillJob's DeleteOnKill, undone below if the kill cannot even be signalled. */
-    int prev_delete_on_kill = job->delete_on_kill, prev_keep = job->keep;
-    if (rq->kill_job) {
-        /* DeleteOnKill is sticky: a KillJob without it that arrives while another caller's
-         * KillJob(DeleteOnKill) is in progress does not cancel that deletion. */
-        job->delete_on_kill = job->delete_on_kill || rq->delete_on_kill;
-        job->keep = !job->delete_on_kill;
-    }
-
-    int waits = 0; /* ends with the job: wait for it unless asked not to */
-    switch (d.action) {
-    case CIMJOB__ACT_END_UNSTARTED:
-        job->pending =
-            rq->requested == CIMJOB_REQUEST_KILL ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
-        finalize(job, NULL);
-        cimjob__mutex_unlock(&job->lock);
-        after_end(job);
-        break;
-    case CIMJOB__ACT_PEND_KILL:
-    case CIMJOB__ACT_PEND_TERMINATE:
-        if (d.action == CIMJOB__ACT_PEND_KILL || job->pending == CIMJOB__PENDING_NONE)
-            job->pending = d.action == CIMJOB__ACT_PEND_KILL ? CIMJOB__PENDING_KILL
-                                                             : CIMJOB__PENDING_TERMINATE;
-        job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
-        cimjob__mutex_unlock(&job->lock);
-        waits = 1;
-        break;
-    case CIMJOB__ACT_SPAWN:
-        job->busy++;
-        job->start_time_us = cimjob__reg_realtime(reg);
-        job->start_mono_us = cimjob__reg_now(reg);
-        set_state(job, CIMJOB_JOB_STATE_STARTING);
-        cimjob__mutex_unlock(&job->lock);
-        cimjob__reg_deliver(reg);
-        rsc = do_spawn(job, tmo);
-        break;
-    case CIMJOB__ACT_RESUME:
-    case CIMJOB__ACT_SUSPEND:
-    case CIMJOB__ACT_SERVICE: {
-        slot_fn slot = d.action == CIMJOB__ACT_RESUME    ? reg->be->resume
-                       : d.action == CIMJOB__ACT_SUSPEND ? reg->be->suspend
-                                                         : reg->be->service;
-        job->busy++;
-        cimjob__mutex_unlock(&job->lock);
-        cimjob_rc rc = call_slot(job, slot);
-        cimjob__mutex_lock(&job->lock);
-        job->busy--;
-        if (rc != CIMJOB_RC_SUCCESS) {
-            rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
-        } else if (!job->ended && job->pending == CIMJOB__PENDING_NONE) {
-            /* A Kill or Terminate that came in meanwhile owns the state now. */
-            if (d.action == CIMJOB__ACT_RESUME) {
-                set_state(job, CIMJOB_JOB_STATE_STARTING);
-                set_state(job, CIMJOB_JOB_STATE_RUNNING);
-            } else {
-                set_state(job, d.action == CIMJOB__ACT_SUSPEND ? CIMJOB_JOB_STATE_SUSPENDED
-                                                               : CIMJOB_JOB_STATE_SERVICE);
-            }
-        }
-        cimjob__mutex_unlock(&job->lock);
-        break;
-    }
-    case CIMJOB__ACT_TERMINATE:
-    case CIMJOB__ACT_KILL: {
-        int kill = d.action == CIMJOB__ACT_KILL;
-        int prev = job->pending;
-        int resume_first = !kill && job->state == CIMJOB_JOB_STATE_SUSPENDED;
-        job->pending = kill ? CIMJOB__PENDING_KILL : CIMJOB__PENDING_TERMINATE;
-        job->no_escalate = !!(rq->flags & CIMJOB_REQUEST_NO_ESCALATE);
-        job->busy++;
-        cimjob__mutex_unlock(&job->lock);
-        cimjob_rc rc = CIMJOB_RC_SUCCESS;
-        int resumed = 0;
-        if (resume_first && reg->be->resume) {
-            rc = call_slot(job, reg->be->resume); /* a stopped job cannot hear the request */
-            resumed = rc == CIMJOB_RC_SUCCESS;
-        }
-        if (rc == CIMJOB_RC_SUCCESS)
-            rc = call_slot(job, kill ? reg->be->kill : reg->be->terminate);
-        cimjob__mutex_lock(&job->lock);
-        job->busy--;
-        if (rc != CIMJOB_RC_SUCCESS && !job->ended) {
-            if (resumed) {
-                /* It runs again, whatever became of the Terminate: say so. */
-                set_state(job, CIMJOB_JOB_STATE_STARTING);
-                set_state(job, CIMJOB_JOB_STATE_RUNNING);
-            }
-            job->pending = prev;
-            job->delete_on_kill = prev_delete_on_kill;
-            job->keep = prev_keep;
-            cimjob__mutex_unlock(&job->lock);
-            rsc = rc == CIMJOB_RC_NOT_SUPPORTED ? CIMJOB_RSC_NOT_SUPPORTED : CIMJOB_RSC_FAILED;
-            break;
-        }
-        cimjob__mutex_unlock(&job->lock);
-        begin_shutdown(job, kill, kill ? 0 : terminate_timeout(job, tmo));
-        waits = 1;
-        break;
-    }
-    default:
-        cimjob__mutex_unlock(&job->lock);
-        rsc = CIMJOB_RSC_UNKNOWN;
-        break;
-    }
-    cimjob__reg_drain_releases(reg);
-    cimjob__reg_deliver(reg);
-    if (!waits)
-        return rsc;
-
-    /* Terminate and Kill: wait for the end, within the request's bound. */
     cimjob__mutex_lock(&job->lock);
     int ended = job->ended, pending = job->pending, no_escalate = job->no_escalate;
     cimjob__mutex_unlock(&job->lock);
-    if (ended)
-        goto done;
-    if (rq->flags & CIMJOB_REQUEST_ASYNC)
-        return CIMJOB_RSC_TRANSITION_STARTED;
-    int64_t now = cimjob__reg_now(reg), deadline;
-    uint64_t bound;
-    if (pending == CIMJOB__PENDING_KILL) {
-        bound = tmo ? tmo : reg->kill_timeout_us;
-    } else {
-        uint64_t grace = terminate_timeout(job, tmo);
-        if (grace == UINT64_MAX)
-            bound = UINT64_MAX;
-        else
-            bound = no_escalate ? grace : grace + reg->kill_timeout_us;
+    if (!ended) {
+        if (rq->flags & CIMJOB_REQUEST_ASYNC)
+            return CIMJOB_RSC_TRANSITION_STARTED;
+        int64_t now = cimjob__reg_now(reg), deadline;
+        uint64_t bound;
+        if (pending == CIMJOB__PENDING_KILL) {
+            bound = tmo ? tmo : reg->kill_timeout_us;
+        } else {
+            uint64_t grace = terminate_timeout(job, tmo);
+            if (grace == UINT64_MAX)
+                bound = UINT64_MAX;
+            else
+                bound = no_escalate ? grace : grace + reg->kill_timeout_us;
+        }
+        deadline = bound >= (uint64_t)INT64_MAX - (uint64_t)now ? -1 : now + (int64_t)bound;
+        cimjob_rc rc = wait_state(job, CIMJOB_STATES_FINAL, deadline, NULL);
+        /* NOT_FOUND: removed by DeleteOnKill, so it ended. */
+        if (rc != CIMJOB_RC_SUCCESS && rc != CIMJOB_RC_NOT_FOUND)
+            return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
+                                    "RequestStateChange(%s): job '%s' did not end within the bound",
+                                    cimjob_requested_state_name(rq->requested), job->instance_id);
     }
-    deadline = bound >= (uint64_t)INT64_MAX - (uint64_t)now ? -1 : now + (int64_t)bound;
-    cimjob_rc rc = wait_state(job, CIMJOB_STATES_FINAL, deadline, NULL);
-    if (rc == CIMJOB_RC_NOT_FOUND)
-        goto done; /* removed by DeleteOnKill: it ended */
-    if (rc != CIMJOB_RC_SUCCESS)
-        return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
-                                "RequestStateChange(%s): job '%s' did not end within the bound",
-                                cimjob_requested_state_name(rq->requested), job->instance_id);
-done:
     cimjob__mutex_lock(&job->lock);
     int escalated = job->escalated;
     /* KillJob(DeleteOnKill) answers once the job is out of the registry: the thread that saw
@@ -719,6 +702,68 @@ done:
                                 "TimeoutPeriod and was killed",
                                 job->instance_id);
     return CIMJOB_RSC_COMPLETED;
+}
+
+static int request_state_change(cimjob_job *job, const request *rq)
+{
+    cimjob_registry *reg = job->reg;
+
+    cimjob__reg_drain_releases(reg);
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail_rsc(CIMJOB_RSC_INVALID_STATE_TRANSITION,
+                                "RequestStateChange: job '%s' was removed", job->instance_id);
+    }
+    cimjob__decision d = cimjob__state_decide((int)job->state, job->busy, rq->requested, reg->have,
+                                              rq->timeout_us != 0);
+    if (d.action == CIMJOB__ACT_NONE) {
+        cimjob_job_state st = job->state;
+        cimjob__mutex_unlock(&job->lock);
+        if (d.rsc != CIMJOB_RSC_COMPLETED)
+            cimjob__fail_rsc(d.rsc, "RequestStateChange(%s) from %s: %s",
+                             cimjob_requested_state_name(rq->requested),
+                             cimjob_job_state_name((int)st), cimjob_rsc_rc_name(d.rsc));
+        return d.rsc;
+    }
+    /* KillJob's DeleteOnKill, undone by act_stop if the kill cannot even be signalled. */
+    int prev_delete_on_kill = job->delete_on_kill, prev_keep = job->keep;
+    if (rq->kill_job) {
+        /* DeleteOnKill is sticky: a KillJob without it that arrives while another caller's
+         * KillJob(DeleteOnKill) is in progress does not cancel that deletion. */
+        job->delete_on_kill = job->delete_on_kill || rq->delete_on_kill;
+        job->keep = !job->delete_on_kill;
+    }
+
+    outcome o;
+    switch (d.action) {
+    case CIMJOB__ACT_END_UNSTARTED:
+        o = act_end_unstarted(job, rq);
+        break;
+    case CIMJOB__ACT_PEND_KILL:
+    case CIMJOB__ACT_PEND_TERMINATE:
+        o = act_pend(job, rq, d.action);
+        break;
+    case CIMJOB__ACT_SPAWN:
+        o = act_start(job, rq);
+        break;
+    case CIMJOB__ACT_RESUME:
+    case CIMJOB__ACT_SUSPEND:
+    case CIMJOB__ACT_SERVICE:
+        o = act_pause_resume(job, d.action);
+        break;
+    case CIMJOB__ACT_TERMINATE:
+    case CIMJOB__ACT_KILL:
+        o = act_stop(job, rq, d.action == CIMJOB__ACT_KILL, prev_delete_on_kill, prev_keep);
+        break;
+    default:
+        cimjob__mutex_unlock(&job->lock);
+        o = (outcome){CIMJOB_RSC_UNKNOWN, 0};
+        break;
+    }
+    cimjob__reg_drain_releases(reg);
+    cimjob__reg_deliver(reg);
+    return o.waits ? wait_for_end(job, rq) : o.rsc;
 }
 
 /* A request that failed on a live job becomes a CIM_Error of the job (GetErrors), beside the

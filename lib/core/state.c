@@ -1,6 +1,7 @@
 /*
- * The CIM state table of RequestStateChange (spec/cim-job.md section 7). Everything the core
- * allows or refuses is decided here and nowhere else.
+ * The CIM state table of RequestStateChange (DSP1119 CIM_ConcreteJob, as the project's job
+ * contract tabulates it in its section 7). Everything the core allows or refuses is decided
+ * here and nowhere else.
  *
  * Order of checks: the parameter (5 or 1 for vendor values), then the state (4097 from final
  * states, 4099 while transitional, except that Kill always wins and Terminate wins over

@@ -1,4 +1,4 @@
-/* The CIM state table (spec section 7) as one pure function, tested row by row. */
+/* The CIM state table of RequestStateChange as one pure function, tested row by row. */
 #ifndef CIMJOB_CORE_STATE_H
 #define CIMJOB_CORE_STATE_H
 

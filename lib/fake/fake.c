@@ -8,7 +8,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/platform.h"
 
 extern const cimjob_backend cimjob__fake_backend;
 

@@ -1,7 +1,9 @@
 /*
- * The `posix` backend: jobs are process trees. This file holds the vtable, the per-registry
- * state (an epoll set over the jobs' pidfds and cgroup.events, an eventfd for wake and a
- * timerfd for the fallbacks that must poll), spawning with a containment, and the requests.
+ * The `posix` backend: jobs are process trees. This file holds what every containment shares:
+ * the vtable, the per-registry state (an epoll set over the jobs' pidfds and cgroup.events, an
+ * eventfd for wake and a timerfd for the fallbacks that must poll), spawning, exit observation
+ * and the requests, each handed to the job's containment (struct px_cont_ops: cont_cgroup.c,
+ * cont_subreaper.c, cont_pgroup.c).
  *
  * Exit observation: pidfd + waitid(P_PIDFD) on our own children only (the main process, or
  * the job's helper in subreaper mode); never waitpid(-1), never a SIGCHLD handler. Where
@@ -16,7 +18,6 @@
 #define _GNU_SOURCE
 #endif
 #include "posix.h"
-#include "../core/platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,140 +39,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define POSIX_TOKEN_WAKE         0
-#define POSIX_TOKEN_TIMER        1
-#define POSIX_EVENTS_TAG         1u /* low bit of a job pointer in epoll data: cgroup.events */
-#define POSIX_TICK_NS            10000000L /* 10 ms: polling for the fallbacks and draining jobs */
-#define POSIX_FAST_TICK_NS       1000000L  /* 1 ms: a killed cgroup draining */
-#define POSIX_DEFAULT_SUSPEND_US 2000000
-#define POSIX_CG_POOL            4     /* empty job cgroups kept for reuse */
-#define POSIX_CHILD_STACK        65536 /* the stack of a child that shares our memory */
-
-struct posix_state;
-
-/* Where job cgroups go: found once, kept while the registry lives (a re-detection after a
- * failure adds a new one; jobs keep pointing at theirs). */
-struct posix_cgparent {
-    struct posix_cgparent *older;
-    pid_t pid;        /* the <pid> in cimjob-<pid>-<seq> */
-    int kill_checked; /* cgroup.kill was seen in a job cgroup made under it */
-    char path[];
-};
-
-/* An empty job cgroup kept for the next job. */
-struct posix_cgpooled {
-    const struct posix_cgparent *cg;
-    unsigned int seq;
-    int events_fd;
-};
-
-struct posix_job {
-    struct posix_job *prev, *next; /* in the state's list or its deferred list; under st->lock */
-    int refs;                      /* under st->lock: the list's and every dispatcher's */
-    char ticking;                  /* counted in st->ticking; under st->lock */
-    char listed;
-
-    pthread_mutex_t lock; /* everything below */
-    struct posix_state *st;
-    cimjob_job *job;
-    char *note; /* an ErrorDescription that overrides the usual one; allocated when needed */
-    /* cgroup <cg->path>/cimjob-<cg->pid>-<cg_seq>: only cgroup.events stays open (for epoll);
-     * the directory, cgroup.kill and cgroup.freeze are opened when a request needs them. */
-    const struct posix_cgparent *cg;
-    pid_t pid; /* the main process; the helper in subreaper mode */
-    int pidfd; /* -1 without pidfds */
-    int code;  /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
-    int status;
-    unsigned char cont; /* cimjob_containment; set before the job is published, then read
-                         * without the lock (not a bit-field: its own memory location) */
-    unsigned int wait_all : 1;
-    unsigned int in_epoll : 1;    /* the pidfd is in the epoll set... */
-    unsigned int pidfd_armed : 1; /* ...and has not fired yet (EPOLLONESHOT) */
-    unsigned int events_in_epoll : 1;
-    unsigned int exited : 1; /* the main process (helper) has ended: code/status hold how */
-    unsigned int reaped : 1; /* it has been reaped: its PID (and PGID) are never used again */
-    unsigned int ended : 1;  /* reported to the core */
-    unsigned int froze : 1;  /* cgroup.freeze was last set to 1 by us */
-    unsigned int have_exit_msg : 1;
-    unsigned int cg_killed : 1;    /* cgroup.kill was written: never reuse the cgroup */
-    unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
-    unsigned int cg_seq;
-    int cg_events_fd;
-    /* subreaper */
-    int ctl_fd;
-    struct cimjob__posix_helper_msg exit_msg;
-    /* die-with-host watchdog (cgroup and pgroup containment) */
-    pid_t wpid;
-    int wpidfd;
-    int wctl_fd;
-};
-
-struct posix_state {
-    const cimjob_backend_host *host;
-    unsigned int flags;
-    char *cg_override;
-    uint64_t suspend_timeout_us;
-    int use_pidfd;
-    int use_clone3;
-    int use_clone_vm; /* children share our memory until exec (cimjob__posix_clone_vm) */
-    int epfd, evfd, tfd;
-    pthread_mutex_t lock;
-    struct posix_job head; /* list sentinel */
-    int ticking;           /* jobs with a tick */
-    int fast_ticking;      /* of which on the 1 ms tick */
-    /* Dispatch holds job pointers from epoll_wait: a job released meanwhile is freed only when
-     * no dispatch is running (its epoll entries are gone by then, so none can return it). */
-    int dispatching;
-    struct posix_job *deferred;
-    /* cgroups: the parent (NULL: not found yet), the pool of empty job cgroups */
-    struct posix_cgparent *cg;
-    struct posix_cgpooled pool[POSIX_CG_POOL];
-    int npool;
-    /* one spare stack for a child that shares our memory (taken atomically; NULL: in use) */
-    _Atomic(void *) spare_stack;
-};
+#define PX_TOKEN_WAKE         0
+#define PX_TOKEN_TIMER        1
+#define PX_TICK_NS            10000000L /* 10 ms: polling for the fallbacks and draining jobs */
+#define PX_FAST_TICK_NS       1000000L  /* 1 ms: a killed cgroup draining */
+#define PX_DEFAULT_SUSPEND_US 2000000
+#define PX_CHILD_STACK        65536 /* the stack of a child that shares our memory */
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-/* Keep our descriptors at 3 or above, so that the dup2 onto 0..2 in a child (or a helper that
- * points 0..2 at /dev/null) can never clobber one when the host runs with 0..2 closed. */
-static int posix_high(int fd)
-{
-    if (fd < 0 || fd > 2) {
-        return fd;
-    }
-    int h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return h;
-}
-
-static void posix_close(int *fd)
-{
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-static int posix_waitid(struct posix_job *pj, siginfo_t *si, int options)
-{
-    memset(si, 0, sizeof *si);
-    int r;
-    do {
-        r = pj->pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pj->pidfd, si, options)
-                           : waitid(P_PID, (id_t)pj->pid, si, options);
-    } while (r < 0 && errno == EINTR);
-    return r;
-}
-
 /* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
-static void posix_signal_main(struct posix_job *pj, int sig)
+void cimjob__px_signal_main(struct px_job *pj, int sig)
 {
     if (pj->pidfd >= 0) {
         (void)cimjob__posix_pidfd_send_signal(pj->pidfd, sig);
@@ -180,29 +58,20 @@ static void posix_signal_main(struct posix_job *pj, int sig)
     }
 }
 
-/* Signal the job's process group. Only while the leader is unreaped: its zombie keeps the
- * PGID from being reused, so the group can only hold the job's processes. */
-static void posix_signal_group(struct posix_job *pj, int sig)
-{
-    if (!pj->reaped) {
-        (void)kill(-pj->pid, sig);
-    }
-}
-
 /* want: 0 no tick, 1 the 10 ms tick, 2 the 1 ms tick (a killed cgroup draining: reading
  * cgroup.events is cheap, and the kernel delays its "populated 0" notification by up to 10 ms
  * when the previous one was less than 10 ms before, e.g. a job killed soon after it started). */
-static void posix_tick_update(struct posix_state *st, struct posix_job *pj, int want)
+static void px_tick_update(struct px_state *st, struct px_job *pj, int want)
 {
     /* Under st->lock. The timer runs while any job needs polling. */
     if (want == pj->ticking) {
         return;
     }
-    long before = st->fast_ticking ? POSIX_FAST_TICK_NS : st->ticking ? POSIX_TICK_NS : 0;
+    long before = st->fast_ticking ? PX_FAST_TICK_NS : st->ticking ? PX_TICK_NS : 0;
     st->ticking += (want != 0) - (pj->ticking != 0);
     st->fast_ticking += (want == 2) - (pj->ticking == 2);
     pj->ticking = (char)want;
-    long after = st->fast_ticking ? POSIX_FAST_TICK_NS : st->ticking ? POSIX_TICK_NS : 0;
+    long after = st->fast_ticking ? PX_FAST_TICK_NS : st->ticking ? PX_TICK_NS : 0;
     if (after != before) {
         struct itimerspec its;
         memset(&its, 0, sizeof its);
@@ -212,108 +81,52 @@ static void posix_tick_update(struct posix_state *st, struct posix_job *pj, int 
     }
 }
 
-static void posix_set_ticking(struct posix_job *pj, int want)
+static void px_set_ticking(struct px_job *pj, int want)
 {
-    struct posix_state *st = pj->st;
+    struct px_state *st = pj->st;
     pthread_mutex_lock(&st->lock);
     if (pj->listed) {
-        posix_tick_update(st, pj, want);
+        px_tick_update(st, pj, want);
     }
     pthread_mutex_unlock(&st->lock);
 }
 
-static void posix_job_free(struct posix_job *pj)
+static void px_job_free(struct px_job *pj)
 {
-    posix_close(&pj->pidfd);
-    posix_close(&pj->ctl_fd);
-    posix_close(&pj->wpidfd);
-    posix_close(&pj->wctl_fd);
-    posix_close(&pj->cg_events_fd);
-    free(pj->note);
+    px_close_fd(&pj->pidfd);
+    px_close_fd(&pj->ctl_fd);
+    px_close_fd(&pj->wpidfd);
+    px_close_fd(&pj->wctl_fd);
+    px_close_fd(&pj->cg_events_fd);
+    cimjob__free(pj->note);
     pthread_mutex_destroy(&pj->lock);
-    free(pj);
+    cimjob__free(pj);
 }
 
-static void posix_job_unref(struct posix_state *st, struct posix_job *pj)
+static void px_job_unref(struct px_state *st, struct px_job *pj)
 {
     pthread_mutex_lock(&st->lock);
     int last = --pj->refs == 0;
     pthread_mutex_unlock(&st->lock);
     if (last) {
-        posix_job_free(pj);
+        px_job_free(pj);
     }
 }
 
-/* Set the job's overriding ErrorDescription (under pj->lock). Out of memory: the usual one. */
-static void posix_note(struct posix_job *pj, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void posix_note(struct posix_job *pj, const char *fmt, ...)
+void cimjob__px_note(struct px_job *pj, const char *fmt, ...)
 {
     char buf[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    free(pj->note);
-    pj->note = strdup(buf);
-}
-
-/* The path of job cgroup `seq` under `cg`. */
-static void posix_cg_path(const struct posix_cgparent *cg, unsigned int seq, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s/cimjob-%ld-%u", cg->path, (long)cg->pid, seq);
-}
-
-/* Open one interface file of the job's cgroup (cgroup.kill, cgroup.freeze) when needed. */
-static int posix_cg_open(const struct posix_cgparent *cg, unsigned int seq, const char *file,
-                         int flags)
-{
-    char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u/%s", cg->path, (long)cg->pid, seq, file);
-    if (n < 0 || (size_t)n >= sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    return open(path, flags | O_CLOEXEC);
-}
-
-/* Write "1" to the job's cgroup.kill. Returns 0, or -1 with errno. */
-static int posix_cg_kill(struct posix_job *pj)
-{
-    /* The kernel then kills whatever is later born into this cgroup with CLONE_INTO_CGROUP
-     * (its kill_seq no longer matches): such a cgroup is removed, never pooled. */
-    pj->cg_killed = 1;
-    int fd = posix_cg_open(pj->cg, pj->cg_seq, "cgroup.kill", O_WRONLY);
-    if (fd < 0) {
-        return -1;
-    }
-    int r = write(fd, "1", 1) == 1 ? 0 : -1;
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
-
-/* Write cgroup.freeze. Returns 0, or -1 with errno. */
-static int posix_cg_freeze(struct posix_job *pj, int on)
-{
-    int fd = posix_cg_open(pj->cg, pj->cg_seq, "cgroup.freeze", O_WRONLY);
-    if (fd < 0) {
-        return -1;
-    }
-    int r = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -1;
-    int e = errno;
-    close(fd);
-    errno = e;
-    if (r == 0) {
-        pj->froze = on != 0;
-    }
-    return r;
+    cimjob__free(pj->note);
+    pj->note = cimjob__strdup(buf);
 }
 
 /* ---- open / close ----------------------------------------------------------------------- */
 
-static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void **state)
+static cimjob_rc px_open(const cimjob_backend_host *host, void *config, void **state)
 {
     const cimjob_posix_config *cfg = config;
     if (cfg != NULL && cfg->version != CIMJOB_POSIX_CONFIG_VERSION) {
@@ -321,22 +134,22 @@ static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void 
                                    "posix backend: unknown cimjob_posix_config version %u",
                                    cfg->version);
     }
-    struct posix_state *st = calloc(1, sizeof *st);
+    struct px_state *st = cimjob__calloc(1, sizeof *st);
     if (st == NULL) {
         return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
     }
     st->host = host;
     st->epfd = st->evfd = st->tfd = -1;
-    st->suspend_timeout_us = POSIX_DEFAULT_SUSPEND_US;
+    st->suspend_timeout_us = PX_DEFAULT_SUSPEND_US;
     if (cfg != NULL) {
         st->flags = cfg->flags;
         if (cfg->suspend_timeout_us != 0) {
             st->suspend_timeout_us = cfg->suspend_timeout_us;
         }
         if (cfg->cgroup_parent != NULL) {
-            st->cg_override = strdup(cfg->cgroup_parent);
+            st->cg_override = cimjob__strdup(cfg->cgroup_parent);
             if (st->cg_override == NULL) {
-                free(st);
+                cimjob__free(st);
                 return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
             }
         }
@@ -354,33 +167,33 @@ static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void 
     st->head.next = st->head.prev = &st->head;
     atomic_init(&st->spare_stack, NULL);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
-        free(st->cg_override);
-        free(st);
+        cimjob__free(st->cg_override);
+        cimjob__free(st);
         return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix backend: pthread_mutex_init");
     }
-    st->epfd = posix_high(epoll_create1(EPOLL_CLOEXEC));
-    st->evfd = posix_high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    st->tfd = posix_high(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    st->epfd = px_high(epoll_create1(EPOLL_CLOEXEC));
+    st->evfd = px_high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    st->tfd = px_high(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     int ok = st->epfd >= 0 && st->evfd >= 0 && st->tfd >= 0;
     if (ok) {
         ev.events = EPOLLIN;
-        ev.data.u64 = POSIX_TOKEN_WAKE;
+        ev.data.u64 = PX_TOKEN_WAKE;
         ok = epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->evfd, &ev) == 0;
     }
     if (ok) {
-        ev.data.u64 = POSIX_TOKEN_TIMER;
+        ev.data.u64 = PX_TOKEN_TIMER;
         ok = epoll_ctl(st->epfd, EPOLL_CTL_ADD, st->tfd, &ev) == 0;
     }
     if (!ok) {
         int e = errno;
-        posix_close(&st->epfd);
-        posix_close(&st->evfd);
-        posix_close(&st->tfd);
+        px_close_fd(&st->epfd);
+        px_close_fd(&st->evfd);
+        px_close_fd(&st->tfd);
         pthread_mutex_destroy(&st->lock);
-        free(st->cg_override);
-        free(st);
+        cimjob__free(st->cg_override);
+        cimjob__free(st);
         return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix backend: epoll/eventfd/timerfd: %s",
                                    strerror(e));
     }
@@ -388,68 +201,40 @@ static cimjob_rc posix_open(const cimjob_backend_host *host, void *config, void 
     return CIMJOB_RC_SUCCESS;
 }
 
-static void posix_close_state(void *state)
+static void px_close_state(void *state)
 {
-    struct posix_state *st = state;
+    struct px_state *st = state;
     if (st == NULL) {
         return;
     }
-    /* The pool's cgroups are empty (checked when they went in): remove them. */
-    for (int i = 0; i < st->npool; i++) {
-        char path[PATH_MAX];
-        posix_cg_path(st->pool[i].cg, st->pool[i].seq, path, sizeof path);
-        posix_close(&st->pool[i].events_fd);
-        (void)cimjob__posix_cgroup_remove(path);
-    }
-    st->npool = 0;
-    while (st->cg != NULL) {
-        struct posix_cgparent *older = st->cg->older;
-        free(st->cg);
-        st->cg = older;
-    }
+    cimjob__px_cg_close_state(st);
     void *stack = atomic_exchange(&st->spare_stack, NULL);
     if (stack != NULL) {
-        munmap(stack, POSIX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE)); /* posix_stack_size */
+        munmap(stack, PX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE)); /* px_stack_size */
     }
-    posix_close(&st->epfd);
-    posix_close(&st->evfd);
-    posix_close(&st->tfd);
+    px_close_fd(&st->epfd);
+    px_close_fd(&st->evfd);
+    px_close_fd(&st->tfd);
     pthread_mutex_destroy(&st->lock);
-    free(st->cg_override);
-    free(st);
+    cimjob__free(st->cg_override);
+    cimjob__free(st);
 }
 
 /* ---- spawn ------------------------------------------------------------------------------ */
 
-struct posix_spawn {
-    struct posix_state *st;
-    const cimjob_job_options *opts;
-    struct cimjob__posix_exec x;
-    cimjob_containment cont;
-    const struct posix_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<seq> */
-    unsigned int cg_seq;
-    int cg_pooled;              /* it came from the pool */
-    int cg_dirfd, cg_events_fd; /* the directory is open only while spawning */
-    pid_t pid;
-    int pidfd;
-    int ctl_fd;
-    pid_t wpid;
-    int wpidfd, wctl_fd;
-};
-
 /* Start a helper (subreaper, or watchdog) as our child. Fills ctl and pid/pidfd. */
-static int posix_start_helper(struct posix_spawn *sp, struct cimjob__posix_helper_args *a,
-                              int *ctl_out, pid_t *pid_out, int *pidfd_out)
+static int px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args *a, int *ctl_out,
+                           pid_t *pid_out, int *pidfd_out)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         return -1;
     }
-    sv[0] = posix_high(sv[0]);
-    sv[1] = posix_high(sv[1]);
+    sv[0] = px_high(sv[0]);
+    sv[1] = px_high(sv[1]);
     int host_pidfd = -1;
     if (sp->st->use_pidfd && a->die_with_host) {
-        host_pidfd = posix_high(cimjob__posix_pidfd_open(getpid()));
+        host_pidfd = px_high(cimjob__posix_pidfd_open(getpid()));
     }
     a->host_pid = getpid();
     a->host_pidfd = host_pidfd;
@@ -468,7 +253,7 @@ static int posix_start_helper(struct posix_spawn *sp, struct cimjob__posix_helpe
     int e = errno;
     cimjob__posix_restore_mask(&old);
     close(sv[1]);
-    posix_close(&host_pidfd);
+    px_close_fd(&host_pidfd);
     if (pid < 0) {
         close(sv[0]);
         errno = e;
@@ -479,18 +264,18 @@ static int posix_start_helper(struct posix_spawn *sp, struct cimjob__posix_helpe
     }
     *ctl_out = sv[0];
     *pid_out = pid;
-    *pidfd_out = posix_high(pidfd);
+    *pidfd_out = px_high(pidfd);
     return 0;
 }
 
-static void posix_stop_watchdog(pid_t *wpid, int *wpidfd, int *wctl_fd)
+static void px_stop_watchdog(pid_t *wpid, int *wpidfd, int *wctl_fd)
 {
     if (*wpid <= 0) {
         return;
     }
     char q = CIMJOB__POSIX_CMD_QUIT;
     (void)send(*wctl_fd, &q, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-    posix_close(wctl_fd);
+    px_close_fd(wctl_fd);
     /* It exits at once on QUIT; bound the wait anyway, then make sure. */
     if (*wpidfd >= 0) {
         struct pollfd p = {*wpidfd, POLLIN, 0};
@@ -499,181 +284,41 @@ static void posix_stop_watchdog(pid_t *wpid, int *wpidfd, int *wctl_fd)
         }
     }
     siginfo_t si;
-    int r;
-    do {
-        r = *wpidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)*wpidfd, &si, WEXITED)
-                         : waitid(P_PID, (id_t)*wpid, &si, WEXITED);
-    } while (r < 0 && errno == EINTR);
-    posix_close(wpidfd);
+    (void)px_wait_child(*wpid, *wpidfd, &si, WEXITED);
+    px_close_fd(wpidfd);
     *wpid = -1;
 }
 
-static void posix_spawn_cleanup(struct posix_spawn *sp)
+void cimjob__px_spawn_cleanup(struct px_spawn *sp)
 {
-    posix_stop_watchdog(&sp->wpid, &sp->wpidfd, &sp->wctl_fd);
-    posix_close(&sp->cg_dirfd);
-    posix_close(&sp->cg_events_fd);
-    posix_close(&sp->ctl_fd);
-    posix_close(&sp->pidfd);
+    px_stop_watchdog(&sp->wpid, &sp->wpidfd, &sp->wctl_fd);
+    px_close_fd(&sp->cg_dirfd);
+    px_close_fd(&sp->cg_events_fd);
+    px_close_fd(&sp->ctl_fd);
+    px_close_fd(&sp->pidfd);
     if (sp->cg != NULL) {
         char path[PATH_MAX];
-        posix_cg_path(sp->cg, sp->cg_seq, path, sizeof path);
+        cimjob__px_cg_path(sp->cg, sp->cg_seq, path, sizeof path);
         (void)cimjob__posix_cgroup_remove(path);
         sp->cg = NULL;
     }
 }
 
-/* The parent for job cgroups: found at the first cgroup job, then kept. `failed`: creating a
- * cgroup under that one failed, look again (the host may have been moved). NULL with the
- * reason in `why`. */
-static const struct posix_cgparent *
-posix_cg_parent(struct posix_state *st, const struct posix_cgparent *failed, char *why, size_t size)
-{
-    pthread_mutex_lock(&st->lock);
-    struct posix_cgparent *cur = st->cg;
-    pthread_mutex_unlock(&st->lock);
-    if (cur != NULL && cur != failed) {
-        return cur;
-    }
-    char buf[PATH_MAX];
-    if (cimjob__posix_cgroup_parent(st->cg_override, buf, sizeof buf) != 0) {
-        snprintf(why, size, "no cgroup v2 directory to create it under (%s)", strerror(errno));
-        return NULL;
-    }
-    if (failed != NULL && strcmp(buf, failed->path) == 0) {
-        return failed; /* the same place: the failure stands */
-    }
-    size_t len = strlen(buf);
-    struct posix_cgparent *n = calloc(1, sizeof *n + len + 1);
-    if (n == NULL) {
-        snprintf(why, size, "out of memory");
-        return NULL;
-    }
-    memcpy(n->path, buf, len + 1);
-    n->pid = getpid();
-    /* Once per registry and place: what dead hosts left there, empty, goes. */
-    cimjob__posix_cgroup_sweep(n->path);
-    pthread_mutex_lock(&st->lock);
-    if (st->cg != cur) {
-        free(n); /* another thread looked at the same time: take its answer */
-        n = st->cg;
-    } else {
-        n->older = st->cg;
-        st->cg = n;
-    }
-    pthread_mutex_unlock(&st->lock);
-    return n;
-}
-
-/* Make a job cgroup under cg (checking cgroup.kill the first time). 0, or -1 with errno. */
-static int posix_cg_make(struct posix_state *st, const struct posix_cgparent *cg, unsigned int *seq)
-{
-    pthread_mutex_lock(&st->lock);
-    int check = !cg->kill_checked;
-    pthread_mutex_unlock(&st->lock);
-    if (cimjob__posix_cgroup_mkdir(cg->path, cg->pid, seq, check) != 0) {
-        return -1;
-    }
-    if (check) {
-        pthread_mutex_lock(&st->lock);
-        ((struct posix_cgparent *)(uintptr_t)cg)->kill_checked = 1;
-        pthread_mutex_unlock(&st->lock);
-    }
-    return 0;
-}
-
-/* Try to set up a per-job cgroup: an empty one from the pool, or a new one. Returns 0, or -1
- * with the reason in buf. */
-static int posix_try_cgroup(struct posix_spawn *sp, int allow_pool, char *why, size_t size)
-{
-    struct posix_state *st = sp->st;
-    char path[PATH_MAX];
-    while (allow_pool) {
-        struct posix_cgpooled e;
-        int got = 0;
-        pthread_mutex_lock(&st->lock);
-        if (st->npool > 0) {
-            e = st->pool[--st->npool];
-            got = 1;
-        }
-        pthread_mutex_unlock(&st->lock);
-        if (!got) {
-            break;
-        }
-        posix_cg_path(e.cg, e.seq, path, sizeof path);
-        /* Reused only if still empty and not frozen (cgroup.events says both). */
-        int populated = -1, frozen = -1;
-        int dfd = -1;
-        if (cimjob__posix_cgroup_events(e.events_fd, &populated, &frozen) == 0 && populated == 0 &&
-            frozen == 0) {
-            dfd = posix_high(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        }
-        /* No cgroup below it (the last job may have made some): a directory's link count. */
-        struct stat sb;
-        if (dfd >= 0 && (fstat(dfd, &sb) != 0 || sb.st_nlink != 2)) {
-            posix_close(&dfd);
-        }
-        if (dfd >= 0) {
-            sp->cg = e.cg;
-            sp->cg_seq = e.seq;
-            sp->cg_dirfd = dfd;
-            sp->cg_events_fd = e.events_fd;
-            sp->cg_pooled = 1;
-            return 0;
-        }
-        close(e.events_fd);
-        (void)cimjob__posix_cgroup_remove(path);
-    }
-    const struct posix_cgparent *cg = posix_cg_parent(st, NULL, why, size);
-    if (cg == NULL) {
-        return -1;
-    }
-    unsigned int seq = 0;
-    if (posix_cg_make(st, cg, &seq) != 0) {
-        int e = errno;
-        const struct posix_cgparent *again = e != ENOSYS ? posix_cg_parent(st, cg, why, size) : cg;
-        if (again == NULL) {
-            return -1;
-        }
-        if (again == cg || posix_cg_make(st, again, &seq) != 0) {
-            e = again == cg ? e : errno;
-            snprintf(why, size, "cannot create a cgroup under %s (%s)", again->path,
-                     e == ENOSYS ? "no cgroup.kill: Linux 5.14 or later is needed" : strerror(e));
-            return -1;
-        }
-        cg = again;
-    }
-    sp->cg = cg;
-    sp->cg_seq = seq;
-    sp->cg_pooled = 0;
-    posix_cg_path(cg, seq, path, sizeof path);
-    sp->cg_dirfd = posix_high(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (sp->cg_dirfd >= 0) {
-        sp->cg_events_fd = posix_high(openat(sp->cg_dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC));
-    }
-    if (sp->cg_dirfd < 0 || sp->cg_events_fd < 0) {
-        snprintf(why, size, "cannot open the cgroup %s (%s)", path, strerror(errno));
-        posix_spawn_cleanup(sp);
-        return -1;
-    }
-    return 0;
-}
-
 /* A stack for a child that shares our memory: the spare one, or a new mapping. The lowest
  * page is a guard. */
-static size_t posix_stack_size(void)
+static size_t px_stack_size(void)
 {
-    return POSIX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE);
+    return PX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static void *posix_stack_take(struct posix_state *st)
+static void *px_stack_take(struct px_state *st)
 {
     void *s = atomic_exchange(&st->spare_stack, NULL);
     if (s != NULL) {
         return s;
     }
-    s = mmap(NULL, posix_stack_size(), PROT_READ | PROT_WRITE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    s = mmap(NULL, px_stack_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+             -1, 0);
     if (s == MAP_FAILED) {
         return NULL;
     }
@@ -681,32 +326,32 @@ static void *posix_stack_take(struct posix_state *st)
     return s;
 }
 
-static void posix_stack_put(struct posix_state *st, void *s)
+static void px_stack_put(struct px_state *st, void *s)
 {
     void *none = NULL;
     if (!atomic_compare_exchange_strong(&st->spare_stack, &none, s)) {
-        munmap(s, posix_stack_size());
+        munmap(s, px_stack_size());
     }
 }
 
 /* The child of cimjob__posix_clone_vm: never returns (exec, or exit 127). */
-static CIMJOB__POSIX_CHILD_CODE int posix_child_entry(void *arg)
+static CIMJOB__POSIX_CHILD_CODE int px_child_entry(void *arg)
 {
     cimjob__posix_child_exec(arg);
 }
 
-static cimjob_rc posix_fail_spawn(struct posix_spawn *sp, cimjob_rc rc)
+static cimjob_rc px_fail_spawn(struct px_spawn *sp, cimjob_rc rc)
 {
-    posix_spawn_cleanup(sp);
+    cimjob__px_spawn_cleanup(sp);
     cimjob__posix_exec_free(&sp->x);
     return rc;
 }
 
-static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
-                             void **job_state)
+static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
+                          void **job_state)
 {
-    struct posix_state *st = state;
-    struct posix_spawn sp;
+    struct px_state *st = state;
+    struct px_spawn sp;
     memset(&sp, 0, sizeof sp);
     sp.st = st;
     sp.opts = opts;
@@ -720,7 +365,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     }
     for (int i = 0; i < 3; i++) {
         if (sp.x.owned[i] >= 0) {
-            sp.x.owned[i] = posix_high(sp.x.owned[i]);
+            sp.x.owned[i] = px_high(sp.x.owned[i]);
             sp.x.stdio[i] = sp.x.owned[i];
         }
     }
@@ -733,7 +378,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     switch (want) {
     case CIMJOB_CONTAINMENT_AUTO:
         if (!(st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP) &&
-            posix_try_cgroup(&sp, !die, why, sizeof why) == 0) {
+            cimjob__px_cg_setup(&sp, !die, why, sizeof why) == 0) {
             sp.cont = CIMJOB_CONTAINMENT_CGROUP;
         } else {
 #ifdef __linux__
@@ -744,7 +389,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         }
         break;
     case CIMJOB_CONTAINMENT_CGROUP:
-        if (posix_try_cgroup(&sp, !die, why, sizeof why) != 0) {
+        if (cimjob__px_cg_setup(&sp, !die, why, sizeof why) != 0) {
             cimjob__posix_exec_free(&sp.x);
             return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
                                        "posix spawn: cgroup containment is not available: %s", why);
@@ -771,21 +416,21 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
      * the job runs unwatched. */
     if (die && sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
         char cg_path[PATH_MAX];
-        posix_cg_path(sp.cg, sp.cg_seq, cg_path, sizeof cg_path);
+        cimjob__px_cg_path(sp.cg, sp.cg_seq, cg_path, sizeof cg_path);
         struct cimjob__posix_helper_args wa;
         memset(&wa, 0, sizeof wa);
         wa.mode = CIMJOB__POSIX_HELPER_WATCH;
         wa.die_with_host = 1;
-        wa.cg_kill_fd = posix_high(openat(sp.cg_dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC));
+        wa.cg_kill_fd = px_high(openat(sp.cg_dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC));
         wa.cg_events_fd = sp.cg_events_fd;
         wa.cg_path = cg_path;
         wa.main_pidfd = -1;
-        int r = wa.cg_kill_fd >= 0 ? posix_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd)
-                                   : -1;
+        int r =
+            wa.cg_kill_fd >= 0 ? px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) : -1;
         int e = errno;
-        posix_close(&wa.cg_kill_fd); /* the watchdog has its own copy */
+        px_close_fd(&wa.cg_kill_fd); /* the watchdog has its own copy */
         if (r != 0) {
-            return posix_fail_spawn(
+            return px_fail_spawn(
                 &sp,
                 cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: watchdog: %s", strerror(e)));
         }
@@ -800,11 +445,11 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     if (!vm) {
         if (pipe2(ep, O_CLOEXEC) != 0) {
             int e = errno;
-            return posix_fail_spawn(
+            return px_fail_spawn(
                 &sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: pipe: %s", strerror(e)));
         }
-        ep[0] = posix_high(ep[0]);
-        ep[1] = posix_high(ep[1]);
+        ep[0] = px_high(ep[0]);
+        ep[1] = px_high(ep[1]);
         sp.x.errfd = ep[1];
     } else {
         sp.x.err_slot = &ee;
@@ -819,21 +464,21 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         ha.wait_for_all = wait_all;
         ha.exec = &sp.x;
         ha.cg_kill_fd = ha.cg_events_fd = ha.main_pidfd = -1;
-        if (posix_start_helper(&sp, &ha, &sp.ctl_fd, &sp.pid, &sp.pidfd) != 0) {
+        if (px_start_helper(&sp, &ha, &sp.ctl_fd, &sp.pid, &sp.pidfd) != 0) {
             spawn_errno = errno;
         }
     } else {
         int procs_fd = -1;
         int use_into = sp.cont == CIMJOB_CONTAINMENT_CGROUP && st->use_clone3;
         if (sp.cont == CIMJOB_CONTAINMENT_CGROUP && !use_into) {
-            procs_fd = posix_high(openat(sp.cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+            procs_fd = px_high(openat(sp.cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
             sp.x.cgroup_procs_fd = procs_fd;
         }
         sigset_t old;
         cimjob__posix_block_all(&old);
         pid_t pid;
         if (vm) {
-            void *stack = posix_stack_take(st);
+            void *stack = px_stack_take(st);
             size_t page = (size_t)sysconf(_SC_PAGESIZE);
             pid = -1;
             errno = ENOMEM;
@@ -841,7 +486,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
                 int ran = 0;
                 sp.x.ran = &ran;
                 pid = cimjob__posix_clone_vm(
-                    posix_child_entry, &sp.x, (char *)stack + page, posix_stack_size() - page,
+                    px_child_entry, &sp.x, (char *)stack + page, px_stack_size() - page,
                     st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
                 sp.x.ran = NULL;
                 if (pid <= 0 || ran || !sp.cg_pooled || !use_into || attempt > 0) {
@@ -852,21 +497,18 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
                  * those, but the job itself may have written it). Drop that cgroup and
                  * start again in a fresh one. */
                 siginfo_t si;
-                while ((sp.pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)sp.pidfd, &si, WEXITED)
-                                      : waitid(P_PID, (id_t)pid, &si, WEXITED)) < 0 &&
-                       errno == EINTR) {
-                }
-                posix_close(&sp.pidfd);
-                posix_spawn_cleanup(&sp);
+                (void)px_wait_child(pid, sp.pidfd, &si, WEXITED);
+                px_close_fd(&sp.pidfd);
+                cimjob__px_spawn_cleanup(&sp);
                 pid = -1;
-                if (posix_try_cgroup(&sp, 0, why, sizeof why) != 0) {
+                if (cimjob__px_cg_setup(&sp, 0, why, sizeof why) != 0) {
                     errno = EAGAIN;
                     break;
                 }
             }
             int e = errno;
             if (stack != NULL) {
-                posix_stack_put(st, stack); /* the child has exec'd or exited */
+                px_stack_put(st, stack); /* the child has exec'd or exited */
             }
             errno = e;
         } else if (st->use_clone3) {
@@ -882,22 +524,22 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         }
         spawn_errno = errno;
         cimjob__posix_restore_mask(&old);
-        posix_close(&procs_fd);
+        px_close_fd(&procs_fd);
         sp.pid = pid;
         if (pid > 0 && sp.pidfd < 0 && st->use_pidfd) {
             sp.pidfd = cimjob__posix_pidfd_open(pid); /* our unreaped child */
         }
-        sp.pidfd = posix_high(sp.pidfd);
+        sp.pidfd = px_high(sp.pidfd);
     }
-    posix_close(&ep[1]);
+    px_close_fd(&ep[1]);
     sp.x.errfd = -1;
     sp.x.err_slot = NULL;
-    posix_close(&sp.cg_dirfd); /* only CLONE_INTO_CGROUP needed it */
+    px_close_fd(&sp.cg_dirfd); /* only CLONE_INTO_CGROUP needed it */
     if (sp.pid < 0) {
-        posix_close(&ep[0]);
-        return posix_fail_spawn(&sp, cimjob_backend_fail(CIMJOB_RC_OS_ERROR,
-                                                         "posix spawn: cannot fork: %s",
-                                                         strerror(spawn_errno)));
+        px_close_fd(&ep[0]);
+        return px_fail_spawn(&sp,
+                             cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: cannot fork: %s",
+                                                 strerror(spawn_errno)));
     }
 
     /* EOF: the exec succeeded (the pipe was close-on-exec). Data: why it failed. */
@@ -913,18 +555,14 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
     if (exec_failed) {
         /* The child exits at once; reap it so no zombie is left. */
         siginfo_t si;
-        int r;
-        do {
-            r = sp.pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)sp.pidfd, &si, WEXITED)
-                              : waitid(P_PID, (id_t)sp.pid, &si, WEXITED);
-        } while (r < 0 && errno == EINTR);
+        (void)px_wait_child(sp.pid, sp.pidfd, &si, WEXITED);
         char desc[CIMJOB_TEXT_MAX + 1];
         cimjob_backend_result res = CIMJOB_BACKEND_RESULT_INIT;
         res.error_code = cimjob__posix_exec_error_describe(&ee, opts->argv[0], desc, sizeof desc);
         res.error_description = desc;
         res.exit_status = (int)res.error_code;
         (void)cimjob_backend_report_exit(job, &res);
-        return posix_fail_spawn(&sp, cimjob_backend_fail(CIMJOB_RC_FAILED, "%s", desc));
+        return px_fail_spawn(&sp, cimjob_backend_fail(CIMJOB_RC_FAILED, "%s", desc));
     }
 
     if (die && sp.cont == CIMJOB_CONTAINMENT_PGROUP) {
@@ -936,26 +574,26 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         wa.pgid = sp.pid;
         wa.main_pid = sp.pid;
         wa.main_pidfd = sp.pidfd;
-        if (posix_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
+        if (px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
             /* Without its watchdog the job cannot keep its promise: end it now. */
             int e = errno;
-            posix_signal_group(&(struct posix_job){.pid = sp.pid, .pidfd = -1}, SIGKILL);
+            cimjob__px_signal_group(&(struct px_job){.pid = sp.pid, .pidfd = -1}, SIGKILL);
             siginfo_t si;
-            (void)waitid(P_PID, (id_t)sp.pid, &si, WEXITED);
-            return posix_fail_spawn(
+            (void)px_wait_child(sp.pid, sp.pidfd, &si, WEXITED);
+            return px_fail_spawn(
                 &sp,
                 cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: watchdog: %s", strerror(e)));
         }
     }
     cimjob__posix_exec_free(&sp.x);
 
-    struct posix_job *pj = calloc(1, sizeof *pj);
+    struct px_job *pj = cimjob__calloc(1, sizeof *pj);
     if (pj == NULL || pthread_mutex_init(&pj->lock, NULL) != 0) {
-        free(pj);
+        cimjob__free(pj);
         /* We cannot track it: end it rather than leave it unowned. */
         if (sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
-            struct posix_job tmp = {.cg = sp.cg, .cg_seq = sp.cg_seq};
-            (void)posix_cg_kill(&tmp);
+            struct px_job tmp = {.cg = sp.cg, .cg_seq = sp.cg_seq};
+            (void)cimjob__px_cg_kill(&tmp);
         } else if (sp.cont == CIMJOB_CONTAINMENT_SUBREAPER) {
             char k = CIMJOB__POSIX_CMD_KILL;
             (void)send(sp.ctl_fd, &k, 1, MSG_NOSIGNAL);
@@ -963,13 +601,16 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
             (void)kill(-sp.pid, SIGKILL);
         }
         siginfo_t si;
-        (void)waitid(P_PID, (id_t)sp.pid, &si, WEXITED);
-        posix_spawn_cleanup(&sp);
+        (void)px_wait_child(sp.pid, sp.pidfd, &si, WEXITED);
+        cimjob__px_spawn_cleanup(&sp);
         return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix spawn: out of memory");
     }
     pj->st = st;
     pj->job = job;
     pj->cont = (unsigned char)sp.cont;
+    pj->ops = sp.cont == CIMJOB_CONTAINMENT_CGROUP      ? &cimjob__px_cgroup_ops
+              : sp.cont == CIMJOB_CONTAINMENT_SUBREAPER ? &cimjob__px_subreaper_ops
+                                                        : &cimjob__px_pgroup_ops;
     pj->wait_all = wait_all != 0;
     pj->pid = sp.pid;
     pj->pidfd = sp.pidfd;
@@ -999,7 +640,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
         pj->pidfd_armed = pj->in_epoll;
     }
     if (!pj->in_epoll) {
-        posix_tick_update(st, pj, 1); /* no pidfd: poll the child at the tick */
+        px_tick_update(st, pj, 1); /* no pidfd: poll the child at the tick */
     }
     pthread_mutex_unlock(&st->lock);
     *job_state = pj;
@@ -1008,40 +649,7 @@ static cimjob_rc posix_spawn(void *state, cimjob_job *job, const cimjob_job_opti
 
 /* ---- observing exits -------------------------------------------------------------------- */
 
-struct posix_pgrp_ctx {
-    int pgid;
-    int exclude;
-    int first_only; /* stop at the first live member */
-    long live;
-    long running;
-};
-
-static int posix_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
-{
-    struct posix_pgrp_ctx *c = ctx;
-    if (p->pgrp != c->pgid || p->pid == c->exclude || p->state == 'Z' || p->state == 'X') {
-        return 0;
-    }
-    c->live++;
-    if (p->state != 'T' && p->state != 't') {
-        c->running++;
-    }
-    return c->first_only;
-}
-
-/* Live members of a process group (the whole machine's /proc, one getpgid() each: Linux has
- * no per-group list). With running == NULL only "any live member?" is answered (live 0/1). */
-static void posix_pgrp_count(int pgid, int exclude, long *live, long *running)
-{
-    struct posix_pgrp_ctx c = {pgid, exclude, running == NULL, 0, 0};
-    (void)cimjob__posix_proc_each_in_pgrp(pgid, posix_pgrp_visit, &c);
-    *live = c.live;
-    if (running != NULL) {
-        *running = c.running;
-    }
-}
-
-static void posix_epoll_forget(struct posix_job *pj, int pidfd_too, int events_too)
+static void px_epoll_forget(struct px_job *pj, int pidfd_too, int events_too)
 {
     if (pidfd_too && pj->in_epoll) {
         if (pj->pidfd_armed) {
@@ -1056,46 +664,20 @@ static void posix_epoll_forget(struct posix_job *pj, int pidfd_too, int events_t
     }
 }
 
-/* Read the helper's message (exit status or an ack) if one is waiting. */
-static int posix_helper_recv(struct posix_job *pj, struct cimjob__posix_helper_msg *m, int ms)
-{
-    if (pj->ctl_fd < 0) {
-        return -1;
-    }
-    if (ms != 0) {
-        struct pollfd p = {pj->ctl_fd, POLLIN, 0};
-        if (poll(&p, 1, ms) <= 0) {
-            return -1;
-        }
-    }
-    ssize_t r = recv(pj->ctl_fd, m, sizeof *m, MSG_DONTWAIT);
-    if (r != (ssize_t)sizeof *m || m->magic != CIMJOB__POSIX_HELPER_MAGIC) {
-        return -1;
-    }
-    return 0;
-}
-
 /* Advance one job; returns 1 when it has ended and `res` (with `desc`) must be reported. */
-static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *res, char *desc,
-                                 size_t dsize)
+static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, char *desc,
+                              size_t dsize)
 {
     if (pj->ended) {
         return 0;
     }
-    int wait_all = pj->wait_all;
-    /* cgroup: one read re-arms POLLPRI and says whether anything is left. Read before waitid:
-     * the kernel empties the cgroup before the exit is seen, so "0" here with the main process
-     * gone means nothing is left, without a kill or a second read. */
-    int populated = -1, frozen = -1;
-    if (pj->cg_events_fd >= 0) {
-        (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
-    }
+    const struct px_cont_ops *ops = pj->ops;
     if (!pj->exited) {
         siginfo_t si;
-        /* Process group: observe without reaping, so the leader's zombie keeps the PGID ours
+        /* keep_zombie: observe without reaping, so the leader's zombie keeps the PGID ours
          * while we may still signal the group. */
-        int opts = WEXITED | WNOHANG | (pj->cont == CIMJOB_CONTAINMENT_PGROUP ? WNOWAIT : 0);
-        int r = posix_waitid(pj, &si, opts);
+        int opts = WEXITED | WNOHANG | (ops->keep_zombie ? WNOWAIT : 0);
+        int r = px_wait_child(pj->pid, pj->pidfd, &si, opts);
         if (r == 0 && si.si_pid == 0) {
             return 0; /* still running */
         }
@@ -1106,82 +688,25 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
             pj->reaped = 1;
             pj->code = CLD_EXITED;
             pj->status = -1;
-            posix_note(pj, "the main process was reaped by someone else (%s); exit status unknown",
-                       strerror(e));
+            cimjob__px_note(pj,
+                            "the main process was reaped by someone else (%s); exit status unknown",
+                            strerror(e));
         } else {
             pj->code = si.si_code;
             pj->status = si.si_status;
             pj->reaped = !(opts & WNOWAIT);
         }
-        posix_epoll_forget(pj, 1, 0); /* a dead process's pidfd stays readable */
-        if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
-            struct cimjob__posix_helper_msg m;
-            int have = pj->have_exit_msg;
-            if (have) {
-                m = pj->exit_msg;
-            }
-            while (!have && posix_helper_recv(pj, &m, 0) == 0) {
-                have = m.kind == 'X';
-            }
-            if (have && pj->code == CLD_EXITED && pj->status == 0) {
-                pj->code = m.code;
-                pj->status = m.status;
-            } else if (pj->note == NULL) {
-                posix_note(pj,
-                           "the job's helper process died unexpectedly (%s %d); processes of the "
-                           "job may have been orphaned",
-                           pj->code == CLD_EXITED ? "exit status" : "signal", pj->status);
-                pj->code = CLD_EXITED;
-                pj->status = -1;
-            }
-        } else if (!wait_all && pj->cont == CIMJOB_CONTAINMENT_PGROUP) {
-            /* The main process is gone: end what it left behind. */
-            posix_signal_group(pj, SIGKILL);
-        }
+        px_epoll_forget(pj, 1, 0); /* a dead process's pidfd stays readable */
+        ops->observe(pj);
     }
-    int empty = 1;
-    if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
-        if (populated != 0) {
-            /* Something was left (or the read failed): end it unless we wait for it. */
-            if (!wait_all) {
-                (void)posix_cg_kill(pj);
-            }
-            (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
-        }
-        empty = populated == 0;
-        pj->cg_end_clean = empty && frozen == 0;
-        if (!empty && !pj->events_in_epoll) {
-            /* Watched only from now: before the main process ends, its pidfd says enough.
-             * A change since the read above is reported at once (kernfs compares the event
-             * count with the one this descriptor last read). */
-            struct epoll_event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.events = EPOLLPRI;
-            ev.data.u64 = (uint64_t)(uintptr_t)pj | POSIX_EVENTS_TAG;
-            pj->events_in_epoll =
-                epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, pj->cg_events_fd, &ev) == 0;
-        }
-    } else if (pj->cont == CIMJOB_CONTAINMENT_PGROUP) {
-        long live;
-        posix_pgrp_count(pj->pid, pj->pid, &live, NULL);
-        empty = live == 0;
-        if (!empty && !wait_all) {
-            posix_signal_group(pj, SIGKILL);
-        }
-        if (empty && !pj->reaped) {
-            siginfo_t si;
-            (void)posix_waitid(pj, &si, WEXITED | WNOHANG);
-            pj->reaped = 1;
-        }
-    }
-    if (!empty) {
+    if (!ops->empty(pj, !pj->wait_all)) {
         /* No event says "empty" for a process group; a killed cgroup's is delayed. */
-        posix_set_ticking(pj, pj->cont == CIMJOB_CONTAINMENT_CGROUP && pj->cg_killed ? 2 : 1);
+        px_set_ticking(pj, pj->cg_killed ? 2 : 1);
         return 0;
     }
     pj->ended = 1;
-    posix_epoll_forget(pj, 1, 1);
-    posix_set_ticking(pj, 0);
+    px_epoll_forget(pj, 1, 1);
+    px_set_ticking(pj, 0);
 
     *res = (cimjob_backend_result)CIMJOB_BACKEND_RESULT_INIT;
     res->error_description = desc;
@@ -1207,7 +732,7 @@ static int posix_job_poll_locked(struct posix_job *pj, cimjob_backend_result *re
     return 1;
 }
 
-static void posix_poll_job(struct posix_job *pj, int pidfd_fired)
+static void px_poll_job(struct px_job *pj, int pidfd_fired)
 {
     cimjob_backend_result res;
     char desc[CIMJOB_TEXT_MAX + 1];
@@ -1215,24 +740,24 @@ static void posix_poll_job(struct posix_job *pj, int pidfd_fired)
     if (pidfd_fired) {
         pj->pidfd_armed = 0; /* its one shot is spent */
     }
-    int report = posix_job_poll_locked(pj, &res, desc, sizeof desc);
+    int report = px_job_poll_locked(pj, &res, desc, sizeof desc);
     cimjob_job *job = pj->job;
     pthread_mutex_unlock(&pj->lock);
     if (report) {
         /* Last: the core may release the job from inside the report. Our reference keeps
-         * the memory valid until posix_job_unref. */
+         * the memory valid until px_job_unref. */
         (void)cimjob_backend_report_exit(job, &res);
     }
 }
 
-static cimjob_rc posix_dispatch(void *state)
+static cimjob_rc px_dispatch(void *state)
 {
-    struct posix_state *st = state;
+    struct px_state *st = state;
     uint64_t drain;
     int timer = 0;
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
     /* Every job pointer epoll_wait returns stays valid until `dispatching` drops back: a job
-     * released meanwhile is only freed then (posix_release). */
+     * released meanwhile is only freed then (px_release). */
     pthread_mutex_lock(&st->lock);
     st->dispatching++;
     pthread_mutex_unlock(&st->lock);
@@ -1248,23 +773,23 @@ static cimjob_rc posix_dispatch(void *state)
             break;
         }
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.u64 == POSIX_TOKEN_TIMER) {
+            if (evs[i].data.u64 == PX_TOKEN_TIMER) {
                 timer = read(st->tfd, &drain, sizeof drain) > 0 || timer;
                 continue;
             }
-            if (evs[i].data.u64 == POSIX_TOKEN_WAKE) {
+            if (evs[i].data.u64 == PX_TOKEN_WAKE) {
                 while (read(st->evfd, &drain, sizeof drain) > 0) {
                 }
                 continue;
             }
             /* The pidfd's entry carries the job pointer, cgroup.events' the pointer | 1. */
             uint64_t d = evs[i].data.u64;
-            struct posix_job *pj = (struct posix_job *)(uintptr_t)(d & ~(uint64_t)POSIX_EVENTS_TAG);
+            struct px_job *pj = (struct px_job *)(uintptr_t)(d & ~(uint64_t)PX_EVENTS_TAG);
             pthread_mutex_lock(&st->lock);
             pj->refs++;
             pthread_mutex_unlock(&st->lock);
-            posix_poll_job(pj, !(d & POSIX_EVENTS_TAG));
-            posix_job_unref(st, pj);
+            px_poll_job(pj, !(d & PX_EVENTS_TAG));
+            px_job_unref(st, pj);
         }
         if (n < 64) {
             break;
@@ -1274,9 +799,9 @@ static cimjob_rc posix_dispatch(void *state)
         /* Snapshot the ticking jobs with a reference each, then poll them. */
         pthread_mutex_lock(&st->lock);
         size_t cap = (size_t)st->ticking;
-        struct posix_job **jobs = cap ? malloc(cap * sizeof *jobs) : NULL;
+        struct px_job **jobs = cap ? cimjob__malloc(cap * sizeof *jobs) : NULL;
         size_t nt = 0;
-        for (struct posix_job *p = st->head.next; jobs && p != &st->head && nt < cap; p = p->next) {
+        for (struct px_job *p = st->head.next; jobs && p != &st->head && nt < cap; p = p->next) {
             if (p->ticking) {
                 p->refs++;
                 jobs[nt++] = p;
@@ -1284,29 +809,29 @@ static cimjob_rc posix_dispatch(void *state)
         }
         pthread_mutex_unlock(&st->lock);
         for (size_t i = 0; i < nt; i++) {
-            posix_poll_job(jobs[i], 0);
-            posix_job_unref(st, jobs[i]);
+            px_poll_job(jobs[i], 0);
+            px_job_unref(st, jobs[i]);
         }
-        free(jobs); /* out of memory: the next tick tries again */
+        cimjob__free(jobs); /* out of memory: the next tick tries again */
     }
     pthread_mutex_lock(&st->lock);
-    struct posix_job *deferred = NULL;
+    struct px_job *deferred = NULL;
     if (--st->dispatching == 0) {
         deferred = st->deferred;
         st->deferred = NULL;
     }
     pthread_mutex_unlock(&st->lock);
     while (deferred != NULL) {
-        struct posix_job *next = deferred->next;
-        posix_job_unref(st, deferred);
+        struct px_job *next = deferred->next;
+        px_job_unref(st, deferred);
         deferred = next;
     }
     return rc;
 }
 
-static cimjob_rc posix_wait(void *state, int64_t timeout_us)
+static cimjob_rc px_wait(void *state, int64_t timeout_us)
 {
-    struct posix_state *st = state;
+    struct px_state *st = state;
     /* poll() on the epoll descriptor: it blocks without taking the events, which stay for
      * dispatch. */
     struct pollfd p = {st->epfd, POLLIN, 0};
@@ -1323,264 +848,89 @@ static cimjob_rc posix_wait(void *state, int64_t timeout_us)
     return CIMJOB_RC_SUCCESS;
 }
 
-static void posix_wake(void *state)
+static void px_wake(void *state)
 {
-    struct posix_state *st = state;
+    struct px_state *st = state;
     uint64_t one = 1;
     (void)!write(st->evfd, &one, sizeof one);
 }
 
-static intptr_t posix_pollable(void *state)
+static intptr_t px_pollable(void *state)
 {
-    return ((struct posix_state *)state)->epfd;
+    return ((struct px_state *)state)->epfd;
 }
 
-/* ---- requests --------------------------------------------------------------------------- */
+/* ---- requests: what every containment shares, then its own operation ------------------------ */
 
-static cimjob_rc posix_helper_cmd(struct posix_job *pj, char cmd, int want_ack)
+static cimjob_rc px_signal_request(void *job_state, int how)
 {
-    if (send(pj->ctl_fd, &cmd, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
-        return CIMJOB_RC_SUCCESS; /* the helper has exited: the job is ending anyway */
-    }
-    if (!want_ack) {
-        return CIMJOB_RC_SUCCESS;
-    }
-    int64_t bound = (int64_t)(pj->st->suspend_timeout_us / 1000) + 2000;
-    int64_t deadline = cimjob__posix_now_us() / 1000 + bound;
-    for (;;) {
-        int64_t left = deadline - cimjob__posix_now_us() / 1000;
-        if (left <= 0) {
-            return cimjob_backend_fail(CIMJOB_RC_TIMEOUT, "posix: the job's helper did not answer");
-        }
-        struct cimjob__posix_helper_msg m;
-        if (posix_helper_recv(pj, &m, (int)left) != 0) {
-            struct pollfd p = {pj->ctl_fd, POLLIN, 0};
-            if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR))) {
-                return CIMJOB_RC_SUCCESS; /* helper gone: the job has ended */
-            }
-            continue;
-        }
-        if (m.kind == 'X') {
-            pj->exit_msg = m;
-            pj->have_exit_msg = 1;
-            return CIMJOB_RC_SUCCESS;
-        }
-        if (m.kind == 'A' && m.code == cmd) {
-            return m.status == 0 ? CIMJOB_RC_SUCCESS
-                                 : cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
-                                                       "posix: not every process of the job "
-                                                       "stopped within the bound");
-        }
-    }
-}
-
-static cimjob_rc posix_terminate(void *state, void *job_state)
-{
-    (void)state;
-    struct posix_job *pj = job_state;
-    pthread_mutex_lock(&pj->lock);
-    if (!pj->ended) {
-        switch (pj->cont) {
-        case CIMJOB_CONTAINMENT_CGROUP: {
-            char path[PATH_MAX];
-            posix_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
-            /* One pass: TERM then CONT to each process (a stopped one must run to act). */
-            (void)cimjob__posix_cgroup_signal(path, SIGTERM, SIGCONT, pj->pidfd >= 0);
-            if (pj->froze) {
-                (void)posix_cg_freeze(pj, 0);
-            }
-            break;
-        }
-        case CIMJOB_CONTAINMENT_SUBREAPER:
-            (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_TERMINATE, 0);
-            break;
-        default:
-            /* SIGCONT after SIGTERM: a stopped process cannot act on SIGTERM. */
-            posix_signal_group(pj, SIGTERM);
-            if (!pj->exited) {
-                posix_signal_main(pj, SIGTERM); /* in case it left the group */
-            }
-            posix_signal_group(pj, SIGCONT);
-            if (!pj->exited) {
-                posix_signal_main(pj, SIGCONT);
-            }
-            break;
-        }
-    }
-    pthread_mutex_unlock(&pj->lock);
-    return CIMJOB_RC_SUCCESS;
-}
-
-static cimjob_rc posix_kill(void *state, void *job_state)
-{
-    (void)state;
-    struct posix_job *pj = job_state;
+    struct px_job *pj = job_state;
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
     pthread_mutex_lock(&pj->lock);
     if (!pj->ended) {
-        switch (pj->cont) {
-        case CIMJOB_CONTAINMENT_CGROUP:
-            if (posix_cg_kill(pj) != 0 && errno != ENODEV && errno != ENOENT) {
-                rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix kill: cgroup.kill: %s",
-                                         strerror(errno));
-            }
-            break;
-        case CIMJOB_CONTAINMENT_SUBREAPER:
-            (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
-            break;
-        default:
-            posix_signal_group(pj, SIGKILL);
-            if (!pj->exited) {
-                posix_signal_main(pj, SIGKILL);
-            }
-            break;
-        }
+        rc = pj->ops->signal_all(pj, how);
     }
     pthread_mutex_unlock(&pj->lock);
     return rc;
 }
 
-static cimjob_rc posix_suspend(void *state, void *job_state)
+static cimjob_rc px_terminate(void *state, void *job_state)
 {
-    struct posix_state *st = state;
-    struct posix_job *pj = job_state;
+    (void)state;
+    return px_signal_request(job_state, PX_TERM);
+}
+
+static cimjob_rc px_kill(void *state, void *job_state)
+{
+    (void)state;
+    return px_signal_request(job_state, PX_KILL);
+}
+
+static cimjob_rc px_freeze_request(struct px_state *st, struct px_job *pj, int on)
+{
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
     int64_t deadline = cimjob__posix_now_us() + (int64_t)st->suspend_timeout_us;
     pthread_mutex_lock(&pj->lock);
-    if (pj->ended) {
-        pthread_mutex_unlock(&pj->lock);
-        return CIMJOB_RC_SUCCESS;
-    }
-    switch (pj->cont) {
-    case CIMJOB_CONTAINMENT_CGROUP:
-        if (posix_cg_freeze(pj, 1) != 0) {
-            rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix suspend: cgroup.freeze: %s",
-                                     strerror(errno));
-            break;
-        }
-        /* Freezing completes asynchronously; "frozen 1" says every process is frozen. */
-        for (;;) {
-            int populated = -1, frozen = -1;
-            (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
-            if (frozen == 1 || populated != 1) {
-                break;
-            }
-            int64_t left = deadline - cimjob__posix_now_us();
-            if (left <= 0) {
-                rc = cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
-                                         "posix suspend: the cgroup did not freeze in time");
-                break;
-            }
-            struct pollfd p = {pj->cg_events_fd, POLLPRI, 0};
-            (void)poll(&p, 1, (int)(left / 1000 + 1) > 10 ? 10 : (int)(left / 1000 + 1));
-        }
-        break;
-    case CIMJOB_CONTAINMENT_SUBREAPER:
-        rc = posix_helper_cmd(pj, CIMJOB__POSIX_CMD_STOP, 1);
-        break;
-    default:
-        for (;;) {
-            posix_signal_group(pj, SIGSTOP);
-            if (!pj->exited) {
-                posix_signal_main(pj, SIGSTOP);
-            }
-            long live, running;
-            posix_pgrp_count(pj->pid, 0, &live, &running);
-            if (running == 0) {
-                break;
-            }
-            if (cimjob__posix_now_us() > deadline) {
-                rc = cimjob_backend_fail(CIMJOB_RC_TIMEOUT,
-                                         "posix suspend: %ld processes did not stop in time",
-                                         running);
-                break;
-            }
-            cimjob__posix_sleep_us(1000);
-        }
-        break;
-    }
-    pthread_mutex_unlock(&pj->lock);
-    return rc;
-}
-
-static cimjob_rc posix_resume(void *state, void *job_state)
-{
-    (void)state;
-    struct posix_job *pj = job_state;
-    cimjob_rc rc = CIMJOB_RC_SUCCESS;
-    pthread_mutex_lock(&pj->lock);
     if (!pj->ended) {
-        switch (pj->cont) {
-        case CIMJOB_CONTAINMENT_CGROUP:
-            if (posix_cg_freeze(pj, 0) != 0) {
-                rc = cimjob_backend_fail(CIMJOB_RC_FAILED, "posix resume: cgroup.freeze: %s",
-                                         strerror(errno));
-            }
-            break;
-        case CIMJOB_CONTAINMENT_SUBREAPER:
-            rc = posix_helper_cmd(pj, CIMJOB__POSIX_CMD_CONT, 1);
-            break;
-        default:
-            posix_signal_group(pj, SIGCONT);
-            if (!pj->exited) {
-                posix_signal_main(pj, SIGCONT);
-            }
-            break;
-        }
+        rc = pj->ops->freeze(pj, on, deadline);
     }
     pthread_mutex_unlock(&pj->lock);
     return rc;
 }
 
-static cimjob_containment posix_containment(void *state, void *job_state)
+static cimjob_rc px_suspend(void *state, void *job_state)
+{
+    return px_freeze_request(state, job_state, 1);
+}
+
+static cimjob_rc px_resume(void *state, void *job_state)
+{
+    return px_freeze_request(state, job_state, 0);
+}
+
+static cimjob_containment px_containment(void *state, void *job_state)
 {
     (void)state;
-    return (cimjob_containment)((struct posix_job *)job_state)->cont;
+    return (cimjob_containment)((struct px_job *)job_state)->cont;
 }
 
-/* The job's cgroup after its end: back to the pool if it ended empty and not frozen and was
- * never killed through cgroup.kill (the next job takes it only after checking again that it
- * is empty, not frozen and has no cgroup below it); else removed. Under pj->lock. Nothing
- * here is a system call on the way to a waiter seeing the job's end. */
-static void posix_cg_release(struct posix_state *st, struct posix_job *pj)
+static void px_release(void *state, void *job_state)
 {
-    if (pj->ended && pj->cg_end_clean && !pj->froze && !pj->cg_killed && pj->cg_events_fd >= 0) {
-        pthread_mutex_lock(&st->lock);
-        int pooled = st->npool < POSIX_CG_POOL;
-        if (pooled) {
-            struct posix_cgpooled *e = &st->pool[st->npool++];
-            e->cg = pj->cg;
-            e->seq = pj->cg_seq;
-            e->events_fd = pj->cg_events_fd;
-            pj->cg_events_fd = -1;
-        }
-        pthread_mutex_unlock(&st->lock);
-        if (pooled) {
-            return;
-        }
-    }
-    char path[PATH_MAX];
-    posix_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
-    (void)cimjob__posix_cgroup_remove(path);
-}
-
-static void posix_release(void *state, void *job_state)
-{
-    struct posix_state *st = state;
-    struct posix_job *pj = job_state;
+    struct px_state *st = state;
+    struct px_job *pj = job_state;
     pthread_mutex_lock(&st->lock);
     if (pj->listed) {
         pj->prev->next = pj->next;
         pj->next->prev = pj->prev;
         pj->listed = 0;
         if (pj->ticking) {
-            posix_tick_update(st, pj, 0);
+            px_tick_update(st, pj, 0);
         }
     }
     pthread_mutex_unlock(&st->lock);
 
     pthread_mutex_lock(&pj->lock);
-    posix_epoll_forget(pj, 1, 1);
+    px_epoll_forget(pj, 1, 1);
     if (!pj->ended) {
         /* Released before it ended (the registry gave up waiting): kill it and reap what we
          * can within a bound rather than leave a process nobody owns. */
@@ -1588,30 +938,19 @@ static void posix_release(void *state, void *job_state)
         cimjob_backend_result res;
         char desc[CIMJOB_TEXT_MAX + 1];
         while (!pj->ended && cimjob__posix_now_us() < deadline) {
-            if (pj->cont == CIMJOB_CONTAINMENT_CGROUP) {
-                (void)posix_cg_kill(pj);
-            } else if (pj->cont == CIMJOB_CONTAINMENT_SUBREAPER) {
-                (void)posix_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
-            } else {
-                posix_signal_group(pj, SIGKILL);
-                if (!pj->exited) {
-                    posix_signal_main(pj, SIGKILL);
-                }
-            }
-            (void)posix_job_poll_locked(pj, &res, desc, sizeof desc);
+            (void)pj->ops->signal_all(pj, PX_KILL);
+            (void)px_job_poll_locked(pj, &res, desc, sizeof desc);
             if (!pj->ended) {
                 cimjob__posix_sleep_us(2000);
             }
         }
         if (!pj->reaped) {
             siginfo_t si;
-            (void)posix_waitid(pj, &si, WEXITED | WNOHANG);
+            (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
         }
     }
-    posix_stop_watchdog(&pj->wpid, &pj->wpidfd, &pj->wctl_fd);
-    if (pj->cg != NULL) {
-        posix_cg_release(st, pj);
-    }
+    px_stop_watchdog(&pj->wpid, &pj->wpidfd, &pj->wctl_fd);
+    pj->ops->release(pj);
     pthread_mutex_unlock(&pj->lock);
     /* Its epoll entries are gone; a dispatch running now may still hold its pointer from an
      * earlier epoll_wait: then the dispatch drops this reference when it finishes. */
@@ -1623,10 +962,9 @@ static void posix_release(void *state, void *job_state)
     }
     pthread_mutex_unlock(&st->lock);
     if (!defer) {
-        posix_job_unref(st, pj);
+        px_job_unref(st, pj);
     }
 }
-
 cimjob_rc cimjob_posix_config_init(cimjob_posix_config *config, unsigned int version)
 {
     if (config == NULL) {
@@ -1645,19 +983,19 @@ const struct cimjob_backend cimjob__posix_backend = {
     CIMJOB_BACKEND_VERSION,
     "posix",
     CIMJOB_CAP_TIMEOUT | CIMJOB_CAP_PROCESSES,
-    posix_open,
-    posix_close_state,
-    posix_spawn,
-    posix_terminate,
-    posix_kill,
-    posix_suspend,
-    posix_resume,
+    px_open,
+    px_close_state,
+    px_spawn,
+    px_terminate,
+    px_kill,
+    px_suspend,
+    px_resume,
     NULL, /* service: Not Supported */
-    posix_release,
-    posix_containment,
-    posix_dispatch,
-    posix_wait,
-    posix_wake,
-    posix_pollable,
+    px_release,
+    px_containment,
+    px_dispatch,
+    px_wait,
+    px_wake,
+    px_pollable,
     NULL, /* now: the platform clocks */
 };

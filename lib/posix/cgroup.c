@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void posix_unescape(char *s)
+static void px_unescape(char *s)
 {
     char *o = s;
     while (*s) {
@@ -41,7 +41,7 @@ static void posix_unescape(char *s)
 }
 
 /* The cgroup2 mount point and the mount's root within the hierarchy. */
-static int posix_cgroup2_mount(char *mnt, size_t msize, char *root, size_t rsize)
+static int px_cgroup2_mount(char *mnt, size_t msize, char *root, size_t rsize)
 {
     FILE *f = fopen("/proc/self/mountinfo", "re");
     if (f == NULL) {
@@ -66,8 +66,8 @@ static int posix_cgroup2_mount(char *mnt, size_t msize, char *root, size_t rsize
         if (r == NULL || m == NULL) {
             continue;
         }
-        posix_unescape(r);
-        posix_unescape(m);
+        px_unescape(r);
+        px_unescape(m);
         if (strlen(m) >= msize || strlen(r) >= rsize) {
             continue;
         }
@@ -85,7 +85,7 @@ static int posix_cgroup2_mount(char *mnt, size_t msize, char *root, size_t rsize
 }
 
 /* The host's cgroup v2 path ("0::/a/b" in /proc/self/cgroup). */
-static int posix_own_cgroup(char *buf, size_t size)
+static int px_own_cgroup(char *buf, size_t size)
 {
     FILE *f = fopen("/proc/self/cgroup", "re");
     if (f == NULL) {
@@ -126,8 +126,8 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
         strcpy(buf, override);
     } else {
         char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX];
-        if (posix_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0 ||
-            posix_own_cgroup(own, sizeof own) != 0) {
+        if (px_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0 ||
+            px_own_cgroup(own, sizeof own) != 0) {
             return -1;
         }
         /* The host's path is relative to the hierarchy; the mount shows it from `root`. */
@@ -158,13 +158,13 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
     return 0;
 }
 
-static atomic_uint posix_cgroup_seq;
+static atomic_uint px_cgroup_seq;
 
 int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill)
 {
     char path[PATH_MAX];
     for (int tries = 0; tries < 1000; tries++) {
-        unsigned int seq = atomic_fetch_add(&posix_cgroup_seq, 1);
+        unsigned int seq = atomic_fetch_add(&px_cgroup_seq, 1);
         int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u", parent, pid, seq);
         if (n < 0 || (size_t)n >= sizeof path - sizeof "/cgroup.kill") {
             errno = ENAMETOOLONG;
@@ -282,7 +282,7 @@ int cimjob__posix_cgroup_events(int events_fd, int *populated, int *frozen)
 
 /* Whether /proc/<pid>/cgroup places the process at or under `rel` (the job's cgroup as the
  * process sees it). */
-static int posix_in_cgroup(int pid, const char *rel)
+static int px_in_cgroup(int pid, const char *rel)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
@@ -311,7 +311,7 @@ static int posix_in_cgroup(int pid, const char *rel)
 }
 
 /* Every pid in a cgroup.procs file into *out (malloc'd; NULL when empty). 0, or -1 (errno). */
-static int posix_read_pids(const char *file, int **out, size_t *n)
+static int px_read_pids(const char *file, int **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -325,9 +325,9 @@ static int posix_read_pids(const char *file, int **out, size_t *n)
     while (fscanf(f, "%d", &pid) == 1) {
         if (*n == cap) {
             size_t nc = cap ? cap * 2 : 64;
-            int *nv = realloc(v, nc * sizeof *v);
+            int *nv = cimjob__realloc(v, nc * sizeof *v);
             if (nv == NULL) {
-                free(v);
+                cimjob__free(v);
                 fclose(f);
                 *n = 0;
                 errno = ENOMEM;
@@ -343,13 +343,13 @@ static int posix_read_pids(const char *file, int **out, size_t *n)
     return 0;
 }
 
-static int posix_cmp_int(const void *a, const void *b)
+static int px_cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
 }
 
-#define POSIX_SIGNAL_BATCH 128
+#define PX_SIGNAL_BATCH 128
 
 /* Signal the processes of one cgroup directory through pidfds, a batch at a time: open a pidfd
  * for each listed pid, then read cgroup.procs again. A pid still listed after its pidfd was
@@ -357,18 +357,18 @@ static int posix_cmp_int(const void *a, const void *b)
  * reused meanwhile) another member, and then the signal through the dead one's pidfd reaches
  * nobody. One read per batch instead of a /proc/<pid>/cgroup read per process. Returns how many
  * were signalled, or -1 (out of memory: the caller checks each process instead). */
-static long posix_signal_batch(const char *file, const int *pids, size_t n, int sig, int sig2)
+static long px_signal_batch(const char *file, const int *pids, size_t n, int sig, int sig2)
 {
     long count = 0;
-    for (size_t at = 0; at < n; at += POSIX_SIGNAL_BATCH) {
-        size_t m = n - at < POSIX_SIGNAL_BATCH ? n - at : POSIX_SIGNAL_BATCH;
-        int fds[POSIX_SIGNAL_BATCH];
+    for (size_t at = 0; at < n; at += PX_SIGNAL_BATCH) {
+        size_t m = n - at < PX_SIGNAL_BATCH ? n - at : PX_SIGNAL_BATCH;
+        int fds[PX_SIGNAL_BATCH];
         for (size_t i = 0; i < m; i++) {
             fds[i] = cimjob__posix_pidfd_open(pids[at + i]);
         }
         size_t nn;
         int *now;
-        if (posix_read_pids(file, &now, &nn) != 0 && errno == ENOMEM) {
+        if (px_read_pids(file, &now, &nn) != 0 && errno == ENOMEM) {
             for (size_t i = 0; i < m; i++) {
                 if (fds[i] >= 0) {
                     close(fds[i]);
@@ -377,13 +377,13 @@ static long posix_signal_batch(const char *file, const int *pids, size_t n, int 
             return -1;
         }
         if (nn > 1) {
-            qsort(now, nn, sizeof *now, posix_cmp_int);
+            qsort(now, nn, sizeof *now, px_cmp_int);
         }
         for (size_t i = 0; i < m; i++) {
             if (fds[i] < 0) {
                 continue; /* gone: nothing to signal */
             }
-            if (nn > 0 && bsearch(&pids[at + i], now, nn, sizeof *now, posix_cmp_int) != NULL &&
+            if (nn > 0 && bsearch(&pids[at + i], now, nn, sizeof *now, px_cmp_int) != NULL &&
                 cimjob__posix_pidfd_send_signal(fds[i], sig) == 0) {
                 count++;
                 if (sig2 != 0) {
@@ -392,15 +392,15 @@ static long posix_signal_batch(const char *file, const int *pids, size_t n, int 
             }
             close(fds[i]);
         }
-        free(now);
+        cimjob__free(now);
     }
     return count;
 }
 
 /* The job's cgroup as /proc/<pid>/cgroup of one of its processes names it: found by reading
  * it for a member (the first pid in cgroup.procs) and trimming what lies below. */
-static long posix_signal_dir(const char *path, const char *rel, int sig, int sig2, int use_pidfd,
-                             int depth)
+static long px_signal_dir(const char *path, const char *rel, int sig, int sig2, int use_pidfd,
+                          int depth)
 {
     long count = 0;
     char file[PATH_MAX];
@@ -411,9 +411,9 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int sig
     if (use_pidfd) {
         size_t n;
         int *pids;
-        if (posix_read_pids(file, &pids, &n) == 0) {
-            done = posix_signal_batch(file, pids, n, sig, sig2); /* -1: out of memory */
-            free(pids);
+        if (px_read_pids(file, &pids, &n) == 0) {
+            done = px_signal_batch(file, pids, n, sig, sig2); /* -1: out of memory */
+            cimjob__free(pids);
         } else if (errno != ENOMEM) {
             return errno == ENOENT ? 0 : -1;
         }
@@ -429,7 +429,7 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int sig
         if (!use_pidfd) {
             /* Documented fallback without pidfds: by PID after a membership check, with the
              * window in which the process could exit, be reaped and its PID reused. */
-            if (posix_in_cgroup(pid, rel) && kill(pid, sig) == 0) {
+            if (px_in_cgroup(pid, rel) && kill(pid, sig) == 0) {
                 count++;
                 if (sig2 != 0) {
                     (void)kill(pid, sig2);
@@ -444,7 +444,7 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int sig
         /* The pidfd pins one process. If it is alive after the membership check, the /proc
          * entry we read was that process, so it is ours; if it is not, the signal through the
          * pidfd reaches nobody. */
-        if (posix_in_cgroup(pid, rel) && cimjob__posix_pidfd_send_signal(pfd, sig) == 0) {
+        if (px_in_cgroup(pid, rel) && cimjob__posix_pidfd_send_signal(pfd, sig) == 0) {
             count++;
             if (sig2 != 0) {
                 (void)cimjob__posix_pidfd_send_signal(pfd, sig2);
@@ -473,7 +473,7 @@ static long posix_signal_dir(const char *path, const char *rel, int sig, int sig
             snprintf(subrel, sizeof subrel, "%s/%s", rel, de->d_name) >= (int)sizeof subrel) {
             continue;
         }
-        long c = posix_signal_dir(sub, subrel, sig, sig2, use_pidfd, depth + 1);
+        long c = px_signal_dir(sub, subrel, sig, sig2, use_pidfd, depth + 1);
         if (c > 0) {
             count += c;
         }
@@ -487,7 +487,7 @@ long cimjob__posix_cgroup_signal(const char *path, int sig, int sig2, int use_pi
     /* The job's cgroup relative to the hierarchy root, as /proc/<pid>/cgroup shows it:
      * our own view of the mount tells us how to map the path. */
     char mnt[PATH_MAX], root[PATH_MAX];
-    if (posix_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0) {
+    if (px_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0) {
         return -1;
     }
     size_t ml = strlen(mnt);
@@ -497,10 +497,10 @@ long cimjob__posix_cgroup_signal(const char *path, int sig, int sig2, int use_pi
     }
     char rel[PATH_MAX];
     snprintf(rel, sizeof rel, "%s%s", strcmp(root, "/") == 0 ? "" : root, path + ml);
-    return posix_signal_dir(path, rel, sig, sig2, use_pidfd, 0);
+    return px_signal_dir(path, rel, sig, sig2, use_pidfd, 0);
 }
 
-static int posix_remove_dir(const char *path, int depth)
+static int px_remove_dir(const char *path, int depth)
 {
     /* Usually empty with no cgroup below: one rmdir. Otherwise the children first. */
     if (rmdir(path) == 0 || errno == ENOENT) {
@@ -516,7 +516,7 @@ static int posix_remove_dir(const char *path, int depth)
                 }
                 char sub[PATH_MAX];
                 snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                (void)posix_remove_dir(sub, depth + 1);
+                (void)px_remove_dir(sub, depth + 1);
             }
             closedir(d);
         }
@@ -536,10 +536,10 @@ static int posix_remove_dir(const char *path, int depth)
 
 int cimjob__posix_cgroup_remove(const char *path)
 {
-    return posix_remove_dir(path, 0);
+    return px_remove_dir(path, 0);
 }
 
-static long posix_count_dir(const char *path, int depth)
+static long px_count_dir(const char *path, int depth)
 {
     char file[PATH_MAX];
     if (snprintf(file, sizeof file, "%s/cgroup.procs", path) >= (int)sizeof file) {
@@ -571,7 +571,7 @@ static long posix_count_dir(const char *path, int depth)
         if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= (int)sizeof sub) {
             continue;
         }
-        long c = posix_count_dir(sub, depth + 1);
+        long c = px_count_dir(sub, depth + 1);
         if (c > 0) {
             count += c;
         }
@@ -582,5 +582,5 @@ static long posix_count_dir(const char *path, int depth)
 
 long cimjob__posix_cgroup_count(const char *path)
 {
-    return posix_count_dir(path, 0);
+    return px_count_dir(path, 0);
 }

@@ -313,7 +313,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         void *stack = mmap(NULL, HELPER_CHILD_STACK + page, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (stack != MAP_FAILED) {
-            /* The host probed this before it forked us (posix_open): no new process here. */
+            /* The host probed this before it forked us (px_open): no new process here. */
             if (cimjob__posix_clone_vm_works(0)) {
                 h->main_pid =
                     cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,

@@ -1,9 +1,13 @@
 /*
  * Internal interface between the files of the POSIX backend. Nothing here is public.
  *
- * backend.c  the vtable, registry state, requests, exit observation (epoll over pidfds)
- * spawn.c    preparing and running the child side of a spawn (async-signal-safe part)
- * cgroup.c   per-job cgroup v2: discovery, creation, kill, freeze, events, removal
+ * backend.c        the vtable, registry state, spawning, requests and exit observation (epoll
+ *                  over pidfds); what every containment shares
+ * cont_cgroup.c    the cgroup containment: a job cgroup per job, its pool, cgroup.kill/freeze
+ * cont_subreaper.c the subreaper containment: requests go to the job's helper process
+ * cont_pgroup.c    the process-group containment: signals to the group while its leader is ours
+ * spawn.c          preparing and running the child side of a spawn (async-signal-safe part)
+ * cgroup.c         cgroup v2 file-system operations: discovery, creation, signal, removal
  * helper.c   the per-job helper process: subreaper of the job's tree, or host-death watchdog
  * proc.c     /proc walking without allocation (usable in a forked child)
  * sys.c      syscall wrappers with run-time detection (pidfd, clone3, close_range)
@@ -14,10 +18,23 @@
 #include <cimjob/backend.h>
 #include <cimjob/posix.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../core/alloc.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 extern const struct cimjob_backend cimjob__posix_backend;
 
@@ -240,5 +257,203 @@ int64_t cimjob__posix_now_us(void);
 void cimjob__posix_sleep_us(int64_t us);
 /* Name of a signal ("SIGSEGV"), or NULL. */
 const char *cimjob__posix_signal_name(int sig);
+
+/* ---- the backend's own state (backend.c and the cont_*.c files) --------------------------- */
+
+#define PX_EVENTS_TAG 1u /* low bit of a job pointer in epoll data: cgroup.events */
+#define PX_CG_POOL    4u /* empty job cgroups kept for reuse */
+
+struct px_state;
+
+/* Where job cgroups go: found once, kept while the registry lives (a re-detection after a
+ * failure adds a new one; jobs keep pointing at theirs). */
+struct px_cgparent {
+    struct px_cgparent *older;
+    pid_t pid;        /* the <pid> in cimjob-<pid>-<seq> */
+    int kill_checked; /* cgroup.kill was seen in a job cgroup made under it */
+    char path[];
+};
+
+/* An empty job cgroup kept for the next job. */
+struct px_cgpooled {
+    const struct px_cgparent *cg;
+    unsigned int seq;
+    int events_fd;
+};
+
+struct px_cont_ops;
+
+struct px_job {
+    struct px_job *prev, *next; /* in the state's list or its deferred list; under st->lock */
+    int refs;                   /* under st->lock: the list's and every dispatcher's */
+    char ticking;               /* counted in st->ticking; under st->lock */
+    char listed;
+
+    pthread_mutex_t lock; /* everything below */
+    struct px_state *st;
+    const struct px_cont_ops *ops; /* set before the job is published, then immutable */
+    cimjob_job *job;
+    char *note; /* an ErrorDescription that overrides the usual one; allocated when needed */
+    /* cgroup <cg->path>/cimjob-<cg->pid>-<cg_seq>: only cgroup.events stays open (for epoll);
+     * the directory, cgroup.kill and cgroup.freeze are opened when a request needs them. */
+    const struct px_cgparent *cg;
+    pid_t pid; /* the main process; the helper in subreaper mode */
+    int pidfd; /* -1 without pidfds */
+    int code;  /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    int status;
+    unsigned char cont; /* cimjob_containment; set before the job is published, then read
+                         * without the lock (not a bit-field: its own memory location) */
+    unsigned int wait_all : 1;
+    unsigned int in_epoll : 1;    /* the pidfd is in the epoll set... */
+    unsigned int pidfd_armed : 1; /* ...and has not fired yet (EPOLLONESHOT) */
+    unsigned int events_in_epoll : 1;
+    unsigned int exited : 1; /* the main process (helper) has ended: code/status hold how */
+    unsigned int reaped : 1; /* it has been reaped: its PID (and PGID) are never used again */
+    unsigned int ended : 1;  /* reported to the core */
+    unsigned int froze : 1;  /* cgroup.freeze was last set to 1 by us */
+    unsigned int have_exit_msg : 1;
+    unsigned int cg_killed : 1;    /* cgroup.kill was written: never reuse the cgroup */
+    unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
+    unsigned int cg_seq;
+    int cg_events_fd;
+    /* subreaper */
+    int ctl_fd;
+    struct cimjob__posix_helper_msg exit_msg;
+    /* die-with-host watchdog (cgroup and pgroup containment) */
+    pid_t wpid;
+    int wpidfd;
+    int wctl_fd;
+};
+
+struct px_state {
+    const cimjob_backend_host *host;
+    unsigned int flags;
+    char *cg_override;
+    uint64_t suspend_timeout_us;
+    int use_pidfd;
+    int use_clone3;
+    int use_clone_vm; /* children share our memory until exec (cimjob__posix_clone_vm) */
+    int epfd, evfd, tfd;
+    pthread_mutex_t lock;
+    struct px_job head; /* list sentinel */
+    int ticking;        /* jobs with a tick */
+    int fast_ticking;   /* of which on the 1 ms tick */
+    /* Dispatch holds job pointers from epoll_wait: a job released meanwhile is freed only when
+     * no dispatch is running (its epoll entries are gone by then, so none can return it). */
+    int dispatching;
+    struct px_job *deferred;
+    /* cgroups: the parent (NULL: not found yet), the pool of empty job cgroups */
+    struct px_cgparent *cg;
+    struct px_cgpooled pool[PX_CG_POOL];
+    unsigned int npool;
+    /* one spare stack for a child that shares our memory (taken atomically; NULL: in use) */
+    _Atomic(void *) spare_stack;
+};
+
+/* A spawn in progress: what the containment set up, and the processes started so far. */
+struct px_spawn {
+    struct px_state *st;
+    const cimjob_job_options *opts;
+    struct cimjob__posix_exec x;
+    cimjob_containment cont;
+    const struct px_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<seq> */
+    unsigned int cg_seq;
+    int cg_pooled;              /* it came from the pool */
+    int cg_dirfd, cg_events_fd; /* the directory is open only while spawning */
+    pid_t pid;
+    int pidfd;
+    int ctl_fd;
+    pid_t wpid;
+    int wpidfd, wctl_fd;
+};
+
+/* What is particular to one containment. backend.c holds what they share and calls these with
+ * pj->lock held, never for a job that has ended (pj->ended). */
+enum { PX_TERM = 1, PX_KILL = 2 };
+struct px_cont_ops {
+    cimjob_containment cont;
+    /* Waiting for the main process must leave it unreaped (WNOWAIT) until the job is empty:
+     * its zombie is what keeps the process group's ID ours. */
+    int keep_zombie;
+    /* PX_TERM: SIGTERM then SIGCONT to every process; PX_KILL: SIGKILL to every process. */
+    cimjob_rc (*signal_all)(struct px_job *pj, int how);
+    /* Stop every process by the monotonic deadline (on = 1), or let them run again (0). */
+    cimjob_rc (*freeze)(struct px_job *pj, int on, int64_t deadline_us);
+    /* The main process has ended (pj->code/status say how, pj->note why if unknown): take
+     * what the containment knows better, and end the rest unless the job waits for it. */
+    void (*observe)(struct px_job *pj);
+    /* Whether nothing of the job is left; with kill_rest, end what is. */
+    int (*empty)(struct px_job *pj, int kill_rest);
+    /* The job's backend state is being freed: give back what the containment holds. */
+    void (*release)(struct px_job *pj);
+};
+
+extern const struct px_cont_ops cimjob__px_cgroup_ops;
+extern const struct px_cont_ops cimjob__px_subreaper_ops;
+extern const struct px_cont_ops cimjob__px_pgroup_ops;
+
+/* Keep our descriptors at 3 or above, so that the dup2 onto 0..2 in a child (or a helper that
+ * points 0..2 at /dev/null) can never clobber one when the host runs with 0..2 closed. */
+static inline int px_high(int fd)
+{
+    if (fd < 0 || fd > 2) {
+        return fd;
+    }
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return h;
+}
+
+static inline void px_close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* Wait for one child of ours: through its pidfd where there is one, else by PID (which is safe
+ * while we have not reaped it). EINTR is retried here, once for every caller. Returns waitid's
+ * answer (0, or -1 with errno; ECHILD: someone else reaped it). */
+static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options)
+{
+    memset(si, 0, sizeof *si);
+    int r;
+    do {
+        r = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, options)
+                       : waitid(P_PID, (id_t)pid, si, options);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* backend.c */
+/* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
+void cimjob__px_signal_main(struct px_job *pj, int sig);
+/* Set the job's overriding ErrorDescription (under pj->lock). Out of memory: the usual one. */
+void cimjob__px_note(struct px_job *pj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Undo a spawn's set-up (watchdog, descriptors, the job cgroup). */
+void cimjob__px_spawn_cleanup(struct px_spawn *sp);
+
+/* cont_cgroup.c */
+/* Set up the job cgroup for a spawn: an empty one from the pool (allow_pool), or a new one.
+ * Returns 0, or -1 with the reason in why (and errno: EMFILE, ENFILE, ENOMEM are resource
+ * exhaustion, not a missing feature). */
+int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t size);
+/* The path of job cgroup seq under cg. */
+void cimjob__px_cg_path(const struct px_cgparent *cg, unsigned int seq, char *buf, size_t size);
+/* Write "1" to the job's cgroup.kill (a job whose spawn could not finish). */
+int cimjob__px_cg_kill(struct px_job *pj);
+/* Remove the pool's cgroups and forget the parents (closing the backend). */
+void cimjob__px_cg_close_state(struct px_state *st);
+
+/* cont_subreaper.c */
+/* Send the helper a command; with want_ack wait (bounded) for its answer. */
+cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack);
+
+/* cont_pgroup.c */
+/* Signal the job's process group, only while its leader is unreaped. */
+void cimjob__px_signal_group(struct px_job *pj, int sig);
 
 #endif

@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #endif
 
-static int posix_parse_int(const char *s, const char **end)
+static int px_parse_int(const char *s, const char **end)
 {
     int neg = 0;
     long v = 0;
@@ -67,16 +67,16 @@ int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out)
     out->state = p[2];
     out->mark = 0;
     const char *q = p + 3;
-    out->ppid = posix_parse_int(q, &q);
-    out->pgrp = posix_parse_int(q, &q);
+    out->ppid = px_parse_int(q, &q);
+    out->pgrp = px_parse_int(q, &q);
     return 0;
 }
 
 /* Every process in /proc, or (pgid > 0) only the members of that process group: getpgid()
  * is one cheap system call, /proc/<pid>/stat three costlier ones, so a group's walk reads the
  * stat of its members only. */
-static long posix_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
-                            void *ctx)
+static long px_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
+                         void *ctx)
 {
 #if defined(__linux__) && defined(SYS_getdents64)
     int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -103,7 +103,7 @@ static long posix_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc 
                 continue;
             }
             const char *end;
-            int pid = posix_parse_int(name, &end);
+            int pid = px_parse_int(name, &end);
             if (*end != '\0') {
                 continue;
             }
@@ -134,25 +134,25 @@ static long posix_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc 
 
 long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx)
 {
-    return posix_proc_walk(0, fn, ctx);
+    return px_proc_walk(0, fn, ctx);
 }
 
 long cimjob__posix_proc_each_in_pgrp(int pgid,
                                      int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
                                      void *ctx)
 {
-    return posix_proc_walk(pgid, fn, ctx);
+    return px_proc_walk(pgid, fn, ctx);
 }
 
-struct posix_scan_ctx {
+struct px_scan_ctx {
     struct cimjob__posix_proc *tab;
     size_t cap;
     size_t n;
 };
 
-static int posix_scan_one(const struct cimjob__posix_proc *p, void *ctx)
+static int px_scan_one(const struct cimjob__posix_proc *p, void *ctx)
 {
-    struct posix_scan_ctx *c = ctx;
+    struct px_scan_ctx *c = ctx;
     if (c->n < c->cap) {
         c->tab[c->n++] = *p;
     }
@@ -161,11 +161,11 @@ static int posix_scan_one(const struct cimjob__posix_proc *p, void *ctx)
 
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap)
 {
-    struct posix_scan_ctx c = {tab, cap, 0};
-    return cimjob__posix_proc_each(posix_scan_one, &c);
+    struct px_scan_ctx c = {tab, cap, 0};
+    return cimjob__posix_proc_each(px_scan_one, &c);
 }
 
-static long posix_find(const struct cimjob__posix_proc *tab, size_t n, int pid)
+static long px_find(const struct cimjob__posix_proc *tab, size_t n, int pid)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -206,7 +206,7 @@ size_t cimjob__posix_proc_mark_descendants(struct cimjob__posix_proc *tab, size_
             }
             int parent_marked = tab[i].ppid == root;
             if (!parent_marked) {
-                long j = posix_find(tab, n, tab[i].ppid);
+                long j = px_find(tab, n, tab[i].ppid);
                 parent_marked = j >= 0 && tab[j].mark;
             }
             if (parent_marked) {

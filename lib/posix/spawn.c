@@ -60,7 +60,7 @@ extern char **environ;
 #define CHILD_CLOSE_RANGE(a, b, f) cimjob__posix_close_range((a), (b), (f))
 #endif
 
-static const char *const posix_stream_names[3] = {"stdin", "stdout", "stderr"};
+static const char *const px_stream_names[3] = {"stdin", "stdout", "stderr"};
 
 void cimjob__posix_block_all(sigset_t *old)
 {
@@ -92,7 +92,7 @@ void cimjob__posix_reset_signals(void)
 
 /* Build the candidate paths for argv[0] into one block: "dir/name\0dir/name\0...". The search
  * uses the host's PATH, like posix_spawnp() and execvp(). */
-static cimjob_rc posix_build_paths(struct cimjob__posix_exec *x, const char *name)
+static cimjob_rc px_build_paths(struct cimjob__posix_exec *x, const char *name)
 {
     size_t count = 0, bytes = 0;
     const char *path = NULL;
@@ -116,8 +116,8 @@ static cimjob_rc posix_build_paths(struct cimjob__posix_exec *x, const char *nam
         count = 1;
         bytes = strlen(name) + 1;
     }
-    x->paths = calloc(count + 1, sizeof *x->paths);
-    x->strings = malloc(bytes);
+    x->paths = cimjob__calloc(count + 1, sizeof *x->paths);
+    x->strings = cimjob__malloc(bytes);
     if (x->paths == NULL || x->strings == NULL) {
         return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix spawn: out of memory");
     }
@@ -213,7 +213,7 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
                 cimjob__posix_exec_free(x);
                 return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
                                            "posix spawn: %s: mode FILE without a path",
-                                           posix_stream_names[i]);
+                                           px_stream_names[i]);
             }
             if (i == 0) {
                 fd = open(s->path, O_RDONLY | O_CLOEXEC);
@@ -227,7 +227,7 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
                 return cimjob_backend_fail(
                     e == ENOENT || e == EACCES || e == EISDIR ? CIMJOB_RC_INVALID_PARAMETER
                                                               : CIMJOB_RC_OS_ERROR,
-                    "posix spawn: %s file '%s': %s", posix_stream_names[i], s->path, strerror(e));
+                    "posix spawn: %s file '%s': %s", px_stream_names[i], s->path, strerror(e));
             }
             x->owned[i] = fd;
             break;
@@ -237,7 +237,7 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
                 cimjob__posix_exec_free(x);
                 return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
                                            "posix spawn: %s: descriptor %ld is not open",
-                                           posix_stream_names[i], (long)s->fd);
+                                           px_stream_names[i], (long)s->fd);
             }
             fd = (int)s->fd;
             x->in_place[i] = fd == i && !(fl & FD_CLOEXEC);
@@ -246,8 +246,8 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
         default:
             cimjob__posix_exec_free(x);
             return cimjob_backend_fail(CIMJOB_RC_INVALID_PARAMETER,
-                                       "posix spawn: %s: unknown stdio mode %d",
-                                       posix_stream_names[i], (int)s->mode);
+                                       "posix spawn: %s: unknown stdio mode %d", px_stream_names[i],
+                                       (int)s->mode);
         }
         x->stdio[i] = fd;
     }
@@ -260,7 +260,7 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
         x->max_fd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
     }
 #endif
-    cimjob_rc rc = posix_build_paths(x, o->argv[0]);
+    cimjob_rc rc = px_build_paths(x, o->argv[0]);
     if (rc != CIMJOB_RC_SUCCESS) {
         cimjob__posix_exec_free(x);
     }
@@ -275,14 +275,14 @@ void cimjob__posix_exec_free(struct cimjob__posix_exec *x)
             x->owned[i] = -1;
         }
     }
-    free(x->paths);
-    free(x->strings);
+    cimjob__free(x->paths);
+    cimjob__free(x->strings);
     x->paths = NULL;
     x->strings = NULL;
 }
 
 /* Reset every disposition in the child (see cimjob__posix_reset_signals), without libc. */
-static CIMJOB__POSIX_CHILD_CODE void posix_child_reset_signals(void)
+static CIMJOB__POSIX_CHILD_CODE void px_child_reset_signals(void)
 {
 #if defined(__linux__)
     unsigned long zero[16] = {0};
@@ -297,7 +297,7 @@ static CIMJOB__POSIX_CHILD_CODE void posix_child_reset_signals(void)
 }
 
 static CIMJOB__POSIX_CHILD_CODE __attribute__((noreturn)) void
-posix_child_fail(const struct cimjob__posix_exec *x, int errfd, int stage, int err)
+px_child_fail(const struct cimjob__posix_exec *x, int errfd, int stage, int err)
 {
     struct cimjob__posix_exec_error e;
     e.stage = stage;
@@ -316,7 +316,7 @@ posix_child_fail(const struct cimjob__posix_exec *x, int errfd, int stage, int e
 }
 
 /* Move a descriptor to 3 or above (close-on-exec) so dup2 onto 0..2 cannot clobber it. */
-static CIMJOB__POSIX_CHILD_CODE int posix_lift(int fd)
+static CIMJOB__POSIX_CHILD_CODE int px_lift(int fd)
 {
     if (fd < 0 || fd >= 3) {
         return fd;
@@ -329,15 +329,15 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
     if (x->ran != NULL) {
         *(volatile int *)x->ran = 1;
     }
-    int errfd = posix_lift(x->errfd);
-    posix_child_reset_signals();
+    int errfd = px_lift(x->errfd);
+    px_child_reset_signals();
     if (CHILD_SETPGID() != 0) {
-        posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_SETPGID, errno);
+        px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_SETPGID, errno);
     }
     if (x->cgroup_procs_fd >= 0) {
         /* "0" is the writing process: join the job's cgroup before anything else runs. */
         if (CHILD_WRITE(x->cgroup_procs_fd, "0", 1) != 1) {
-            posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CGROUP, errno);
+            px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CGROUP, errno);
         }
     }
     /* A stream already in place (descriptor i for stream i, not close-on-exec) is left
@@ -350,7 +350,7 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
         }
         src[i] = x->stdio[i] < 0 ? -1 : CHILD_DUP_HIGH(x->stdio[i]);
         if (x->stdio[i] >= 0 && src[i] < 0) {
-            posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
+            px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
         }
     }
     for (int i = 0; i < 3; i++) {
@@ -360,14 +360,14 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
         if (src[i] >= 0) {
             /* dup2 clears close-on-exec on the target: exactly 0, 1 and 2 survive exec. */
             if (CHILD_DUP3(src[i], i) < 0) {
-                posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
+                px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_STDIO, errno);
             }
         } else {
             CHILD_CLOSE(i);
         }
     }
     if (x->cwd != NULL && CHILD_CHDIR(x->cwd) != 0) {
-        posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CHDIR, errno);
+        px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_CHDIR, errno);
     }
     /* Every other descriptor goes at exec: marking them close-on-exec keeps errfd open until
      * the exec succeeds. Fallbacks: close_range without the flag (5.9), then a loop. */
@@ -448,7 +448,7 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
     if (saw_eacces && (err == ENOENT || err == ENOTDIR)) {
         err = EACCES;
     }
-    posix_child_fail(x, errfd, CIMJOB__POSIX_STAGE_EXEC, err);
+    px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_EXEC, err);
 }
 
 uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error *e,

@@ -69,7 +69,7 @@ int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned in
 
 /* The kernel's struct clone_args, version 2 (with cgroup). Declared here because older
  * linux/sched.h lacks the cgroup field. */
-struct posix_clone_args {
+struct px_clone_args {
     uint64_t flags;
     uint64_t pidfd;
     uint64_t child_tid;
@@ -86,7 +86,7 @@ struct posix_clone_args {
 pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd)
 {
 #if defined(__linux__) && defined(SYS_clone3)
-    struct posix_clone_args ca;
+    struct px_clone_args ca;
     memset(&ca, 0, sizeof ca);
     ca.exit_signal = SIGCHLD;
     if (pidfd_out != NULL) {
@@ -140,7 +140,7 @@ pid_t cimjob__posix_fork(void)
  * fn(arg) and exit with its value. Like glibc's own clone3 trampoline. Returns the raw result
  * (a negative errno on failure). */
 #if CIMJOB__POSIX_HAVE_CLONE_VM && defined(SYS_clone3) && defined(__x86_64__)
-#define POSIX_HAVE_CLONE3_VM 1
+#define PX_HAVE_CLONE3_VM 1
 long cimjob__posix_clone3_vm_raw(void *args, size_t size, int (*fn)(void *), void *arg);
 __asm__(".text\n"
         ".p2align 4\n"
@@ -167,7 +167,7 @@ __asm__(".text\n"
         "    .cfi_endproc\n"
         ".size cimjob__posix_clone3_vm_raw, .-cimjob__posix_clone3_vm_raw\n");
 #elif CIMJOB__POSIX_HAVE_CLONE_VM && defined(SYS_clone3) && defined(__aarch64__)
-#define POSIX_HAVE_CLONE3_VM 1
+#define PX_HAVE_CLONE3_VM 1
 long cimjob__posix_clone3_vm_raw(void *args, size_t size, int (*fn)(void *), void *arg);
 __asm__(".text\n"
         ".p2align 4\n"
@@ -198,8 +198,8 @@ pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t s
 {
 #if CIMJOB__POSIX_HAVE_CLONE_VM
     if (use_clone3) {
-#ifdef POSIX_HAVE_CLONE3_VM
-        struct posix_clone_args ca;
+#ifdef PX_HAVE_CLONE3_VM
+        struct px_clone_args ca;
         memset(&ca, 0, sizeof ca);
         ca.flags = CLONE_VM | CLONE_VFORK;
         ca.exit_signal = SIGCHLD;
@@ -247,7 +247,7 @@ pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t s
 }
 
 #if CIMJOB__POSIX_HAVE_CLONE_VM
-static CIMJOB__POSIX_CHILD_CODE int posix_probe_child(void *arg)
+static CIMJOB__POSIX_CHILD_CODE int px_probe_child(void *arg)
 {
     *(volatile int *)arg = 1;
     syscall(SYS_exit_group, 0);
@@ -257,14 +257,14 @@ static CIMJOB__POSIX_CHILD_CODE int posix_probe_child(void *arg)
 
 #if CIMJOB__POSIX_HAVE_CLONE_VM
 /* 0 unknown, 1 yes, 2 no; [0] through clone(), [1] through clone3. */
-static atomic_int posix_clone_vm_state[2];
+static atomic_int px_clone_vm_state[2];
 #endif
 
 int cimjob__posix_clone_vm_works(int use_clone3)
 {
 #if CIMJOB__POSIX_HAVE_CLONE_VM
     int k = use_clone3 != 0;
-    int s = atomic_load(&posix_clone_vm_state[k]);
+    int s = atomic_load(&px_clone_vm_state[k]);
     if (s != 0) {
         return s == 1;
     }
@@ -280,7 +280,7 @@ int cimjob__posix_clone_vm_works(int use_clone3)
         sigset_t all, old;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        pid_t pid = cimjob__posix_clone_vm(posix_probe_child, (void *)(uintptr_t)&flag,
+        pid_t pid = cimjob__posix_clone_vm(px_probe_child, (void *)(uintptr_t)&flag,
                                            (char *)stack + (size_t)sysconf(_SC_PAGESIZE), 16384,
                                            use_clone3, NULL, -1);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -292,7 +292,7 @@ int cimjob__posix_clone_vm_works(int use_clone3)
         }
         munmap(stack, size);
     }
-    atomic_store(&posix_clone_vm_state[k], s);
+    atomic_store(&px_clone_vm_state[k], s);
     return s == 1;
 #else
     (void)use_clone3;
@@ -302,7 +302,7 @@ int cimjob__posix_clone_vm_works(int use_clone3)
 
 int cimjob__posix_have_clone3_vm(void)
 {
-#ifdef POSIX_HAVE_CLONE3_VM
+#ifdef PX_HAVE_CLONE3_VM
     return cimjob__posix_have_clone3();
 #else
     return 0;
@@ -310,12 +310,12 @@ int cimjob__posix_have_clone3_vm(void)
 }
 
 /* 0 unknown, 1 yes, 2 no. Probing is idempotent, so a race only probes twice. */
-static atomic_int posix_pidfd_state;
-static atomic_int posix_clone3_state;
+static atomic_int px_pidfd_state;
+static atomic_int px_clone3_state;
 
 int cimjob__posix_have_pidfd(void)
 {
-    int s = atomic_load(&posix_pidfd_state);
+    int s = atomic_load(&px_pidfd_state);
     if (s == 0) {
         int fd = cimjob__posix_pidfd_open(getpid());
         s = 2;
@@ -326,7 +326,7 @@ int cimjob__posix_have_pidfd(void)
             }
             close(fd);
         }
-        atomic_store(&posix_pidfd_state, s);
+        atomic_store(&px_pidfd_state, s);
     }
     return s == 1;
 }
@@ -336,19 +336,19 @@ int cimjob__posix_have_clone3(void)
 #ifdef CIMJOB__POSIX_TSAN
     return 0; /* a raw clone3 is invisible to ThreadSanitizer: see cimjob__posix_fork() */
 #endif
-    int s = atomic_load(&posix_clone3_state);
+    int s = atomic_load(&px_clone3_state);
     if (s == 0) {
 #if defined(__linux__) && defined(SYS_clone3)
         /* An invalid size gets EINVAL from a kernel that has clone3 and ENOSYS (or EPERM from a
          * seccomp filter) from one that does not; nothing is created either way. */
-        struct posix_clone_args ca;
+        struct px_clone_args ca;
         memset(&ca, 0, sizeof ca);
         long r = syscall(SYS_clone3, &ca, (size_t)1);
         s = (r < 0 && errno == EINVAL) ? 1 : 2;
 #else
         s = 2;
 #endif
-        atomic_store(&posix_clone3_state, s);
+        atomic_store(&px_clone3_state, s);
     }
     return s == 1;
 }

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/platform.h"
 
 /* The longest a wait sleeps while a job is alive: the safety net for lost port messages. */
 #define WIN32_POLL_MS 100

@@ -6,7 +6,9 @@
 
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/platform.h"
 
 HANDLE cimjob__win32_job_create(HANDLE port, ULONG_PTR key)
 {

@@ -8,7 +8,9 @@
 #include <sddl.h>
 #include <string.h>
 
-#include "../core/internal.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/platform.h"
 
 /* The core embeds these as opaque storage; each must hold the OS object. */
 _Static_assert(sizeof(SRWLOCK) <= sizeof(cimjob__mutex), "SRWLOCK fits cimjob__mutex");

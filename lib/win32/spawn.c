@@ -10,7 +10,9 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "../core/internal.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/platform.h"
 
 /* Older MinGW headers lack the attribute; its value is fixed by the Windows ABI. */
 #ifndef PROC_THREAD_ATTRIBUTE_JOB_LIST

@@ -1,5 +1,5 @@
 /*
- * The posix backend against real process trees: every shape of spec/teardown.md on every
+ * The posix backend against real process trees: every teardown shape of the contract on every
  * containment path (cgroup, subreaper, pgroup), through the public API.
  *
  * Harness: the test process makes itself a child subreaper (so orphans of jobs come back to it
