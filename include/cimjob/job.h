@@ -184,8 +184,10 @@ typedef struct cimjob_job_options {
     /** Name (required, 1..CIMJOB_NAME_MAX bytes): what the job is, for people. */
     const char *name;
     /**
-     * LocalID part of the InstanceID (optional; default: a number the registry never reuses).
-     * Must not contain ':'; at most CIMJOB_INSTANCE_ID_MAX bytes with the OrgID and ':'.
+     * LocalID part of the InstanceID (optional). Default: `<incarnation>-<n>`, the registry's
+     * incarnation (cimjob_registry_incarnation()) and a number it never reuses, so InstanceIDs
+     * are unique across registries and across restarts of the host (docs/cim-model.md). Must
+     * not contain ':'; at most CIMJOB_INSTANCE_ID_MAX bytes with the OrgID and ':'.
      */
     const char *local_id;
     /** For process backends: the program and its arguments, NULL-terminated (argv[0] required). */
@@ -290,6 +292,18 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_options_init(cimjob_registry_options *op
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
                                             cimjob_registry **out);
+
+/**
+ * The registry's incarnation: the token that starts every LocalID the registry generates
+ * (`<OrgID>:<incarnation>-<n>`). It is the wall-clock time of cimjob_registry_new() in
+ * microseconds, strictly increasing within the process, in hex, followed by four hex digits that
+ * tell apart processes started in the same microsecond; so a restarted agent never hands out the
+ * InstanceID of a job of its previous life (unless the clock was set back and the four digits
+ * collide too).
+ *
+ * @return a string owned by the registry, valid until it is freed; "" for NULL.
+ */
+CIMJOB_EXTERN const char *cimjob_registry_incarnation(const cimjob_registry *reg);
 
 /**
  * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
@@ -561,6 +575,143 @@ CIMJOB_EXTERN cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned in
  *         CIMJOB_RC_NO_MEMORY (the text could not be stored; JobStatus is then empty).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status);
+
+/** CIM_Job.RecoveryAction. X(C name, value, DMTF name). */
+#define CIMJOB_RECOVERY_ACTION_TABLE(X)                                                            \
+    X(CIMJOB_RECOVERY_UNKNOWN, 0, "Unknown")                                                       \
+    X(CIMJOB_RECOVERY_OTHER, 1, "Other")                                                           \
+    X(CIMJOB_RECOVERY_DO_NOT_CONTINUE, 2, "Do Not Continue")                                       \
+    X(CIMJOB_RECOVERY_CONTINUE_WITH_NEXT_JOB, 3, "Continue With Next Job")                         \
+    X(CIMJOB_RECOVERY_RERUN_JOB, 4, "Re-run Job")                                                  \
+    X(CIMJOB_RECOVERY_RUN_RECOVERY_JOB, 5, "Run Recovery Job")
+
+/** @cond INTERNAL */
+#define CIMJOB__RA_ITEM(e, n, name) e = n,
+/** @endcond */
+
+/**
+ * CIM_Job.RecoveryAction values (see CIMJOB_RECOVERY_ACTION_TABLE). libcimjob records the
+ * RecoveryAction for the agent and its clients; it does not act on it.
+ */
+typedef enum cimjob_recovery_action {
+    CIMJOB_RECOVERY_ACTION_TABLE(CIMJOB__RA_ITEM)
+} cimjob_recovery_action;
+
+/**
+ * The DMTF name of a RecoveryAction ("Re-run Job").
+ *
+ * @return a static string, never NULL: "Invalid" for values outside 0..5.
+ */
+CIMJOB_EXTERN const char *cimjob_recovery_action_name(int value);
+
+/** CIM_Job.LocalOrUtcTime: how RunStartInterval and the calendar of a schedule are read. */
+typedef enum cimjob_local_or_utc {
+    CIMJOB_LOCAL_TIME = 1, /**< Local Time: the host's time zone, with its DST changes. */
+    CIMJOB_UTC_TIME = 2    /**< UTC Time (default). */
+} cimjob_local_or_utc;
+
+/** RunMonth not set: every month. */
+#define CIMJOB_RUN_MONTH_ANY (-1)
+/** An interval that is not set (ScheduledStartTime as an interval, RunStartInterval). */
+#define CIMJOB_INTERVAL_NONE UINT64_MAX
+
+/** The version of cimjob_job_settings this header describes. */
+#define CIMJOB_JOB_SETTINGS_VERSION 1
+
+/**
+ * A job's writable CIM_Job properties (the MOF's Write qualifier) and its schedule: what
+ * cimjob_job_settings_get() reads and cimjob_job_modify() writes (ModifyInstance). Initialise
+ * with CIMJOB_JOB_SETTINGS_INIT (CIM's defaults).
+ *
+ * The schedule: a job with ScheduledStartTime (a timestamp, or an interval after TimeSubmitted)
+ * is started by its registry at that time; a job with RunStartInterval is started on every day
+ * that matches RunMonth, RunDay and RunDayOfWeek, at RunStartInterval after midnight (local time
+ * or UTC), JobRunTimes times (0: until UntilTime), never after UntilTime. See docs/guide.md.
+ */
+typedef struct cimjob_job_settings {
+    unsigned int version;            /**< CIMJOB_JOB_SETTINGS_VERSION. */
+    int delete_on_completion;        /**< DeleteOnCompletion (0 or 1). */
+    uint64_t time_before_removal_us; /**< TimeBeforeRemoval. */
+    uint32_t priority;               /**< Priority: lower is higher (the run queue's order). */
+    /** JobRunTimes: how many runs (default 1); 0: no limit, until UntilTime or a request. */
+    uint32_t job_run_times;
+    /** UntilTime: no run starts after it and a running one is ended; CIMJOB_TIME_NONE: none. */
+    int64_t until_time_us;
+    char notify[CIMJOB_TEXT_MAX + 1]; /**< Notify: the user to notify ("" for none). */
+    uint16_t recovery_action;         /**< RecoveryAction (cimjob_recovery_action). */
+    /** OtherRecoveryAction: required when RecoveryAction is 1 (Other). */
+    char other_recovery_action[CIMJOB_TEXT_MAX + 1];
+    /** ScheduledStartTime as a timestamp; CIMJOB_TIME_NONE when not set. */
+    int64_t scheduled_start_time_us;
+    /** ScheduledStartTime as an interval after TimeSubmitted; CIMJOB_INTERVAL_NONE: not set. */
+    uint64_t scheduled_start_delay_us;
+    int run_month; /**< RunMonth 0 (January)..11, or CIMJOB_RUN_MONTH_ANY. */
+    /** RunDay -31..31: from the month's start, negative from its end (-1: last day); 0: any. */
+    int run_day;
+    /**
+     * RunDayOfWeek -7..7: 0 exact day of month; 1..7 (Sunday..Saturday) on or after RunDay;
+     * -1..-7 on or before RunDay. With RunDay 0: every such weekday.
+     */
+    int run_day_of_week;
+    /** RunStartInterval: time after midnight of each run; CIMJOB_INTERVAL_NONE: no calendar. */
+    uint64_t run_start_interval_us;
+    int local_or_utc_time; /**< LocalOrUtcTime (cimjob_local_or_utc). */
+} cimjob_job_settings;
+
+/** Static initialiser for cimjob_job_settings: CIM's defaults, no schedule. */
+#define CIMJOB_JOB_SETTINGS_INIT                                                                   \
+    {                                                                                              \
+        CIMJOB_JOB_SETTINGS_VERSION, 1, CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US, 0, 1,               \
+            CIMJOB_TIME_NONE, {0}, 0, {0}, CIMJOB_TIME_NONE, CIMJOB_INTERVAL_NONE,                 \
+            CIMJOB_RUN_MONTH_ANY, 0, 0, CIMJOB_INTERVAL_NONE, CIMJOB_UTC_TIME                      \
+    }
+
+/** The bits of cimjob_job_modify()'s mask that name writable properties. */
+#define CIMJOB_PROPERTIES_WRITABLE                                                                 \
+    (CIMJOB_PROPERTY_DELETE_ON_COMPLETION | CIMJOB_PROPERTY_TIME_BEFORE_REMOVAL |                  \
+     CIMJOB_PROPERTY_PRIORITY | CIMJOB_PROPERTY_JOB_RUN_TIMES | CIMJOB_PROPERTY_UNTIL_TIME |       \
+     CIMJOB_PROPERTY_NOTIFY | CIMJOB_PROPERTY_RECOVERY_ACTION |                                    \
+     CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION | CIMJOB_PROPERTY_SCHEDULE)
+
+/**
+ * Read a job's writable properties and schedule.
+ *
+ * @param job the job.
+ * @param out receives them; its version must be set (CIMJOB_JOB_SETTINGS_INIT).
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
+ *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_NOT_FOUND (the job was removed).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_settings_get(cimjob_job *job, cimjob_job_settings *out);
+
+/**
+ * ModifyInstance: change the writable properties named in @p mask, all or none, and report
+ * one CIMJOB_EVENT_MODIFICATION with the properties whose values changed.
+ *
+ * CIMJOB_PROPERTY_SCHEDULE takes ScheduledStartTime, RunMonth, RunDay, RunDayOfWeek,
+ * RunStartInterval and LocalOrUtcTime together; a New job with a schedule is started by its
+ * registry at its time. A new TimeBeforeRemoval of an ended job restarts its retention from the
+ * end; a lower Priority of a waiting job moves it up the queue.
+ *
+ * @param job      the job.
+ * @param settings the new values (the fields outside @p mask are ignored).
+ * @param mask     CIMJOB_PROPERTY_* bits within CIMJOB_PROPERTIES_WRITABLE.
+ * @param caller   the identity the change is made for (NULL: the host, always allowed).
+ * @return CIMJOB_RC_SUCCESS (also when nothing changed: no event then);
+ *         CIMJOB_RC_INVALID_PARAMETER (NULL argument; a bit outside the writable set; a value
+ *         out of its range: TimeBeforeRemoval over the CIM maximum, RecoveryAction over 5 or 1
+ *         without OtherRecoveryAction, LocalOrUtcTime not 1 or 2, RunMonth, RunDay or
+ *         RunDayOfWeek out of range, a RunDay that never occurs in RunMonth, a calendar field
+ *         without RunStartInterval, RunStartInterval of a day or more, both forms of
+ *         ScheduledStartTime, a string not terminated in its buffer);
+ *         CIMJOB_RC_INVALID_UTF8 (Notify or OtherRecoveryAction);
+ *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_ACCESS_DENIED (@p caller is neither the Owner
+ *         nor privileged); CIMJOB_RC_NOT_FOUND (removed);
+ *         CIMJOB_RC_INVALID_STATE (DeleteOnCompletion or the schedule of a job that has ended;
+ *         the MOF: delete it instead);
+ *         CIMJOB_RC_NO_MEMORY. Nothing is changed unless CIMJOB_RC_SUCCESS is returned.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *settings,
+                                          uint32_t mask, const char *caller);
 
 /**
  * Choose which events the registry's and its jobs' callbacks receive (default: only

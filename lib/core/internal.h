@@ -26,18 +26,27 @@ enum { CIMJOB__TIMER_ESCALATE = 1, CIMJOB__TIMER_KILL_RETRY = 2, CIMJOB__TIMER_R
 /* One recorded CIM_Error condition; the public record is built from it when asked. */
 typedef struct cimjob__err {
     struct cimjob__err *next;
-    int msg;           /* cimjob_message */
-    int is_end;        /* it says why the job ended */
-    int64_t time_us;   /* realtime */
-    uint32_t code;     /* ErrorCode or return code */
-    uint32_t cim;      /* CIMStatusCode */
+    int msg;         /* cimjob_message */
+    int is_end;      /* it says why the job ended */
+    int64_t time_us; /* realtime */
+    uint32_t code;   /* ErrorCode or return code */
+    uint32_t cim;    /* CIMStatusCode */
     unsigned int nargs;
-    char *args[4];     /* into the same allocation */
+    char *args[4]; /* into the same allocation */
 } cimjob__err;
 
 /* At most this many errors are kept per job: the oldest go first (a client that retries a
  * failing request forever must not grow the job without bound). */
 #define CIMJOB__ERRORS_MAX 32
+
+/* A job's schedule (CIM_Job's own scheduling), guarded by the job's lock. */
+typedef struct cimjob__schedule {
+    int64_t start_time_us;   /* ScheduledStartTime timestamp, or CIMJOB_TIME_NONE */
+    uint64_t start_delay_us; /* ScheduledStartTime interval after TimeSubmitted, or NONE */
+    int8_t month, day, dow;  /* RunMonth (-1 any), RunDay, RunDayOfWeek */
+    uint8_t local;           /* LocalOrUtcTime == Local Time */
+    uint64_t interval_us;    /* RunStartInterval, or CIMJOB_INTERVAL_NONE */
+} cimjob__schedule;
 
 struct cimjob_job {
     atomic_uint refs;
@@ -52,11 +61,11 @@ struct cimjob_job {
     char *name;
     char *owner;
     int user_local_id;
-    uint32_t priority;
+    uint32_t priority; /* writable: guarded by lock */
     unsigned int flags;
     cimjob_containment containment_req;
-    int delete_on_completion;
-    uint64_t time_before_removal_us;
+    int delete_on_completion;        /* writable: guarded by lock */
+    uint64_t time_before_removal_us; /* writable: guarded by lock */
     int64_t time_submitted_us;
     cimjob_state_cb on_state_change;
     void *userdata;
@@ -92,12 +101,20 @@ struct cimjob_job {
     /* CIM_Error records, oldest first. */
     cimjob__err *err_head, *err_tail;
     unsigned int nerr;
-    int spawn_rc; /* what spawn returned when the start failed in the core, else 0 */
+    int spawn_rc;         /* what spawn returned when the start failed in the core, else 0 */
     uint32_t changed_acc; /* property bits changed since the last event, reported with it */
-    void *user_data;      /* cimjob_job_set_user_data() */
+    /* Writable properties beyond priority, delete_on_completion and time_before_removal_us
+     * (which are writable too): all guarded by lock. */
+    uint32_t job_run_times;
+    int64_t until_time_us;
+    char *notify;
+    char *other_recovery_action;
+    uint16_t recovery_action;
+    cimjob__schedule sched;
+    void *user_data; /* cimjob_job_set_user_data() */
     cimjob_destroy_cb user_destroy;
     uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
-    void *be_job; /* the backend's per-job state, NULL when none */
+    void *be_job;                /* the backend's per-job state, NULL when none */
     cimjob_containment containment;
     int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
     int64_t remove_at;   /* monotonic retention deadline, or -1 */
@@ -152,6 +169,8 @@ struct cimjob_registry {
     cimjob__tombstone **tombs;
     size_t ntombs_buckets;
     uint64_t next_local_id;
+    /* Generated LocalIDs are "<incarnation>-<n>": unique across registries and restarts. */
+    char incarnation[32];
     int closed;
 
     /* Timers, events, releases and wake-ups, guarded by lock. Order: job->lock, then lock. */
@@ -209,6 +228,12 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
  * closing). */
 void cimjob__job_remove(cimjob_job *job);
 void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause);
+/* TimeBeforeRemoval changed on an ended job: retention restarts from the end (no lock held). */
+void cimjob__job_rearm_retention(cimjob_job *job);
+/* Whether caller may act on the job (the Owner, or privileged). */
+int cimjob__caller_allowed(cimjob_job *job, const char *caller);
+/* The writable properties changed (mask): re-plan the schedule and the queue (no lock held). */
+void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask);
 /* Drop the job's user data, running its destructor (no lock held). */
 void cimjob__job_drop_user_data(cimjob_job *job);
 /* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */

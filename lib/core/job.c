@@ -142,6 +142,8 @@ static void free_copies(cimjob_job *job)
     cimjob__free(job->owner);
     cimjob__free(job->error_description);
     cimjob__free(job->job_status);
+    cimjob__free(job->notify);
+    cimjob__free(job->other_recovery_action);
     cimjob__job_clear_errors(job);
 }
 
@@ -202,8 +204,8 @@ static void record_end_error(cimjob_job *job, int starting)
         if (job->spawn_rc == CIMJOB_RC_NOT_SUPPORTED &&
             job->containment_req != CIMJOB_CONTAINMENT_AUTO) {
             const char *cargs[2] = {cimjob_containment_name((int)job->containment_req), desc};
-            cimjob__job_add_error(job, CIMJOB_MSG_CONTAINMENT_UNAVAILABLE, 1, job->error_code, 0,
-                                  2, cargs);
+            cimjob__job_add_error(job, CIMJOB_MSG_CONTAINMENT_UNAVAILABLE, 1, job->error_code, 0, 2,
+                                  cargs);
         } else if (!job->spawn_rc && job->error_code == 127) {
             cimjob__job_add_error(job, CIMJOB_MSG_COMMAND_NOT_FOUND, 1, 127, 0, 1, args);
         } else if (!job->spawn_rc && job->error_code == 126 &&
@@ -281,6 +283,19 @@ static void after_end(cimjob_job *job)
     if (del)
         cimjob__job_remove_cause(job, CIMJOB_REMOVAL_DELETE_ON_KILL);
     else if (at >= 0)
+        cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
+}
+
+void cimjob__job_rearm_retention(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    int64_t at = -1;
+    if (job->ended && !job->removed && !job->keep && !job->delete_on_kill &&
+        job->delete_on_completion) {
+        job->remove_at = at = job->end_mono_us + (int64_t)job->time_before_removal_us;
+    }
+    cimjob__mutex_unlock(&job->lock);
+    if (at >= 0)
         cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
 }
 
@@ -528,7 +543,7 @@ cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
 
 /* ---- RequestStateChange and KillJob --------------------------------------------------------- */
 
-static int caller_allowed(cimjob_job *job, const char *caller)
+int cimjob__caller_allowed(cimjob_job *job, const char *caller)
 {
     cimjob_registry *reg = job->reg;
     if (!caller || strcmp(caller, job->owner) == 0)
@@ -799,12 +814,11 @@ static void record_request_error(cimjob_job *job, const char *what, int requeste
         break;
     case CIMJOB_RSC_TIMEOUT:
         if (requested == CIMJOB_REQUEST_KILL) {
-            if (cimjob_interval_format(timeout_us ? timeout_us : job->reg->kill_timeout_us,
-                                       tmo) != CIMJOB_RC_SUCCESS)
+            if (cimjob_interval_format(timeout_us ? timeout_us : job->reg->kill_timeout_us, tmo) !=
+                CIMJOB_RC_SUCCESS)
                 tmo[0] = '\0';
             const char *args[1] = {tmo};
-            cimjob__job_add_error(job, CIMJOB_MSG_KILL_NOT_CONFIRMED, 0, (uint32_t)rsc, 0, 1,
-                                  args);
+            cimjob__job_add_error(job, CIMJOB_MSG_KILL_NOT_CONFIRMED, 0, (uint32_t)rsc, 0, 1, args);
         } else if (!job->escalated) { /* an escalation is recorded when it happens */
             const char *args[2] = {what, tmo};
             cimjob__job_add_error(job, CIMJOB_MSG_REQUEST_TIMEOUT, 0, (uint32_t)rsc, 0, 2, args);
@@ -851,7 +865,7 @@ cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job, cimjob_requested_s
         opts = &def;
     if (!check_request_options(opts, "RequestStateChange"))
         return CIMJOB_RSC_INVALID_PARAMETER;
-    if (!caller_allowed(job, opts->caller))
+    if (!cimjob__caller_allowed(job, opts->caller))
         return (cimjob_rsc_rc)cimjob__fail_rsc(
             CIMJOB_RSC_ACCESS_DENIED, "RequestStateChange: '%.200s' may not act on job '%s'",
             opts->caller, job->instance_id);
@@ -899,7 +913,7 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
     cimjob__mutex_unlock(&job->lock);
     if (removed)
         return cimjob__fail(CIMJOB_RC_NOT_FOUND, "KillJob: job '%s' was removed", job->instance_id);
-    if (!caller_allowed(job, opts->caller))
+    if (!cimjob__caller_allowed(job, opts->caller))
         return cimjob__fail(CIMJOB_RC_ACCESS_DENIED, "KillJob: '%.200s' may not act on job '%s'",
                             opts->caller, job->instance_id);
     request rq = {CIMJOB_REQUEST_KILL, opts->timeout_us, opts->flags & CIMJOB_REQUEST_ASYNC, 1,
@@ -1189,6 +1203,12 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->containment_req = opts->containment;
     job->delete_on_completion = !!opts->delete_on_completion;
     job->time_before_removal_us = opts->time_before_removal_us;
+    job->job_run_times = 1;
+    job->until_time_us = CIMJOB_TIME_NONE;
+    job->sched.start_time_us = CIMJOB_TIME_NONE;
+    job->sched.start_delay_us = CIMJOB_INTERVAL_NONE;
+    job->sched.month = CIMJOB_RUN_MONTH_ANY;
+    job->sched.interval_us = CIMJOB_INTERVAL_NONE;
     job->on_state_change = opts->on_state_change;
     job->userdata = opts->userdata;
     job->time_submitted_us = cimjob__reg_realtime(reg);
@@ -1286,6 +1306,9 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     info->exit_status = job->exit_status;
     info->term_signal = job->term_signal;
     info->escalated = job->escalated;
+    info->time_before_removal_us = job->time_before_removal_us;
+    info->delete_on_completion = job->delete_on_completion;
+    info->priority = job->priority;
     cimjob__mutex_unlock(&job->lock);
 
     /* Immutable after creation: no lock needed. */
@@ -1293,9 +1316,6 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     strcpy(info->name, job->name);
     cimjob__strlcpy(info->owner, job->owner, sizeof info->owner);
     info->time_submitted_us = job->time_submitted_us;
-    info->time_before_removal_us = job->time_before_removal_us;
-    info->delete_on_completion = job->delete_on_completion;
-    info->priority = job->priority;
     info->utc_offset_min = reg->utc_offset_min;
     cimjob__strlcpy(info->backend, reg->be->name, sizeof info->backend);
     operational_status(info);

@@ -27,6 +27,49 @@ int64_t cimjob__reg_realtime(cimjob_registry *reg)
     return cimjob__now_realtime();
 }
 
+/* ---- incarnations ------------------------------------------------------------------------ */
+
+/* The last incarnation handed out in this process: strictly increasing, so two registries never
+ * share one even when created in the same microsecond. */
+static _Atomic uint64_t last_incarnation_us;
+
+/* A registry's incarnation: the wall clock in microseconds when it was created (so a restarted
+ * agent never hands out an InstanceID of its previous life, which was created earlier), made
+ * unique within the process, then 16 bits that differ between processes started at the same
+ * microsecond or after a clock step backwards (the registry's address under ASLR and the
+ * monotonic clock). Hex: "<us><4 hex>". */
+static void make_incarnation(cimjob_registry *reg)
+{
+    uint64_t now = (uint64_t)cimjob__now_realtime();
+    uint64_t last = atomic_load(&last_incarnation_us);
+    uint64_t inc;
+    do {
+        inc = now > last ? now : last + 1;
+    } while (!atomic_compare_exchange_weak(&last_incarnation_us, &last, inc));
+    uint64_t mix = (uint64_t)(uintptr_t)reg ^ ((uint64_t)cimjob__now_monotonic() << 7);
+    mix ^= mix >> 29;
+    mix *= 0xbf58476d1ce4e5b9ULL;
+    mix ^= mix >> 32;
+    static const char hex[] = "0123456789abcdef";
+    char tmp[32];
+    size_t k = 0;
+    do {
+        tmp[k++] = hex[inc & 15];
+        inc >>= 4;
+    } while (inc);
+    size_t o = 0;
+    while (k)
+        reg->incarnation[o++] = tmp[--k];
+    for (int i = 3; i >= 0; i--)
+        reg->incarnation[o++] = hex[(mix >> (4 * i)) & 15];
+    reg->incarnation[o] = '\0';
+}
+
+const char *cimjob_registry_incarnation(const cimjob_registry *reg)
+{
+    return reg ? reg->incarnation : "";
+}
+
 /* ---- lifetime -------------------------------------------------------------------------- */
 
 void cimjob__reg_ref(cimjob_registry *reg)
@@ -197,6 +240,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->is_privileged = opts->is_privileged;
     reg->utc_offset_min = opts->utc_offset_min;
     reg->next_local_id = 1;
+    make_incarnation(reg);
     reg->ind_mask = CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE);
     reg->be = be;
     reg->have = backend_have(be);
@@ -317,9 +361,12 @@ cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *
                 num[--k] = (char)('0' + n % 10);
                 n /= 10;
             } while (n);
+            size_t inc_len = strlen(reg->incarnation);
             memcpy(buf, reg->org_id, org_len);
             buf[org_len] = ':';
-            strcpy(buf + org_len + 1, num + k);
+            memcpy(buf + org_len + 1, reg->incarnation, inc_len);
+            buf[org_len + 1 + inc_len] = '-';
+            strcpy(buf + org_len + 2 + inc_len, num + k);
         } while (map_get(reg, buf) || tomb_has(reg, buf));
     }
     job->instance_id = cimjob__strdup(buf);
