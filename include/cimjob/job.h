@@ -337,8 +337,11 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
 CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts,
                                       cimjob_job **out);
 
-/** The version of cimjob_info this header describes. */
-#define CIMJOB_INFO_VERSION 1
+/**
+ * The version of cimjob_info this header describes. Version 1 (without the fields after
+ * utc_offset_min) is still accepted: the library fills only what that version has.
+ */
+#define CIMJOB_INFO_VERSION 2
 
 /**
  * A snapshot of a job's CIM properties (CIM_ConcreteJob), filled by cimjob_query().
@@ -354,21 +357,30 @@ typedef struct cimjob_info {
     int64_t time_of_last_state_change_us;
     int64_t time_submitted_us; /**< TimeSubmitted: when the job was created. */
     int64_t start_time_us;     /**< StartTime; CIMJOB_TIME_NONE until started. */
-    /** ElapsedTime: from StartTime to now, or to the end for a finished job; 0 if not started. */
+    /**
+     * ElapsedTime: how long the job (its last run) has been executing — from StartTime to now,
+     * or to the end for a finished job, without the time it spent Suspended; 0 if not started.
+     */
     uint64_t elapsed_time_us;
     uint64_t time_before_removal_us; /**< TimeBeforeRemoval. */
     int delete_on_completion;        /**< DeleteOnCompletion (0 or 1). */
     unsigned int percent_complete;   /**< PercentComplete, 0..100. */
     /**
-     * ErrorCode: 0 when the job completed without error; for a process, its exit status, 128+N
-     * for death by signal N, 127 for a command not found and 126 for one not executable.
+     * ErrorCode, full width: 0 when the job completed without error; for a process, its exit
+     * status, 128+N for death by signal N, 127 for a command not found and 126 for one not
+     * executable; a Windows exit code or NTSTATUS as it is. CIM's ErrorCode is a uint16: see
+     * cim_error_code.
      */
     uint32_t error_code;
     char error_description[CIMJOB_TEXT_MAX + 1]; /**< ErrorDescription ("" when none). */
     char job_status[CIMJOB_TEXT_MAX + 1];        /**< JobStatus: free text on the job's status. */
     char owner[CIMJOB_TEXT_MAX + 1];             /**< Owner. */
     uint32_t priority;                           /**< Priority. */
-    /** OperationalStatus values (2 OK, 6 Error, 10 Stopped, 15 Dormant, 17 Completed). */
+    /**
+     * OperationalStatus values for the JobState (docs/cim-model.md: 2 OK, 3 Degraded,
+     * 6 Error, 8 Starting, 9 Stopping, 10 Stopped, 11 In Service, 14 Aborted, 15 Dormant,
+     * 17 Completed); cimjob_info_status() gives the whole status block.
+     */
     uint16_t operational_status[2];
     unsigned int operational_status_count; /**< How many of operational_status are set. */
     /* libcimjob's own, beyond CIM: */
@@ -378,6 +390,18 @@ typedef struct cimjob_info {
     int term_signal;    /**< The signal that killed the main process, or 0. */
     int escalated;      /**< 1 if a Terminate had to be escalated to a kill at its TimeoutPeriod. */
     int utc_offset_min; /**< The registry's UTC offset, for formatting. */
+    /* Version 2: */
+    /**
+     * ErrorCode as CIM's uint16: error_code when it fits, else 65535 ("see the full value": the
+     * value in error_code and in the job's CIM_Error records). cimjob_cim_error_code().
+     */
+    uint16_t cim_error_code;
+    /** Why a New job has not started: 0 no reason, 1 waiting for a run slot (the queue),
+     * 2 waiting for its scheduled time; also 2 between the runs of a recurring job. */
+    int waiting;
+    uint32_t runs; /**< How many runs have started (1 for a job started once). */
+    /** When the next scheduled run starts, or CIMJOB_TIME_NONE. */
+    int64_t next_run_us;
 } cimjob_info;
 
 /** Static initialiser for cimjob_info (sets the version; the library fills the rest). */
@@ -387,7 +411,7 @@ typedef struct cimjob_info {
 #define CIMJOB_INFO_INIT                                                                           \
     {                                                                                              \
         CIMJOB_INFO_VERSION, {0}, {0}, CIMJOB_JOB_STATE_NEW, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0},     \
-            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0                            \
+            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0, 0, 0, 0, 0                \
     }
 #else
 #define CIMJOB_INFO_INIT                                                                           \
@@ -395,6 +419,20 @@ typedef struct cimjob_info {
         .version = CIMJOB_INFO_VERSION                                                             \
     }
 #endif
+
+/** The waiting reasons of cimjob_info::waiting. */
+enum cimjob_waiting {
+    CIMJOB_WAITING_NONE = 0,    /**< Not waiting. */
+    CIMJOB_WAITING_QUEUE = 1,   /**< Waiting for a run slot (cimjob_registry_set_max_running()). */
+    CIMJOB_WAITING_SCHEDULE = 2 /**< Waiting for its scheduled time (the next run). */
+};
+
+/**
+ * CIM's ErrorCode (uint16) for a full-width error code: the code when it fits, else 65535.
+ *
+ * @return the uint16 value.
+ */
+CIMJOB_EXTERN uint16_t cimjob_cim_error_code(uint32_t error_code);
 
 /**
  * Take a snapshot of a job's properties.
@@ -429,6 +467,149 @@ typedef enum cimjob_time_property {
  */
 CIMJOB_EXTERN cimjob_rc cimjob_info_format_time(const cimjob_info *info, cimjob_time_property prop,
                                                 char *out);
+
+/** CIM_ManagedSystemElement.OperationalStatus. X(C name, value, DMTF name). */
+#define CIMJOB_OPERATIONAL_STATUS_TABLE(X)                                                         \
+    X(CIMJOB_OPSTATUS_UNKNOWN, 0, "Unknown")                                                       \
+    X(CIMJOB_OPSTATUS_OTHER, 1, "Other")                                                           \
+    X(CIMJOB_OPSTATUS_OK, 2, "OK")                                                                 \
+    X(CIMJOB_OPSTATUS_DEGRADED, 3, "Degraded")                                                     \
+    X(CIMJOB_OPSTATUS_STRESSED, 4, "Stressed")                                                     \
+    X(CIMJOB_OPSTATUS_PREDICTIVE_FAILURE, 5, "Predictive Failure")                                 \
+    X(CIMJOB_OPSTATUS_ERROR, 6, "Error")                                                           \
+    X(CIMJOB_OPSTATUS_NON_RECOVERABLE_ERROR, 7, "Non-Recoverable Error")                           \
+    X(CIMJOB_OPSTATUS_STARTING, 8, "Starting")                                                     \
+    X(CIMJOB_OPSTATUS_STOPPING, 9, "Stopping")                                                     \
+    X(CIMJOB_OPSTATUS_STOPPED, 10, "Stopped")                                                      \
+    X(CIMJOB_OPSTATUS_IN_SERVICE, 11, "In Service")                                                \
+    X(CIMJOB_OPSTATUS_NO_CONTACT, 12, "No Contact")                                                \
+    X(CIMJOB_OPSTATUS_LOST_COMMUNICATION, 13, "Lost Communication")                                \
+    X(CIMJOB_OPSTATUS_ABORTED, 14, "Aborted")                                                      \
+    X(CIMJOB_OPSTATUS_DORMANT, 15, "Dormant")                                                      \
+    X(CIMJOB_OPSTATUS_SUPPORTING_ENTITY_IN_ERROR, 16, "Supporting Entity in Error")                \
+    X(CIMJOB_OPSTATUS_COMPLETED, 17, "Completed")                                                  \
+    X(CIMJOB_OPSTATUS_POWER_MODE, 18, "Power Mode")                                                \
+    X(CIMJOB_OPSTATUS_RELOCATING, 19, "Relocating")
+
+/** CIM_ManagedSystemElement.HealthState. X(C name, value, DMTF name). */
+#define CIMJOB_HEALTH_STATE_TABLE(X)                                                               \
+    X(CIMJOB_HEALTH_UNKNOWN, 0, "Unknown")                                                         \
+    X(CIMJOB_HEALTH_OK, 5, "OK")                                                                   \
+    X(CIMJOB_HEALTH_DEGRADED_WARNING, 10, "Degraded/Warning")                                      \
+    X(CIMJOB_HEALTH_MINOR_FAILURE, 15, "Minor failure")                                            \
+    X(CIMJOB_HEALTH_MAJOR_FAILURE, 20, "Major failure")                                            \
+    X(CIMJOB_HEALTH_CRITICAL_FAILURE, 25, "Critical failure")                                      \
+    X(CIMJOB_HEALTH_NON_RECOVERABLE_ERROR, 30, "Non-recoverable error")
+
+/** CIM_ManagedSystemElement.PrimaryStatus. X(C name, value, DMTF name). */
+#define CIMJOB_PRIMARY_STATUS_TABLE(X)                                                             \
+    X(CIMJOB_PRIMARY_UNKNOWN, 0, "Unknown")                                                        \
+    X(CIMJOB_PRIMARY_OK, 1, "OK")                                                                  \
+    X(CIMJOB_PRIMARY_DEGRADED, 2, "Degraded")                                                      \
+    X(CIMJOB_PRIMARY_ERROR, 3, "Error")
+
+/** CIM_ManagedSystemElement.OperatingStatus. X(C name, value, DMTF name). */
+#define CIMJOB_OPERATING_STATUS_TABLE(X)                                                           \
+    X(CIMJOB_OPERATING_UNKNOWN, 0, "Unknown")                                                      \
+    X(CIMJOB_OPERATING_NOT_AVAILABLE, 1, "Not Available")                                          \
+    X(CIMJOB_OPERATING_SERVICING, 2, "Servicing")                                                  \
+    X(CIMJOB_OPERATING_STARTING, 3, "Starting")                                                    \
+    X(CIMJOB_OPERATING_STOPPING, 4, "Stopping")                                                    \
+    X(CIMJOB_OPERATING_STOPPED, 5, "Stopped")                                                      \
+    X(CIMJOB_OPERATING_ABORTED, 6, "Aborted")                                                      \
+    X(CIMJOB_OPERATING_DORMANT, 7, "Dormant")                                                      \
+    X(CIMJOB_OPERATING_COMPLETED, 8, "Completed")                                                  \
+    X(CIMJOB_OPERATING_MIGRATING, 9, "Migrating")                                                  \
+    X(CIMJOB_OPERATING_EMIGRATING, 10, "Emigrating")                                               \
+    X(CIMJOB_OPERATING_IMMIGRATING, 11, "Immigrating")                                             \
+    X(CIMJOB_OPERATING_SNAPSHOTTING, 12, "Snapshotting")                                           \
+    X(CIMJOB_OPERATING_SHUTTING_DOWN, 13, "Shutting Down")                                         \
+    X(CIMJOB_OPERATING_IN_TEST, 14, "In Test")                                                     \
+    X(CIMJOB_OPERATING_TRANSITIONING, 15, "Transitioning")                                         \
+    X(CIMJOB_OPERATING_IN_SERVICE, 16, "In Service")
+
+/** @cond INTERNAL */
+#define CIMJOB__STATUS_ITEM(e, n, name) e = n,
+/** @endcond */
+
+/** OperationalStatus values (see CIMJOB_OPERATIONAL_STATUS_TABLE). */
+typedef enum cimjob_operational_status {
+    CIMJOB_OPERATIONAL_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_operational_status;
+/** HealthState values (see CIMJOB_HEALTH_STATE_TABLE). */
+typedef enum cimjob_health_state {
+    CIMJOB_HEALTH_STATE_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_health_state;
+/** PrimaryStatus values (see CIMJOB_PRIMARY_STATUS_TABLE). */
+typedef enum cimjob_primary_status {
+    CIMJOB_PRIMARY_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_primary_status;
+/** OperatingStatus values (see CIMJOB_OPERATING_STATUS_TABLE). */
+typedef enum cimjob_operating_status {
+    CIMJOB_OPERATING_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_operating_status;
+
+/**
+ * The DMTF name of an OperationalStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_operational_status_name(int value);
+/**
+ * The DMTF name of a HealthState value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Specific" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_health_state_name(int value);
+/**
+ * The DMTF name of a PrimaryStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_primary_status_name(int value);
+/**
+ * The DMTF name of an OperatingStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_operating_status_name(int value);
+
+/** The version of cimjob_status this header describes. */
+#define CIMJOB_STATUS_VERSION 1
+
+/**
+ * The status properties CIM_ManagedSystemElement gives a job, derived from its JobState as the
+ * MOF describes them (the table is in docs/cim-model.md). Filled by cimjob_info_status().
+ */
+typedef struct cimjob_status {
+    unsigned int version;             /**< CIMJOB_STATUS_VERSION (set by the caller). */
+    uint16_t operational_status[2];   /**< OperationalStatus (cimjob_operational_status). */
+    unsigned int operational_status_count; /**< How many of operational_status are set. */
+    /** StatusDescriptions: one sentence per OperationalStatus entry. */
+    char status_descriptions[2][96];
+    char status[11];           /**< Status (deprecated, MaxLen 10): "OK", "Stopped", ... */
+    uint16_t health_state;     /**< HealthState (cimjob_health_state). */
+    uint16_t primary_status;   /**< PrimaryStatus (cimjob_primary_status). */
+    uint16_t operating_status; /**< OperatingStatus (cimjob_operating_status). */
+} cimjob_status;
+
+/** Static initialiser for cimjob_status (sets the version; the library fills the rest). */
+#define CIMJOB_STATUS_INIT                                                                         \
+    {                                                                                              \
+        CIMJOB_STATUS_VERSION, {0, 0}, 0, {{0}, {0}}, {0}, 0, 0, 0                                 \
+    }
+
+/**
+ * Derive OperationalStatus, StatusDescriptions, Status, HealthState, PrimaryStatus and
+ * OperatingStatus from a snapshot (its JobState, whether a Terminate was escalated, whether it
+ * waits). Pure: no lock, no job needed.
+ *
+ * @param info a snapshot from cimjob_query().
+ * @param out  receives the status; its version must be set (CIMJOB_STATUS_INIT).
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument, a JobState that is not
+ *         2..12); CIMJOB_RC_INVALID_VERSION.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out);
 
 /** Request flags (cimjob_request_options.flags). */
 enum cimjob_request_flags {

@@ -111,6 +111,13 @@ struct cimjob_job {
     char *other_recovery_action;
     uint16_t recovery_action;
     cimjob__schedule sched;
+    /* ElapsedTime leaves out Suspended time: the total so far and the current suspension's
+     * start (monotonic, -1 when not suspended). */
+    uint64_t suspended_us;
+    int64_t suspended_since;
+    int waiting;         /* CIMJOB_WAITING_* */
+    uint32_t runs;       /* runs started */
+    int64_t next_run_us; /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
     void *user_data; /* cimjob_job_set_user_data() */
     cimjob_destroy_cb user_destroy;
     uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
@@ -234,6 +241,8 @@ void cimjob__job_rearm_retention(cimjob_job *job);
 int cimjob__caller_allowed(cimjob_job *job, const char *caller);
 /* The writable properties changed (mask): re-plan the schedule and the queue (no lock held). */
 void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask);
+/* status.c: OperationalStatus of a snapshot, from the same table as cimjob_info_status(). */
+void cimjob__info_operational_status(cimjob_info *info);
 /* Drop the job's user data, running its destructor (no lock held). */
 void cimjob__job_drop_user_data(cimjob_job *job);
 /* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */

@@ -186,6 +186,14 @@ static void set_state(cimjob_job *job, cimjob_job_state st)
     if (old == st)
         return;
     job->state = st;
+    if (st == CIMJOB_JOB_STATE_SUSPENDED) {
+        job->suspended_since = cimjob__reg_now(job->reg);
+    } else if (old == CIMJOB_JOB_STATE_SUSPENDED && job->suspended_since >= 0) {
+        int64_t now = cimjob__reg_now(job->reg);
+        if (now > job->suspended_since)
+            job->suspended_us += (uint64_t)(now - job->suspended_since);
+        job->suspended_since = -1;
+    }
     job->time_of_last_state_change_us = cimjob__reg_realtime(job->reg);
     uint32_t changed = CIMJOB_PROPERTY_JOB_STATE | job->changed_acc;
     job->changed_acc = 0;
@@ -596,6 +604,9 @@ static outcome act_start(cimjob_job *job, const request *rq)
     job->busy++;
     job->start_time_us = cimjob__reg_realtime(reg);
     job->start_mono_us = cimjob__reg_now(reg);
+    job->suspended_us = 0;
+    job->suspended_since = -1;
+    job->runs++;
     set_state(job, CIMJOB_JOB_STATE_STARTING);
     cimjob__mutex_unlock(&job->lock);
     cimjob__reg_deliver(reg);
@@ -751,6 +762,7 @@ static int request_state_change(cimjob_job *job, const request *rq)
     }
 
     outcome o;
+    int64_t t0 = cimjob__reg_now(reg);
     switch (d.action) {
     case CIMJOB__ACT_END_UNSTARTED:
         o = act_end_unstarted(job, rq);
@@ -778,7 +790,19 @@ static int request_state_change(cimjob_job *job, const request *rq)
     }
     cimjob__reg_drain_releases(reg);
     cimjob__reg_deliver(reg);
-    return o.waits ? wait_for_end(job, rq) : o.rsc;
+    if (o.waits)
+        return wait_for_end(job, rq);
+    /* Start, Suspend and Service complete before the call returns: a TimeoutPeriod is
+     * honoured by checking that they did so in time. */
+    if (o.rsc == CIMJOB_RSC_COMPLETED && rq->timeout_us &&
+        (d.action == CIMJOB__ACT_SPAWN || d.action == CIMJOB__ACT_RESUME ||
+         d.action == CIMJOB__ACT_SUSPEND || d.action == CIMJOB__ACT_SERVICE) &&
+        (uint64_t)(cimjob__reg_now(reg) - t0) > rq->timeout_us)
+        return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
+                                "RequestStateChange(%s): job '%s' reached its new state only "
+                                "after its TimeoutPeriod",
+                                cimjob_requested_state_name(rq->requested), job->instance_id);
+    return o.rsc;
 }
 
 /* A request that failed on a live job becomes a CIM_Error of the job (GetErrors), beside the
@@ -1215,6 +1239,8 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->time_of_last_state_change_us = CIMJOB_TIME_NONE;
     job->start_time_us = CIMJOB_TIME_NONE;
     job->start_mono_us = job->end_mono_us = -1;
+    job->suspended_since = -1;
+    job->next_run_us = CIMJOB_TIME_NONE;
     job->escalate_at = job->remove_at = -1;
     job->exit_status = -1;
     job->containment = CIMJOB_CONTAINMENT_NONE;
@@ -1244,42 +1270,11 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
 
 /* ---- snapshots ---------------------------------------------------------------------------- */
 
-static void operational_status(cimjob_info *info)
-{
-    uint16_t *os = info->operational_status;
-    switch (info->job_state) {
-    case CIMJOB_JOB_STATE_NEW:
-    case CIMJOB_JOB_STATE_SUSPENDED:
-        os[0] = 15; /* Dormant */
-        info->operational_status_count = 1;
-        break;
-    case CIMJOB_JOB_STATE_COMPLETED:
-        os[0] = 17; /* Completed */
-        os[1] = 2;  /* OK */
-        info->operational_status_count = 2;
-        break;
-    case CIMJOB_JOB_STATE_EXCEPTION:
-        os[0] = 17; /* Completed */
-        os[1] = 6;  /* Error */
-        info->operational_status_count = 2;
-        break;
-    case CIMJOB_JOB_STATE_TERMINATED:
-    case CIMJOB_JOB_STATE_KILLED:
-        os[0] = 10; /* Stopped */
-        info->operational_status_count = 1;
-        break;
-    default:
-        os[0] = 2; /* OK */
-        info->operational_status_count = 1;
-        break;
-    }
-}
-
 cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
 {
     if (!job || !info)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_query: NULL argument");
-    if (info->version != CIMJOB_INFO_VERSION)
+    if (info->version != 1 && info->version != CIMJOB_INFO_VERSION)
         return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_query: unknown snapshot version %u",
                             info->version);
     cimjob_registry *reg = job->reg;
@@ -1295,8 +1290,12 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     if (job->start_mono_us < 0)
         info->elapsed_time_us = 0;
     else {
+        /* Executing time: not the time spent Suspended (and not yet resumed). */
         int64_t end = job->ended ? job->end_mono_us : cimjob__reg_now(reg);
-        info->elapsed_time_us = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+        if (job->suspended_since >= 0 && job->suspended_since < end)
+            end = job->suspended_since;
+        uint64_t e = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+        info->elapsed_time_us = e > job->suspended_us ? e - job->suspended_us : 0;
     }
     info->percent_complete = job->percent;
     info->error_code = job->error_code;
@@ -1309,6 +1308,12 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     info->time_before_removal_us = job->time_before_removal_us;
     info->delete_on_completion = job->delete_on_completion;
     info->priority = job->priority;
+    if (info->version >= 2) {
+        info->cim_error_code = cimjob_cim_error_code(job->error_code);
+        info->waiting = job->waiting;
+        info->runs = job->runs;
+        info->next_run_us = job->next_run_us;
+    }
     cimjob__mutex_unlock(&job->lock);
 
     /* Immutable after creation: no lock needed. */
@@ -1318,7 +1323,7 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     info->time_submitted_us = job->time_submitted_us;
     info->utc_offset_min = reg->utc_offset_min;
     cimjob__strlcpy(info->backend, reg->be->name, sizeof info->backend);
-    operational_status(info);
+    cimjob__info_operational_status(info);
     return CIMJOB_RC_SUCCESS;
 }
 
