@@ -324,7 +324,7 @@ static void test_suspend_resume_timing(void **state)
     assert_int_equal(i.job_state, CIMJOB_JOB_STATE_SUSPENDED);
     assert_opstatus(&i, 1, 15, 0);
     assert_int_equal(cimjob_fake_advance(f->fake, 5 * SEC), CIMJOB_RC_SUCCESS);
-    assert_state(j, CIMJOB_JOB_STATE_SUSPENDED); /* would have ended at 10 s */
+    assert_state(j, CIMJOB_JOB_STATE_SUSPENDED);              /* would have ended at 10 s */
     assert_true(q(j).elapsed_time_us == (uint64_t)(2 * SEC)); /* frozen while Suspended */
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_START, NULL), 0);
     assert_state(j, CIMJOB_JOB_STATE_RUNNING);

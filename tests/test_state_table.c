@@ -175,8 +175,7 @@ static void test_timeout_not_supported(void **state)
     check(CIMJOB_JOB_STATE_NEW, 0, CIMJOB_REQUEST_START, ALL, 1, cell(0, CIMJOB__ACT_SPAWN));
     check(CIMJOB_JOB_STATE_RUNNING, 0, CIMJOB_REQUEST_SUSPEND, ALL, 1,
           cell(0, CIMJOB__ACT_SUSPEND));
-    check(CIMJOB_JOB_STATE_SUSPENDED, 0, CIMJOB_REQUEST_START, ALL, 1,
-          cell(0, CIMJOB__ACT_RESUME));
+    check(CIMJOB_JOB_STATE_SUSPENDED, 0, CIMJOB_REQUEST_START, ALL, 1, cell(0, CIMJOB__ACT_RESUME));
     /* Ending a job never started waits for nothing. */
     check(CIMJOB_JOB_STATE_NEW, 0, CIMJOB_REQUEST_TERMINATE, no_tmo, 1,
           cell(0, CIMJOB__ACT_END_UNSTARTED));

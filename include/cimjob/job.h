@@ -582,8 +582,8 @@ CIMJOB_EXTERN const char *cimjob_operating_status_name(int value);
  * MOF describes them (the table is in docs/cim-model.md). Filled by cimjob_info_status().
  */
 typedef struct cimjob_status {
-    unsigned int version;             /**< CIMJOB_STATUS_VERSION (set by the caller). */
-    uint16_t operational_status[2];   /**< OperationalStatus (cimjob_operational_status). */
+    unsigned int version;                  /**< CIMJOB_STATUS_VERSION (set by the caller). */
+    uint16_t operational_status[2];        /**< OperationalStatus (cimjob_operational_status). */
     unsigned int operational_status_count; /**< How many of operational_status are set. */
     /** StatusDescriptions: one sentence per OperationalStatus entry. */
     char status_descriptions[2][96];
@@ -905,6 +905,32 @@ CIMJOB_EXTERN cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_sett
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry, unknown bits).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mask);
+
+/**
+ * Limit how many jobs of the registry run at once (the run queue). A Start request beyond the
+ * limit leaves the job New and waiting — cimjob_info::waiting is CIMJOB_WAITING_QUEUE, JobStatus
+ * says "Waiting for a run slot" — and answers CIMJOB_RSC_TRANSITION_STARTED (4096). As running
+ * jobs end (any final state), waiting jobs start in Priority order, lower first, and in the order
+ * they were asked to start within a Priority. A job counts from its Start until its end
+ * (Starting, Running, Suspended, Service, Shutting Down). Waiting jobs start on the thread that
+ * observed the end, or at the next cimjob_registry_dispatch() when that was inside a backend.
+ *
+ * @param reg the registry.
+ * @param max the limit; 0 (the default) for none. Raising it starts waiting jobs at once.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_set_max_running(cimjob_registry *reg, unsigned int max);
+
+/**
+ * How many jobs hold a run slot and how many wait for one.
+ *
+ * @param reg     the registry.
+ * @param running receives the number of started jobs that have not ended; may be NULL.
+ * @param waiting receives the number of jobs waiting in the queue; may be NULL.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_running(cimjob_registry *reg, unsigned int *running,
+                                                unsigned int *waiting);
 
 /** Frees a job's user data (cimjob_job_set_user_data()). */
 typedef void (*cimjob_destroy_cb)(void *data);

@@ -17,7 +17,13 @@
 enum { CIMJOB__PENDING_NONE = 0, CIMJOB__PENDING_TERMINATE = 1, CIMJOB__PENDING_KILL = 2 };
 
 /* Core timers. */
-enum { CIMJOB__TIMER_ESCALATE = 1, CIMJOB__TIMER_KILL_RETRY = 2, CIMJOB__TIMER_REMOVE = 3 };
+enum {
+    CIMJOB__TIMER_ESCALATE = 1,
+    CIMJOB__TIMER_KILL_RETRY = 2,
+    CIMJOB__TIMER_REMOVE = 3,
+    CIMJOB__TIMER_QUEUE = 4, /* start waiting jobs (the job only carries the timer) */
+    CIMJOB__TIMER_RUN = 5    /* the next scheduled run of the job */
+};
 
 /* How often the core repeats a kill until the backend reports the job empty. */
 #define CIMJOB__KILL_RETRY_US      50000
@@ -118,7 +124,12 @@ struct cimjob_job {
     int waiting;         /* CIMJOB_WAITING_* */
     uint32_t runs;       /* runs started */
     int64_t next_run_us; /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
-    void *user_data; /* cimjob_job_set_user_data() */
+    /* The run queue (queue.c), guarded by the registry's lock. */
+    struct cimjob_job *queue_next;
+    uint64_t queue_seq; /* FIFO order within a Priority */
+    int queued;         /* in the queue */
+    int admitted;       /* holds one of the registry's run slots */
+    void *user_data;     /* cimjob_job_set_user_data() */
     cimjob_destroy_cb user_destroy;
     uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
     void *be_job;                /* the backend's per-job state, NULL when none */
@@ -191,6 +202,10 @@ struct cimjob_registry {
     size_t ev_head, ev_count, ev_cap;
     int delivering;
     unsigned int ind_mask; /* CIMJOB_EVENT_BIT()s delivered to callbacks */
+    /* The run queue: at most max_running jobs run at once (0: no limit). */
+    unsigned int max_running, running;
+    cimjob_job *queue_head; /* by Priority, then FIFO */
+    uint64_t queue_seq;
     cimjob_job *release_head;
     int in_backend_wait;
 
@@ -241,6 +256,18 @@ void cimjob__job_rearm_retention(cimjob_job *job);
 int cimjob__caller_allowed(cimjob_job *job, const char *caller);
 /* The writable properties changed (mask): re-plan the schedule and the queue (no lock held). */
 void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask);
+/* queue.c (job->lock held for admit, leave and reorder): take a run slot (1), or wait in the
+ * queue (0). */
+int cimjob__queue_admit(cimjob_job *job);
+/* The job ends or leaves the queue: free its slot or its place. */
+void cimjob__queue_leave(cimjob_job *job);
+/* Priority changed: move a waiting job to its new place. */
+void cimjob__queue_reorder(cimjob_job *job);
+/* Start waiting jobs while slots are free (no lock held). */
+void cimjob__queue_kick(cimjob_registry *reg);
+/* job.c: start a job the queue admitted (no lock held). */
+void cimjob__job_start_admitted(cimjob_job *job);
+
 /* status.c: OperationalStatus of a snapshot, from the same table as cimjob_info_status(). */
 void cimjob__info_operational_status(cimjob_info *info);
 /* Drop the job's user data, running its destructor (no lock held). */

@@ -17,6 +17,8 @@ static _Thread_local int in_backend;
 
 #define KNOWN_JOB_FLAGS     (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST)
 #define KNOWN_REQUEST_FLAGS (CIMJOB_REQUEST_ASYNC | CIMJOB_REQUEST_NO_ESCALATE)
+/* JobStatus of a job in the run queue. */
+#define QUEUE_WAIT_TEXT "Waiting for a run slot (the registry's limit of running jobs)"
 
 /* ---- options ------------------------------------------------------------------------------ */
 
@@ -243,6 +245,8 @@ static void record_end_error(cimjob_job *job, int starting)
 static void finalize(cimjob_job *job, const cimjob_backend_result *r)
 {
     cimjob_job_state final;
+    cimjob__queue_leave(job); /* its run slot, or its place in the queue */
+    job->waiting = CIMJOB_WAITING_NONE;
     job->ended = 1;
     job->end_mono_us = cimjob__reg_now(job->reg);
     if (r) {
@@ -286,6 +290,12 @@ static void after_end(cimjob_job *job)
         job->remove_at = at = job->end_mono_us + (int64_t)tbr;
     }
     cimjob__mutex_unlock(&job->lock);
+    /* A run slot is free: start the next waiting job, here or (inside a backend call, where
+     * starting another job would re-enter the backend) at the next dispatch. */
+    if (in_backend)
+        cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_QUEUE, cimjob__reg_now(job->reg));
+    else
+        cimjob__queue_kick(job->reg);
     if (removed)
         return;
     if (del)
@@ -565,6 +575,7 @@ typedef struct request {
     unsigned int flags;
     int kill_job;       /* called as KillJob */
     int delete_on_kill; /* KillJob's DeleteOnKill */
+    int admitted;       /* a Start the run queue already admitted */
 } request;
 
 /* What an action left to do: answer at once, or wait for the job's end within the bound. */
@@ -761,6 +772,18 @@ static int request_state_change(cimjob_job *job, const request *rq)
         job->keep = !job->delete_on_kill;
     }
 
+    /* The run queue: a Start beyond the registry's limit waits for a slot. */
+    if (d.action == CIMJOB__ACT_SPAWN && !rq->admitted && !cimjob__queue_admit(job)) {
+        if (job->waiting != CIMJOB_WAITING_QUEUE) {
+            job->waiting = CIMJOB_WAITING_QUEUE;
+            (void)set_text(&job->job_status, QUEUE_WAIT_TEXT);
+            cimjob__reg_indicate(reg, job, CIMJOB_EVENT_MODIFICATION, CIMJOB_PROPERTY_JOB_STATUS,
+                                 CIMJOB_REMOVAL_NONE);
+        }
+        cimjob__mutex_unlock(&job->lock);
+        cimjob__reg_deliver(reg);
+        return CIMJOB_RSC_TRANSITION_STARTED;
+    }
     outcome o;
     int64_t t0 = cimjob__reg_now(reg);
     switch (d.action) {
@@ -803,6 +826,30 @@ static int request_state_change(cimjob_job *job, const request *rq)
                                 "after its TimeoutPeriod",
                                 cimjob_requested_state_name(rq->requested), job->instance_id);
     return o.rsc;
+}
+
+void cimjob__job_start_admitted(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    int startable = job->state == CIMJOB_JOB_STATE_NEW && !job->removed && !job->ended;
+    if (!startable) {
+        cimjob__queue_leave(job);
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    job->waiting = CIMJOB_WAITING_NONE;
+    if (job->job_status && strcmp(job->job_status, QUEUE_WAIT_TEXT) == 0)
+        (void)set_text(&job->job_status, "");
+    cimjob__mutex_unlock(&job->lock);
+    request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 1};
+    if (request_state_change(job, &rq) != CIMJOB_RSC_COMPLETED) {
+        /* Not started after all (ended meanwhile, or the start failed): its end freed the slot;
+         * otherwise free it here. */
+        cimjob__mutex_lock(&job->lock);
+        if (!job->ended && job->state == CIMJOB_JOB_STATE_NEW)
+            cimjob__queue_leave(job);
+        cimjob__mutex_unlock(&job->lock);
+    }
 }
 
 /* A request that failed on a live job becomes a CIM_Error of the job (GetErrors), beside the
@@ -893,7 +940,7 @@ cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job, cimjob_requested_s
         return (cimjob_rsc_rc)cimjob__fail_rsc(
             CIMJOB_RSC_ACCESS_DENIED, "RequestStateChange: '%.200s' may not act on job '%s'",
             opts->caller, job->instance_id);
-    request rq = {(int)requested, opts->timeout_us, opts->flags, 0, 0};
+    request rq = {(int)requested, opts->timeout_us, opts->flags, 0, 0, 0};
     int rsc = request_state_change(job, &rq);
     if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED) {
         char what[48];
@@ -941,7 +988,7 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
         return cimjob__fail(CIMJOB_RC_ACCESS_DENIED, "KillJob: '%.200s' may not act on job '%s'",
                             opts->caller, job->instance_id);
     request rq = {CIMJOB_REQUEST_KILL, opts->timeout_us, opts->flags & CIMJOB_REQUEST_ASYNC, 1,
-                  !!delete_on_kill};
+                  !!delete_on_kill, 0};
     int rsc = request_state_change(job, &rq);
     if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED)
         record_request_error(job, "KillJob", CIMJOB_REQUEST_KILL, opts->timeout_us, rsc);
@@ -978,6 +1025,10 @@ cimjob_rc cimjob_kill_job(cimjob_job *job, int delete_on_kill)
 void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
 {
     cimjob_registry *reg = job->reg;
+    if (kind == CIMJOB__TIMER_QUEUE) {
+        cimjob__queue_kick(reg);
+        return;
+    }
     cimjob__mutex_lock(&job->lock);
     if (job->removed) {
         cimjob__mutex_unlock(&job->lock);
@@ -1258,7 +1309,7 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     cimjob__mutex_unlock(&job->lock);
     cimjob__reg_deliver(reg);
     if (opts->flags & CIMJOB_JOB_START) {
-        request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0};
+        request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 0};
         request_state_change(job, &rq);
     }
     if (out)

@@ -281,7 +281,9 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
 
 void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask)
 {
-    /* Nothing re-plans yet: the run queue and the schedule hook in here. */
-    (void)job;
-    (void)mask;
+    if (mask & CIMJOB_PROPERTY_PRIORITY) {
+        cimjob__mutex_lock(&job->lock);
+        cimjob__queue_reorder(job);
+        cimjob__mutex_unlock(&job->lock);
+    }
 }
