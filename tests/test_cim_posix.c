@@ -11,6 +11,8 @@
 
 #include "test_common.h"
 
+#include <unistd.h>
+
 #define WAIT_US (20 * SEC)
 
 static cimjob_job *run(cimjob_registry *reg, const char *name, const char *const *argv)
@@ -100,6 +102,51 @@ static void test_success_has_none(void **state)
     cimjob_job_release(j);
 }
 
+/* A scheduled job with two runs on real processes: the registry starts the first at its
+ * ScheduledStartTime and the second when the first has ended, on its own timers; every run
+ * is a new process of the same instance. */
+static void test_two_real_runs(void **state)
+{
+    cimjob_registry *reg = *state;
+    char out[] = "/tmp/cimjob-runs-XXXXXX";
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    char script[256];
+    snprintf(script, sizeof script, "echo $$ >> %s", out);
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    cimjob_job *j = NULL;
+    o.name = "twice";
+    o.argv = argv;
+    assert_int_equal(cimjob_create(reg, &o, &j), CIMJOB_RC_SUCCESS);
+    cimjob_job_settings s = CIMJOB_JOB_SETTINGS_INIT;
+    assert_int_equal(cimjob_job_settings_get(j, &s), CIMJOB_RC_SUCCESS);
+    s.job_run_times = 2;
+    s.scheduled_start_delay_us = 200000; /* 0.2 s after submission */
+    assert_int_equal(
+        cimjob_job_modify(j, &s, CIMJOB_PROPERTY_SCHEDULE | CIMJOB_PROPERTY_JOB_RUN_TIMES, NULL),
+        CIMJOB_RC_SUCCESS);
+    cimjob_info i = q(j);
+    assert_int_equal(i.job_state, CIMJOB_JOB_STATE_NEW);
+    assert_int_equal(i.waiting, CIMJOB_WAITING_SCHEDULE);
+    assert_int_equal(cimjob_wait(j, 0, WAIT_US, NULL), CIMJOB_RC_SUCCESS);
+    i = q(j);
+    assert_int_equal(i.job_state, CIMJOB_JOB_STATE_COMPLETED);
+    assert_int_equal(i.runs, 2);
+    assert_true(i.start_time_us >= i.time_submitted_us + 200000);
+    /* Two processes ran: two different PIDs in the file. */
+    FILE *fp = fopen(out, "r");
+    assert_non_null(fp);
+    long a = 0, b = 0, c = 0;
+    assert_int_equal(fscanf(fp, "%ld %ld", &a, &b), 2);
+    assert_int_equal(fscanf(fp, "%ld", &c), EOF);
+    fclose(fp);
+    unlink(out);
+    assert_true(a > 0 && b > 0 && a != b);
+    cimjob_job_release(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +154,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exit_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_success_has_none, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_real_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
  */
 #include <cimjob/datetime.h>
 
+#include "civil.h"
 #include "error.h"
 
 #include <stddef.h>
@@ -82,6 +83,22 @@ static void dt_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
+}
+
+/* For the scheduler (lib/core/civil.h): the same calendar. */
+int64_t cimjob__days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    return dt_days_from_civil(y, m, d);
+}
+
+void cimjob__civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+    dt_civil_from_days(z, y, m, d);
+}
+
+int cimjob__days_in_month(int64_t y, int64_t m)
+{
+    return (int)dt_days_in_month(y, m);
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */

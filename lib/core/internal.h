@@ -22,7 +22,8 @@ enum {
     CIMJOB__TIMER_KILL_RETRY = 2,
     CIMJOB__TIMER_REMOVE = 3,
     CIMJOB__TIMER_QUEUE = 4, /* start waiting jobs (the job only carries the timer) */
-    CIMJOB__TIMER_RUN = 5    /* the next scheduled run of the job */
+    CIMJOB__TIMER_RUN = 5,   /* the next scheduled run of the job */
+    CIMJOB__TIMER_UNTIL = 6  /* UntilTime: end the running job */
 };
 
 /* How often the core repeats a kill until the backend reports the job empty. */
@@ -121,15 +122,19 @@ struct cimjob_job {
      * start (monotonic, -1 when not suspended). */
     uint64_t suspended_us;
     int64_t suspended_since;
-    int waiting;         /* CIMJOB_WAITING_* */
-    uint32_t runs;       /* runs started */
-    int64_t next_run_us; /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
+    int waiting;          /* CIMJOB_WAITING_* */
+    uint32_t runs;        /* runs started */
+    int64_t next_run_us;  /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
+    int64_t run_at;       /* monotonic deadline of the RUN timer that counts, or -1 */
+    int64_t until_at;     /* monotonic deadline of the UNTIL timer that counts, or -1 */
+    int64_t run_sched_us; /* realtime the current (last) run was scheduled for */
+    int between_runs;     /* a recurring job between two runs (JobState Suspended) */
     /* The run queue (queue.c), guarded by the registry's lock. */
     struct cimjob_job *queue_next;
     uint64_t queue_seq; /* FIFO order within a Priority */
     int queued;         /* in the queue */
     int admitted;       /* holds one of the registry's run slots */
-    void *user_data;     /* cimjob_job_set_user_data() */
+    void *user_data;    /* cimjob_job_set_user_data() */
     cimjob_destroy_cb user_destroy;
     uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
     void *be_job;                /* the backend's per-job state, NULL when none */
@@ -250,6 +255,9 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
  * closing). */
 void cimjob__job_remove(cimjob_job *job);
 void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause);
+/* A recurring job between runs has no run left (JobRunTimes or UntilTime changed): it ends as
+ * its last run did (no lock held). */
+void cimjob__job_end_recurrence(cimjob_job *job);
 /* TimeBeforeRemoval changed on an ended job: retention restarts from the end (no lock held). */
 void cimjob__job_rearm_retention(cimjob_job *job);
 /* Whether caller may act on the job (the Owner, or privileged). */
@@ -267,6 +275,17 @@ void cimjob__queue_reorder(cimjob_job *job);
 void cimjob__queue_kick(cimjob_registry *reg);
 /* job.c: start a job the queue admitted (no lock held). */
 void cimjob__job_start_admitted(cimjob_job *job);
+
+/* schedule.c: the first occurrence of a calendar schedule at or after not_before (realtime
+ * us), or CIMJOB_TIME_NONE when there is none within 30 years. */
+int64_t cimjob__sched_next(const cimjob__schedule *s, int64_t not_before);
+/* Whether a schedule is set (ScheduledStartTime or RunStartInterval). */
+int cimjob__sched_active(const cimjob__schedule *s);
+/* Plan the first run of a New job, or the next one of a job between runs, and arm its timer
+ * (job->lock held). Returns 1 when a run is planned. */
+int cimjob__sched_plan(cimjob_job *job, int first);
+/* JobStatus text of a planned job, for clearing it when the run starts. */
+#define CIMJOB__SCHED_STATUS_PREFIX "Next run at "
 
 /* status.c: OperationalStatus of a snapshot, from the same table as cimjob_info_status(). */
 void cimjob__info_operational_status(cimjob_info *info);

@@ -271,6 +271,24 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
     job->changed_acc |= CIMJOB_PROPERTY_ERROR | CIMJOB_PROPERTY_ELAPSED_TIME;
     if (final == CIMJOB_JOB_STATE_EXCEPTION)
         record_end_error(job, job->state == CIMJOB_JOB_STATE_STARTING);
+    /* A recurring job whose run ended by itself waits for its next run, Suspended (the MOF:
+     * "stopped, but can be restarted in a seamless manner"), unless its runs are exhausted or
+     * the next would start after UntilTime. A Terminate or Kill ends the recurrence. */
+    if ((final == CIMJOB_JOB_STATE_COMPLETED || final == CIMJOB_JOB_STATE_EXCEPTION) &&
+        job->runs > 0 && job->job_run_times != 1 &&
+        (job->job_run_times == 0 || job->runs < job->job_run_times) && cimjob__sched_plan(job, 0)) {
+        job->ended = 0;
+        job->between_runs = 1;
+        job->until_at = -1;
+        job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
+        set_state(job, CIMJOB_JOB_STATE_SUSPENDED);
+        return;
+    }
+    job->between_runs = 0;
+    job->run_at = -1;
+    job->next_run_us = CIMJOB_TIME_NONE;
+    if (final == CIMJOB_JOB_STATE_EXCEPTION)
+        ; /* recorded above */
     else if (final == CIMJOB_JOB_STATE_TERMINATED)
         cimjob__job_add_error(job, CIMJOB_MSG_TERMINATED_BY_REQUEST, 1, job->error_code, 0, 0,
                               NULL);
@@ -285,7 +303,9 @@ static void after_end(cimjob_job *job)
     cimjob__mutex_lock(&job->lock);
     int del = job->delete_on_kill, keep = job->keep, removed = job->removed;
     int64_t at = -1;
-    if (!del && !keep && !removed && job->delete_on_completion) {
+    if (job->between_runs)
+        removed = 1; /* not the end: no retention yet (the queue is kicked below) */
+    else if (!del && !keep && !removed && job->delete_on_completion) {
         uint64_t tbr = job->time_before_removal_us;
         job->remove_at = at = job->end_mono_us + (int64_t)tbr;
     }
@@ -302,6 +322,25 @@ static void after_end(cimjob_job *job)
         cimjob__job_remove_cause(job, CIMJOB_REMOVAL_DELETE_ON_KILL);
     else if (at >= 0)
         cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
+}
+
+void cimjob__job_end_recurrence(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    if (!job->between_runs || job->busy || job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    /* No run is left: the job ends as its last run did. */
+    job->between_runs = 0;
+    job->ended = 1;
+    job->run_at = -1;
+    job->next_run_us = CIMJOB_TIME_NONE;
+    job->waiting = CIMJOB_WAITING_NONE;
+    set_state(job, job->error_code ? CIMJOB_JOB_STATE_EXCEPTION : CIMJOB_JOB_STATE_COMPLETED);
+    cimjob__mutex_unlock(&job->lock);
+    after_end(job);
+    cimjob__reg_deliver(job->reg);
 }
 
 void cimjob__job_rearm_retention(cimjob_job *job)
@@ -462,6 +501,13 @@ static int do_spawn(cimjob_job *job, uint64_t timeout_us)
     cimjob_rc rc;
 
     cimjob__mutex_lock(&job->op_lock);
+    /* The state of a recurring job's previous run, if no drain has released it yet. */
+    cimjob__mutex_lock(&job->lock);
+    void *old = job->be_job;
+    job->be_job = NULL;
+    cimjob__mutex_unlock(&job->lock);
+    if (old)
+        reg->be->release(reg->be_state, old);
     in_backend++;
     rc = reg->be->spawn(reg->be_state, job, &job->spawn_opts, &be_job);
     in_backend--;
@@ -617,7 +663,39 @@ static outcome act_start(cimjob_job *job, const request *rq)
     job->start_mono_us = cimjob__reg_now(reg);
     job->suspended_us = 0;
     job->suspended_since = -1;
+    if (job->runs > 0) {
+        /* A new run of the same instance: StartTime, ElapsedTime, ErrorCode and the errors are
+         * those of this run. */
+        job->error_code = 0;
+        job->exit_status = -1;
+        job->term_signal = 0;
+        job->escalated = 0;
+        job->spawn_rc = 0;
+        job->percent = 0;
+        (void)set_text(&job->error_description, "");
+        cimjob__job_clear_errors(job);
+        job->changed_acc |= CIMJOB_PROPERTY_ERROR | CIMJOB_PROPERTY_PERCENT_COMPLETE;
+    }
+    job->changed_acc |= CIMJOB_PROPERTY_START_TIME;
+    job->run_sched_us = job->waiting == CIMJOB_WAITING_SCHEDULE && job->run_at == -2
+                            ? job->next_run_us
+                            : job->start_time_us;
+    if (job->job_status && strncmp(job->job_status, CIMJOB__SCHED_STATUS_PREFIX,
+                                   strlen(CIMJOB__SCHED_STATUS_PREFIX)) == 0) {
+        (void)set_text(&job->job_status, "");
+        job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
+    }
+    job->between_runs = 0;
+    job->waiting = CIMJOB_WAITING_NONE;
+    job->run_at = -1;
+    job->next_run_us = CIMJOB_TIME_NONE;
     job->runs++;
+    if (job->until_time_us != CIMJOB_TIME_NONE) {
+        /* UntilTime: a running job is ended then. */
+        int64_t left = job->until_time_us - job->start_time_us;
+        job->until_at = job->start_mono_us + (left > 0 ? left : 0);
+        cimjob__reg_timer_add(reg, job, CIMJOB__TIMER_UNTIL, job->until_at);
+    }
     set_state(job, CIMJOB_JOB_STATE_STARTING);
     cimjob__mutex_unlock(&job->lock);
     cimjob__reg_deliver(reg);
@@ -754,6 +832,16 @@ static int request_state_change(cimjob_job *job, const request *rq)
     }
     cimjob__decision d = cimjob__state_decide((int)job->state, job->busy, rq->requested, reg->have,
                                               rq->timeout_us != 0);
+    if (job->between_runs && !job->busy) {
+        /* A recurring job between runs has no work in the backend: Start runs it now,
+         * Terminate and Kill end it like a job never started, Service has nothing to serve. */
+        if (rq->requested == CIMJOB_REQUEST_START && d.action == CIMJOB__ACT_RESUME)
+            d.action = CIMJOB__ACT_SPAWN;
+        else if (d.action == CIMJOB__ACT_TERMINATE || d.action == CIMJOB__ACT_KILL)
+            d.action = CIMJOB__ACT_END_UNSTARTED;
+        else if (d.action == CIMJOB__ACT_SERVICE)
+            d = (cimjob__decision){CIMJOB_RSC_INVALID_STATE_TRANSITION, CIMJOB__ACT_NONE};
+    }
     if (d.action == CIMJOB__ACT_NONE) {
         cimjob_job_state st = job->state;
         cimjob__mutex_unlock(&job->lock);
@@ -831,7 +919,8 @@ static int request_state_change(cimjob_job *job, const request *rq)
 void cimjob__job_start_admitted(cimjob_job *job)
 {
     cimjob__mutex_lock(&job->lock);
-    int startable = job->state == CIMJOB_JOB_STATE_NEW && !job->removed && !job->ended;
+    int startable =
+        (job->state == CIMJOB_JOB_STATE_NEW || job->between_runs) && !job->removed && !job->ended;
     if (!startable) {
         cimjob__queue_leave(job);
         cimjob__mutex_unlock(&job->lock);
@@ -846,7 +935,7 @@ void cimjob__job_start_admitted(cimjob_job *job)
         /* Not started after all (ended meanwhile, or the start failed): its end freed the slot;
          * otherwise free it here. */
         cimjob__mutex_lock(&job->lock);
-        if (!job->ended && job->state == CIMJOB_JOB_STATE_NEW)
+        if (!job->ended && (job->state == CIMJOB_JOB_STATE_NEW || job->between_runs))
             cimjob__queue_leave(job);
         cimjob__mutex_unlock(&job->lock);
     }
@@ -987,8 +1076,12 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
     if (!cimjob__caller_allowed(job, opts->caller))
         return cimjob__fail(CIMJOB_RC_ACCESS_DENIED, "KillJob: '%.200s' may not act on job '%s'",
                             opts->caller, job->instance_id);
-    request rq = {CIMJOB_REQUEST_KILL, opts->timeout_us, opts->flags & CIMJOB_REQUEST_ASYNC, 1,
-                  !!delete_on_kill, 0};
+    request rq = {CIMJOB_REQUEST_KILL,
+                  opts->timeout_us,
+                  opts->flags & CIMJOB_REQUEST_ASYNC,
+                  1,
+                  !!delete_on_kill,
+                  0};
     int rsc = request_state_change(job, &rq);
     if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED)
         record_request_error(job, "KillJob", CIMJOB_REQUEST_KILL, opts->timeout_us, rsc);
@@ -1068,6 +1161,37 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         cimjob__mutex_unlock(&job->lock);
         call_slot(job, reg->be->kill);
         schedule_kill_retry(job, retries);
+        return;
+    }
+    case CIMJOB__TIMER_RUN: {
+        int due = job->run_at == when && !job->ended &&
+                  ((job->state == CIMJOB_JOB_STATE_NEW && job->runs == 0) || job->between_runs);
+        if (due)
+            job->run_at = -2; /* act_start: this run is the scheduled one */
+        cimjob__mutex_unlock(&job->lock);
+        if (due) {
+            request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 0};
+            (void)request_state_change(job, &rq);
+        }
+        return;
+    }
+    case CIMJOB__TIMER_UNTIL: {
+        int due = job->until_at == when && !job->ended && !job->between_runs &&
+                  job->state != CIMJOB_JOB_STATE_NEW;
+        if (due) {
+            char until[CIMJOB_DATETIME_SIZE];
+            if (cimjob_timestamp_format(job->until_time_us, reg->utc_offset_min, until) !=
+                CIMJOB_RC_SUCCESS)
+                until[0] = '\0';
+            const char *args[1] = {until};
+            cimjob__job_add_error(job, CIMJOB_MSG_UNTIL_TIME_PASSED, 0, 0, 0, 1, args);
+            job->job_run_times = 1; /* no run after this one */
+        }
+        cimjob__mutex_unlock(&job->lock);
+        if (due) {
+            request rq = {CIMJOB_REQUEST_TERMINATE, 0, CIMJOB_REQUEST_ASYNC, 0, 0, 0};
+            (void)request_state_change(job, &rq);
+        }
         return;
     }
     case CIMJOB__TIMER_REMOVE: {
@@ -1292,6 +1416,8 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->start_mono_us = job->end_mono_us = -1;
     job->suspended_since = -1;
     job->next_run_us = CIMJOB_TIME_NONE;
+    job->run_at = job->until_at = -1;
+    job->run_sched_us = CIMJOB_TIME_NONE;
     job->escalate_at = job->remove_at = -1;
     job->exit_status = -1;
     job->containment = CIMJOB_CONTAINMENT_NONE;
@@ -1342,7 +1468,7 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
         info->elapsed_time_us = 0;
     else {
         /* Executing time: not the time spent Suspended (and not yet resumed). */
-        int64_t end = job->ended ? job->end_mono_us : cimjob__reg_now(reg);
+        int64_t end = job->ended || job->between_runs ? job->end_mono_us : cimjob__reg_now(reg);
         if (job->suspended_since >= 0 && job->suspended_since < end)
             end = job->suspended_since;
         uint64_t e = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;

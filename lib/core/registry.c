@@ -637,10 +637,18 @@ void cimjob__reg_drain_releases(cimjob_registry *reg)
     while (list) {
         cimjob_job *job = list;
         list = job->release_next;
+        /* A recurring job is queued again at the end of its next run. */
+        cimjob__mutex_lock(&reg->lock);
+        job->release_queued = 0;
+        cimjob__mutex_unlock(&reg->lock);
         cimjob__mutex_lock(&job->op_lock);
         cimjob__mutex_lock(&job->lock);
-        void *be_job = job->be_job;
-        job->be_job = NULL;
+        void *be_job = NULL;
+        /* Only work that is over: a new run may have started since the release was queued. */
+        if (job->ended || job->between_runs || job->removed) {
+            be_job = job->be_job;
+            job->be_job = NULL;
+        }
         cimjob__mutex_unlock(&job->lock);
         if (be_job)
             reg->be->release(reg->be_state, be_job);

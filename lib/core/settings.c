@@ -281,9 +281,28 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
 
 void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask)
 {
-    if (mask & CIMJOB_PROPERTY_PRIORITY) {
-        cimjob__mutex_lock(&job->lock);
+    int end = 0;
+    cimjob__mutex_lock(&job->lock);
+    if (mask & CIMJOB_PROPERTY_PRIORITY)
         cimjob__queue_reorder(job);
-        cimjob__mutex_unlock(&job->lock);
+    /* A new schedule, JobRunTimes or UntilTime re-plans a job that waits for its first run
+     * (New, not in the run queue) or for its next one. */
+    if ((mask &
+         (CIMJOB_PROPERTY_SCHEDULE | CIMJOB_PROPERTY_JOB_RUN_TIMES | CIMJOB_PROPERTY_UNTIL_TIME)) &&
+        !job->ended && !job->removed && !job->queued && !job->busy) {
+        int planned = 1;
+        if (job->state == CIMJOB_JOB_STATE_NEW && job->runs == 0)
+            (void)cimjob__sched_plan(job, 1);
+        else if (job->between_runs)
+            end = (job->job_run_times && job->runs >= job->job_run_times) ||
+                  !cimjob__sched_plan(job, 0);
+        else
+            planned = 0; /* a running job: the change applies when its run ends */
+        if (planned && !end)
+            cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION,
+                                 CIMJOB_PROPERTY_JOB_STATUS, CIMJOB_REMOVAL_NONE);
     }
+    cimjob__mutex_unlock(&job->lock);
+    if (end)
+        cimjob__job_end_recurrence(job);
 }
