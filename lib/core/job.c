@@ -1184,8 +1184,8 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
                 CIMJOB_RC_SUCCESS)
                 until[0] = '\0';
             const char *args[1] = {until};
+            /* No run follows: the next would start after UntilTime (cimjob__sched_plan). */
             cimjob__job_add_error(job, CIMJOB_MSG_UNTIL_TIME_PASSED, 0, 0, 0, 1, args);
-            job->job_run_times = 1; /* no run after this one */
         }
         cimjob__mutex_unlock(&job->lock);
         if (due) {
