@@ -206,7 +206,7 @@ struct cimjob_registry {
     cimjob__event_node *events;
     size_t ev_head, ev_count, ev_cap;
     int delivering;
-    unsigned int ind_mask; /* CIMJOB_EVENT_BIT()s delivered to callbacks */
+    atomic_uint ind_mask; /* CIMJOB_EVENT_BIT()s delivered to callbacks */
     /* The run queue: at most max_running jobs run at once (0: no limit). */
     unsigned int max_running, running;
     cimjob_job *queue_head; /* by Priority, then FIFO */

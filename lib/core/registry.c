@@ -241,7 +241,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->utc_offset_min = opts->utc_offset_min;
     reg->next_local_id = 1;
     make_incarnation(reg);
-    reg->ind_mask = CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE);
+    atomic_init(&reg->ind_mask, CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE));
     reg->be = be;
     reg->have = backend_have(be);
     reg->host.version = 1;
@@ -517,7 +517,8 @@ void cimjob__reg_poke(cimjob_registry *reg)
  * Returns 1 when queued. */
 static int queue_event(cimjob_registry *reg, cimjob_job *job, const cimjob_event *ev)
 {
-    if (!(reg->ind_mask & CIMJOB_EVENT_BIT(ev->kind)) ||
+    if (!(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) &
+          CIMJOB_EVENT_BIT(ev->kind)) ||
         !(reg->on_state_change || job->on_state_change))
         return 0;
     if (reg->ev_count == reg->ev_cap) {
@@ -561,6 +562,10 @@ void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state
 int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kind kind,
                          uint32_t changed, cimjob_removal_cause cause)
 {
+    /* Nobody listens (the common case of a host without callbacks): no clock, no lock. */
+    if (!(reg->on_state_change || job->on_state_change) ||
+        !(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) & CIMJOB_EVENT_BIT(kind)))
+        return 0;
     cimjob_event ev;
     memset(&ev, 0, sizeof ev);
     ev.old_state = ev.new_state = job->state;
@@ -585,9 +590,7 @@ cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mas
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_registry_set_indications: unknown bits 0x%x",
                             mask & ~(unsigned int)CIMJOB_EVENTS_ALL);
-    cimjob__mutex_lock(&reg->lock);
-    reg->ind_mask = mask;
-    cimjob__mutex_unlock(&reg->lock);
+    atomic_store(&reg->ind_mask, mask);
     return CIMJOB_RC_SUCCESS;
 }
 
