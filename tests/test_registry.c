@@ -193,7 +193,7 @@ static void test_local_ids(void **state)
     o.local_id = "build-42";
     cimjob_job *dup = (cimjob_job *)&o;
     assert_int_equal(cimjob_create(f->reg, &o, &dup), CIMJOB_RC_EXISTS);
-    assert_ptr_equal(dup, (cimjob_job *)&o);
+    assert_null(dup); /* a failed create leaves no stale handle */
     assert_int_equal(fx_count(f), 1);
     /* Still taken after the job is gone: InstanceIDs are never reused. */
     assert_int_equal(cimjob_kill_job(a, 1), CIMJOB_RC_SUCCESS);

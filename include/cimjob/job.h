@@ -14,9 +14,22 @@
  * Every function here may be called from any thread at the same time, on the same or different
  * jobs. A query never waits for a request in progress on the same job. State-change callbacks
  * run on the thread that caused the change (a request, cimjob_registry_dispatch(), a wait, or a
- * backend's report), with no library lock held, one at a time per registry and in the order the
- * changes happened; a callback may call any libcimjob function except cimjob_registry_free() on
- * its own registry. The library starts no threads of its own.
+ * backend's report), with no library lock held on every path (also when delivered from
+ * cimjob_wait(), cimjob_registry_run() or cimjob_registry_dispatch(): the registry's exit
+ * observation is given up before any callback runs), one at a time per registry and in the order
+ * the changes happened. A callback may call any libcimjob function, including a synchronous
+ * RequestStateChange of another job and a nested cimjob_wait(), except cimjob_registry_free() on
+ * its own registry, which it refuses with CIMJOB_RC_BUSY. The library starts no threads of its
+ * own.
+ *
+ * ## fork()
+ * A registry belongs to the process that created it. In a child after fork() (an atexit
+ * handler that frees the registry is common) cimjob_registry_free() only releases the child's
+ * copy of the memory and descriptors: it signals nothing, removes no cgroup and takes none of
+ * the parent's events, so the parent sees nothing change. Queries and releases work there;
+ * cimjob_create(), RequestStateChange, KillJob, cimjob_wait(), cimjob_registry_run() and
+ * cimjob_registry_dispatch() answer CIMJOB_RC_NOT_SUPPORTED (RequestStateChange: 1, Not
+ * Supported) and cimjob_last_error() says why.
  */
 #ifndef CIMJOB_JOB_H
 #define CIMJOB_JOB_H
@@ -248,10 +261,14 @@ typedef struct cimjob_registry_options {
     void *userdata;                  /**< Passed to on_state_change and is_privileged. */
     /**
      * The grace period of a Terminate whose TimeoutPeriod is zero ("no time requirement"),
-     * before it is escalated to a kill; default 10 s. UINT64_MAX: never escalate.
+     * before it is escalated to a kill; default 10 s. UINT64_MAX: never escalate. Otherwise at
+     * most CIMJOB_INTERVAL_MAX_US, and with kill_timeout_us at most that in sum.
      */
     uint64_t default_terminate_timeout_us;
-    /** The bound on a Kill: how long to keep killing before answering Timeout (default 5 s). */
+    /**
+     * The bound on a Kill: how long to keep killing before answering Timeout (default 5 s); at
+     * most CIMJOB_INTERVAL_MAX_US.
+     */
     uint64_t kill_timeout_us;
     /**
      * Access control: whether @p caller may act on jobs it does not own. NULL: only an owner
@@ -284,7 +301,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_options_init(cimjob_registry_options *op
  * @param out  receives the registry; free it with cimjob_registry_free().
  * @return CIMJOB_RC_SUCCESS;
  *         CIMJOB_RC_INVALID_PARAMETER (@p out NULL, an OrgID with ':' or too long, a backend
- *         without name or with a version this library does not know);
+ *         without name or with a version this library does not know, a
+ *         default_terminate_timeout_us or kill_timeout_us out of range);
  *         CIMJOB_RC_INVALID_UTF8 (the OrgID is not well-formed UTF-8);
  *         CIMJOB_RC_INVALID_VERSION (@p opts->version unknown);
  *         CIMJOB_RC_NO_BACKEND (no default backend on this platform);
@@ -309,12 +327,14 @@ CIMJOB_EXTERN const char *cimjob_registry_incarnation(const cimjob_registry *reg
  * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
  * every job is removed, and the backend is closed. State-change callbacks for those kills run
  * on the calling thread before it returns, so their userdata must outlive this call. References to
- * jobs stay valid memory and answer CIMJOB_RC_NOT_FOUND. Must not be called from a callback of the
- * same registry or while another thread is using the registry.
+ * jobs stay valid memory and answer CIMJOB_RC_NOT_FOUND. Must not be called while another thread
+ * is using the registry. Called from a callback of the same registry it does nothing and answers
+ * CIMJOB_RC_BUSY (free it once the callback has returned).
  *
  * @param reg the registry; NULL is a no-op.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT if some job's processes could not be confirmed
- *         ended within the bound (the registry is freed all the same).
+ *         ended within the bound (the registry is freed all the same); CIMJOB_RC_BUSY when
+ *         called from a state-change callback of @p reg (nothing is freed).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
 
@@ -323,8 +343,9 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
  *
  * @param reg  the registry.
  * @param opts the job's options (Name is required).
- * @param out  receives a reference to the job (release with cimjob_job_release()); may be NULL
- *             when the caller will find the job by InstanceID later.
+ * @param out  receives a reference to the job (release with cimjob_job_release()), or NULL when
+ *             the call fails; may be NULL when the caller will find the job by InstanceID
+ *             later.
  * @return CIMJOB_RC_SUCCESS (also when CIMJOB_JOB_START was given and the start failed: the job
  *         then is in Exception with ErrorCode and ErrorDescription);
  *         CIMJOB_RC_INVALID_PARAMETER (NULL argument, missing or over-long Name, a LocalID with
@@ -332,7 +353,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
  *         containment or stdio mode, TimeBeforeRemoval over the CIM maximum);
  *         CIMJOB_RC_INVALID_UTF8 (Name, LocalID or Owner is not well-formed UTF-8);
  *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_EXISTS (that LocalID is or was in use);
- *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY.
+ *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY;
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork(): see above).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts,
                                       cimjob_job **out);
@@ -726,13 +748,15 @@ CIMJOB_EXTERN cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
  * @param job        the job.
  * @param state_mask CIMJOB_STATE_BIT()s; 0 means CIMJOB_STATES_FINAL.
  * @param timeout_us how long to wait, in microseconds; negative: no limit; 0: just check.
+ *                   A timeout past the clock's range (up to INT64_MAX) means no limit.
  *                   With the fake backend a wait never sleeps: when nothing is scheduled to
  *                   happen it answers CIMJOB_RC_TIMEOUT at once, even with no limit.
  * @param state      receives the JobState at return; may be NULL.
  * @return CIMJOB_RC_SUCCESS (the state is in the mask); CIMJOB_RC_TIMEOUT;
  *         CIMJOB_RC_INVALID_PARAMETER (NULL job, bits outside 2..12);
  *         CIMJOB_RC_NOT_FOUND (the job was removed, e.g. by DeleteOnKill, while waiting);
- *         CIMJOB_RC_OS_ERROR (the backend's wait failed).
+ *         CIMJOB_RC_OS_ERROR (the backend's wait failed);
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork(): see above).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
                                     cimjob_job_state *state);
@@ -1039,7 +1063,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_fd(cimjob_registry *reg, intptr_t *fd);
  * Do whatever work is ready, without blocking: observe ended jobs, run due timers (Terminate
  * escalation, kill retries, retention), run callbacks.
  *
- * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR;
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork()).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg);
 
@@ -1057,9 +1082,11 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_next_timeout(cimjob_registry *reg, int64
  * simple program or agent thread.
  *
  * @param reg        the registry.
- * @param timeout_us microseconds; negative: until something happens.
+ * @param timeout_us microseconds; negative: until something happens (so does a timeout past
+ *                   the clock's range, up to INT64_MAX).
  * @return CIMJOB_RC_SUCCESS (something was dispatched or the time passed);
- *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR.
+ *         CIMJOB_RC_INVALID_PARAMETER; CIMJOB_RC_OS_ERROR;
+ *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork()).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us);
 

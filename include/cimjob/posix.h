@@ -17,7 +17,19 @@
  * The containment a job gets (see docs/teardown.md for what each one guarantees) is chosen at
  * spawn, best first: a per-job cgroup v2, a per-job subreaper helper process, the process group.
  * cimjob_job_options.containment forces one; if it is not available here, the start fails with
- * CIMJOB_RC_NOT_SUPPORTED and cimjob_last_error() says why.
+ * CIMJOB_RC_NOT_SUPPORTED and cimjob_last_error() says why (out of descriptors or memory while
+ * setting up a job cgroup is CIMJOB_RC_OS_ERROR or CIMJOB_RC_NO_MEMORY instead).
+ *
+ * ## In the host's process
+ * The backend installs no signal handler and never calls waitpid(-1). Its children that never
+ * exec (the subreaper helper, the die-with-host watchdog) have no exit signal, so a host that
+ * ignores SIGCHLD or reaps with waitpid(-1) (without __WALL) cannot take them: subreaper jobs
+ * report their true status in such hosts. A job's main process has SIGCHLD as its exit signal
+ * once it has exec'd (the kernel resets it), so such a host can reap it: with pidfds on Linux
+ * 6.15 or later its status is still read from the pidfd; otherwise the job ends in Exception
+ * with ErrorCode 255 ("the main process was reaped by someone else"). After that a process
+ * group is signalled only through pidfds of members proven to be in it, never by its ID.
+ * docs/teardown.md has the details.
  */
 #ifndef CIMJOB_POSIX_H
 #define CIMJOB_POSIX_H

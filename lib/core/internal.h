@@ -177,6 +177,7 @@ struct cimjob_registry {
     uint64_t kill_timeout_us;
     int (*is_privileged)(const char *caller, void *userdata);
     int utc_offset_min;
+    int64_t creator_pid; /* the process that made it: another one is a child after fork() */
 
     const cimjob_backend *be;
     void *be_state;
@@ -245,6 +246,10 @@ void cimjob__reg_drain_releases(cimjob_registry *reg);
 /* Wait for something to happen until the monotonic deadline (-1: none), observing exits. */
 cimjob_rc cimjob__reg_pump(cimjob_registry *reg, int64_t deadline, uint64_t seen_seq);
 uint64_t cimjob__reg_seq(cimjob_registry *reg);
+/* In a child after fork(): fail with CIMJOB_RC_NOT_SUPPORTED and say so (returns 1). */
+int cimjob__reg_forked(cimjob_registry *reg, const char *fn);
+/* The monotonic deadline timeout_us from now: -1 (none) when negative or past the clock. */
+int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us);
 
 /* job.c */
 void cimjob__job_destroy(cimjob_job *job);

@@ -601,7 +601,9 @@ cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
     if (removed)
         return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_wait: job '%s' was removed",
                             job->instance_id);
-    int64_t deadline = timeout_us < 0 ? -1 : cimjob__reg_now(job->reg) + timeout_us;
+    if (cimjob__reg_forked(job->reg, "cimjob_wait"))
+        return CIMJOB_RC_NOT_SUPPORTED;
+    int64_t deadline = cimjob__reg_deadline(job->reg, timeout_us);
     return wait_state(job, state_mask, deadline, state);
 }
 
@@ -822,6 +824,8 @@ static int wait_for_end(cimjob_job *job, const request *rq)
 static int request_state_change(cimjob_job *job, const request *rq)
 {
     cimjob_registry *reg = job->reg;
+    if (cimjob__reg_forked(reg, "RequestStateChange"))
+        return CIMJOB_RSC_NOT_SUPPORTED;
 
     cimjob__reg_drain_releases(reg);
     cimjob__mutex_lock(&job->lock);
@@ -1371,8 +1375,12 @@ static cimjob_rc copy_options(cimjob_job *job, const cimjob_job_options *o)
 cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, cimjob_job **out)
 {
     cimjob_rc rc;
+    if (out)
+        *out = NULL; /* whatever happens below, never a stale handle */
     if (!reg || !opts)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_create: NULL argument");
+    if (cimjob__reg_forked(reg, "cimjob_create"))
+        return CIMJOB_RC_NOT_SUPPORTED;
     if ((rc = validate_options(reg, opts)) != CIMJOB_RC_SUCCESS)
         return rc;
     cimjob__reg_drain_releases(reg);

@@ -59,6 +59,10 @@ int cimjob__local_offset_min(int64_t utc_us);
  * Windows). Writes at most size bytes including the NUL; returns 0 on success. */
 int cimjob__current_identity(char *buf, size_t size);
 
+/* The calling process's ID: a registry compares it with its creator's to notice that it is
+ * being used in a child after fork(). */
+int64_t cimjob__process_id(void);
+
 /* The platform's default process backend, or NULL (defined by the OS file that has one). */
 struct cimjob_backend;
 const struct cimjob_backend *cimjob__platform_backend(void);

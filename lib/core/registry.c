@@ -196,6 +196,20 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_registry_new: utc_offset_min %d out of range -999..999",
                             opts->utc_offset_min);
+    /* Every deadline is now + a bound in int64_t microseconds: keep the bounds, and a
+     * Terminate's grace plus the kill after it, inside the CIM interval range. */
+    uint64_t dtt = opts->default_terminate_timeout_us, kt = opts->kill_timeout_us;
+    if (dtt != UINT64_MAX && dtt > CIMJOB_INTERVAL_MAX_US)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: default_terminate_timeout_us over the CIM "
+                            "interval maximum (UINT64_MAX means never escalate)");
+    if (kt > CIMJOB_INTERVAL_MAX_US)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: kill_timeout_us over the CIM interval maximum");
+    if (dtt != UINT64_MAX && dtt + kt > CIMJOB_INTERVAL_MAX_US)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_new: default_terminate_timeout_us + kill_timeout_us "
+                            "over the CIM interval maximum");
     const cimjob_backend *be = opts->backend ? opts->backend : cimjob_backend_default();
     if (!be)
         return cimjob__fail(CIMJOB_RC_NO_BACKEND,
@@ -239,6 +253,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->kill_timeout_us = opts->kill_timeout_us;
     reg->is_privileged = opts->is_privileged;
     reg->utc_offset_min = opts->utc_offset_min;
+    reg->creator_pid = cimjob__process_id();
     reg->next_local_id = 1;
     make_incarnation(reg);
     atomic_init(&reg->ind_mask, CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE));
@@ -594,14 +609,39 @@ cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mas
     return CIMJOB_RC_SUCCESS;
 }
 
+/* Callbacks run with no library lock held. This thread's depth of dispatch with a pump held:
+ * an exit observed there only queues its event, and finish_pump() delivers it once the pump is
+ * given up (a callback may then request, wait and pump itself). */
+static _Thread_local int tl_pumping;
+
+/* The registries whose callbacks run on this thread now, innermost first: freeing one of them
+ * from its own callback is refused (its delivery loop still uses it). */
+typedef struct deliver_frame {
+    cimjob_registry *reg;
+    struct deliver_frame *outer;
+} deliver_frame;
+static _Thread_local deliver_frame *tl_delivering;
+
+static int delivering_here(const cimjob_registry *reg)
+{
+    for (const deliver_frame *f = tl_delivering; f; f = f->outer)
+        if (f->reg == reg)
+            return 1;
+    return 0;
+}
+
 void cimjob__reg_deliver(cimjob_registry *reg)
 {
+    if (tl_pumping)
+        return;
     cimjob__mutex_lock(&reg->lock);
     if (reg->delivering) {
         cimjob__mutex_unlock(&reg->lock);
         return;
     }
     reg->delivering = 1;
+    deliver_frame frame = {reg, tl_delivering};
+    tl_delivering = &frame;
     while (reg->ev_count) {
         cimjob_event ev = reg->events[reg->ev_head].ev;
         reg->ev_head = (reg->ev_head + 1) % reg->ev_cap;
@@ -616,6 +656,7 @@ void cimjob__reg_deliver(cimjob_registry *reg)
         cimjob_job_release(ev.job);
         cimjob__mutex_lock(&reg->lock);
     }
+    tl_delivering = frame.outer;
     reg->delivering = 0;
     cimjob__mutex_unlock(&reg->lock);
 }
@@ -773,9 +814,11 @@ static void run_timers(cimjob_registry *reg)
 static cimjob_rc dispatch_locked(cimjob_registry *reg)
 {
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
+    tl_pumping++;
     if (reg->be->dispatch)
         rc = reg->be->dispatch(reg->be_state);
     run_timers(reg);
+    tl_pumping--;
     return rc;
 }
 
@@ -841,6 +884,8 @@ cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg)
 {
     if (!reg)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_dispatch: reg is NULL");
+    if (cimjob__reg_forked(reg, "cimjob_registry_dispatch"))
+        return CIMJOB_RC_NOT_SUPPORTED;
     if (cimjob__mutex_trylock(&reg->pump) != 0) {
         /* A waiting thread pumps: make it look now. */
         cimjob__reg_poke(reg);
@@ -851,11 +896,35 @@ cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg)
     return rc;
 }
 
+int cimjob__reg_forked(cimjob_registry *reg, const char *fn)
+{
+    if (cimjob__process_id() == reg->creator_pid)
+        return 0;
+    /* The jobs, their descriptors and the exit observation are the parent's: a child that
+     * acted on them would kill the parent's jobs or take its events. */
+    cimjob__fail(CIMJOB_RC_NOT_SUPPORTED,
+                 "%s: the registry belongs to the parent of this fork()ed process (only queries, "
+                 "releases and cimjob_registry_free, which frees memory only, work here)",
+                 fn);
+    return 1;
+}
+
+int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us)
+{
+    if (timeout_us < 0)
+        return -1;
+    int64_t now = cimjob__reg_now(reg);
+    /* Past the clock's range (INT64_MAX and its neighbours): no deadline, never an overflow. */
+    return timeout_us > INT64_MAX - now ? -1 : now + timeout_us;
+}
+
 cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us)
 {
     if (!reg)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_run: reg is NULL");
-    int64_t deadline = timeout_us < 0 ? -1 : cimjob__reg_now(reg) + timeout_us;
+    if (cimjob__reg_forked(reg, "cimjob_registry_run"))
+        return CIMJOB_RC_NOT_SUPPORTED;
+    int64_t deadline = cimjob__reg_deadline(reg, timeout_us);
     cimjob_rc rc = cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
     if (rc == CIMJOB_RC_WOULD_BLOCK)
         rc = CIMJOB_RC_SUCCESS;
@@ -896,9 +965,16 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
 {
     if (!reg)
         return CIMJOB_RC_SUCCESS;
+    if (delivering_here(reg))
+        return cimjob__fail(CIMJOB_RC_BUSY,
+                            "cimjob_registry_free: called from a callback of the same registry "
+                            "(free it after the callback has returned)");
     cimjob_rc result = CIMJOB_RC_SUCCESS;
     cimjob_job **jobs = NULL;
     size_t n = 0;
+    /* In a child after fork(): the jobs are the parent's. Free memory and descriptors only
+     * (the backend sees the fork too and signals, removes and takes nothing). */
+    int forked = cimjob__process_id() != reg->creator_pid;
 
     /* No new jobs from here on; then kill whatever is alive, bounded. */
     cimjob__rwlock_wrlock(&reg->map_lock);
@@ -911,7 +987,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         cimjob__rwlock_rdunlock(&reg->map_lock);
         if (!j)
             break;
-        if (cimjob__job_kill_for_close(j)) {
+        if (!forked && cimjob__job_kill_for_close(j)) {
             int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
             while (!j->ended && cimjob__reg_now(reg) < deadline)
                 cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
@@ -920,7 +996,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         cimjob_job_release(j);
     }
     int waiting = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; !forked && i < n; i++)
         waiting += cimjob__job_kill_for_close(jobs[i]);
     if (waiting) {
         int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;

@@ -49,13 +49,96 @@
 /* ---- small helpers ---------------------------------------------------------------------- */
 
 /* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
+/* Without a pidfd the PID alone names the main process only while it is our unreaped child,
+ * and only if no one else reaped it and the number went to another child of ours: its start
+ * time (read at spawn) says which process the PID names now. */
+static int px_start_matches(struct px_job *pj)
+{
+    return pj->pidfd >= 0 || pj->start_time == 0 ||
+           cimjob__posix_proc_start_time(pj->pid) == pj->start_time;
+}
+
+int cimjob__px_main_is_ours(struct px_job *pj)
+{
+    if (pj->reaped) {
+        return 0;
+    }
+    siginfo_t si;
+    if (!px_start_matches(pj) ||
+        (px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) != 0 &&
+         errno == ECHILD)) {
+        /* Reaped behind our back: its PID (and PGID) may be anybody's now. The next poll
+         * reports how it ended (through the pidfd, if the kernel kept it). */
+        pj->reaped = 1;
+        pj->lost = 1;
+        return 0;
+    }
+    return 1;
+}
+
 void cimjob__px_signal_main(struct px_job *pj, int sig)
 {
     if (pj->pidfd >= 0) {
         (void)cimjob__posix_pidfd_send_signal(pj->pidfd, sig);
-    } else if (!pj->reaped) {
+    } else if (cimjob__px_main_is_ours(pj)) {
         (void)kill(pj->pid, sig);
     }
+}
+
+/* ---- the graveyard: children released before they could be reaped ---------------------------- */
+
+/* A main process (or helper) still unreaped when its job was released: reaped later, when it
+ * can be, at the next dispatch, open or close of any registry of this process, so that no
+ * zombie is left in the host for good. Process-wide: the registry that started it may be gone. */
+struct px_grave {
+    pid_t pid;
+    int pidfd;
+};
+static pthread_mutex_t px_grave_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct px_grave *px_graves;
+static size_t px_ngraves, px_graves_cap;
+static atomic_size_t px_graves_count;
+
+static void px_grave_add(pid_t pid, int pidfd)
+{
+    pthread_mutex_lock(&px_grave_lock);
+    if (px_ngraves == px_graves_cap) {
+        size_t cap = px_graves_cap ? 2 * px_graves_cap : 16;
+        struct px_grave *g = cimjob__realloc(px_graves, cap * sizeof *g);
+        if (g != NULL) {
+            px_graves = g;
+            px_graves_cap = cap;
+        }
+    }
+    if (px_ngraves < px_graves_cap) {
+        px_graves[px_ngraves++] = (struct px_grave){pid, pidfd};
+        atomic_store(&px_graves_count, px_ngraves);
+    } else if (pidfd >= 0) {
+        close(pidfd); /* out of memory: it stays a zombie until the host exits */
+    }
+    pthread_mutex_unlock(&px_grave_lock);
+}
+
+/* Reap what has ended among them (never blocks). */
+static void px_grave_reap(void)
+{
+    if (atomic_load(&px_graves_count) == 0) {
+        return;
+    }
+    pthread_mutex_lock(&px_grave_lock);
+    size_t k = 0;
+    for (size_t i = 0; i < px_ngraves; i++) {
+        siginfo_t si;
+        int r = px_wait_child(px_graves[i].pid, px_graves[i].pidfd, &si, WEXITED | WNOHANG);
+        if (r == 0 && si.si_pid == 0) {
+            px_graves[k++] = px_graves[i]; /* not yet */
+        } else if (px_graves[i].pidfd >= 0) {
+            close(px_graves[i].pidfd);
+        }
+    }
+    px_ngraves = k;
+    atomic_store(&px_graves_count, k);
+    pthread_mutex_unlock(&px_grave_lock);
 }
 
 /* want: 0 no tick, 1 the 10 ms tick, 2 the 1 ms tick (a killed cgroup draining: reading
@@ -93,6 +176,7 @@ static void px_set_ticking(struct px_job *pj, int want)
 
 static void px_job_free(struct px_job *pj)
 {
+    px_close_fd(&pj->watch_fd);
     px_close_fd(&pj->pidfd);
     px_close_fd(&pj->ctl_fd);
     px_close_fd(&pj->wpidfd);
@@ -138,7 +222,9 @@ static cimjob_rc px_open(const cimjob_backend_host *host, void *config, void **s
     if (st == NULL) {
         return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
     }
+    px_grave_reap();
     st->host = host;
+    st->pid = getpid();
     st->epfd = st->evfd = st->tfd = -1;
     st->suspend_timeout_us = PX_DEFAULT_SUSPEND_US;
     if (cfg != NULL) {
@@ -207,7 +293,10 @@ static void px_close_state(void *state)
     if (st == NULL) {
         return;
     }
-    cimjob__px_cg_close_state(st);
+    if (getpid() == st->pid) {
+        px_grave_reap();
+    }
+    cimjob__px_cg_close_state(st, getpid() != st->pid);
     void *stack = atomic_exchange(&st->spare_stack, NULL);
     if (stack != NULL) {
         munmap(stack, PX_CHILD_STACK + (size_t)sysconf(_SC_PAGESIZE)); /* px_stack_size */
@@ -244,8 +333,9 @@ static int px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args
     sigset_t old;
     cimjob__posix_block_all(&old);
     int pidfd = -1;
-    pid_t pid = sp->st->use_clone3 && sp->st->use_pidfd ? cimjob__posix_clone3(&pidfd, -1)
-                                                        : cimjob__posix_fork();
+    pid_t pid = sp->st->use_clone3 && sp->st->use_pidfd
+                    ? cimjob__posix_clone3(&pidfd, -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL)
+                    : cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
     if (pid == 0) {
         close(sv[0]);
         cimjob__posix_helper_main(a);
@@ -347,6 +437,69 @@ static cimjob_rc px_fail_spawn(struct px_spawn *sp, cimjob_rc rc)
     return rc;
 }
 
+/* Out of descriptors or memory: the system is short of something now, which says nothing about
+ * whether a containment is available. */
+static int px_resource_errno(int e)
+{
+    return e == EMFILE || e == ENFILE || e == ENOMEM;
+}
+
+static cimjob_rc px_cg_setup_failed(int e, const char *why)
+{
+    if (e == ENOMEM) {
+        return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix spawn: cgroup: %s", why);
+    }
+    if (px_resource_errno(e)) {
+        return cimjob_backend_fail(CIMJOB_RC_OS_ERROR, "posix spawn: cgroup: %s", why);
+    }
+    return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                               "posix spawn: cgroup containment is not available: %s", why);
+}
+
+/* Set sp->cont (and the job cgroup) for the containment asked for: forced, or with AUTO the best
+ * available. */
+static cimjob_rc px_choose_containment(struct px_spawn *sp, cimjob_containment want, int die)
+{
+    char why[PATH_MAX + 128] = "";
+    switch (want) {
+    case CIMJOB_CONTAINMENT_AUTO:
+        if (!(sp->st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP)) {
+            if (cimjob__px_cg_setup(sp, !die, why, sizeof why) == 0) {
+                sp->cont = CIMJOB_CONTAINMENT_CGROUP;
+                return CIMJOB_RC_SUCCESS;
+            }
+            int e = errno;
+            if (px_resource_errno(e)) {
+                return px_cg_setup_failed(e, why); /* a fallback would fail the same way */
+            }
+        }
+#ifdef __linux__
+        sp->cont = CIMJOB_CONTAINMENT_SUBREAPER;
+#else
+        sp->cont = CIMJOB_CONTAINMENT_PGROUP;
+#endif
+        return CIMJOB_RC_SUCCESS;
+    case CIMJOB_CONTAINMENT_CGROUP:
+        if (cimjob__px_cg_setup(sp, !die, why, sizeof why) != 0) {
+            return px_cg_setup_failed(errno, why);
+        }
+        sp->cont = CIMJOB_CONTAINMENT_CGROUP;
+        return CIMJOB_RC_SUCCESS;
+    case CIMJOB_CONTAINMENT_SUBREAPER:
+#ifndef __linux__
+        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                   "posix spawn: subreaper containment needs Linux");
+#endif
+    case CIMJOB_CONTAINMENT_PGROUP:
+        sp->cont = want;
+        return CIMJOB_RC_SUCCESS;
+    default:
+        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
+                                   "posix spawn: containment '%s' is not available on POSIX",
+                                   cimjob_containment_name((int)want));
+    }
+}
+
 static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
                           void **job_state)
 {
@@ -373,43 +526,10 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     int wait_all = (opts->flags & CIMJOB_JOB_WAIT_FOR_ALL) != 0;
 
     /* Containment: forced, or the best available. */
-    char why[PATH_MAX + 128] = "";
-    cimjob_containment want = opts->containment;
-    switch (want) {
-    case CIMJOB_CONTAINMENT_AUTO:
-        if (!(st->flags & CIMJOB_POSIX_NO_AUTO_CGROUP) &&
-            cimjob__px_cg_setup(&sp, !die, why, sizeof why) == 0) {
-            sp.cont = CIMJOB_CONTAINMENT_CGROUP;
-        } else {
-#ifdef __linux__
-            sp.cont = CIMJOB_CONTAINMENT_SUBREAPER;
-#else
-            sp.cont = CIMJOB_CONTAINMENT_PGROUP;
-#endif
-        }
-        break;
-    case CIMJOB_CONTAINMENT_CGROUP:
-        if (cimjob__px_cg_setup(&sp, !die, why, sizeof why) != 0) {
-            cimjob__posix_exec_free(&sp.x);
-            return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                       "posix spawn: cgroup containment is not available: %s", why);
-        }
-        sp.cont = CIMJOB_CONTAINMENT_CGROUP;
-        break;
-    case CIMJOB_CONTAINMENT_SUBREAPER:
-#ifndef __linux__
+    rc = px_choose_containment(&sp, opts->containment, die);
+    if (rc != CIMJOB_RC_SUCCESS) {
         cimjob__posix_exec_free(&sp.x);
-        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                   "posix spawn: subreaper containment needs Linux");
-#endif
-    case CIMJOB_CONTAINMENT_PGROUP:
-        sp.cont = want;
-        break;
-    default:
-        cimjob__posix_exec_free(&sp.x);
-        return cimjob_backend_fail(CIMJOB_RC_NOT_SUPPORTED,
-                                   "posix spawn: containment '%s' is not available on POSIX",
-                                   cimjob_containment_name((int)want));
+        return rc;
     }
 
     /* A die-with-host watchdog for a cgroup starts first, so there is no moment in which
@@ -487,7 +607,8 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
                 sp.x.ran = &ran;
                 pid = cimjob__posix_clone_vm(
                     px_child_entry, &sp.x, (char *)stack + page, px_stack_size() - page,
-                    st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
+                    st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1,
+                    CIMJOB__POSIX_HOST_EXIT_SIGNAL);
                 sp.x.ran = NULL;
                 if (pid <= 0 || ran || !sp.cg_pooled || !use_into || attempt > 0) {
                     break;
@@ -501,6 +622,7 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
                 px_close_fd(&sp.pidfd);
                 cimjob__px_spawn_cleanup(&sp);
                 pid = -1;
+                char why[PATH_MAX + 128];
                 if (cimjob__px_cg_setup(&sp, 0, why, sizeof why) != 0) {
                     errno = EAGAIN;
                     break;
@@ -514,10 +636,10 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         } else if (st->use_clone3) {
             /* CLONE_INTO_CGROUP: the child is born in the job's cgroup, so nothing it does
              * can happen outside it. */
-            pid =
-                cimjob__posix_clone3(st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1);
+            pid = cimjob__posix_clone3(st->use_pidfd ? &sp.pidfd : NULL,
+                                       use_into ? sp.cg_dirfd : -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL);
         } else {
-            pid = cimjob__posix_fork();
+            pid = cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
         }
         if (pid == 0) {
             cimjob__posix_child_exec(&sp.x); /* a forked child only */
@@ -621,6 +743,16 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     pj->cg = sp.cg;
     pj->cg_seq = sp.cg_seq;
     pj->cg_events_fd = sp.cg_events_fd;
+    pj->watch_fd = -1;
+    if (pj->pidfd < 0) {
+        /* Unreadable while /proc works: it has ended and someone else has reaped it already
+         * (a host that ignores SIGCHLD); its PID is nobody's to signal any more. */
+        pj->start_time = cimjob__posix_proc_start_time(pj->pid);
+        if (pj->start_time == 0 && cimjob__posix_proc_start_time(getpid()) != 0) {
+            pj->reaped = 1;
+            pj->lost = 1;
+        }
+    }
     pj->refs = 1;
 
     pthread_mutex_lock(&st->lock);
@@ -662,6 +794,9 @@ static void px_epoll_forget(struct px_job *pj, int pidfd_too, int events_too)
         (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->cg_events_fd, NULL);
         pj->events_in_epoll = 0;
     }
+    if (events_too) {
+        px_close_fd(&pj->watch_fd); /* closing it takes it out of the epoll set */
+    }
 }
 
 /* Advance one job; returns 1 when it has ended and `res` (with `desc`) must be reported. */
@@ -677,15 +812,28 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
         /* keep_zombie: observe without reaping, so the leader's zombie keeps the PGID ours
          * while we may still signal the group. */
         int opts = WEXITED | WNOHANG | (ops->keep_zombie ? WNOWAIT : 0);
-        int r = px_wait_child(pj->pid, pj->pidfd, &si, opts);
+        int r = -1;
+        errno = ECHILD;
+        if (!pj->lost && px_start_matches(pj)) {
+            r = px_wait_child(pj->pid, pj->pidfd, &si, opts);
+        }
         if (r == 0 && si.si_pid == 0) {
             return 0; /* still running */
         }
         pj->exited = 1;
-        if (r != 0) {
-            /* ECHILD: someone else reaped our child (a waitpid(-1) in the host). */
+        int ws;
+        if (r != 0 && pj->pidfd >= 0 && cimjob__posix_pidfd_exit_status(pj->pidfd, &ws) == 0) {
+            /* Someone else reaped it (a host that ignores SIGCHLD, or its waitpid(-1): exec
+             * gives every process SIGCHLD as its exit signal), but its pidfd kept the status. */
+            pj->reaped = 1;
+            pj->lost = 1;
+            pj->code = WIFSIGNALED(ws) ? (WCOREDUMP(ws) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+            pj->status = WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws);
+        } else if (r != 0) {
+            /* ECHILD: someone else reaped our child and its status is gone with it. */
             int e = errno;
             pj->reaped = 1;
+            pj->lost = 1;
             pj->code = CLD_EXITED;
             pj->status = -1;
             cimjob__px_note(pj,
@@ -699,9 +847,11 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
         px_epoll_forget(pj, 1, 0); /* a dead process's pidfd stays readable */
         ops->observe(pj);
     }
-    if (!ops->empty(pj, !pj->wait_all)) {
-        /* No event says "empty" for a process group; a killed cgroup's is delayed. */
-        px_set_ticking(pj, pj->cg_killed ? 2 : 1);
+    int e = ops->empty(pj, !pj->wait_all);
+    if (e != PX_EMPTY) {
+        /* Waiting costs nothing while an event will come; otherwise the tick (a killed
+         * cgroup's "populated 0" is delayed by the kernel: the fast one). */
+        px_set_ticking(pj, e == PX_LEFT_EVENT ? 0 : pj->cg_killed ? 2 : 1);
         return 0;
     }
     pj->ended = 1;
@@ -753,6 +903,7 @@ static void px_poll_job(struct px_job *pj, int pidfd_fired)
 static cimjob_rc px_dispatch(void *state)
 {
     struct px_state *st = state;
+    px_grave_reap();
     uint64_t drain;
     int timer = 0;
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
@@ -761,6 +912,7 @@ static cimjob_rc px_dispatch(void *state)
     pthread_mutex_lock(&st->lock);
     st->dispatching++;
     pthread_mutex_unlock(&st->lock);
+    cimjob__px_snap_begin();
     for (;;) {
         struct epoll_event evs[64];
         int n = epoll_wait(st->epfd, evs, 64, 0);
@@ -784,11 +936,11 @@ static cimjob_rc px_dispatch(void *state)
             }
             /* The pidfd's entry carries the job pointer, cgroup.events' the pointer | 1. */
             uint64_t d = evs[i].data.u64;
-            struct px_job *pj = (struct px_job *)(uintptr_t)(d & ~(uint64_t)PX_EVENTS_TAG);
+            struct px_job *pj = (struct px_job *)(uintptr_t)(d & ~(uint64_t)PX_TAGS);
             pthread_mutex_lock(&st->lock);
             pj->refs++;
             pthread_mutex_unlock(&st->lock);
-            px_poll_job(pj, !(d & PX_EVENTS_TAG));
+            px_poll_job(pj, !(d & PX_TAGS));
             px_job_unref(st, pj);
         }
         if (n < 64) {
@@ -814,6 +966,7 @@ static cimjob_rc px_dispatch(void *state)
         }
         cimjob__free(jobs); /* out of memory: the next tick tries again */
     }
+    cimjob__px_snap_end();
     pthread_mutex_lock(&st->lock);
     struct px_job *deferred = NULL;
     if (--st->dispatching == 0) {
@@ -914,10 +1067,30 @@ static cimjob_containment px_containment(void *state, void *job_state)
     return (cimjob_containment)((struct px_job *)job_state)->cont;
 }
 
+/* Released in a child after fork(): the job, its processes, its cgroup, its watchdog and the
+ * epoll set and timer (shared with the parent through fork) are the parent's. Drop this copy's
+ * memory and descriptors only: no signal, no epoll_ctl, no timerfd_settime, no rmdir, no
+ * goodbye to the watchdog. */
+static void px_release_forked(struct px_state *st, struct px_job *pj)
+{
+    pthread_mutex_lock(&st->lock);
+    if (pj->listed) {
+        pj->prev->next = pj->next;
+        pj->next->prev = pj->prev;
+        pj->listed = 0;
+    }
+    pthread_mutex_unlock(&st->lock);
+    px_job_unref(st, pj);
+}
+
 static void px_release(void *state, void *job_state)
 {
     struct px_state *st = state;
     struct px_job *pj = job_state;
+    if (getpid() != st->pid) {
+        px_release_forked(st, pj);
+        return;
+    }
     pthread_mutex_lock(&st->lock);
     if (pj->listed) {
         pj->prev->next = pj->next;
@@ -932,21 +1105,17 @@ static void px_release(void *state, void *job_state)
     pthread_mutex_lock(&pj->lock);
     px_epoll_forget(pj, 1, 1);
     if (!pj->ended) {
-        /* Released before it ended (the registry gave up waiting): kill it and reap what we
-         * can within a bound rather than leave a process nobody owns. */
-        int64_t deadline = cimjob__posix_now_us() + 1000000;
+        /* Released before it ended (the registry gave up waiting: a process that cannot die
+         * yet, in D state): one more kill, and no waiting here, so that the registry's bound
+         * holds for the whole cimjob_registry_free. What is left is reaped later. */
         cimjob_backend_result res;
         char desc[CIMJOB_TEXT_MAX + 1];
-        while (!pj->ended && cimjob__posix_now_us() < deadline) {
-            (void)pj->ops->signal_all(pj, PX_KILL);
-            (void)px_job_poll_locked(pj, &res, desc, sizeof desc);
-            if (!pj->ended) {
-                cimjob__posix_sleep_us(2000);
-            }
-        }
+        (void)pj->ops->signal_all(pj, PX_KILL);
+        (void)px_job_poll_locked(pj, &res, desc, sizeof desc);
         if (!pj->reaped) {
-            siginfo_t si;
-            (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
+            px_grave_add(pj->pid, pj->pidfd);
+            pj->pidfd = -1; /* the graveyard's now */
+            pj->reaped = 1;
         }
     }
     px_stop_watchdog(&pj->wpid, &pj->wpidfd, &pj->wctl_fd);

@@ -160,12 +160,13 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
 
 static atomic_uint px_cgroup_seq;
 
-int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill)
+int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned long long start,
+                               unsigned int *seq_out, int check_kill)
 {
     char path[PATH_MAX];
     for (int tries = 0; tries < 1000; tries++) {
         unsigned int seq = atomic_fetch_add(&px_cgroup_seq, 1);
-        int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u", parent, pid, seq);
+        int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%llu-%u", parent, pid, start, seq);
         if (n < 0 || (size_t)n >= sizeof path - sizeof "/cgroup.kill") {
             errno = ENAMETOOLONG;
             return -1;
@@ -199,17 +200,35 @@ void cimjob__posix_cgroup_sweep(const char *parent)
         return;
     }
     struct dirent *de;
+    unsigned long long own_start = cimjob__posix_proc_start_time((int)getpid());
     while ((de = readdir(d)) != NULL) {
         long pid;
+        unsigned long long start;
         unsigned int seq;
         char tail;
-        if (de->d_type != DT_DIR || strncmp(de->d_name, "cimjob-", 7) != 0 ||
-            sscanf(de->d_name + 7, "%ld-%u%c", &pid, &seq, &tail) != 2 || pid <= 0 ||
-            pid > INT_MAX || pid == (long)getpid()) {
+        if (de->d_type != DT_DIR || strncmp(de->d_name, "cimjob-", 7) != 0) {
             continue;
         }
+        int fields = sscanf(de->d_name + 7, "%ld-%llu-%u%c", &pid, &start, &seq, &tail);
+        if (fields != 3) {
+            /* The older name, cimjob-<pid>-<seq>: the PID is all there is to go by. */
+            if (sscanf(de->d_name + 7, "%ld-%u%c", &pid, &seq, &tail) != 2) {
+                continue;
+            }
+            start = 0;
+        }
+        if (pid <= 0 || pid > INT_MAX) {
+            continue;
+        }
+        if (pid == (long)getpid() && (start == 0 || start == own_start)) {
+            continue; /* this process's (another registry's) */
+        }
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
-            continue; /* its maker may still be alive */
+            /* A process has that PID: its maker, unless the start time says otherwise (the
+             * maker ran in another PID namespace, or died and the PID was reused). */
+            if (start == 0 || cimjob__posix_proc_start_time((int)pid) == start) {
+                continue;
+            }
         }
         char path[PATH_MAX];
         if (snprintf(path, sizeof path, "%s/%s", parent, de->d_name) < (int)sizeof path) {
@@ -310,13 +329,20 @@ static int px_in_cgroup(int pid, const char *rel)
     return strncmp(line, rel, rl) == 0 && (line[rl] == '\0' || line[rl] == '/');
 }
 
-/* Every pid in a cgroup.procs file into *out (malloc'd; NULL when empty). 0, or -1 (errno). */
-static int px_read_pids(const char *file, int **out, size_t *n)
+/* Every pid in the cgroup.procs of the cgroup open as dirfd into *out (allocated; NULL when
+ * empty). 0, or -1 (errno). */
+static int px_read_pids_at(int dirfd, int **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    FILE *f = fopen(file, "re");
+    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (f == NULL) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        errno = e;
         return -1;
     }
     int *v = NULL;
@@ -357,7 +383,7 @@ static int px_cmp_int(const void *a, const void *b)
  * reused meanwhile) another member, and then the signal through the dead one's pidfd reaches
  * nobody. One read per batch instead of a /proc/<pid>/cgroup read per process. Returns how many
  * were signalled, or -1 (out of memory: the caller checks each process instead). */
-static long px_signal_batch(const char *file, const int *pids, size_t n, int sig, int sig2)
+static long px_signal_batch(int dirfd, const int *pids, size_t n, int sig, int sig2)
 {
     long count = 0;
     for (size_t at = 0; at < n; at += PX_SIGNAL_BATCH) {
@@ -368,7 +394,7 @@ static long px_signal_batch(const char *file, const int *pids, size_t n, int sig
         }
         size_t nn;
         int *now;
-        if (px_read_pids(file, &now, &nn) != 0 && errno == ENOMEM) {
+        if (px_read_pids_at(dirfd, &now, &nn) != 0 && errno == ENOMEM) {
             for (size_t i = 0; i < m; i++) {
                 if (fds[i] >= 0) {
                     close(fds[i]);
@@ -397,42 +423,126 @@ static long px_signal_batch(const char *file, const int *pids, size_t n, int sig
     return count;
 }
 
-/* The job's cgroup as /proc/<pid>/cgroup of one of its processes names it: found by reading
- * it for a member (the first pid in cgroup.procs) and trimming what lies below. */
-static long px_signal_dir(const char *path, const char *rel, int sig, int sig2, int use_pidfd,
-                          int depth)
+/* ---- walking a job's cgroup tree, at any depth ----------------------------------------------- */
+
+/* One level of the walk: the directory being read, and its name in its parent. */
+struct px_walk_frame {
+    DIR *dir;
+    char *name;
+};
+
+/* Visit the cgroup open as rootfd (taken over) and every cgroup below it, whatever the depth:
+ * pre(fd) for a cgroup before those below it, post(parent_fd, name) after them (its own
+ * directory closed by then). Iterative, one descriptor per level being read, no path longer
+ * than a name. Returns 0, or -1 when the root could not be read. */
+static int px_cg_walk(int rootfd, void (*pre)(int fd, void *ctx),
+                      void (*post)(int parent_fd, const char *name, void *ctx), void *ctx)
 {
-    long count = 0;
-    char file[PATH_MAX];
-    if (snprintf(file, sizeof file, "%s/cgroup.procs", path) >= (int)sizeof file) {
-        return -1; /* a path this long is not one of ours */
+    DIR *root = fdopendir(rootfd);
+    if (root == NULL) {
+        close(rootfd);
+        return -1;
     }
-    long done = -1;
-    if (use_pidfd) {
+    if (pre != NULL) {
+        pre(dirfd(root), ctx);
+    }
+    struct px_walk_frame *st = cimjob__malloc(16 * sizeof *st);
+    size_t n = 0, cap = 16;
+    if (st == NULL) {
+        closedir(root);
+        errno = ENOMEM;
+        return -1;
+    }
+    st[n++] = (struct px_walk_frame){root, NULL};
+    while (n > 0) {
+        struct dirent *de = readdir(st[n - 1].dir);
+        if (de == NULL) {
+            struct px_walk_frame done = st[--n];
+            closedir(done.dir);
+            if (post != NULL && n > 0) {
+                post(dirfd(st[n - 1].dir), done.name, ctx);
+            }
+            cimjob__free(done.name);
+            continue;
+        }
+        if (de->d_type != DT_DIR || de->d_name[0] == '.') {
+            continue;
+        }
+        if (n == cap) {
+            struct px_walk_frame *ns = cimjob__realloc(st, 2 * cap * sizeof *st);
+            if (ns == NULL) {
+                continue; /* out of memory: this subtree is skipped */
+            }
+            st = ns;
+            cap *= 2;
+        }
+        int fd = openat(dirfd(st[n - 1].dir), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *sub = fd >= 0 ? fdopendir(fd) : NULL;
+        char *name = sub != NULL ? cimjob__strdup(de->d_name) : NULL;
+        if (name == NULL) {
+            if (sub != NULL) {
+                closedir(sub);
+            } else if (fd >= 0) {
+                close(fd);
+            }
+            continue; /* out of descriptors or memory: this subtree is skipped */
+        }
+        if (pre != NULL) {
+            pre(dirfd(sub), ctx);
+        }
+        st[n++] = (struct px_walk_frame){sub, name};
+    }
+    cimjob__free(st);
+    return 0;
+}
+
+static int px_open_dir(const char *path)
+{
+    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+struct px_signal_ctx {
+    const char *rel; /* the job's cgroup as /proc/<pid>/cgroup shows it */
+    int sig, sig2, use_pidfd;
+    long count;
+};
+
+/* Signal every process of one cgroup of the tree. Membership is checked against the job's
+ * cgroup (at or below it is the job's). */
+static void px_signal_one(int dirfd, void *vctx)
+{
+    struct px_signal_ctx *c = vctx;
+    if (c->use_pidfd) {
         size_t n;
         int *pids;
-        if (px_read_pids(file, &pids, &n) == 0) {
-            done = px_signal_batch(file, pids, n, sig, sig2); /* -1: out of memory */
+        if (px_read_pids_at(dirfd, &pids, &n) == 0) {
+            long done = px_signal_batch(dirfd, pids, n, c->sig, c->sig2);
             cimjob__free(pids);
+            if (done >= 0) {
+                c->count += done;
+                return;
+            }
         } else if (errno != ENOMEM) {
-            return errno == ENOENT ? 0 : -1;
+            return;
         }
     }
-    FILE *f = done >= 0 ? NULL : fopen(file, "re");
-    if (done >= 0) {
-        count = done;
-    } else if (f == NULL) {
-        return errno == ENOENT ? 0 : -1;
+    /* Each process on its own: through a pidfd opened before the membership check, or
+     * (documented fallback without pidfds) by PID after it. */
+    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (f == NULL) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
     }
     int pid;
-    while (f != NULL && fscanf(f, "%d", &pid) == 1) {
-        if (!use_pidfd) {
-            /* Documented fallback without pidfds: by PID after a membership check, with the
-             * window in which the process could exit, be reaped and its PID reused. */
-            if (px_in_cgroup(pid, rel) && kill(pid, sig) == 0) {
-                count++;
-                if (sig2 != 0) {
-                    (void)kill(pid, sig2);
+    while (fscanf(f, "%d", &pid) == 1) {
+        if (!c->use_pidfd) {
+            if (px_in_cgroup(pid, c->rel) && kill(pid, c->sig) == 0) {
+                c->count++;
+                if (c->sig2 != 0) {
+                    (void)kill(pid, c->sig2);
                 }
             }
             continue;
@@ -444,42 +554,15 @@ static long px_signal_dir(const char *path, const char *rel, int sig, int sig2, 
         /* The pidfd pins one process. If it is alive after the membership check, the /proc
          * entry we read was that process, so it is ours; if it is not, the signal through the
          * pidfd reaches nobody. */
-        if (px_in_cgroup(pid, rel) && cimjob__posix_pidfd_send_signal(pfd, sig) == 0) {
-            count++;
-            if (sig2 != 0) {
-                (void)cimjob__posix_pidfd_send_signal(pfd, sig2);
+        if (px_in_cgroup(pid, c->rel) && cimjob__posix_pidfd_send_signal(pfd, c->sig) == 0) {
+            c->count++;
+            if (c->sig2 != 0) {
+                (void)cimjob__posix_pidfd_send_signal(pfd, c->sig2);
             }
         }
         close(pfd);
     }
-    if (f != NULL) {
-        fclose(f);
-    }
-    if (depth > 32) {
-        return count;
-    }
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        return count;
-    }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_type != DT_DIR || de->d_name[0] == '.') {
-            continue;
-        }
-        char sub[PATH_MAX];
-        char subrel[PATH_MAX];
-        if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= (int)sizeof sub ||
-            snprintf(subrel, sizeof subrel, "%s/%s", rel, de->d_name) >= (int)sizeof subrel) {
-            continue;
-        }
-        long c = px_signal_dir(sub, subrel, sig, sig2, use_pidfd, depth + 1);
-        if (c > 0) {
-            count += c;
-        }
-    }
-    closedir(d);
-    return count;
+    fclose(f);
 }
 
 long cimjob__posix_cgroup_signal(const char *path, int sig, int sig2, int use_pidfd)
@@ -497,90 +580,72 @@ long cimjob__posix_cgroup_signal(const char *path, int sig, int sig2, int use_pi
     }
     char rel[PATH_MAX];
     snprintf(rel, sizeof rel, "%s%s", strcmp(root, "/") == 0 ? "" : root, path + ml);
-    return px_signal_dir(path, rel, sig, sig2, use_pidfd, 0);
+    int fd = px_open_dir(path);
+    if (fd < 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    struct px_signal_ctx c = {rel, sig, sig2, use_pidfd, 0};
+    (void)px_cg_walk(fd, px_signal_one, NULL, &c);
+    return c.count;
 }
 
-static int px_remove_dir(const char *path, int depth)
+/* Remove a cgroup below, after those below it. Right after the last process exits the kernel
+ * may still count it for a moment (EBUSY): retried within the walk's deadline. */
+static void px_remove_one(int parent_fd, const char *name, void *vctx)
 {
-    /* Usually empty with no cgroup below: one rmdir. Otherwise the children first. */
-    if (rmdir(path) == 0 || errno == ENOENT) {
-        return 0;
-    }
-    if (depth < 32) {
-        DIR *d = opendir(path);
-        if (d != NULL) {
-            struct dirent *de;
-            while ((de = readdir(d)) != NULL) {
-                if (de->d_type != DT_DIR || de->d_name[0] == '.') {
-                    continue;
-                }
-                char sub[PATH_MAX];
-                snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-                (void)px_remove_dir(sub, depth + 1);
-            }
-            closedir(d);
-        }
-    }
-    /* Right after the last process exits the kernel may still count it for a moment. */
-    for (int i = 0; i < 200; i++) {
-        if (rmdir(path) == 0 || errno == ENOENT) {
-            return 0;
-        }
-        if (errno != EBUSY) {
-            return -1;
-        }
+    const int64_t *deadline = vctx;
+    while (unlinkat(parent_fd, name, AT_REMOVEDIR) != 0 && errno == EBUSY &&
+           cimjob__posix_now_us() < *deadline) {
         cimjob__posix_sleep_us(1000);
     }
-    return -1;
 }
 
 int cimjob__posix_cgroup_remove(const char *path)
 {
-    return px_remove_dir(path, 0);
+    /* Usually empty with no cgroup below: one rmdir. Otherwise the tree first, bottom up. */
+    if (rmdir(path) == 0 || errno == ENOENT) {
+        return 0;
+    }
+    int64_t deadline = cimjob__posix_now_us() + 200000;
+    int fd = px_open_dir(path);
+    if (fd >= 0) {
+        (void)px_cg_walk(fd, NULL, px_remove_one, &deadline);
+    }
+    for (;;) {
+        if (rmdir(path) == 0 || errno == ENOENT) {
+            return 0;
+        }
+        if (errno != EBUSY || cimjob__posix_now_us() >= deadline) {
+            return -1;
+        }
+        cimjob__posix_sleep_us(1000);
+    }
 }
 
-static long px_count_dir(const char *path, int depth)
+static void px_count_one(int dirfd, void *vctx)
 {
-    char file[PATH_MAX];
-    if (snprintf(file, sizeof file, "%s/cgroup.procs", path) >= (int)sizeof file) {
-        return -1;
-    }
-    FILE *f = fopen(file, "re");
+    long *count = vctx;
+    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (f == NULL) {
-        return -1;
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
     }
-    long count = 0;
     int pid;
     while (fscanf(f, "%d", &pid) == 1) {
-        count++;
+        (*count)++;
     }
     fclose(f);
-    if (depth > 32) {
-        return count;
-    }
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        return count;
-    }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_type != DT_DIR || de->d_name[0] == '.') {
-            continue;
-        }
-        char sub[PATH_MAX];
-        if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) >= (int)sizeof sub) {
-            continue;
-        }
-        long c = px_count_dir(sub, depth + 1);
-        if (c > 0) {
-            count += c;
-        }
-    }
-    closedir(d);
-    return count;
 }
 
 long cimjob__posix_cgroup_count(const char *path)
 {
-    return px_count_dir(path, 0);
+    int fd = px_open_dir(path);
+    if (fd < 0) {
+        return -1;
+    }
+    long count = 0;
+    return px_cg_walk(fd, px_count_one, NULL, &count) == 0 ? count : -1;
 }

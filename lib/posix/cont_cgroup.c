@@ -1,5 +1,5 @@
 /*
- * The cgroup containment: each job has a cgroup v2 of its own, <parent>/cimjob-<pid>-<seq>,
+ * The cgroup containment: each job has a cgroup v2 of its own, <parent>/cimjob-<pid>-<start>-<seq>,
  * that its main process is born in (CLONE_INTO_CGROUP) or joins before it execs. Every process
  * of the job is in it, whatever it does (setsid, double fork); cgroup.kill ends them all at
  * once, cgroup.freeze stops them, and cgroup.events says when none is left. Empty job cgroups
@@ -18,14 +18,15 @@
 
 void cimjob__px_cg_path(const struct px_cgparent *cg, unsigned int seq, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/cimjob-%ld-%u", cg->path, (long)cg->pid, seq);
+    snprintf(buf, size, "%s/cimjob-%ld-%llu-%u", cg->path, (long)cg->pid, cg->start, seq);
 }
 
 /* Open one interface file of the job's cgroup (cgroup.kill, cgroup.freeze) when needed. */
 static int px_cg_open(const struct px_cgparent *cg, unsigned int seq, const char *file, int flags)
 {
     char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%u/%s", cg->path, (long)cg->pid, seq, file);
+    int n = snprintf(path, sizeof path, "%s/cimjob-%ld-%llu-%u/%s", cg->path, (long)cg->pid,
+                     cg->start, seq, file);
     if (n < 0 || (size_t)n >= sizeof path) {
         errno = ENAMETOOLONG;
         return -1;
@@ -96,6 +97,7 @@ static const struct px_cgparent *px_cg_parent(struct px_state *st, const struct 
     }
     memcpy(n->path, buf, len + 1);
     n->pid = getpid();
+    n->start = cimjob__posix_proc_start_time((int)n->pid);
     /* Once per registry and place: what dead hosts left there, empty, goes. */
     cimjob__posix_cgroup_sweep(n->path);
     pthread_mutex_lock(&st->lock);
@@ -116,7 +118,7 @@ static int px_cg_make(struct px_state *st, const struct px_cgparent *cg, unsigne
     pthread_mutex_lock(&st->lock);
     int check = !cg->kill_checked;
     pthread_mutex_unlock(&st->lock);
-    if (cimjob__posix_cgroup_mkdir(cg->path, cg->pid, seq, check) != 0) {
+    if (cimjob__posix_cgroup_mkdir(cg->path, cg->pid, cg->start, seq, check) != 0) {
         return -1;
     }
     if (check) {
@@ -215,14 +217,16 @@ int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t s
     return 0;
 }
 
-void cimjob__px_cg_close_state(struct px_state *st)
+void cimjob__px_cg_close_state(struct px_state *st, int forked)
 {
     /* The pool's cgroups are empty (checked when they went in): remove them. */
     for (unsigned int i = 0; i < st->npool; i++) {
         char path[PATH_MAX];
         cimjob__px_cg_path(st->pool[i].cg, st->pool[i].seq, path, sizeof path);
         px_close_fd(&st->pool[i].events_fd);
-        (void)cimjob__posix_cgroup_remove(path);
+        if (!forked) {
+            (void)cimjob__posix_cgroup_remove(path);
+        }
     }
     st->npool = 0;
     while (st->cg != NULL) {
@@ -310,7 +314,12 @@ static int px_cg_empty(struct px_job *pj, int kill_rest)
         ev.data.u64 = (uint64_t)(uintptr_t)pj | PX_EVENTS_TAG;
         pj->events_in_epoll = epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, pj->cg_events_fd, &ev) == 0;
     }
-    return empty;
+    if (empty) {
+        return PX_EMPTY;
+    }
+    /* cgroup.events says when it empties: no tick, unless it was killed (the kernel delays
+     * that notification by up to 10 ms: the fast tick is quicker). */
+    return pj->events_in_epoll && !pj->cg_killed ? PX_LEFT_EVENT : PX_LEFT;
 }
 
 /* The job's cgroup after its end: back to the pool if it ended empty and not frozen and was
@@ -340,6 +349,12 @@ static void px_cg_release(struct px_job *pj)
     }
     char path[PATH_MAX];
     cimjob__px_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
+    if (!pj->ended) {
+        /* Released with processes that could not die yet: one try, no waiting (the registry's
+         * bound holds); the cgroup stays if they are still there. */
+        (void)rmdir(path);
+        return;
+    }
     (void)cimjob__posix_cgroup_remove(path);
 }
 

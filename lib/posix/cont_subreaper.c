@@ -71,8 +71,16 @@ cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack)
 
 static cimjob_rc px_sr_signal_all(struct px_job *pj, int how)
 {
-    return cimjob__px_helper_cmd(
-        pj, how == PX_KILL ? CIMJOB__POSIX_CMD_KILL : CIMJOB__POSIX_CMD_TERMINATE, 0);
+    if (how == PX_KILL) {
+        /* Once: the helper keeps killing until the tree is empty, and says so by exiting.
+         * (The core repeats a kill until the job ends; each repeat would only wake it.) */
+        if (pj->kill_sent) {
+            return CIMJOB_RC_SUCCESS;
+        }
+        pj->kill_sent = 1;
+        return cimjob__px_helper_cmd(pj, CIMJOB__POSIX_CMD_KILL, 0);
+    }
+    return cimjob__px_helper_cmd(pj, CIMJOB__POSIX_CMD_TERMINATE, 0);
 }
 
 static cimjob_rc px_sr_freeze(struct px_job *pj, int on, int64_t deadline)
@@ -82,7 +90,9 @@ static cimjob_rc px_sr_freeze(struct px_job *pj, int on, int64_t deadline)
 }
 
 /* The helper has ended. It sent the main process's status before it exited (it exits 0 only
- * after that); anything else means it died, and the job's processes may be orphaned. */
+ * after that): that status is the truth, also when the helper itself was reaped behind our back
+ * (a host's waitpid(-1, __WALL)). No status and a helper that did not exit 0 means it died, and
+ * the job's processes may be orphaned. */
 static void px_sr_observe(struct px_job *pj)
 {
     struct cimjob__posix_helper_msg m;
@@ -93,9 +103,11 @@ static void px_sr_observe(struct px_job *pj)
     while (!have && px_helper_recv(pj, &m, 0) == 0) {
         have = m.kind == 'X';
     }
-    if (have && pj->code == CLD_EXITED && pj->status == 0) {
+    if (have && (pj->lost || (pj->code == CLD_EXITED && pj->status == 0))) {
         pj->code = m.code;
         pj->status = m.status;
+        cimjob__free(pj->note); /* "reaped by someone else": the helper knew better */
+        pj->note = NULL;
     } else if (pj->note == NULL) {
         cimjob__px_note(pj,
                         "the job's helper process died unexpectedly (%s %d); processes of the "
@@ -110,7 +122,7 @@ static int px_sr_empty(struct px_job *pj, int kill_rest)
 {
     (void)pj;
     (void)kill_rest;
-    return 1; /* the helper exits only once the job's tree is empty */
+    return PX_EMPTY; /* the helper exits only once the job's tree is empty */
 }
 
 static void px_sr_release(struct px_job *pj)

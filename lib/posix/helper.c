@@ -49,8 +49,17 @@ struct helper {
     int main_code;
     int main_status;
     int killing;
+    int64_t next_kill_us; /* killing: when to scan and signal the tree again */
+    int kill_every_ms;    /* ...and how long after that (backs off to HELPER_KILL_MAX_MS) */
     pid_t main_pid;
 };
+
+/* While killing: the first rounds come quickly (what a killed process forked a moment before
+ * its death re-parents to us alive), later ones back off, so that many helpers killing at once
+ * do not each scan /proc every few milliseconds. A child's death wakes us to reap it without a
+ * scan. */
+#define HELPER_KILL_FIRST_MS 5
+#define HELPER_KILL_MAX_MS   100
 
 static void helper_send(struct helper *h, int kind, int code, int status)
 {
@@ -123,7 +132,7 @@ static int helper_reap(struct helper *h)
 {
     for (;;) {
         int st;
-        pid_t p = waitpid(-1, &st, WNOHANG); /* the helper's own children: it is their reaper */
+        pid_t p = waitpid(-1, &st, WNOHANG | __WALL); /* its own children: it is their reaper */
         if (p == 0) {
             return 0;
         }
@@ -315,9 +324,9 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         if (stack != MAP_FAILED) {
             /* The host probed this before it forked us (px_open): no new process here. */
             if (cimjob__posix_clone_vm_works(0)) {
-                h->main_pid =
-                    cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,
-                                           (char *)stack + page, HELPER_CHILD_STACK, 0, NULL, -1);
+                h->main_pid = cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,
+                                                     (char *)stack + page, HELPER_CHILD_STACK, 0,
+                                                     NULL, -1, SIGCHLD);
             }
             int e = errno;
             munmap(stack, HELPER_CHILD_STACK + page);
@@ -325,7 +334,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         }
 #endif
         if (h->main_pid < 0 && errno == ENOSYS) {
-            h->main_pid = cimjob__posix_fork();
+            h->main_pid = cimjob__posix_fork(SIGCHLD);
             if (h->main_pid == 0) {
                 cimjob__posix_child_exec(a->exec);
             }
@@ -387,8 +396,24 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
                 helper_send(h, 'X', h->main_code, h->main_status);
                 _exit(0);
             }
-            if (h->killing) {
+            if (h->killing && h->kill_every_ms == 0 && !h->main_done && h->main_pid > 0) {
+                /* The main process first: our own unreaped child, no scan needed. Often it is
+                 * the whole job, and then we exit at its end without reading /proc at all. */
+                (void)kill(h->main_pid, SIGKILL);
+                h->kill_every_ms = HELPER_KILL_FIRST_MS;
+                h->next_kill_us = cimjob__posix_now_us() + HELPER_KILL_FIRST_MS * 1000;
+            }
+            /* Until the main process has been reaped, its end wakes us (SIGCHLD): the tree is
+             * scanned only for what it leaves behind. */
+            int main_gone = h->main_done || h->main_pid <= 0;
+            if (h->killing && main_gone && cimjob__posix_now_us() >= h->next_kill_us) {
                 (void)helper_signal_tree(h, SIGKILL, 0);
+                if (h->kill_every_ms == 0) {
+                    h->kill_every_ms = HELPER_KILL_FIRST_MS;
+                } else if (h->kill_every_ms < HELPER_KILL_MAX_MS) {
+                    h->kill_every_ms *= 2;
+                }
+                h->next_kill_us = cimjob__posix_now_us() + (int64_t)h->kill_every_ms * 1000;
             }
         }
         struct pollfd pf[3];
@@ -406,8 +431,11 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
             pf[np++] = (struct pollfd){a->host_pidfd, POLLIN, 0};
         }
         int timeout = -1;
-        if (h->killing) {
-            timeout = 5;
+        if (h->killing && (h->main_done || h->main_pid <= 0 || h->sfd < 0)) {
+            int64_t left = h->next_kill_us - cimjob__posix_now_us();
+            timeout = left <= 0 ? 0 : (int)(left / 1000) + 1;
+        } else if (h->killing) {
+            timeout = HELPER_KILL_MAX_MS; /* SIGCHLD says when the main process ends */
         } else if (a->die_with_host && a->host_pidfd < 0) {
             timeout = 100; /* no pidfd: notice re-parenting by polling getppid() */
         } else if (a->mode == CIMJOB__POSIX_HELPER_SUBREAPER && h->sfd < 0) {

@@ -150,6 +150,11 @@ int64_t cimjob__now_realtime(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int64_t cimjob__process_id(void)
+{
+    return (int64_t)getpid();
+}
+
 int cimjob__current_identity(char *buf, size_t size)
 {
     int n = snprintf(buf, size, "uid:%lu", (unsigned long)geteuid());

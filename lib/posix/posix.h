@@ -70,12 +70,23 @@ extern const struct cimjob_backend cimjob__posix_backend;
 int cimjob__posix_pidfd_open(pid_t pid);
 int cimjob__posix_pidfd_send_signal(int pidfd, int sig);
 int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned int flags);
-/* clone3 with fork semantics (no shared memory), SIGCHLD on exit. Optionally CLONE_PIDFD
+/* The wait status (as waitpid() gives it) of the process behind @p pidfd once it has exited,
+ * even after someone else reaped it (PIDFD_GET_INFO with PIDFD_INFO_EXIT, Linux 6.15). */
+int cimjob__posix_pidfd_exit_status(int pidfd, int *wstatus);
+/* The exit signal of the library's own children (main processes, helpers, watchdogs): none.
+ * The kernel reaps a child by itself for a host that ignores SIGCHLD (SIG_IGN, SA_NOCLDWAIT)
+ * only when its exit signal is SIGCHLD, and waitpid(-1) / wait() without __WALL or __WCLONE
+ * never see a child whose exit signal is not SIGCHLD: such a child stays ours to wait for
+ * (px_wait_child passes __WALL). The helper's own children keep SIGCHLD (it waits for that
+ * signal). A plain fork() (under ThreadSanitizer, or without clone) cannot do this. */
+#define CIMJOB__POSIX_HOST_EXIT_SIGNAL 0
+
+/* clone3 with fork semantics (no shared memory), exit_signal on exit. Optionally CLONE_PIDFD
  * (pidfd_out non-NULL) and CLONE_INTO_CGROUP (cgroup_fd >= 0). Returns 0 in the child. */
-pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd);
-/* A child with fork semantics that runs no pthread_atfork handlers (clone3 or the raw fork
- * system call). Returns 0 in the child. */
-pid_t cimjob__posix_fork(void);
+pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd, int exit_signal);
+/* A child with fork semantics that runs no pthread_atfork handlers (clone3 or the raw clone
+ * system call), exit_signal on exit. Returns 0 in the child. */
+pid_t cimjob__posix_fork(int exit_signal);
 /* A child that shares our memory and runs fn(arg) on @p stack while we wait (CLONE_VM |
  * CLONE_VFORK, what posix_spawn does): no copy of the address space, no copy-on-write faults,
  * nothing to tear down at exec. Returns when the child has exec'd or exited. With use_clone3
@@ -85,7 +96,7 @@ pid_t cimjob__posix_fork(void);
  * must never return to code that expects its own stack (see CIMJOB__POSIX_CHILD_CODE).
  * -1 with errno ENOSYS where this is not available (then use a fork). */
 pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-                             int use_clone3, int *pidfd_out, int cgroup_fd);
+                             int use_clone3, int *pidfd_out, int cgroup_fd, int exit_signal);
 int cimjob__posix_have_clone3_vm(void);
 /* Whether such a child really shares our memory (probed once: a system that emulates clone
  * as a fork, like valgrind, answers no). */
@@ -107,6 +118,9 @@ struct cimjob__posix_proc {
 
 /* Read one process's stat. Returns 0, or -1 (gone, unreadable). Async-signal-safe. */
 int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out);
+/* When the process started (/proc/<pid>/stat field 22, clock ticks since boot), or 0 (gone,
+ * unreadable): a PID and its start time name one process, even across PID reuse. */
+unsigned long long cimjob__posix_proc_start_time(int pid);
 /* Call fn for every process visible in /proc until it returns non-zero. Returns how many
  * were seen, or -1. Async-signal-safe. */
 long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx);
@@ -115,6 +129,9 @@ long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void 
 long cimjob__posix_proc_each_in_pgrp(int pgid,
                                      int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
                                      void *ctx);
+/* (pid, pgid) of every process visible in /proc, at most cap of them: one getpgid() each.
+ * Returns the count (> cap: truncated at cap) or -1. */
+long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap);
 /* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
  * table was too small and was truncated at cap) or -1. Async-signal-safe. */
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
@@ -180,11 +197,17 @@ uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error
 /* The directory under which job cgroups go: @p override, or the host's own cgroup. Returns 0,
  * or -1 with errno (ENOENT: no cgroup2 mount; ENOSYS: no cgroup.kill support). */
 int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size);
-/* Create a fresh per-job cgroup <parent>/cimjob-<pid>-<seq>, storing seq. With check_kill,
- * make sure it has cgroup.kill (ENOSYS if not). Returns 0 or -1 (errno). */
-int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned int *seq_out, int check_kill);
-/* Remove the empty job cgroups (cimjob-<pid>-<n>) under @p parent whose maker is gone: what a
- * host that died left in its pool. Only empty ones go (rmdir refuses the others). */
+/* Create a fresh per-job cgroup <parent>/cimjob-<pid>-<start>-<seq>, storing seq: <pid> and
+ * <start> (its start time, /proc/<pid>/stat field 22) name the process that made it, even when
+ * that process ran in another PID namespace. With check_kill, make sure it has cgroup.kill
+ * (ENOSYS if not). Returns 0 or -1 (errno). */
+int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned long long start,
+                               unsigned int *seq_out, int check_kill);
+/* Remove the empty job cgroups under @p parent whose maker is gone: what a host that died left
+ * in its pool. The maker is alive only if a process with its <pid> has its <start> (a host
+ * that was, say, PID 1 of a container is gone even though a PID 1 exists here); the older
+ * name cimjob-<pid>-<seq> is judged by the PID alone. Only empty ones go (rmdir refuses the
+ * others). */
 void cimjob__posix_cgroup_sweep(const char *parent);
 /* Read cgroup.events once (this re-arms POLLPRI): "populated" and "frozen" as 0/1 into the
  * non-NULL pointers (left alone when the key is missing). Returns 0 or -1. */
@@ -260,7 +283,9 @@ const char *cimjob__posix_signal_name(int sig);
 
 /* ---- the backend's own state (backend.c and the cont_*.c files) --------------------------- */
 
-#define PX_EVENTS_TAG 1u /* low bit of a job pointer in epoll data: cgroup.events */
+#define PX_EVENTS_TAG 1u /* low bits of a job pointer in epoll data: cgroup.events */
+#define PX_WATCH_TAG  2u /* ...a watched member's pidfd (process group) */
+#define PX_TAGS       3u
 #define PX_CG_POOL    4u /* empty job cgroups kept for reuse */
 
 struct px_state;
@@ -269,8 +294,9 @@ struct px_state;
  * failure adds a new one; jobs keep pointing at theirs). */
 struct px_cgparent {
     struct px_cgparent *older;
-    pid_t pid;        /* the <pid> in cimjob-<pid>-<seq> */
-    int kill_checked; /* cgroup.kill was seen in a job cgroup made under it */
+    pid_t pid;                /* the <pid> in cimjob-<pid>-<start>-<seq> */
+    unsigned long long start; /* the <start>: our start time (0 without /proc) */
+    int kill_checked;         /* cgroup.kill was seen in a job cgroup made under it */
     char path[];
 };
 
@@ -297,9 +323,10 @@ struct px_job {
     /* cgroup <cg->path>/cimjob-<cg->pid>-<cg_seq>: only cgroup.events stays open (for epoll);
      * the directory, cgroup.kill and cgroup.freeze are opened when a request needs them. */
     const struct px_cgparent *cg;
-    pid_t pid; /* the main process; the helper in subreaper mode */
-    int pidfd; /* -1 without pidfds */
-    int code;  /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    pid_t pid;                     /* the main process; the helper in subreaper mode */
+    int pidfd;                     /* -1 without pidfds */
+    unsigned long long start_time; /* without pidfds: the main process's start (proves its PID) */
+    int code;                      /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
     int status;
     unsigned char cont; /* cimjob_containment; set before the job is published, then read
                          * without the lock (not a bit-field: its own memory location) */
@@ -307,15 +334,21 @@ struct px_job {
     unsigned int in_epoll : 1;    /* the pidfd is in the epoll set... */
     unsigned int pidfd_armed : 1; /* ...and has not fired yet (EPOLLONESHOT) */
     unsigned int events_in_epoll : 1;
-    unsigned int exited : 1; /* the main process (helper) has ended: code/status hold how */
-    unsigned int reaped : 1; /* it has been reaped: its PID (and PGID) are never used again */
-    unsigned int ended : 1;  /* reported to the core */
-    unsigned int froze : 1;  /* cgroup.freeze was last set to 1 by us */
+    unsigned int exited : 1;     /* the main process (helper) has ended: code/status hold how */
+    unsigned int reaped : 1;     /* it has been reaped: its PID (and PGID) are never used again */
+    unsigned int lost : 1;       /* ...by someone else (the host), not by us */
+    unsigned int group_gone : 1; /* pgroup: the PGID can no longer be the job's: never signal */
+    unsigned int ended : 1;      /* reported to the core */
+    unsigned int froze : 1;      /* cgroup.freeze was last set to 1 by us */
     unsigned int have_exit_msg : 1;
     unsigned int cg_killed : 1;    /* cgroup.kill was written: never reuse the cgroup */
     unsigned int cg_end_clean : 1; /* at the end cgroup.events said "populated 0, frozen 0" */
+    unsigned int kill_sent : 1;    /* subreaper: the helper was told to kill (it finishes it) */
     unsigned int cg_seq;
     int cg_events_fd;
+    /* pgroup: the pidfd of one live member, in epoll (one shot), once the main process has
+     * ended and members are left: its end is when to look again (no tick). -1: none */
+    int watch_fd;
     /* subreaper */
     int ctl_fd;
     struct cimjob__posix_helper_msg exit_msg;
@@ -327,6 +360,7 @@ struct px_job {
 
 struct px_state {
     const cimjob_backend_host *host;
+    pid_t pid; /* the process that opened it: in another one (a fork) everything is the parent's */
     unsigned int flags;
     char *cg_override;
     uint64_t suspend_timeout_us;
@@ -356,7 +390,8 @@ struct px_spawn {
     const cimjob_job_options *opts;
     struct cimjob__posix_exec x;
     cimjob_containment cont;
-    const struct px_cgparent *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<seq> */
+    const struct px_cgparent
+        *cg; /* the job cgroup, if any: <cg->path>/cimjob-<pid>-<start>-<seq> */
     unsigned int cg_seq;
     int cg_pooled;              /* it came from the pool */
     int cg_dirfd, cg_events_fd; /* the directory is open only while spawning */
@@ -370,6 +405,7 @@ struct px_spawn {
 /* What is particular to one containment. backend.c holds what they share and calls these with
  * pj->lock held, never for a job that has ended (pj->ended). */
 enum { PX_TERM = 1, PX_KILL = 2 };
+enum { PX_LEFT = 0, PX_EMPTY = 1, PX_LEFT_EVENT = 2 };
 struct px_cont_ops {
     cimjob_containment cont;
     /* Waiting for the main process must leave it unreaped (WNOWAIT) until the job is empty:
@@ -382,7 +418,9 @@ struct px_cont_ops {
     /* The main process has ended (pj->code/status say how, pj->note why if unknown): take
      * what the containment knows better, and end the rest unless the job waits for it. */
     void (*observe)(struct px_job *pj);
-    /* Whether nothing of the job is left; with kill_rest, end what is. */
+    /* Whether nothing of the job is left (PX_EMPTY); with kill_rest, end what is. Not empty:
+     * PX_LEFT_EVENT when an epoll event will say when to look again, PX_LEFT when only the
+     * tick can. */
     int (*empty)(struct px_job *pj, int kill_rest);
     /* The job's backend state is being freed: give back what the containment holds. */
     void (*release)(struct px_job *pj);
@@ -415,22 +453,27 @@ static inline void px_close_fd(int *fd)
 }
 
 /* Wait for one child of ours: through its pidfd where there is one, else by PID (which is safe
- * while we have not reaped it). EINTR is retried here, once for every caller. Returns waitid's
+ * while we have not reaped it), whatever its exit signal (__WALL). EINTR is retried here, once
+ * for every caller. Returns waitid's
  * answer (0, or -1 with errno; ECHILD: someone else reaped it). */
 static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options)
 {
     memset(si, 0, sizeof *si);
     int r;
     do {
-        r = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, options)
-                       : waitid(P_PID, (id_t)pid, si, options);
+        r = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, options | __WALL)
+                       : waitid(P_PID, (id_t)pid, si, options | __WALL);
     } while (r < 0 && errno == EINTR);
     return r;
 }
 
 /* backend.c */
-/* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
+/* Signal the main process (or helper): through its pidfd, or by PID while it is provably our
+ * unreaped child (cimjob__px_main_is_ours). */
 void cimjob__px_signal_main(struct px_job *pj, int sig);
+/* Whether the main process is still our unreaped child (alive or a zombie): then its PID, and
+ * the PGID it leads, cannot name anybody else. Marks it reaped and lost when not. */
+int cimjob__px_main_is_ours(struct px_job *pj);
 /* Set the job's overriding ErrorDescription (under pj->lock). Out of memory: the usual one. */
 void cimjob__px_note(struct px_job *pj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Undo a spawn's set-up (watchdog, descriptors, the job cgroup). */
@@ -445,14 +488,19 @@ int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t s
 void cimjob__px_cg_path(const struct px_cgparent *cg, unsigned int seq, char *buf, size_t size);
 /* Write "1" to the job's cgroup.kill (a job whose spawn could not finish). */
 int cimjob__px_cg_kill(struct px_job *pj);
-/* Remove the pool's cgroups and forget the parents (closing the backend). */
-void cimjob__px_cg_close_state(struct px_state *st);
+/* Remove the pool's cgroups (not in a forked child: they are the parent's) and forget the
+ * parents (closing the backend). */
+void cimjob__px_cg_close_state(struct px_state *st, int forked);
 
 /* cont_subreaper.c */
 /* Send the helper a command; with want_ack wait (bounded) for its answer. */
 cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack);
 
 /* cont_pgroup.c */
+/* Around one dispatch round: process-group membership is read from /proc once for every job
+ * the round looks at (ending 1,000 pgroup jobs at once scanned /proc 1,000 times). */
+void cimjob__px_snap_begin(void);
+void cimjob__px_snap_end(void);
 /* Signal the job's process group, only while its leader is unreaped. */
 void cimjob__px_signal_group(struct px_job *pj, int sig);
 

@@ -72,6 +72,92 @@ int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out)
     return 0;
 }
 
+unsigned long long cimjob__posix_proc_start_time(int pid)
+{
+    char path[40] = "/proc/";
+    size_t n = strlen(path);
+    n += cimjob__posix_utoa((unsigned long)pid, path + n);
+    memcpy(path + n, "/stat", 6);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    char buf[1024];
+    ssize_t r;
+    do {
+        r = read(fd, buf, sizeof buf - 1);
+    } while (r < 0 && errno == EINTR);
+    close(fd);
+    if (r <= 0) {
+        return 0;
+    }
+    buf[r] = '\0';
+    const char *p = strrchr(buf, ')');
+    if (p == NULL) {
+        return 0;
+    }
+    /* After "(comm)": state is field 3, starttime field 22. */
+    int field = 2;
+    for (; *p != '\0'; p++) {
+        if (*p == ' ' && ++field == 22) {
+            unsigned long long v = 0;
+            for (p++; *p >= '0' && *p <= '9'; p++) {
+                v = v * 10 + (unsigned long long)(*p - '0');
+            }
+            return v;
+        }
+    }
+    return 0;
+}
+
+long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap)
+{
+#if defined(__linux__) && defined(SYS_getdents64)
+    int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        return -1;
+    }
+    long total = 0;
+    _Alignas(8) char buf[8192];
+    for (;;) {
+        long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            break;
+        }
+        for (long off = 0; off < got;) {
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            const char *name = buf + off + 19;
+            off += reclen;
+            if (name[0] < '1' || name[0] > '9') {
+                continue;
+            }
+            const char *end;
+            int pid = px_parse_int(name, &end);
+            int pgid = *end == '\0' ? (int)syscall(SYS_getpgid, pid) : -1;
+            if (pgid <= 0) {
+                continue;
+            }
+            if ((size_t)total < cap) {
+                pairs[total][0] = pid;
+                pairs[total][1] = pgid;
+            }
+            total++;
+        }
+    }
+    close(dfd);
+    return total;
+#else
+    (void)pairs;
+    (void)cap;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 /* Every process in /proc, or (pgid > 0) only the members of that process group: getpgid()
  * is one cheap system call, /proc/<pid>/stat three costlier ones, so a group's walk reads the
  * stat of its members only. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #ifdef __linux__
+#include <sys/ioctl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -54,6 +55,41 @@ int cimjob__posix_pidfd_send_signal(int pidfd, int sig)
 #endif
 }
 
+/* PIDFD_GET_INFO (Linux 6.13) and its PIDFD_INFO_EXIT (6.15): the first 64 bytes of the
+ * kernel's struct pidfd_info (PIDFD_INFO_SIZE_VER0), declared here for older headers. */
+struct px_pidfd_info {
+    uint64_t mask;
+    uint64_t cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+};
+#define PX_PIDFD_INFO_EXIT 8u
+#define PX_PIDFD_GET_INFO  _IOWR(0xFF, 11, struct px_pidfd_info)
+
+int cimjob__posix_pidfd_exit_status(int pidfd, int *wstatus)
+{
+#if defined(__linux__)
+    _Static_assert(sizeof(struct px_pidfd_info) == 64, "PIDFD_INFO_SIZE_VER0");
+    struct px_pidfd_info info;
+    memset(&info, 0, sizeof info);
+    info.mask = PX_PIDFD_INFO_EXIT;
+    if (ioctl(pidfd, PX_PIDFD_GET_INFO, &info) != 0) {
+        return -1;
+    }
+    if (!(info.mask & PX_PIDFD_INFO_EXIT)) {
+        errno = ENODATA;
+        return -1;
+    }
+    *wstatus = info.exit_code;
+    return 0;
+#else
+    (void)pidfd;
+    (void)wstatus;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned int flags)
 {
 #if defined(__linux__) && defined(SYS_close_range)
@@ -83,12 +119,12 @@ struct px_clone_args {
     uint64_t cgroup;
 };
 
-pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd)
+pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd, int exit_signal)
 {
 #if defined(__linux__) && defined(SYS_clone3)
     struct px_clone_args ca;
     memset(&ca, 0, sizeof ca);
-    ca.exit_signal = SIGCHLD;
+    ca.exit_signal = (uint64_t)exit_signal;
     if (pidfd_out != NULL) {
         ca.flags |= CLONE_PIDFD;
         ca.pidfd = (uint64_t)(uintptr_t)pidfd_out;
@@ -105,12 +141,13 @@ pid_t cimjob__posix_clone3(int *pidfd_out, int cgroup_fd)
 #else
     (void)pidfd_out;
     (void)cgroup_fd;
+    (void)exit_signal;
     errno = ENOSYS;
     return -1;
 #endif
 }
 
-pid_t cimjob__posix_fork(void)
+pid_t cimjob__posix_fork(int exit_signal)
 {
     /* Not fork(): the host's pthread_atfork handlers must not run in a child that may only
      * make async-signal-safe calls, and they could deadlock on locks other threads held. */
@@ -119,16 +156,17 @@ pid_t cimjob__posix_fork(void)
      * (sigaction, close, dup2) and, after a raw fork, can find its own locks held forever by a
      * thread of the parent (seen: the child spinning in sigaction). Its fork() interceptor
      * takes those locks around the fork. */
+    (void)exit_signal;
     return fork();
 #endif
     if (cimjob__posix_have_clone3()) {
-        return cimjob__posix_clone3(NULL, -1);
+        return cimjob__posix_clone3(NULL, -1, exit_signal);
     }
-#if defined(__linux__) && defined(SYS_fork)
-    return (pid_t)syscall(SYS_fork);
-#elif defined(__linux__)
-    return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+#if defined(__linux__) && defined(SYS_clone)
+    /* clone with no flags but the exit signal: a fork (every argument order agrees on 0s). */
+    return (pid_t)syscall(SYS_clone, (unsigned long)exit_signal, 0, 0, 0, 0);
 #else
+    (void)exit_signal;
     return fork();
 #endif
 }
@@ -194,7 +232,7 @@ __asm__(".text\n"
 #endif
 
 pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t stack_size,
-                             int use_clone3, int *pidfd_out, int cgroup_fd)
+                             int use_clone3, int *pidfd_out, int cgroup_fd, int exit_signal)
 {
 #if CIMJOB__POSIX_HAVE_CLONE_VM
     if (use_clone3) {
@@ -202,7 +240,7 @@ pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t s
         struct px_clone_args ca;
         memset(&ca, 0, sizeof ca);
         ca.flags = CLONE_VM | CLONE_VFORK;
-        ca.exit_signal = SIGCHLD;
+        ca.exit_signal = (uint64_t)exit_signal;
         ca.stack = (uint64_t)(uintptr_t)stack;
         ca.stack_size = stack_size;
         if (pidfd_out != NULL) {
@@ -231,7 +269,7 @@ pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t s
         return -1;
     }
     /* The stack grows down on every architecture glibc's clone() serves here. */
-    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (pidfd_out != NULL ? CLONE_PIDFD : 0);
+    int flags = CLONE_VM | CLONE_VFORK | exit_signal | (pidfd_out != NULL ? CLONE_PIDFD : 0);
     return clone(fn, (char *)stack + stack_size, flags, arg, pidfd_out);
 #else
     (void)fn;
@@ -241,6 +279,7 @@ pid_t cimjob__posix_clone_vm(int (*fn)(void *), void *arg, void *stack, size_t s
     (void)use_clone3;
     (void)pidfd_out;
     (void)cgroup_fd;
+    (void)exit_signal;
     errno = ENOSYS;
     return -1;
 #endif
@@ -282,12 +321,11 @@ int cimjob__posix_clone_vm_works(int use_clone3)
         pthread_sigmask(SIG_SETMASK, &all, &old);
         pid_t pid = cimjob__posix_clone_vm(px_probe_child, (void *)(uintptr_t)&flag,
                                            (char *)stack + (size_t)sysconf(_SC_PAGESIZE), 16384,
-                                           use_clone3, NULL, -1);
+                                           use_clone3, NULL, -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (pid > 0) {
             siginfo_t si;
-            while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0 && errno == EINTR) {
-            }
+            (void)px_wait_child(pid, -1, &si, WEXITED);
             s = flag == 1 ? 1 : 2;
         }
         munmap(stack, size);

@@ -131,6 +131,11 @@ int64_t cimjob__now_realtime(void)
     return (int64_t)(t / 10) - INT64_C(11644473600000000);
 }
 
+int64_t cimjob__process_id(void)
+{
+    return (int64_t)GetCurrentProcessId();
+}
+
 int cimjob__current_identity(char *buf, size_t size)
 {
     HANDLE tok = NULL;

@@ -4,7 +4,7 @@
  *
  *   cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]]
  *
- * GROUPs: spawn, peers, teardown, terminate, latency, query, concurrency, memory.
+ * GROUPs: spawn, peers, teardown, terminate, kill_all, latency, query, concurrency, memory.
  * Ratios are library / baseline; lower is better except where a metric says "higher".
  * Times are printed, never asserted. Every process started here is ended here.
  */
@@ -738,6 +738,105 @@ static void bench_terminate(void)
     reg_free(reg);
 }
 
+/* ---- kill_all: many live jobs ended at once ------------------------------------------------ */
+
+/* Start n jobs of one sleeping process each, every one Running; then free the registry (which
+ * kills them all and waits for every end). Returns microseconds for the free. */
+static double lib_kill_all(cimjob_containment c, long n)
+{
+    cimjob_registry *reg = reg_posix();
+    static const char *const argv[] = {"/bin/sleep", "1000", NULL};
+    for (long i = 0; i < n; i++) {
+        cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+        o.name = "sleeper";
+        o.argv = argv;
+        o.flags = CIMJOB_JOB_START;
+        o.containment = c;
+        for (int k = 0; k < 3; k++)
+            o.stdio[k].mode = CIMJOB_STDIO_NULL;
+        cimjob_job *job;
+        if (cimjob_create(reg, &o, &job) != CIMJOB_RC_SUCCESS)
+            die("kill_all: %s", cimjob_last_error());
+        cimjob_info info = CIMJOB_INFO_INIT;
+        if (cimjob_query(job, &info) != CIMJOB_RC_SUCCESS ||
+            info.job_state != CIMJOB_JOB_STATE_RUNNING)
+            die("kill_all: job %ld is not running", i);
+        cimjob_job_release(job);
+    }
+    int64_t t0 = now_ns();
+    cimjob_rc rc = cimjob_registry_free(reg);
+    int64_t t1 = now_ns();
+    if (rc != CIMJOB_RC_SUCCESS)
+        die("kill_all of %ld %s jobs: %s", n, cimjob_containment_name((int)c), cimjob_last_error());
+    return (double)(t1 - t0) / 1000.0;
+}
+
+/* The baseline: n sleeping processes, each its own process group, then kill(-pgid, SIGKILL)
+ * to each and reap them all. Returns microseconds. */
+static double base_kill_all(long n)
+{
+    static char sleep_path[] = "/bin/sleep", secs[] = "1000";
+    char *const argv[] = {sleep_path, secs, NULL};
+    pid_t *pids = xcalloc((size_t)n, sizeof *pids);
+    for (long i = 0; i < n; i++)
+        if (posix_spawn(&pids[i], argv[0], NULL, &pgroup_attr, argv, environ) != 0)
+            die("posix_spawn: %s", strerror(errno));
+    int64_t t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        kill(-pids[i], SIGKILL);
+    for (long i = 0; i < n; i++)
+        while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR) {
+        }
+    int64_t t1 = now_ns();
+    free(pids);
+    return (double)(t1 - t0) / 1000.0;
+}
+
+static void bench_kill_all(void)
+{
+    static const cimjob_containment conts[] = {
+        CIMJOB_CONTAINMENT_CGROUP, CIMJOB_CONTAINMENT_SUBREAPER, CIMJOB_CONTAINMENT_PGROUP};
+    static const long sizes[] = {250, 1000};
+    int samples = quick ? 1 : 3;
+    for (size_t ci = 0; ci < sizeof conts / sizeof conts[0]; ci++) {
+        double per[2] = {0, 0};
+        for (size_t si = 0; si < 2; si++) {
+            long n = sizes[si];
+            if (quick && n != 250)
+                continue;
+            double *lt = xcalloc((size_t)samples, sizeof *lt);
+            double *bt = xcalloc((size_t)samples, sizeof *bt);
+            for (int i = 0; i < samples; i++) {
+                lt[i] = lib_kill_all(conts[ci], n);
+                bt[i] = base_kill_all(n);
+            }
+            double lmed = pct(lt, (size_t)samples, 50), bmed = pct(bt, (size_t)samples, 50);
+            per[si] = lmed / (double)n;
+            if (n == 1000 || quick) {
+                char key[48];
+                snprintf(key, sizeof key, "kill_all_%ld_%s", n,
+                         cimjob_containment_name((int)conts[ci]));
+                metric *m = metric_add(key, "us (median)");
+                m->lib = lmed;
+                m->base = bmed;
+                m->ratio = lmed / bmed;
+                m->samples = samples;
+                snprintf(m->goal, sizeof m->goal, "linear in jobs");
+                m->met = quick || per[1] <= 2.0 * per[0];
+                snprintf(m->note, sizeof m->note,
+                         "%ld live jobs freed by cimjob_registry_free; vs kill(-pgid)+reap each; "
+                         "us/job at 250: %.1f, at 1000: %.1f",
+                         n, per[0], per[1]);
+                extra(m, ", \"jobs\": %ld, \"us_per_job_250\": %.1f, \"us_per_job_1000\": %.1f", n,
+                      per[0], per[1]);
+                progress("%s: %.0f us vs %.0f us", key, lmed, bmed);
+            }
+            free(lt);
+            free(bt);
+        }
+    }
+}
+
 /* ---- exit_latency ------------------------------------------------------------------------ */
 
 static double lib_exit_latency(cimjob_registry *reg, cimjob_containment c)
@@ -1435,8 +1534,9 @@ static void find_helper(const char *argv0)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]]\n"
-                    "groups: spawn peers teardown terminate latency query concurrency memory\n");
+    fprintf(stderr,
+            "usage: cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]]\n"
+            "groups: spawn peers teardown terminate kill_all latency query concurrency memory\n");
     exit(2);
 }
 
@@ -1474,6 +1574,8 @@ int main(int argc, char **argv)
         bench_teardown();
     if (want("terminate"))
         bench_terminate();
+    if (want("kill_all"))
+        bench_kill_all();
     if (want("latency"))
         bench_exit_latency();
     if (want("query"))

@@ -223,6 +223,71 @@ static void test_emfile(void **state)
     in_child(emfile_child);
 }
 
+/* Forced cgroup containment out of descriptors: the system is short of something now, which
+ * is OS_ERROR (a transient failure), never NOT_SUPPORTED (cgroups are there). */
+static void emfile_cgroup_child(void)
+{
+    cimjob_registry *reg = registry(NULL, NULL);
+    CHECK(reg != NULL, "registry: %s", cimjob_last_error());
+    if (reg == NULL)
+        return;
+    cimjob_info info;
+    run_job(reg, g_true, CIMJOB_CONTAINMENT_CGROUP, NULL, NULL, &info);
+    if (info.job_state != CIMJOB_JOB_STATE_COMPLETED) {
+        printf("SKIP: no cgroup containment here (%s)\n", info.error_description);
+        cimjob_registry_free(reg);
+        return;
+    }
+    struct rlimit orig;
+    getrlimit(RLIMIT_NOFILE, &orig);
+    int emfile = 0, completed = 0;
+    for (int round = 0; round < 2; round++) {
+        long base = procscan_count_fds();
+        for (int k = 0; k <= 8; k++) {
+            /* Exactly k descriptors free: fill the table up to a low limit, give k back. */
+            struct rlimit rl = orig;
+            rl.rlim_cur = (rlim_t)(base + 32);
+            setrlimit(RLIMIT_NOFILE, &rl);
+            int fill[64], nf = 0;
+            while (nf < 64 && (fill[nf] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+                nf++;
+            for (int i = 0; i < k && nf > 0; i++)
+                close(fill[--nf]);
+            cimjob_rc rc = run_job(reg, g_true, CIMJOB_CONTAINMENT_CGROUP, NULL, NULL, &info);
+            while (nf > 0)
+                close(fill[--nf]);
+            setrlimit(RLIMIT_NOFILE, &orig);
+            if (rc != CIMJOB_RC_SUCCESS) {
+                CHECK(rc == CIMJOB_RC_OS_ERROR || rc == CIMJOB_RC_NO_MEMORY,
+                      "create with %d descriptors free answered %s (%s)", k,
+                      cimjob_rc_name((int)rc), cimjob_last_error());
+                emfile++;
+            } else if (info.job_state == CIMJOB_JOB_STATE_COMPLETED) {
+                completed++;
+            } else {
+                CHECK(info.job_state == CIMJOB_JOB_STATE_EXCEPTION &&
+                          info.error_code != CIMJOB_RC_NOT_SUPPORTED &&
+                          spawn_failure_code(info.error_code) &&
+                          strstr(info.error_description, "Too many open files") != NULL,
+                      "cgroup with %d descriptors free: %s, ErrorCode %u, \"%s\"", k,
+                      cimjob_job_state_name((int)info.job_state), info.error_code,
+                      info.error_description);
+                emfile++;
+            }
+        }
+    }
+    CHECK(emfile > 0, "no cgroup start ever saw EMFILE");
+    CHECK(completed > 0, "no cgroup start ever succeeded");
+    printf("EMFILE (cgroup): %d starts refused with OS_ERROR, %d completed\n", emfile, completed);
+    CHECK(cimjob_registry_free(reg) == CIMJOB_RC_SUCCESS, "registry_free");
+}
+
+static void test_emfile_cgroup(void **state)
+{
+    (void)state;
+    in_child(emfile_cgroup_child);
+}
+
 /* ---- EAGAIN from fork ------------------------------------------------------------------------ */
 
 static int procs_of(uid_t uid)
@@ -510,11 +575,9 @@ int main(void)
     g_envp[0] = g_tag;
     g_envp[1] = NULL;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_emfile),
-        cmocka_unit_test(test_eagain_fork),
-        cmocka_unit_test(test_cgroup_uncreatable),
-        cmocka_unit_test(test_alloc_failure),
-        cmocka_unit_test(test_cwd_and_stdin_not_permitted),
+        cmocka_unit_test(test_emfile),        cmocka_unit_test(test_emfile_cgroup),
+        cmocka_unit_test(test_eagain_fork),   cmocka_unit_test(test_cgroup_uncreatable),
+        cmocka_unit_test(test_alloc_failure), cmocka_unit_test(test_cwd_and_stdin_not_permitted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
