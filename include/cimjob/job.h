@@ -680,14 +680,20 @@ typedef struct cimjob_request_options {
  *         CIMJOB_RSC_TIMEOUT (3): not done within TimeoutPeriod — for a Terminate, the job was
  *         escalated to a kill and still ended Terminated (JobStatus and `escalated` say so), or
  *         with CIMJOB_REQUEST_NO_ESCALATE it is still Shutting Down; for a Kill, processes
- *         could not be confirmed gone within the bound;
+ *         could not be confirmed gone within the bound; for Start, Suspend and Service, the new
+ *         state was reached only after the TimeoutPeriod;
+ *         CIMJOB_RSC_TRANSITION_STARTED (4096): a Start beyond the registry's limit of running
+ *         jobs: the job waits in the run queue (cimjob_registry_set_max_running());
  *         CIMJOB_RSC_FAILED (4): the backend failed (Start: the job is now in Exception);
  *         CIMJOB_RSC_INVALID_PARAMETER (5): NULL job, a reserved or unknown RequestedState, a
  *         malformed TimeoutPeriod;
  *         CIMJOB_RSC_INVALID_STATE_TRANSITION (4097): not allowed from the current JobState
  *         (every request on a final state, Suspend from New, or a removed job);
  *         CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED (4098): a non-zero TimeoutPeriod the backend cannot
- *         honour; CIMJOB_RSC_BUSY (4099): the job is Starting or Shutting Down.
+ *         honour (any request but ending a job never started, on a backend without
+ *         CIMJOB_CAP_TIMEOUT); CIMJOB_RSC_BUSY (4099): the job is Starting or Shutting Down.
+ *         A failed request (1, 2, 3, 4, 4098) on a live job is also recorded as a CIM_Error of
+ *         the job (cimjob_get_errors()).
  *         A rejected request changes nothing, not even TimeOfLastStateChange.
  */
 CIMJOB_EXTERN cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job,
