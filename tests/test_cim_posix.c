@@ -11,6 +11,8 @@
 
 #include "test_common.h"
 
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WAIT_US (20 * SEC)
@@ -63,6 +65,24 @@ static void test_command_not_found(void **state)
     assert_string_equal(e.message_arguments[0], argv[0]);
     assert_int_equal(e.cim_status_code, CIMJOB_CIM_ERR_NOT_FOUND);
     assert_int_equal(e.code, 127);
+    cimjob_job_release(j);
+}
+
+static void test_command_not_executable(void **state)
+{
+    char path[] = "/tmp/cimjob-noexec-XXXXXX";
+    int fd = mkstemp(path); /* mode 0600: not executable */
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "#!/bin/sh\n", 10), 10);
+    close(fd);
+    const char *argv[] = {path, NULL};
+    cimjob_job *j = run(*state, "noexec", argv);
+    unlink(path);
+    size_t n = 0;
+    cimjob_error e = one_error(j, &n);
+    assert_int_equal(e.message_number, CIMJOB_MSG_COMMAND_NOT_EXECUTABLE);
+    assert_string_equal(e.message_arguments[0], path);
+    assert_int_equal(e.code, 126);
     cimjob_job_release(j);
 }
 
@@ -147,14 +167,72 @@ static void test_two_real_runs(void **state)
     cimjob_job_release(j);
 }
 
+/* Lifecycle indications reach an event loop through the registry's descriptor and timer: the
+ * end of a real process and the removal after TimeBeforeRemoval (once silent). */
+typedef struct seen {
+    int creation, completed, deletion;
+    cimjob_removal_cause cause;
+} seen;
+
+static void on_event(const cimjob_event *e, void *ud)
+{
+    seen *s = ud;
+    if (e->kind == CIMJOB_EVENT_CREATION)
+        s->creation++;
+    if (e->kind == CIMJOB_EVENT_STATE_CHANGE && e->new_state == CIMJOB_JOB_STATE_COMPLETED)
+        s->completed++;
+    if (e->kind == CIMJOB_EVENT_DELETION) {
+        s->deletion++;
+        s->cause = e->cause;
+    }
+}
+
+static void test_indications_through_poll(void **state)
+{
+    (void)state;
+    seen s;
+    memset(&s, 0, sizeof s);
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.on_state_change = on_event;
+    ro.userdata = &s;
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_registry_set_indications(reg, CIMJOB_EVENTS_ALL), CIMJOB_RC_SUCCESS);
+    intptr_t fd = -1;
+    assert_int_equal(cimjob_registry_fd(reg, &fd), CIMJOB_RC_SUCCESS);
+    const char *argv[] = {"/bin/true", NULL};
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    o.name = "polled";
+    o.argv = argv;
+    o.flags = CIMJOB_JOB_START;
+    o.time_before_removal_us = 100000;
+    assert_int_equal(cimjob_create(reg, &o, NULL), CIMJOB_RC_SUCCESS);
+    assert_int_equal(s.creation, 1);
+    int64_t deadline = (int64_t)time(NULL) + 20;
+    while (!s.deletion && (int64_t)time(NULL) < deadline) {
+        int64_t next = -1;
+        assert_int_equal(cimjob_registry_next_timeout(reg, &next), CIMJOB_RC_SUCCESS);
+        struct pollfd p = {(int)fd, POLLIN, 0};
+        int ms = next < 0 ? 1000 : (int)(next / 1000) + 1;
+        (void)poll(&p, 1, ms > 1000 ? 1000 : ms);
+        assert_int_equal(cimjob_registry_dispatch(reg), CIMJOB_RC_SUCCESS);
+    }
+    assert_int_equal(s.completed, 1);
+    assert_int_equal(s.deletion, 1);
+    assert_int_equal(s.cause, CIMJOB_REMOVAL_RETENTION);
+    cimjob_registry_free(reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_command_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_not_executable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_by_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_success_has_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_real_runs, setup, teardown),
+        cmocka_unit_test(test_indications_through_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

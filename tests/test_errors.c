@@ -122,6 +122,29 @@ static void test_spawn_failed(void **state)
     cimjob_job_release(j);
 }
 
+/* A containment that was asked for and is not available: ContainmentUnavailable. */
+static void test_containment_unavailable(void **state)
+{
+    fx *f = *state;
+    cimjob_fake_outcome o = CIMJOB_FAKE_OUTCOME_INIT;
+    o.spawn_rc = CIMJOB_RC_NOT_SUPPORTED;
+    fx_push(f, &o);
+    cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
+    cimjob_job *j = NULL;
+    jo.name = "contained";
+    jo.containment = CIMJOB_CONTAINMENT_CGROUP;
+    jo.flags = CIMJOB_JOB_START;
+    assert_int_equal(cimjob_create(f->reg, &jo, &j), CIMJOB_RC_SUCCESS);
+    assert_state(j, CIMJOB_JOB_STATE_EXCEPTION);
+    errs r = get(j);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.e[0].message_number, CIMJOB_MSG_CONTAINMENT_UNAVAILABLE);
+    assert_string_equal(r.e[0].message_arguments[0], "cgroup");
+    assert_int_equal(r.e[0].cim_status_code, CIMJOB_CIM_ERR_NOT_SUPPORTED);
+    cimjob_errors_free(r.e);
+    cimjob_job_release(j);
+}
+
 /* A failed request on a running job is kept (it used to live only in cimjob_last_error()). */
 static void test_failed_request_recorded(void **state)
 {
@@ -384,6 +407,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_running_has_none, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_exception_end, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_spawn_failed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_containment_unavailable, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failed_request_recorded, fx_setup, fx_teardown),
         cmocka_unit_test(test_not_supported_and_4098),
         cmocka_unit_test_setup_teardown(test_escalation_and_terminated, fx_setup, fx_teardown),
