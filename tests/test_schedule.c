@@ -379,6 +379,60 @@ static void test_back_to_back(void **state)
     cimjob_job_release(j);
 }
 
+/* A scheduled run that finds the run queue full waits for a slot, then runs. */
+static void test_scheduled_run_waits_for_slot(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(cimjob_registry_set_max_running(f->reg, 1), CIMJOB_RC_SUCCESS);
+    push_runs(f, 1, 2 * HOUR, 0); /* the blocker */
+    push_runs(f, 1, MIN, 0);
+    cimjob_job *blocker = fx_job(f, "blocker", 1);
+    cimjob_job *j = fx_job(f, "scheduled", 0);
+    cimjob_job_settings s = settings(j);
+    s.scheduled_start_delay_us = HOUR;
+    assert_int_equal(cimjob_job_modify(j, &s, CIMJOB_PROPERTY_SCHEDULE, NULL), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_fake_advance(f->fake, HOUR), CIMJOB_RC_SUCCESS);
+    cimjob_info i = q(j);
+    assert_int_equal(i.job_state, CIMJOB_JOB_STATE_NEW);
+    assert_int_equal(i.waiting, CIMJOB_WAITING_QUEUE);
+    assert_int_equal(cimjob_fake_advance(f->fake, HOUR), CIMJOB_RC_SUCCESS);
+    assert_state(blocker, CIMJOB_JOB_STATE_COMPLETED);
+    i = q(j);
+    assert_int_equal(i.job_state, CIMJOB_JOB_STATE_RUNNING);
+    assert_true(i.start_time_us == FAKE_EPOCH + 2 * HOUR);
+    assert_int_equal(cimjob_fake_advance(f->fake, MIN), CIMJOB_RC_SUCCESS);
+    assert_state(j, CIMJOB_JOB_STATE_COMPLETED);
+    cimjob_job_release(blocker);
+    cimjob_job_release(j);
+}
+
+/* KillJob(DeleteOnKill) between runs removes the job; a registry freed with a job waiting for
+ * its first run ends it cleanly. */
+static void test_killjob_between_runs_and_free(void **state)
+{
+    (void)state;
+    fx *f = fx_new(0);
+    push_runs(f, 2, MIN, 0); /* midnight today (now) and tomorrow */
+    cimjob_job *j = fx_job(f, "daily", 0);
+    cimjob_job_settings s = settings(j);
+    s.job_run_times = 0;
+    s.run_start_interval_us = 0;
+    assert_int_equal(
+        cimjob_job_modify(j, &s, CIMJOB_PROPERTY_SCHEDULE | CIMJOB_PROPERTY_JOB_RUN_TIMES, NULL),
+        CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_fake_advance(f->fake, DAY + MIN), CIMJOB_RC_SUCCESS);
+    assert_state(j, CIMJOB_JOB_STATE_SUSPENDED);
+    assert_int_equal(cimjob_kill_job(j, 1), CIMJOB_RC_SUCCESS);
+    assert_int_equal(fx_count(f), 0);
+    cimjob_job_release(j);
+    cimjob_job *k = fx_job(f, "later", 0);
+    s = settings(k);
+    s.scheduled_start_delay_us = HOUR;
+    assert_int_equal(cimjob_job_modify(k, &s, CIMJOB_PROPERTY_SCHEDULE, NULL), CIMJOB_RC_SUCCESS);
+    cimjob_job_release(k);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +446,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_until_time, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_requests_between_runs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_back_to_back, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_scheduled_run_waits_for_slot, fx_setup, fx_teardown),
+        cmocka_unit_test(test_killjob_between_runs_and_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
