@@ -113,6 +113,17 @@ static void put(char *dst, size_t size, const char *src)
     cimjob__strlcpy(dst, src ? src : "", size);
 }
 
+/* The row of a snapshot, or NULL for a JobState outside 2..12. */
+static const status_row *row_of(const cimjob_info *info)
+{
+    int st = (int)info->job_state;
+    if (st < CIMJOB_JOB_STATE_NEW || st > CIMJOB_JOB_STATE_QUERY_PENDING)
+        return NULL;
+    if (st == CIMJOB_JOB_STATE_TERMINATED && info->escalated)
+        return &terminated_escalated;
+    return &rows[st - CIMJOB_JOB_STATE_NEW];
+}
+
 cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out)
 {
     if (!info || !out)
@@ -121,12 +132,10 @@ cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out)
         return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_info_status: unknown version %u",
                             out->version);
     int st = (int)info->job_state;
-    if (st < CIMJOB_JOB_STATE_NEW || st > CIMJOB_JOB_STATE_QUERY_PENDING)
+    const status_row *r = row_of(info);
+    if (!r)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_info_status: JobState %d has no status", st);
-    const status_row *r = &rows[st - CIMJOB_JOB_STATE_NEW];
-    if (st == CIMJOB_JOB_STATE_TERMINATED && info->escalated)
-        r = &terminated_escalated;
     out->operational_status[0] = r->os[0];
     out->operational_status[1] = r->os[1];
     out->operational_status_count = r->n;
@@ -150,15 +159,11 @@ cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out)
     return CIMJOB_RC_SUCCESS;
 }
 
+/* On every query: the numbers only, no text. */
 void cimjob__info_operational_status(cimjob_info *info)
 {
-    cimjob_status s = CIMJOB_STATUS_INIT;
-    if (cimjob_info_status(info, &s) != CIMJOB_RC_SUCCESS) {
-        info->operational_status[0] = CIMJOB_OPSTATUS_UNKNOWN;
-        info->operational_status_count = 1;
-        return;
-    }
-    info->operational_status[0] = s.operational_status[0];
-    info->operational_status[1] = s.operational_status[1];
-    info->operational_status_count = s.operational_status_count;
+    const status_row *r = row_of(info);
+    info->operational_status[0] = r ? r->os[0] : (uint16_t)CIMJOB_OPSTATUS_UNKNOWN;
+    info->operational_status[1] = r ? r->os[1] : 0;
+    info->operational_status_count = r ? r->n : 1;
 }
