@@ -163,15 +163,18 @@ void cimjob__job_add_error(cimjob_job *job, int msg, int is_end, uint32_t code, 
     e->code = code;
     e->cim = cim ? cim : (msg_get(msg) ? msg_get(msg)->cim : CIMJOB_CIM_ERR_FAILED);
     e->time_us = cimjob__reg_realtime(job->reg);
-    if (job->err_tail)
-        job->err_tail->next = e;
-    else
-        job->err_head = e;
-    job->err_tail = e;
-    if (++job->nerr > CIMJOB__ERRORS_MAX) {
+    /* Append (the list is short: no tail pointer in every job); the oldest goes beyond the
+     * limit. */
+    unsigned int n = 1;
+    cimjob__err **pp = &job->err_head;
+    while (*pp) {
+        pp = &(*pp)->next;
+        n++;
+    }
+    *pp = e;
+    if (n > CIMJOB__ERRORS_MAX) {
         cimjob__err *old = job->err_head;
         job->err_head = old->next;
-        job->nerr--;
         cimjob__free(old);
     }
 }
@@ -184,8 +187,7 @@ void cimjob__job_clear_errors(cimjob_job *job)
         cimjob__free(e);
         e = next;
     }
-    job->err_head = job->err_tail = NULL;
-    job->nerr = 0;
+    job->err_head = NULL;
 }
 
 /* ---- the public record ----------------------------------------------------------------- */
@@ -286,7 +288,10 @@ cimjob_rc cimjob_get_errors(cimjob_job *job, unsigned int version, cimjob_error 
         return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_get_errors: job '%s' was removed",
                             job->instance_id);
     }
-    size_t n = reports_errors(job) ? job->nerr : 0;
+    size_t n = 0;
+    if (reports_errors(job))
+        for (const cimjob__err *e = job->err_head; e; e = e->next)
+            n++;
     cimjob_error *arr = NULL;
     if (n) {
         arr = cimjob__malloc(n * sizeof *arr);

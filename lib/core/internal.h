@@ -55,8 +55,25 @@ typedef struct cimjob__schedule {
     uint64_t interval_us;    /* RunStartInterval, or CIMJOB_INTERVAL_NONE */
 } cimjob__schedule;
 
+/* The cold part of a job, allocated on first use (cimjob__plan_get()): the writable properties
+ * beyond Priority, DeleteOnCompletion and TimeBeforeRemoval, the schedule and its timers. Most
+ * jobs never have one (cimjob__plan_of() reads the defaults then). Guarded by the job's lock. */
+typedef struct cimjob__plan {
+    uint32_t job_run_times;
+    uint16_t recovery_action;
+    int64_t until_time_us;
+    char *notify;
+    char *other_recovery_action;
+    cimjob__schedule sched;
+    int64_t next_run_us;  /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
+    int64_t run_at;       /* monotonic deadline of the RUN timer that counts, -1 none, -2 firing */
+    int64_t until_at;     /* monotonic deadline of the UNTIL timer that counts, or -1 */
+    int64_t run_sched_us; /* realtime the current (last) run was scheduled for */
+} cimjob__plan;
+
 struct cimjob_job {
     atomic_uint refs;
+    uint32_t changed_acc; /* property bits changed since the last event (lock) */
     cimjob_registry *reg; /* counted: a job keeps its registry's memory alive */
 
     /* Immutable after cimjob_create. */
@@ -71,7 +88,8 @@ struct cimjob_job {
     uint32_t priority; /* writable: guarded by lock */
     unsigned int flags;
     cimjob_containment containment_req;
-    int delete_on_completion;        /* writable: guarded by lock */
+    int delete_on_completion; /* writable: guarded by lock */
+    int spawn_rc; /* what spawn returned when the start failed in the core, else 0 (lock) */
     uint64_t time_before_removal_us; /* writable: guarded by lock */
     int64_t time_submitted_us;
     cimjob_state_cb on_state_change;
@@ -105,50 +123,46 @@ struct cimjob_job {
      * and inline buffers would double a job's size); NULL reads as "". */
     char *error_description;
     char *job_status;
-    /* CIM_Error records, oldest first. */
-    cimjob__err *err_head, *err_tail;
-    unsigned int nerr;
-    int spawn_rc;         /* what spawn returned when the start failed in the core, else 0 */
-    uint32_t changed_acc; /* property bits changed since the last event, reported with it */
-    /* Writable properties beyond priority, delete_on_completion and time_before_removal_us
-     * (which are writable too): all guarded by lock. */
-    uint32_t job_run_times;
-    int64_t until_time_us;
-    char *notify;
-    char *other_recovery_action;
-    uint16_t recovery_action;
-    cimjob__schedule sched;
+    /* CIM_Error records, oldest first (at most CIMJOB__ERRORS_MAX). */
+    cimjob__err *err_head;
+    cimjob__plan *plan; /* NULL until a job needs one */
     /* ElapsedTime leaves out Suspended time: the total so far and the current suspension's
      * start (monotonic, -1 when not suspended). */
     uint64_t suspended_us;
     int64_t suspended_since;
-    int waiting;          /* CIMJOB_WAITING_* */
-    uint32_t runs;        /* runs started */
-    int64_t next_run_us;  /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
-    int64_t run_at;       /* monotonic deadline of the RUN timer that counts, or -1 */
-    int64_t until_at;     /* monotonic deadline of the UNTIL timer that counts, or -1 */
-    int64_t run_sched_us; /* realtime the current (last) run was scheduled for */
-    int between_runs;     /* a recurring job between two runs (JobState Suspended) */
     /* The run queue (queue.c), guarded by the registry's lock. */
     struct cimjob_job *queue_next;
     uint64_t queue_seq; /* FIFO order within a Priority */
-    int queued;         /* in the queue */
-    int admitted;       /* holds one of the registry's run slots */
     void *user_data;    /* cimjob_job_set_user_data() */
     cimjob_destroy_cb user_destroy;
-    uint64_t terminate_grace_us; /* the grace of the Terminate in progress */
-    void *be_job;                /* the backend's per-job state, NULL when none */
+    void *be_job; /* the backend's per-job state, NULL when none */
     cimjob_containment containment;
-    int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
-    int64_t remove_at;   /* monotonic retention deadline, or -1 */
+    uint8_t waiting;      /* CIMJOB_WAITING_* */
+    uint8_t between_runs; /* a recurring job between two runs (JobState Suspended) */
+    uint8_t queued;       /* in the run queue (registry's lock) */
+    uint8_t admitted;     /* holds one of the registry's run slots (registry's lock) */
+    int64_t escalate_at;  /* monotonic deadline of the Terminate escalation, or -1 */
+    int64_t remove_at;    /* monotonic retention deadline, or -1 */
     int kill_retries;
+    uint32_t terminate_grace_ms; /* the grace of the Terminate in progress (for its error) */
 
     /* Registry links, guarded by the registry's map_lock. */
     struct cimjob_job *list_prev, *list_next;
     /* Guarded by the registry's lock. */
     struct cimjob_job *release_next;
     int release_queued;
+    uint32_t runs; /* runs started (lock) */
 };
+
+/* The job's plan, or the defaults when it has none (job->lock held). */
+extern const cimjob__plan cimjob__plan_defaults;
+static inline const cimjob__plan *cimjob__plan_of(const cimjob_job *job)
+{
+    return job->plan ? job->plan : &cimjob__plan_defaults;
+}
+/* The job's plan for writing, allocated with the defaults on first use (job->lock held);
+ * NULL when memory runs out. */
+cimjob__plan *cimjob__plan_get(cimjob_job *job);
 
 typedef struct cimjob__timer {
     int64_t when;

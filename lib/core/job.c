@@ -144,8 +144,11 @@ static void free_copies(cimjob_job *job)
     cimjob__free(job->owner);
     cimjob__free(job->error_description);
     cimjob__free(job->job_status);
-    cimjob__free(job->notify);
-    cimjob__free(job->other_recovery_action);
+    if (job->plan) {
+        cimjob__free(job->plan->notify);
+        cimjob__free(job->plan->other_recovery_action);
+        cimjob__free(job->plan);
+    }
     cimjob__job_clear_errors(job);
 }
 
@@ -275,18 +278,22 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
      * "stopped, but can be restarted in a seamless manner"), unless its runs are exhausted or
      * the next would start after UntilTime. A Terminate or Kill ends the recurrence. */
     if ((final == CIMJOB_JOB_STATE_COMPLETED || final == CIMJOB_JOB_STATE_EXCEPTION) &&
-        job->runs > 0 && job->job_run_times != 1 &&
-        (job->job_run_times == 0 || job->runs < job->job_run_times) && cimjob__sched_plan(job, 0)) {
+        job->runs > 0 && cimjob__plan_of(job)->job_run_times != 1 &&
+        (cimjob__plan_of(job)->job_run_times == 0 ||
+         job->runs < cimjob__plan_of(job)->job_run_times) &&
+        cimjob__sched_plan(job, 0)) {
         job->ended = 0;
         job->between_runs = 1;
-        job->until_at = -1;
+        job->plan->until_at = -1; /* a plan exists: sched_plan planned a run */
         job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
         set_state(job, CIMJOB_JOB_STATE_SUSPENDED);
         return;
     }
     job->between_runs = 0;
-    job->run_at = -1;
-    job->next_run_us = CIMJOB_TIME_NONE;
+    if (job->plan) {
+        job->plan->run_at = -1;
+        job->plan->next_run_us = CIMJOB_TIME_NONE;
+    }
     if (final == CIMJOB_JOB_STATE_EXCEPTION)
         ; /* recorded above */
     else if (final == CIMJOB_JOB_STATE_TERMINATED)
@@ -334,8 +341,10 @@ void cimjob__job_end_recurrence(cimjob_job *job)
     /* No run is left: the job ends as its last run did. */
     job->between_runs = 0;
     job->ended = 1;
-    job->run_at = -1;
-    job->next_run_us = CIMJOB_TIME_NONE;
+    if (job->plan) {
+        job->plan->run_at = -1;
+        job->plan->next_run_us = CIMJOB_TIME_NONE;
+    }
     job->waiting = CIMJOB_WAITING_NONE;
     set_state(job, job->error_code ? CIMJOB_JOB_STATE_EXCEPTION : CIMJOB_JOB_STATE_COMPLETED);
     cimjob__mutex_unlock(&job->lock);
@@ -478,7 +487,8 @@ static void begin_shutdown(cimjob_job *job, int kill, uint64_t timeout_us)
     set_state(job, CIMJOB_JOB_STATE_SHUTTING_DOWN);
     if (!kill && timeout_us != UINT64_MAX) {
         job->escalate_at = escalate_at = cimjob__reg_now(job->reg) + (int64_t)timeout_us;
-        job->terminate_grace_us = timeout_us;
+        job->terminate_grace_ms =
+            timeout_us / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(timeout_us / 1000);
     }
     cimjob__mutex_unlock(&job->lock);
     if (kill)
@@ -679,9 +689,11 @@ static outcome act_start(cimjob_job *job, const request *rq)
         job->changed_acc |= CIMJOB_PROPERTY_ERROR | CIMJOB_PROPERTY_PERCENT_COMPLETE;
     }
     job->changed_acc |= CIMJOB_PROPERTY_START_TIME;
-    job->run_sched_us = job->waiting == CIMJOB_WAITING_SCHEDULE && job->run_at == -2
-                            ? job->next_run_us
-                            : job->start_time_us;
+    cimjob__plan *pl = job->plan; /* a job without one has no schedule and no UntilTime */
+    if (pl)
+        pl->run_sched_us = job->waiting == CIMJOB_WAITING_SCHEDULE && pl->run_at == -2
+                               ? pl->next_run_us
+                               : job->start_time_us;
     if (job->job_status && strncmp(job->job_status, CIMJOB__SCHED_STATUS_PREFIX,
                                    strlen(CIMJOB__SCHED_STATUS_PREFIX)) == 0) {
         (void)set_text(&job->job_status, "");
@@ -689,14 +701,16 @@ static outcome act_start(cimjob_job *job, const request *rq)
     }
     job->between_runs = 0;
     job->waiting = CIMJOB_WAITING_NONE;
-    job->run_at = -1;
-    job->next_run_us = CIMJOB_TIME_NONE;
     job->runs++;
-    if (job->until_time_us != CIMJOB_TIME_NONE) {
-        /* UntilTime: a running job is ended then. */
-        int64_t left = job->until_time_us - job->start_time_us;
-        job->until_at = job->start_mono_us + (left > 0 ? left : 0);
-        cimjob__reg_timer_add(reg, job, CIMJOB__TIMER_UNTIL, job->until_at);
+    if (pl) {
+        pl->run_at = -1;
+        pl->next_run_us = CIMJOB_TIME_NONE;
+        if (pl->until_time_us != CIMJOB_TIME_NONE) {
+            /* UntilTime: a running job is ended then. */
+            int64_t left = pl->until_time_us - job->start_time_us;
+            pl->until_at = job->start_mono_us + (left > 0 ? left : 0);
+            cimjob__reg_timer_add(reg, job, CIMJOB__TIMER_UNTIL, pl->until_at);
+        }
     }
     set_state(job, CIMJOB_JOB_STATE_STARTING);
     cimjob__mutex_unlock(&job->lock);
@@ -1143,7 +1157,8 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
                                          "within its TimeoutPeriod");
         {
             char grace[CIMJOB_DATETIME_SIZE];
-            if (cimjob_interval_format(job->terminate_grace_us, grace) != CIMJOB_RC_SUCCESS)
+            if (cimjob_interval_format((uint64_t)job->terminate_grace_ms * 1000, grace) !=
+                CIMJOB_RC_SUCCESS)
                 grace[0] = '\0';
             const char *args[1] = {grace};
             cimjob__job_add_error(job, CIMJOB_MSG_TERMINATE_ESCALATED, 0, 0, 0, 1, args);
@@ -1168,10 +1183,10 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         return;
     }
     case CIMJOB__TIMER_RUN: {
-        int due = job->run_at == when && !job->ended &&
+        int due = job->plan && job->plan->run_at == when && !job->ended &&
                   ((job->state == CIMJOB_JOB_STATE_NEW && job->runs == 0) || job->between_runs);
         if (due)
-            job->run_at = -2; /* act_start: this run is the scheduled one */
+            job->plan->run_at = -2; /* act_start: this run is the scheduled one */
         cimjob__mutex_unlock(&job->lock);
         if (due) {
             request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 0};
@@ -1180,11 +1195,11 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         return;
     }
     case CIMJOB__TIMER_UNTIL: {
-        int due = job->until_at == when && !job->ended && !job->between_runs &&
+        int due = job->plan && job->plan->until_at == when && !job->ended && !job->between_runs &&
                   job->state != CIMJOB_JOB_STATE_NEW;
         if (due) {
             char until[CIMJOB_DATETIME_SIZE];
-            if (cimjob_timestamp_format(job->until_time_us, reg->utc_offset_min, until) !=
+            if (cimjob_timestamp_format(job->plan->until_time_us, reg->utc_offset_min, until) !=
                 CIMJOB_RC_SUCCESS)
                 until[0] = '\0';
             const char *args[1] = {until};
@@ -1410,12 +1425,6 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->containment_req = opts->containment;
     job->delete_on_completion = !!opts->delete_on_completion;
     job->time_before_removal_us = opts->time_before_removal_us;
-    job->job_run_times = 1;
-    job->until_time_us = CIMJOB_TIME_NONE;
-    job->sched.start_time_us = CIMJOB_TIME_NONE;
-    job->sched.start_delay_us = CIMJOB_INTERVAL_NONE;
-    job->sched.month = CIMJOB_RUN_MONTH_ANY;
-    job->sched.interval_us = CIMJOB_INTERVAL_NONE;
     job->on_state_change = opts->on_state_change;
     job->userdata = opts->userdata;
     job->time_submitted_us = cimjob__reg_realtime(reg);
@@ -1423,9 +1432,6 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->start_time_us = CIMJOB_TIME_NONE;
     job->start_mono_us = job->end_mono_us = -1;
     job->suspended_since = -1;
-    job->next_run_us = CIMJOB_TIME_NONE;
-    job->run_at = job->until_at = -1;
-    job->run_sched_us = CIMJOB_TIME_NONE;
     job->escalate_at = job->remove_at = -1;
     job->exit_status = -1;
     job->containment = CIMJOB_CONTAINMENT_NONE;
@@ -1497,7 +1503,7 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
         info->cim_error_code = cimjob_cim_error_code(job->error_code);
         info->waiting = job->waiting;
         info->runs = job->runs;
-        info->next_run_us = job->next_run_us;
+        info->next_run_us = cimjob__plan_of(job)->next_run_us;
     }
     cimjob__mutex_unlock(&job->lock);
 

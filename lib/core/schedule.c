@@ -14,6 +14,32 @@
 #define US_PER_DAY  INT64_C(86400000000)
 #define SEARCH_DAYS (366 * 30) /* a leap day on a given weekday recurs within 28 years */
 
+const cimjob__plan cimjob__plan_defaults = {
+    1,
+    0,
+    CIMJOB_TIME_NONE,
+    NULL,
+    NULL,
+    {CIMJOB_TIME_NONE, CIMJOB_INTERVAL_NONE, CIMJOB_RUN_MONTH_ANY, 0, 0, 0, CIMJOB_INTERVAL_NONE},
+    CIMJOB_TIME_NONE,
+    -1,
+    -1,
+    CIMJOB_TIME_NONE};
+
+cimjob__plan *cimjob__plan_get(cimjob_job *job)
+{
+    if (!job->plan) {
+        cimjob__plan *p = cimjob__malloc(sizeof *p);
+        if (!p)
+            return NULL;
+        /* memcpy keeps the schedule's padding as the defaults' (the schedule is compared with
+         * memcmp). */
+        memcpy(p, &cimjob__plan_defaults, sizeof *p);
+        job->plan = p;
+    }
+    return job->plan;
+}
+
 int cimjob__sched_active(const cimjob__schedule *s)
 {
     return s->start_time_us != CIMJOB_TIME_NONE || s->start_delay_us != CIMJOB_INTERVAL_NONE ||
@@ -110,7 +136,8 @@ static void sched_status(cimjob_job *job, const char *text)
 int cimjob__sched_plan(cimjob_job *job, int first)
 {
     cimjob_registry *reg = job->reg;
-    const cimjob__schedule *s = &job->sched;
+    const cimjob__plan *pl = cimjob__plan_of(job);
+    const cimjob__schedule *s = &pl->sched;
     int64_t now = cimjob__reg_realtime(reg), next;
     if (first) {
         if (!cimjob__sched_active(s)) {
@@ -127,18 +154,23 @@ int cimjob__sched_plan(cimjob_job *job, int first)
         }
     } else {
         /* After a run: never twice at the same scheduled time. */
-        int64_t nb = job->run_sched_us + 1 > now ? job->run_sched_us + 1 : now;
+        int64_t nb = pl->run_sched_us + 1 > now ? pl->run_sched_us + 1 : now;
         next = cimjob__sched_next(s, nb);
     }
-    if (next != CIMJOB_TIME_NONE && job->until_time_us != CIMJOB_TIME_NONE &&
-        next > job->until_time_us)
+    if (next != CIMJOB_TIME_NONE && pl->until_time_us != CIMJOB_TIME_NONE &&
+        next > pl->until_time_us)
         next = CIMJOB_TIME_NONE; /* no run starts after UntilTime */
 
     int was_ours = job->job_status && strncmp(job->job_status, CIMJOB__SCHED_STATUS_PREFIX,
                                               strlen(CIMJOB__SCHED_STATUS_PREFIX)) == 0;
+    cimjob__plan *w = next == CIMJOB_TIME_NONE && !job->plan ? NULL : cimjob__plan_get(job);
+    if (next != CIMJOB_TIME_NONE && !w)
+        next = CIMJOB_TIME_NONE; /* out of memory: no run can be planned */
     if (next == CIMJOB_TIME_NONE) {
-        job->run_at = -1;
-        job->next_run_us = CIMJOB_TIME_NONE;
+        if (w) {
+            w->run_at = -1;
+            w->next_run_us = CIMJOB_TIME_NONE;
+        }
         if (job->waiting == CIMJOB_WAITING_SCHEDULE)
             job->waiting = CIMJOB_WAITING_NONE;
         if (was_ours)
@@ -146,8 +178,8 @@ int cimjob__sched_plan(cimjob_job *job, int first)
         return 0;
     }
     int64_t mono = cimjob__reg_now(reg) + (next > now ? next - now : 0);
-    job->run_at = mono;
-    job->next_run_us = next;
+    w->run_at = mono;
+    w->next_run_us = next;
     job->waiting = CIMJOB_WAITING_SCHEDULE;
     char when[CIMJOB_DATETIME_SIZE], line[64];
     if (cimjob_timestamp_format(next, reg->utc_offset_min, when) == CIMJOB_RC_SUCCESS) {

@@ -134,22 +134,23 @@ cimjob_rc cimjob_job_settings_get(cimjob_job *job, cimjob_job_settings *out)
     out->delete_on_completion = job->delete_on_completion;
     out->time_before_removal_us = job->time_before_removal_us;
     out->priority = job->priority;
-    out->job_run_times = job->job_run_times;
-    out->until_time_us = job->until_time_us;
+    const cimjob__plan *pl = cimjob__plan_of(job);
+    out->job_run_times = pl->job_run_times;
+    out->until_time_us = pl->until_time_us;
     /* Whole buffers written: a caller may compare snapshots byte for byte. */
     memset(out->notify, 0, sizeof out->notify);
     memset(out->other_recovery_action, 0, sizeof out->other_recovery_action);
-    cimjob__strlcpy(out->notify, text_or_empty(job->notify), sizeof out->notify);
-    out->recovery_action = job->recovery_action;
-    cimjob__strlcpy(out->other_recovery_action, text_or_empty(job->other_recovery_action),
+    cimjob__strlcpy(out->notify, text_or_empty(pl->notify), sizeof out->notify);
+    out->recovery_action = pl->recovery_action;
+    cimjob__strlcpy(out->other_recovery_action, text_or_empty(pl->other_recovery_action),
                     sizeof out->other_recovery_action);
-    out->scheduled_start_time_us = job->sched.start_time_us;
-    out->scheduled_start_delay_us = job->sched.start_delay_us;
-    out->run_month = job->sched.month;
-    out->run_day = job->sched.day;
-    out->run_day_of_week = job->sched.dow;
-    out->run_start_interval_us = job->sched.interval_us;
-    out->local_or_utc_time = job->sched.local ? CIMJOB_LOCAL_TIME : CIMJOB_UTC_TIME;
+    out->scheduled_start_time_us = pl->sched.start_time_us;
+    out->scheduled_start_delay_us = pl->sched.start_delay_us;
+    out->run_month = pl->sched.month;
+    out->run_day = pl->sched.day;
+    out->run_day_of_week = pl->sched.dow;
+    out->run_start_interval_us = pl->sched.interval_us;
+    out->local_or_utc_time = pl->sched.local ? CIMJOB_LOCAL_TIME : CIMJOB_UTC_TIME;
     cimjob__mutex_unlock(&job->lock);
     return CIMJOB_RC_SUCCESS;
 }
@@ -196,11 +197,12 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
                           fn, job->instance_id);
     else {
         /* RecoveryAction 1 (Other) needs OtherRecoveryAction, as the result of the change. */
-        uint16_t ra =
-            (mask & CIMJOB_PROPERTY_RECOVERY_ACTION) ? s->recovery_action : job->recovery_action;
+        uint16_t ra = (mask & CIMJOB_PROPERTY_RECOVERY_ACTION)
+                          ? s->recovery_action
+                          : cimjob__plan_of(job)->recovery_action;
         const char *ora = (mask & CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION)
                               ? text_or_empty(other)
-                              : text_or_empty(job->other_recovery_action);
+                              : text_or_empty(cimjob__plan_of(job)->other_recovery_action);
         if (ra == CIMJOB_RECOVERY_OTHER && !*ora)
             rc = cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                               "%s: RecoveryAction 1 (Other) needs an OtherRecoveryAction", fn);
@@ -212,6 +214,18 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
         return rc;
     }
 
+    /* The plan holds every writable property but the first three: made before any change, so
+     * running out of memory changes nothing. */
+    const uint32_t plan_bits = CIMJOB_PROPERTY_JOB_RUN_TIMES | CIMJOB_PROPERTY_UNTIL_TIME |
+                               CIMJOB_PROPERTY_NOTIFY | CIMJOB_PROPERTY_RECOVERY_ACTION |
+                               CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION | CIMJOB_PROPERTY_SCHEDULE;
+    cimjob__plan *pl = (mask & plan_bits) ? cimjob__plan_get(job) : job->plan;
+    if ((mask & plan_bits) && !pl) {
+        cimjob__mutex_unlock(&job->lock);
+        cimjob__free(notify);
+        cimjob__free(other);
+        return cimjob__fail(CIMJOB_RC_NO_MEMORY, "%s: out of memory", fn);
+    }
     uint32_t changed = 0;
     if ((mask & CIMJOB_PROPERTY_DELETE_ON_COMPLETION) &&
         job->delete_on_completion != !!s->delete_on_completion) {
@@ -227,29 +241,29 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
         job->priority = s->priority;
         changed |= CIMJOB_PROPERTY_PRIORITY;
     }
-    if ((mask & CIMJOB_PROPERTY_JOB_RUN_TIMES) && job->job_run_times != s->job_run_times) {
-        job->job_run_times = s->job_run_times;
+    if ((mask & CIMJOB_PROPERTY_JOB_RUN_TIMES) && pl->job_run_times != s->job_run_times) {
+        pl->job_run_times = s->job_run_times;
         changed |= CIMJOB_PROPERTY_JOB_RUN_TIMES;
     }
-    if ((mask & CIMJOB_PROPERTY_UNTIL_TIME) && job->until_time_us != s->until_time_us) {
-        job->until_time_us = s->until_time_us;
+    if ((mask & CIMJOB_PROPERTY_UNTIL_TIME) && pl->until_time_us != s->until_time_us) {
+        pl->until_time_us = s->until_time_us;
         changed |= CIMJOB_PROPERTY_UNTIL_TIME;
     }
     if (mask & CIMJOB_PROPERTY_NOTIFY) {
-        if (!same_text(job->notify, notify))
+        if (!same_text(pl->notify, notify))
             changed |= CIMJOB_PROPERTY_NOTIFY;
-        cimjob__free(job->notify);
-        job->notify = notify;
+        cimjob__free(pl->notify);
+        pl->notify = notify;
     }
-    if ((mask & CIMJOB_PROPERTY_RECOVERY_ACTION) && job->recovery_action != s->recovery_action) {
-        job->recovery_action = s->recovery_action;
+    if ((mask & CIMJOB_PROPERTY_RECOVERY_ACTION) && pl->recovery_action != s->recovery_action) {
+        pl->recovery_action = s->recovery_action;
         changed |= CIMJOB_PROPERTY_RECOVERY_ACTION;
     }
     if (mask & CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION) {
-        if (!same_text(job->other_recovery_action, other))
+        if (!same_text(pl->other_recovery_action, other))
             changed |= CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION;
-        cimjob__free(job->other_recovery_action);
-        job->other_recovery_action = other;
+        cimjob__free(pl->other_recovery_action);
+        pl->other_recovery_action = other;
     }
     if (mask & CIMJOB_PROPERTY_SCHEDULE) {
         cimjob__schedule n;
@@ -261,8 +275,8 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
         n.dow = (int8_t)s->run_day_of_week;
         n.local = s->local_or_utc_time == CIMJOB_LOCAL_TIME;
         n.interval_us = s->run_start_interval_us;
-        if (memcmp(&n, &job->sched, sizeof n) != 0) {
-            job->sched = n;
+        if (memcmp(&n, &pl->sched, sizeof n) != 0) {
+            pl->sched = n;
             changed |= CIMJOB_PROPERTY_SCHEDULE;
         }
     }
@@ -294,7 +308,8 @@ void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask)
         if (job->state == CIMJOB_JOB_STATE_NEW && job->runs == 0)
             (void)cimjob__sched_plan(job, 1);
         else if (job->between_runs)
-            end = (job->job_run_times && job->runs >= job->job_run_times) ||
+            end = (cimjob__plan_of(job)->job_run_times &&
+                   job->runs >= cimjob__plan_of(job)->job_run_times) ||
                   !cimjob__sched_plan(job, 0);
         else
             planned = 0; /* a running job: the change applies when its run ends */
