@@ -433,6 +433,35 @@ static void test_killjob_between_runs_and_free(void **state)
     fx_free(f);
 }
 
+/* Out of memory changes nothing: a ModifyInstance that needs the job's plan, GetErrors. */
+extern atomic_long cimjob__alloc_budget;
+
+static void test_out_of_memory(void **state)
+{
+    fx *f = *state;
+    cimjob_job *j = fx_job(f, "oom", 1);
+    cimjob_job_settings s = settings(j), before = settings(j);
+    s.job_run_times = 4;
+    s.run_start_interval_us = HOUR;
+    atomic_store(&cimjob__alloc_budget, 0);
+    assert_int_equal(
+        cimjob_job_modify(j, &s, CIMJOB_PROPERTY_SCHEDULE | CIMJOB_PROPERTY_JOB_RUN_TIMES, NULL),
+        CIMJOB_RC_NO_MEMORY);
+    atomic_store(&cimjob__alloc_budget, -1);
+    cimjob_job_settings after = settings(j);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(cimjob_fake_finish(f->fake, j, 9, "failed"), CIMJOB_RC_SUCCESS);
+    cimjob_error *e = NULL;
+    size_t n = 0;
+    atomic_store(&cimjob__alloc_budget, 0);
+    assert_int_equal(cimjob_get_errors(j, CIMJOB_ERROR_VERSION, &e, &n), CIMJOB_RC_NO_MEMORY);
+    atomic_store(&cimjob__alloc_budget, -1);
+    assert_int_equal(cimjob_get_errors(j, CIMJOB_ERROR_VERSION, &e, &n), CIMJOB_RC_SUCCESS);
+    assert_int_equal(n, 1);
+    cimjob_errors_free(e);
+    cimjob_job_release(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +477,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_back_to_back, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_scheduled_run_waits_for_slot, fx_setup, fx_teardown),
         cmocka_unit_test(test_killjob_between_runs_and_free),
+        cmocka_unit_test_setup_teardown(test_out_of_memory, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
