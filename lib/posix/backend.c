@@ -48,7 +48,6 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-/* Signal the main process (or helper): through its pidfd, or by PID while it is unreaped. */
 /* Without a pidfd the PID alone names the main process only while it is our unreaped child,
  * and only if no one else reaped it and the number went to another child of ours: its start
  * time (read at spawn) says which process the PID names now. */
@@ -699,7 +698,7 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         if (px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
             /* Without its watchdog the job cannot keep its promise: end it now. */
             int e = errno;
-            cimjob__px_signal_group(&(struct px_job){.pid = sp.pid, .pidfd = -1}, SIGKILL);
+            (void)kill(-sp.pid, SIGKILL); /* our unreaped child leads it: the group is ours */
             siginfo_t si;
             (void)px_wait_child(sp.pid, sp.pidfd, &si, WEXITED);
             return px_fail_spawn(

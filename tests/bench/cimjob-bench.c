@@ -766,8 +766,12 @@ static double lib_kill_all(cimjob_containment c, long n)
     int64_t t0 = now_ns();
     cimjob_rc rc = cimjob_registry_free(reg);
     int64_t t1 = now_ns();
-    if (rc != CIMJOB_RC_SUCCESS)
-        die("kill_all of %ld %s jobs: %s", n, cimjob_containment_name((int)c), cimjob_last_error());
+    if (rc != CIMJOB_RC_SUCCESS) {
+        /* A figure, not an abort: the free missed its bound (every job is freed all the same). */
+        progress("kill_all of %ld %s jobs: %s after %.0f ms", n, cimjob_containment_name((int)c),
+                 cimjob_last_error(), (double)(t1 - t0) / 1e6);
+        return -1;
+    }
     return (double)(t1 - t0) / 1000.0;
 }
 
@@ -810,6 +814,9 @@ static void bench_kill_all(void)
                 lt[i] = lib_kill_all(conts[ci], n);
                 bt[i] = base_kill_all(n);
             }
+            int failed = 0;
+            for (int i = 0; i < samples; i++)
+                failed += lt[i] < 0;
             double lmed = pct(lt, (size_t)samples, 50), bmed = pct(bt, (size_t)samples, 50);
             per[si] = lmed / (double)n;
             if (n == 1000 || quick) {
@@ -822,11 +829,14 @@ static void bench_kill_all(void)
                 m->ratio = lmed / bmed;
                 m->samples = samples;
                 snprintf(m->goal, sizeof m->goal, "linear in jobs");
-                m->met = quick || per[1] <= 2.0 * per[0];
+                m->met = !failed && (quick || per[1] <= 2.0 * per[0]);
+                char at1000[48] = "";
+                if (!quick)
+                    snprintf(at1000, sizeof at1000, ", at 1000: %.1f", per[1]);
                 snprintf(m->note, sizeof m->note,
                          "%ld live jobs freed by cimjob_registry_free; vs kill(-pgid)+reap each; "
-                         "us/job at 250: %.1f, at 1000: %.1f",
-                         n, per[0], per[1]);
+                         "us/job at 250: %.1f%s%s",
+                         n, per[0], at1000, failed ? "; the free answered Timeout" : "");
                 extra(m, ", \"jobs\": %ld, \"us_per_job_250\": %.1f, \"us_per_job_1000\": %.1f", n,
                       per[0], per[1]);
                 progress("%s: %.0f us vs %.0f us", key, lmed, bmed);

@@ -576,6 +576,14 @@ static int reuse_in_namespace(void)
         fprintf(stderr, "a private /proc for the PID namespace: %s\n", strerror(errno));
         return REUSE_SKIP;
     }
+    /* Before Linux 6.14 pid_max is one for the whole machine: never touch it there. */
+    struct utsname u;
+    int major = 0, minor = 0;
+    if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+        (major < 6 || (major == 6 && minor < 14))) {
+        fprintf(stderr, "pid_max is not per PID namespace before Linux 6.14\n");
+        return REUSE_SKIP;
+    }
     FILE *f = fopen("/proc/sys/kernel/pid_max", "we");
     if (!f || fprintf(f, "400\n") < 0 || fclose(f) != 0) {
         fprintf(stderr, "pid_max cannot be set in a PID namespace here (before Linux 6.14)\n");
