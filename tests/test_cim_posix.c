@@ -107,6 +107,8 @@ static void test_killed_by_signal(void **state)
     cimjob_error e = one_error(j, &n);
     assert_int_equal(e.message_number, CIMJOB_MSG_KILLED_BY_SIGNAL);
     assert_string_equal(e.message_arguments[0], "9");
+    assert_string_equal(e.message_arguments[1], "SIGKILL");
+    assert_string_equal(e.message, "The job's main process was ended by signal 9 (SIGKILL).");
     assert_int_equal(e.probable_cause, CIMJOB_CAUSE_SOFTWARE_PROGRAM_ABNORMALLY_TERMINATED);
     cimjob_job_release(j);
 }

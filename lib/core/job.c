@@ -231,8 +231,16 @@ static void record_end_error(cimjob_job *job, int starting)
                                   sargs);
         }
     } else if (job->term_signal > 0) {
+        /* The signal's name when the backend's text carries one ("... (SIGKILL)"). */
+        char name[32] = "";
+        const char *open = strchr(desc, '(');
+        const char *close = open ? strchr(open, ')') : NULL;
+        if (open && close && (size_t)(close - open - 1) < sizeof name) {
+            memcpy(name, open + 1, (size_t)(close - open - 1));
+            name[close - open - 1] = '\0';
+        }
         snprintf(num2, sizeof num2, "%d", job->term_signal);
-        const char *args[2] = {num2, desc};
+        const char *args[2] = {num2, *name ? name : desc};
         cimjob__job_add_error(job, CIMJOB_MSG_KILLED_BY_SIGNAL, 1, job->error_code, 0, 2, args);
     } else if (job->exit_status > 0) {
         snprintf(num2, sizeof num2, "%d", job->exit_status);
