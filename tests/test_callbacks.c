@@ -106,8 +106,8 @@ static void test_terminate_sequence(void **state)
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_START, NULL), 0);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_TERMINATE, NULL), 0);
     static const int want[][2] = {{2, 3}, {3, 4}, {4, 6}, {6, 8}};
-    assert_seq(&reg_log, "libcimjob:1", want, 4);
-    assert_seq(&job_log, "libcimjob:1", want, 4);
+    assert_seq(&reg_log, ID(f, 1), want, 4);
+    assert_seq(&job_log, ID(f, 1), want, 4);
     /* Times: Starting and Running at 1 s, Shutting Down at 1 s, Terminated at 4 s. */
     static const int64_t at[] = {1, 1, 1, 4};
     for (int i = 0; i < 4; i++) {
@@ -149,8 +149,8 @@ static void test_suspend_resume_complete_sequence(void **state)
     assert_int_equal(cimjob_wait(j, 0, -1, NULL), CIMJOB_RC_SUCCESS);
     static const int want[][2] = {{2, 3},  {3, 4},  {4, 5}, {5, 3}, {3, 4},
                                   {4, 11}, {11, 3}, {3, 4}, {4, 10}};
-    assert_seq(&reg_log, "libcimjob:1", want, 9);
-    assert_seq(&job_log, "libcimjob:1", want, 9);
+    assert_seq(&reg_log, ID(f, 1), want, 9);
+    assert_seq(&job_log, ID(f, 1), want, 9);
     cimjob_job_release(j);
 }
 
@@ -163,11 +163,11 @@ static void test_per_job_callback_is_per_job(void **state)
     assert_int_equal(cimjob_request_state_change(b, CIMJOB_REQUEST_KILL, NULL), 0);
     assert_int_equal(cimjob_request_state_change(a, CIMJOB_REQUEST_KILL, NULL), 0);
     assert_int_equal(reg_log.n, 2);
-    assert_string_equal(reg_log.ev[0].id, "libcimjob:2");
+    assert_string_equal(reg_log.ev[0].id, ID(f, 2));
     assert_int_equal(reg_log.ev[0].new_state, CIMJOB_JOB_STATE_KILLED);
-    assert_string_equal(reg_log.ev[1].id, "libcimjob:1");
+    assert_string_equal(reg_log.ev[1].id, ID(f, 1));
     assert_int_equal(job_log.n, 1);
-    assert_string_equal(job_log.ev[0].id, "libcimjob:1");
+    assert_string_equal(job_log.ev[0].id, ID(f, 1));
     assert_int_equal(job_log.ev[0].old_state, CIMJOB_JOB_STATE_NEW);
     cimjob_job_release(a);
     cimjob_job_release(b);
@@ -231,7 +231,7 @@ static void test_callback_calls_library(void **state)
     /* The other job's events were delivered too, after the callback, in order. */
     int killed_seen = 0;
     for (int i = 0; i < reg_log.n; i++)
-        if (strcmp(reg_log.ev[i].id, "libcimjob:1") == 0 &&
+        if (strcmp(reg_log.ev[i].id, ID(f, 1)) == 0 &&
             reg_log.ev[i].new_state == CIMJOB_JOB_STATE_KILLED)
             killed_seen = 1;
     assert_true(killed_seen);
@@ -264,7 +264,7 @@ static void test_callback_removes_job(void **state)
     j = NULL;
     assert_int_equal(fx_count(f), 1);
     cimjob_job *found;
-    assert_int_equal(cimjob_find(f->reg, "libcimjob:1", &found), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_find(f->reg, ID(f, 1), &found), CIMJOB_RC_SUCCESS);
     assert_int_equal(cimjob_request_state_change(found, CIMJOB_REQUEST_KILL, NULL), 0);
     cimjob_job_release(found);
     assert_int_equal(fx_count(f), 0);

@@ -206,6 +206,7 @@ static void test_rc_vendor_codes(void **state)
         {CIMJOB_RC_BUFFER_TOO_SMALL, "Buffer Too Small"},
         {CIMJOB_RC_NO_BACKEND, "No Backend"},
         {CIMJOB_RC_WOULD_BLOCK, "Would Block"},
+        {CIMJOB_RC_INVALID_UTF8, "Invalid UTF-8"},
     };
     for (size_t i = 0; i < N(vendor); i++) {
         assert_int_equal(vendor[i].value, 32768 + (int)i);
@@ -221,7 +222,7 @@ static void test_rc_ranges(void **state)
     assert_string_equal(cimjob_rc_name(5), "DMTF Reserved");
     assert_string_equal(cimjob_rc_name(8), "DMTF Reserved");
     assert_string_equal(cimjob_rc_name(32767), "DMTF Reserved");
-    assert_string_equal(cimjob_rc_name(32779), "Vendor Specific");
+    assert_string_equal(cimjob_rc_name(32780), "Vendor Specific");
     assert_string_equal(cimjob_rc_name(65535), "Vendor Specific");
     assert_string_equal(cimjob_rc_name(-1), "Invalid");
     assert_string_equal(cimjob_rc_name(65536), "Invalid");
@@ -245,7 +246,7 @@ static void test_never_null(void **state)
     (void)state;
     static const int probes[] = {INT32_MIN, -1,    0,     1,     2,     7,        12,
                                  13,        4095,  4096,  4099,  4100,  32767,    32768,
-                                 32778,     32779, 65535, 65536, 70000, INT32_MAX};
+                                 32779,     32780, 65535, 65536, 70000, INT32_MAX};
     for (size_t i = 0; i < N(probes); i++) {
         int v = probes[i];
         const char *s[] = {cimjob_job_state_name(v),

@@ -189,4 +189,16 @@ static inline size_t fx_count(fx *f)
 
 #define assert_state(job, s) assert_int_equal(st(job), (s))
 
+/* The InstanceID a registry generates for its n-th job: "<OrgID>:<incarnation>-<n>". The
+ * result lives until the eighth next call. */
+static inline const char *gen_id(cimjob_registry *reg, const char *org, unsigned n)
+{
+    static char bufs[8][128];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s:%s-%u", org, cimjob_registry_incarnation(reg), n);
+    return b;
+}
+#define ID(f, n) gen_id((f)->reg, "libcimjob", (n))
+
 #endif

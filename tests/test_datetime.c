@@ -154,7 +154,9 @@ static void test_timestamp_format_year_out_of_range(void **state)
     /* ...and at -001 before year 0000. */
     assert_int_equal(cimjob_timestamp_format(min, -1, buf), CIMJOB_RC_INVALID_PARAMETER);
     assert_int_equal(cimjob_timestamp_format(INT64_MAX, 999, buf), CIMJOB_RC_INVALID_PARAMETER);
-    assert_int_equal(cimjob_timestamp_format(INT64_MIN, -999, buf), CIMJOB_RC_INVALID_PARAMETER);
+    assert_int_equal(cimjob_timestamp_format(INT64_MIN + 1, -999, buf),
+                     CIMJOB_RC_INVALID_PARAMETER);
+    /* INT64_MIN is CIMJOB_TIMESTAMP_NONE_US: the all-zero timestamp (see the round-trip test). */
     assert_int_equal(cimjob_timestamp_format(end - 1, 0, buf), CIMJOB_RC_SUCCESS);
     assert_string_equal(buf, "99991231235959.999999+000");
     assert_int_equal(cimjob_timestamp_format(min, 0, buf), CIMJOB_RC_SUCCESS);
@@ -355,9 +357,9 @@ static void test_asterisks_valid_timestamp(void **state)
     assert_int_equal(dt.significant_digits, 16);
     assert_int_equal(dt.timestamp_us, ts("20261123104512.650000+000"));
 
-    assert_int_equal(cimjob_datetime_parse("2026112310451*.******-120", &dt), CIMJOB_RC_SUCCESS);
-    assert_int_equal(dt.significant_digits, 13);
-    assert_int_equal(dt.timestamp_us, ts("20261123104510.000000-120"));
+    assert_int_equal(cimjob_datetime_parse("202611231045**.******-120", &dt), CIMJOB_RC_SUCCESS);
+    assert_int_equal(dt.significant_digits, 12);
+    assert_int_equal(dt.timestamp_us, ts("20261123104500.000000-120"));
 }
 
 static void test_asterisks_month_day_read_as_one(void **state)
@@ -368,22 +370,62 @@ static void test_asterisks_month_day_read_as_one(void **state)
     assert_int_equal(cimjob_datetime_parse("2026**********.******+000", &dt), CIMJOB_RC_SUCCESS);
     assert_int_equal(dt.significant_digits, 4);
     assert_int_equal(dt.timestamp_us, ts("20260101000000.000000+000"));
-    assert_int_equal(cimjob_datetime_parse("20260*********.******+000", &dt), CIMJOB_RC_SUCCESS);
-    assert_int_equal(dt.timestamp_us, ts("20260101000000.000000+000"));
-    assert_int_equal(cimjob_datetime_parse("2026110*******.******+000", &dt), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_datetime_parse("202611********.******+000", &dt), CIMJOB_RC_SUCCESS);
     assert_int_equal(dt.timestamp_us, ts("20261101000000.000000+000"));
-    /* Otherwise an asterisk is a 0 digit: "1*" is October, day "2*" the 20th. */
-    assert_int_equal(cimjob_datetime_parse("20261*********.******+000", &dt), CIMJOB_RC_SUCCESS);
-    assert_int_equal(dt.timestamp_us, ts("20261001000000.000000+000"));
-    assert_int_equal(cimjob_datetime_parse("2026022*******.******+000", &dt), CIMJOB_RC_SUCCESS);
-    assert_int_equal(dt.timestamp_us, ts("20260220000000.000000+000"));
     /* All asterisks: 0000-01-01. */
     assert_int_equal(cimjob_datetime_parse("**************.******+000", &dt), CIMJOB_RC_SUCCESS);
     assert_int_equal(dt.significant_digits, 0);
     assert_int_equal(dt.timestamp_us, ts("00000101000000.000000+000"));
-    /* Asterisked fields are still range-checked. */
-    assert_rejected("20262*********.******+000", "month 20");
-    assert_rejected("2026023*******.******+000", "day 30");
+}
+
+/* DSP0004: asterisks replace whole fields; a partly asterisked field other than the microseconds
+ * is rejected (it used to read "1*" as month 10 and "4*" seconds as 40). */
+static void test_asterisks_whole_fields_only(void **state)
+{
+    (void)state;
+    cimjob_datetime dt;
+    assert_rejected("20261*********.******+000", "partly asterisks");
+    assert_rejected("20260*********.******+000", "index 4..5");
+    assert_rejected("2026022*******.******+000", "index 6..7");
+    assert_rejected("2026110*******.******+000", "index 6..7");
+    assert_rejected("202611231*****.******+000", "index 8..9");
+    assert_rejected("2026112310451*.******-120", "index 12..13");
+    assert_rejected("202*1123******.******+000", "index");
+    assert_rejected("0000001*******.******:000", "index 0..7");
+    assert_rejected("000000011*****.******:000", "index 8..9");
+    assert_rejected("0000000112304*.******:000", "index 12..13");
+    /* The microseconds may be asterisked in part, as a suffix. */
+    assert_int_equal(cimjob_datetime_parse("20261123104512.6*****+000", &dt), CIMJOB_RC_SUCCESS);
+    assert_int_equal(dt.timestamp_us, ts("20261123104512.600000+000"));
+    assert_int_equal(cimjob_datetime_parse("00000001120032.12****:000", &dt), CIMJOB_RC_SUCCESS);
+    assert_int_equal(dt.interval_us,
+                     US_PER_DAY + 12 * 3600 * US_PER_SEC + 32 * US_PER_SEC + 120000);
+    /* Whole fields from the least significant upward. */
+    assert_int_equal(cimjob_datetime_parse("2026**********.******+000", &dt), CIMJOB_RC_SUCCESS);
+}
+
+/* CIM's "no time" is the all-zero timestamp: it parses and formats back unchanged. */
+static void test_all_zero_timestamp_round_trip(void **state)
+{
+    (void)state;
+    cimjob_datetime dt;
+    char out[CIMJOB_DATETIME_SIZE];
+    int64_t us = 0;
+    assert_int_equal(cimjob_datetime_parse(CIMJOB_TIMESTAMP_ZERO, &dt), CIMJOB_RC_SUCCESS);
+    assert_int_equal(dt.kind, CIMJOB_DATETIME_TIMESTAMP);
+    assert_true(dt.timestamp_us == CIMJOB_TIMESTAMP_NONE_US);
+    assert_int_equal(dt.utc_offset_min, 0);
+    assert_int_equal(cimjob_timestamp_parse("00000000000000.000000+000", &us, NULL),
+                     CIMJOB_RC_SUCCESS);
+    assert_true(us == CIMJOB_TIMESTAMP_NONE_US);
+    assert_int_equal(cimjob_timestamp_format(us, 0, out), CIMJOB_RC_SUCCESS);
+    assert_string_equal(out, "00000000000000.000000+000");
+    assert_int_equal(cimjob_timestamp_format(CIMJOB_TIMESTAMP_NONE_US, 60, out), CIMJOB_RC_SUCCESS);
+    assert_string_equal(out, CIMJOB_TIMESTAMP_ZERO);
+    /* Only all zeros: a zero month or day with other digits stays invalid. */
+    assert_rejected("00000000000001.000000+000", "month");
+    assert_rejected("20260000000000.000000+000", "month");
+    assert_rejected("20260100000000.000000+000", "day");
 }
 
 static void test_asterisks_valid_interval(void **state)
@@ -573,6 +615,8 @@ int main(void)
         cmocka_unit_test(test_interval_parse_rejects_timestamp),
         cmocka_unit_test(test_asterisks_valid_timestamp),
         cmocka_unit_test(test_asterisks_month_day_read_as_one),
+        cmocka_unit_test(test_asterisks_whole_fields_only),
+        cmocka_unit_test(test_all_zero_timestamp_round_trip),
         cmocka_unit_test(test_asterisks_valid_interval),
         cmocka_unit_test(test_asterisks_not_suffix),
         cmocka_unit_test(test_asterisks_in_offset),

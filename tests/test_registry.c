@@ -131,14 +131,14 @@ static void test_instance_ids_default(void **state)
 {
     fx *f = *state;
     cimjob_job *a = fx_job(f, "a", 0), *b = fx_job(f, "b", 0);
-    assert_string_equal(cimjob_job_instance_id(a), "libcimjob:1");
-    assert_string_equal(cimjob_job_instance_id(b), "libcimjob:2");
-    assert_string_equal(q(a).instance_id, "libcimjob:1");
+    assert_string_equal(cimjob_job_instance_id(a), ID(f, 1));
+    assert_string_equal(cimjob_job_instance_id(b), ID(f, 2));
+    assert_string_equal(q(a).instance_id, ID(f, 1));
     assert_string_equal(q(a).name, "a");
     /* Never reused: after removing 2, the next is 3. */
     assert_int_equal(cimjob_kill_job(b, 1), CIMJOB_RC_SUCCESS);
     cimjob_job *c = fx_job(f, "c", 0);
-    assert_string_equal(cimjob_job_instance_id(c), "libcimjob:3");
+    assert_string_equal(cimjob_job_instance_id(c), ID(f, 3));
     cimjob_job_release(a);
     cimjob_job_release(b);
     cimjob_job_release(c);
@@ -151,7 +151,7 @@ static void test_instance_ids_org_id(void **state)
     ro.org_id = "acme.example";
     fx *f = fx_new_opts(0, &ro);
     cimjob_job *a = fx_job(f, "a", 0);
-    assert_string_equal(cimjob_job_instance_id(a), "acme.example:1");
+    assert_string_equal(cimjob_job_instance_id(a), gen_id(f->reg, "acme.example", 1));
     cimjob_job_release(a);
     fx_free(f);
 }
@@ -203,26 +203,57 @@ static void test_local_ids(void **state)
     cimjob_job_release(a);
 }
 
-/* Generated numbers skip numbers a caller took as LocalIDs. */
+/* Generated numbers skip LocalIDs a caller took by hand (a caller may take one of the
+ * incarnation's own form). */
 static void test_generated_ids_skip_taken(void **state)
 {
     fx *f = *state;
-    cimjob_job *a = fx_job(f, "a", 0);                /* :1 */
-    cimjob_job *b = job_opts(f, "b", "2", 0, 1, SEC); /* :2 by hand */
-    cimjob_job *c = job_opts(f, "c", "4", 0, 1, SEC); /* :4 by hand */
-    cimjob_job *d = fx_job(f, "d", 0);                /* :3 */
-    cimjob_job *e = fx_job(f, "e", 0);                /* :5 */
-    assert_string_equal(cimjob_job_instance_id(a), "libcimjob:1");
-    assert_string_equal(cimjob_job_instance_id(d), "libcimjob:3");
-    assert_string_equal(cimjob_job_instance_id(e), "libcimjob:5");
+    char two[64], four[64];
+    snprintf(two, sizeof two, "%s-2", cimjob_registry_incarnation(f->reg));
+    snprintf(four, sizeof four, "%s-4", cimjob_registry_incarnation(f->reg));
+    cimjob_job *a = fx_job(f, "a", 0);                 /* -1 */
+    cimjob_job *b = job_opts(f, "b", two, 0, 1, SEC);  /* -2 by hand */
+    cimjob_job *c = job_opts(f, "c", four, 0, 1, SEC); /* -4 by hand */
+    cimjob_job *d = fx_job(f, "d", 0);                 /* -3 */
+    cimjob_job *e = fx_job(f, "e", 0);                 /* -5 */
+    assert_string_equal(cimjob_job_instance_id(a), ID(f, 1));
+    assert_string_equal(cimjob_job_instance_id(b), ID(f, 2));
+    assert_string_equal(cimjob_job_instance_id(d), ID(f, 3));
+    assert_string_equal(cimjob_job_instance_id(e), ID(f, 5));
     /* A generated ID cannot be taken by hand afterwards either. */
     cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    char three[64];
+    snprintf(three, sizeof three, "%s-3", cimjob_registry_incarnation(f->reg));
     o.name = "x";
-    o.local_id = "3";
+    o.local_id = three;
     assert_int_equal(cimjob_create(f->reg, &o, NULL), CIMJOB_RC_EXISTS);
+    /* Plain numbers are a caller's own namespace now: "1" does not collide with "<inc>-1". */
+    o.local_id = "1";
+    assert_int_equal(cimjob_create(f->reg, &o, NULL), CIMJOB_RC_SUCCESS);
     cimjob_job *jobs[] = {a, b, c, d, e};
     for (int i = 0; i < 5; i++)
         cimjob_job_release(jobs[i]);
+}
+
+/* InstanceIDs are unique across registries and across restarts: every registry has its own
+ * incarnation, later registries later ones (the wall clock at creation, strictly increasing). */
+static void test_instance_ids_unique_across_registries(void **state)
+{
+    (void)state;
+    char seen[16][64];
+    for (int i = 0; i < 16; i++) {
+        fx *g = fx_new(0);
+        cimjob_job *j = fx_job(g, "one", 0);
+        snprintf(seen[i], sizeof seen[i], "%s", cimjob_job_instance_id(j));
+        const char *inc = cimjob_registry_incarnation(g->reg);
+        assert_true(strlen(inc) >= 5);
+        assert_non_null(strstr(seen[i], inc));
+        for (int k = 0; k < i; k++)
+            assert_string_not_equal(seen[k], seen[i]);
+        cimjob_job_release(j);
+        fx_free(g);
+    }
+    assert_string_equal(cimjob_registry_incarnation(NULL), "");
 }
 
 /* ---- find, list, count ------------------------------------------------------------------------
@@ -251,7 +282,7 @@ static void test_find_list_count(void **state)
     assert_int_equal(n, JOBS);
     for (int i = 0; i < JOBS; i++) {
         char want[64];
-        snprintf(want, sizeof want, "libcimjob:%d", i + 1); /* oldest first */
+        snprintf(want, sizeof want, "%s", ID(f, (unsigned)i + 1)); /* oldest first */
         assert_string_equal(cimjob_job_instance_id(list[i]), want);
         cimjob_job *found;
         assert_int_equal(cimjob_find(f->reg, want, &found), CIMJOB_RC_SUCCESS);
@@ -268,12 +299,12 @@ static void test_find_list_count(void **state)
     assert_int_equal(n, JOBS / 2);
     for (size_t i = 0; i < n; i++) {
         char want[64];
-        snprintf(want, sizeof want, "libcimjob:%d", (int)(2 * i + 2));
+        snprintf(want, sizeof want, "%s", ID(f, (unsigned)(2 * i + 2)));
         assert_string_equal(cimjob_job_instance_id(list[i]), want);
     }
     cimjob_job_list_free(list, n);
     cimjob_job *none = NULL;
-    assert_int_equal(cimjob_find(f->reg, "libcimjob:1", &none), CIMJOB_RC_NOT_FOUND);
+    assert_int_equal(cimjob_find(f->reg, ID(f, 1), &none), CIMJOB_RC_NOT_FOUND);
     assert_int_equal(cimjob_find(f->reg, "nope", &none), CIMJOB_RC_NOT_FOUND);
     assert_int_equal(cimjob_find(f->reg, "", &none), CIMJOB_RC_NOT_FOUND);
     assert_null(none);
@@ -288,7 +319,7 @@ static void test_refs_outlive_removal(void **state)
     assert_ptr_equal(again, j);
     cimjob_job_release(j);
     assert_int_equal(cimjob_kill_job(again, 1), CIMJOB_RC_SUCCESS);
-    assert_string_equal(cimjob_job_instance_id(again), "libcimjob:1");
+    assert_string_equal(cimjob_job_instance_id(again), ID(f, 1));
     assert_int_equal(cimjob_wait(again, 0, 0, NULL), CIMJOB_RC_NOT_FOUND);
     cimjob_job_release(again);
 }
@@ -427,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_org_id_rejected),
         T(test_local_ids),
         T(test_generated_ids_skip_taken),
+        cmocka_unit_test(test_instance_ids_unique_across_registries),
         T(test_find_list_count),
         T(test_refs_outlive_removal),
         cmocka_unit_test(test_registry_free_kills_live_jobs),

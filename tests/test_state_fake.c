@@ -476,9 +476,19 @@ static void test_timeout_not_supported_rows(void **state)
     assert_moves(f, j, CIMJOB_REQUEST_TERMINATE, CIMJOB_INTERVAL_ZERO, 0,
                  CIMJOB_JOB_STATE_TERMINATED, d);
     cimjob_job_release(j);
-    /* Start, Suspend and Service with a TimeoutPeriod are fine. */
+    /* Start, Suspend and Service with a TimeoutPeriod: refused (4098), never ignored. */
     j = job_in(f, CIMJOB_JOB_STATE_NEW);
+    assert_rejected(f, j, CIMJOB_REQUEST_START, tmo, CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED);
     const int ds[8] = D(1, 0, 0, 0, 0, 0);
+    assert_moves(f, j, CIMJOB_REQUEST_START, NULL, 0, CIMJOB_JOB_STATE_RUNNING, ds);
+    assert_rejected(f, j, CIMJOB_REQUEST_SUSPEND, tmo, CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED);
+    assert_rejected(f, j, CIMJOB_REQUEST_SERVICE, tmo, CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED);
+    cimjob_job_release(j);
+    fx_free(f);
+    /* A backend that honours TimeoutPeriods: the fake's slots take no virtual time, so the
+     * requests complete within it. */
+    f = fx_new(0);
+    j = job_in(f, CIMJOB_JOB_STATE_NEW);
     assert_moves(f, j, CIMJOB_REQUEST_START, tmo, 0, CIMJOB_JOB_STATE_RUNNING, ds);
     const int dp[8] = D(0, 0, 0, 1, 0, 0);
     assert_moves(f, j, CIMJOB_REQUEST_SUSPEND, tmo, 0, CIMJOB_JOB_STATE_SUSPENDED, dp);

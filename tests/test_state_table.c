@@ -162,14 +162,20 @@ static void test_timeout_not_supported(void **state)
         cimjob__decision d = cimjob__state_decide(live[i], 0, CIMJOB_REQUEST_KILL, no_tmo, 0);
         assert_int_equal(d.action, CIMJOB__ACT_KILL);
     }
-    /* Start, Suspend and Service complete before returning: a TimeoutPeriod is harmless. */
-    check(CIMJOB_JOB_STATE_NEW, 0, CIMJOB_REQUEST_START, no_tmo, 1, cell(0, CIMJOB__ACT_SPAWN));
+    /* Start, Suspend and Service: a TimeoutPeriod is honoured or refused, never ignored
+     * (issue 11): without the capability, 4098. */
+    check(CIMJOB_JOB_STATE_NEW, 0, CIMJOB_REQUEST_START, no_tmo, 1, cell(4098, CIMJOB__ACT_NONE));
     check(CIMJOB_JOB_STATE_RUNNING, 0, CIMJOB_REQUEST_SUSPEND, no_tmo, 1,
-          cell(0, CIMJOB__ACT_SUSPEND));
+          cell(4098, CIMJOB__ACT_NONE));
     check(CIMJOB_JOB_STATE_RUNNING, 0, CIMJOB_REQUEST_SERVICE, no_tmo, 1,
-          cell(0, CIMJOB__ACT_SERVICE));
+          cell(4098, CIMJOB__ACT_NONE));
     check(CIMJOB_JOB_STATE_SUSPENDED, 0, CIMJOB_REQUEST_START, no_tmo, 1,
-          cell(0, CIMJOB__ACT_RESUME));
+          cell(4098, CIMJOB__ACT_NONE));
+    /* With it, the core checks the time: the actions go ahead. */
+    check(CIMJOB_JOB_STATE_NEW, 0, CIMJOB_REQUEST_START, ALL, 1, cell(0, CIMJOB__ACT_SPAWN));
+    check(CIMJOB_JOB_STATE_RUNNING, 0, CIMJOB_REQUEST_SUSPEND, ALL, 1,
+          cell(0, CIMJOB__ACT_SUSPEND));
+    check(CIMJOB_JOB_STATE_SUSPENDED, 0, CIMJOB_REQUEST_START, ALL, 1, cell(0, CIMJOB__ACT_RESUME));
     /* Ending a job never started waits for nothing. */
     check(CIMJOB_JOB_STATE_NEW, 0, CIMJOB_REQUEST_TERMINATE, no_tmo, 1,
           cell(0, CIMJOB__ACT_END_UNSTARTED));

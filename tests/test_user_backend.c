@@ -213,7 +213,7 @@ static void test_migration_completes(void **state)
     cimjob_info i = q(j);
     assert_int_equal(i.percent_complete, 100);
     assert_string_equal(i.backend, "vm-migration");
-    assert_string_equal(i.instance_id, "vm:1");
+    assert_string_equal(i.instance_id, gen_id(v->reg, "vm", 1));
     assert_true(i.elapsed_time_us > 0);
     assert_true(i.start_time_us != CIMJOB_TIME_NONE);
     cimjob_job_release(j);

@@ -477,6 +477,17 @@ int cli_run(int argc, char **argv)
     jo.delete_on_completion = 0;
     s.started_us = cli_now_us();
     rc = cimjob_create(s.reg, &jo, &s.job);
+    char ascii_name[CIMJOB_NAME_MAX + 1];
+    if (rc == CIMJOB_RC_INVALID_UTF8 && strlen(jo.name) <= CIMJOB_NAME_MAX) {
+        /* CIM Names are characters: a Name from argv that is not UTF-8 (a Latin-1 file name)
+         * runs under its ASCII rendering, every other byte as '?'. */
+        size_t k = 0;
+        for (const char *p = jo.name; *p; p++)
+            ascii_name[k++] = (unsigned char)*p < 0x80 ? *p : '?';
+        ascii_name[k] = '\0';
+        jo.name = ascii_name;
+        rc = cimjob_create(s.reg, &jo, &s.job);
+    }
     if (rc == CIMJOB_RC_SUCCESS && (jo.flags & CIMJOB_JOB_FOREGROUND))
         cli_tty_started(&s.tty);
     int status;

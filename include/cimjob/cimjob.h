@@ -25,6 +25,7 @@
  * - cimjob/codes.h: JobState, RequestedState and the two DMTF return-code maps.
  * - cimjob/datetime.h: CIM datetime timestamps and intervals.
  * - cimjob/job.h: registries, jobs, RequestStateChange, KillJob, waiting, callbacks.
+ * - cimjob/cim_error.h: CIM_Error records, GetErrors / GetError, the message registry.
  * - cimjob/backend.h: the interface for writing a backend (jobs that are not processes).
  * - cimjob/fake.h: the fake backend with a virtual clock, for unit tests.
  * - cimjob/posix.h (include it yourself, POSIX builds only): the POSIX backend's configuration.
@@ -36,6 +37,7 @@
 #include "codes.h"
 #include "datetime.h"
 #include "job.h"
+#include "cim_error.h"
 #include "backend.h"
 #include "fake.h"
 

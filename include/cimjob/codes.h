@@ -107,6 +107,11 @@ typedef enum cimjob_rc {
     CIMJOB_RC_NO_BACKEND = 32777,
     /** libcimjob: a non-blocking call found nothing to do. */
     CIMJOB_RC_WOULD_BLOCK = 32778,
+    /**
+     * libcimjob: a string is not well-formed UTF-8 (CIM strings are characters): overlong forms,
+     * surrogates, values above U+10FFFF and stray or missing continuation bytes are refused.
+     */
+    CIMJOB_RC_INVALID_UTF8 = 32779,
     CIMJOB_RC_VENDOR_MAX = 65535 /**< Last value of the Vendor Specific range. */
 } cimjob_rc;
 

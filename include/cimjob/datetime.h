@@ -6,9 +6,13 @@
  * - timestamp `yyyymmddhhmmss.mmmmmmsutc` (s is '+' or '-', utc the offset in minutes, 3 digits);
  * - interval  `ddddddddhhmmss.mmmmmm:000` (8 digits of days).
  *
- * Character 21 tells them apart. Asterisks may replace non-significant digits from the least
- * significant digit upward (never in the UTC offset); they are accepted on input and read as
- * zero, and never produced on output.
+ * Character 21 tells them apart. Asterisks may replace whole fields that are not significant,
+ * from the least significant field upward; only the microseconds may be asterisked in part (a
+ * suffix, "65****"), never the UTC offset (DSP0004). They are accepted on input and read as zero
+ * (an asterisked month or day as 01), and never produced on output.
+ *
+ * The all-zero timestamp `00000000000000.000000+000` is CIM's "no time": it parses to
+ * CIMJOB_TIMESTAMP_NONE_US, which formats back to it.
  *
  * Inside the library, a timestamp is microseconds since 1970-01-01T00:00:00 UTC (int64_t) plus
  * an offset in minutes that says how to print it, and an interval is a count of microseconds
@@ -33,6 +37,15 @@ extern "C" {
 
 /** The zero interval, `00000000000000.000000:000`. */
 #define CIMJOB_INTERVAL_ZERO "00000000000000.000000:000"
+
+/** The all-zero timestamp, CIM's "no time" (`00000000000000.000000+000`). */
+#define CIMJOB_TIMESTAMP_ZERO "00000000000000.000000+000"
+
+/**
+ * The timestamp that stands for CIMJOB_TIMESTAMP_ZERO ("no time"): what the parser gives for it
+ * and what the formatter turns into it. Equal to CIMJOB_TIME_NONE.
+ */
+#define CIMJOB_TIMESTAMP_NONE_US INT64_MIN
 
 /** What a parsed CIM datetime is. */
 typedef enum cimjob_datetime_kind {
@@ -65,8 +78,9 @@ typedef struct cimjob_datetime {
  *         CIMJOB_RC_INVALID_PARAMETER if @p text or @p out is NULL;
  *         CIMJOB_RC_INVALID_DATETIME if the string is malformed (wrong length, a non-digit, a
  *         field out of range such as month 13 or hour 24 or day 31 in April, asterisks that are
- *         not a suffix of the digits, an asterisk in the UTC offset, an interval whose last
- *         four characters are not `:000`); cimjob_last_error() says which.
+ *         not a suffix of the digits or that replace part of a field other than the
+ *         microseconds, an asterisk in the UTC offset, an interval whose last four characters
+ *         are not `:000`); cimjob_last_error() says which.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_datetime_parse(const char *text, cimjob_datetime *out);
 
@@ -105,7 +119,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_timestamp_parse(const char *text, int64_t *us,
 /**
  * Format a point in time as a CIM timestamp.
  *
- * @param us             microseconds since 1970-01-01T00:00:00 UTC.
+ * @param us             microseconds since 1970-01-01T00:00:00 UTC; CIMJOB_TIMESTAMP_NONE_US
+ *                       gives CIMJOB_TIMESTAMP_ZERO whatever the offset.
  * @param utc_offset_min the offset to print in, in minutes (-999..999); the digits printed are
  *                       the local time at that offset.
  * @param out            a buffer of at least CIMJOB_DATETIME_SIZE bytes.

@@ -48,9 +48,16 @@ typedef struct cimjob_backend cimjob_backend;
 #define CIMJOB_NAME_MAX 1024
 /** Longest InstanceID, in bytes (OrgID, ':', LocalID). */
 #define CIMJOB_INSTANCE_ID_MAX 255
-/** Longest JobStatus, ErrorDescription and Owner, in bytes; longer text is truncated. */
+/**
+ * Longest JobStatus, ErrorDescription and Owner, in bytes. Text a backend reports that is longer
+ * is cut at a UTF-8 character boundary (never inside a character), and bytes that are not UTF-8
+ * are stored as '?'.
+ */
 #define CIMJOB_TEXT_MAX 511
-/** "No such time": a timestamp that has not happened (StartTime of a job never started). */
+/**
+ * "No such time": a timestamp that has not happened (StartTime of a job never started). Equal to
+ * CIMJOB_TIMESTAMP_NONE_US: it formats as the all-zero timestamp.
+ */
 #define CIMJOB_TIME_NONE INT64_MIN
 /** Default TimeBeforeRemoval: five minutes (CIM's own default `00000000000500.000000:000`). */
 #define CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US ((uint64_t)300000000)
@@ -96,16 +103,76 @@ typedef struct cimjob_stdio {
     intptr_t fd; /**< For CIMJOB_STDIO_FD: the descriptor (or HANDLE); the caller keeps it. */
 } cimjob_stdio;
 
-/** A JobState change: what a state-change callback receives (the CIM indication). */
+/**
+ * What an event reports: the CIM lifecycle indication it stands for. A registry delivers only
+ * CIMJOB_EVENT_STATE_CHANGE unless cimjob_registry_set_indications() asks for more, so callbacks
+ * written for JobState changes alone keep working.
+ */
+typedef enum cimjob_event_kind {
+    /** JobState changed (CIM_InstModification of JobState); old_state and new_state differ. */
+    CIMJOB_EVENT_STATE_CHANGE = 0,
+    /** The job was created (CIM_InstCreation); old_state == new_state == New. */
+    CIMJOB_EVENT_CREATION = 1,
+    /** Reported properties other than JobState changed (CIM_InstModification); see changed. */
+    CIMJOB_EVENT_MODIFICATION = 2,
+    /** The job was removed from its registry (CIM_InstDeletion); see cause. */
+    CIMJOB_EVENT_DELETION = 3
+} cimjob_event_kind;
+
+/** A bit for an event kind in cimjob_registry_set_indications()'s mask. */
+#define CIMJOB_EVENT_BIT(kind) (1u << (unsigned)(kind))
+/** Every event kind. */
+#define CIMJOB_EVENTS_ALL                                                                          \
+    (CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE) | CIMJOB_EVENT_BIT(CIMJOB_EVENT_CREATION) |       \
+     CIMJOB_EVENT_BIT(CIMJOB_EVENT_MODIFICATION) | CIMJOB_EVENT_BIT(CIMJOB_EVENT_DELETION))
+
+/** Reported properties, as bits of cimjob_event::changed and cimjob_job_modify(). */
+enum cimjob_property_bits {
+    CIMJOB_PROPERTY_JOB_STATE = 1u << 0,              /**< JobState (and TimeOfLastStateChange). */
+    CIMJOB_PROPERTY_PERCENT_COMPLETE = 1u << 1,       /**< PercentComplete. */
+    CIMJOB_PROPERTY_JOB_STATUS = 1u << 2,             /**< JobStatus. */
+    CIMJOB_PROPERTY_ERROR = 1u << 3,                  /**< ErrorCode, ErrorDescription, errors. */
+    CIMJOB_PROPERTY_DELETE_ON_COMPLETION = 1u << 4,   /**< DeleteOnCompletion (writable). */
+    CIMJOB_PROPERTY_TIME_BEFORE_REMOVAL = 1u << 5,    /**< TimeBeforeRemoval (writable). */
+    CIMJOB_PROPERTY_PRIORITY = 1u << 6,               /**< Priority (writable). */
+    CIMJOB_PROPERTY_JOB_RUN_TIMES = 1u << 7,          /**< JobRunTimes (writable). */
+    CIMJOB_PROPERTY_UNTIL_TIME = 1u << 8,             /**< UntilTime (writable). */
+    CIMJOB_PROPERTY_NOTIFY = 1u << 9,                 /**< Notify (writable). */
+    CIMJOB_PROPERTY_RECOVERY_ACTION = 1u << 10,       /**< RecoveryAction (writable). */
+    CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION = 1u << 11, /**< OtherRecoveryAction (writable). */
+    CIMJOB_PROPERTY_SCHEDULE = 1u << 12,    /**< The schedule: ScheduledStartTime, RunMonth, ... */
+    CIMJOB_PROPERTY_START_TIME = 1u << 13,  /**< StartTime (a new run of a recurring job). */
+    CIMJOB_PROPERTY_ELAPSED_TIME = 1u << 14 /**< ElapsedTime (reported when a run ends). */
+};
+
+/** Why a job left its registry (cimjob_event::cause of CIMJOB_EVENT_DELETION). */
+typedef enum cimjob_removal_cause {
+    CIMJOB_REMOVAL_NONE = 0,           /**< Not a deletion. */
+    CIMJOB_REMOVAL_RETENTION = 1,      /**< TimeBeforeRemoval passed after the end. */
+    CIMJOB_REMOVAL_EXPLICIT = 2,       /**< cimjob_remove() (the client deleted the instance). */
+    CIMJOB_REMOVAL_DELETE_ON_KILL = 3, /**< KillJob with DeleteOnKill. */
+    CIMJOB_REMOVAL_REGISTRY_FREE = 4   /**< cimjob_registry_free(). */
+} cimjob_removal_cause;
+
+/**
+ * What a callback receives: a JobState change or, when asked for, another lifecycle indication
+ * (the CIM indication). The fields after time_us were added with the lifecycle indications; a
+ * callback compiled against an older header sees only JobState changes and never reads them.
+ */
 typedef struct cimjob_event {
     cimjob_job *job;            /**< The job; a reference valid during the callback. */
     const char *instance_id;    /**< The job's InstanceID. */
-    cimjob_job_state old_state; /**< The state before. */
+    cimjob_job_state old_state; /**< The state before (for other kinds: the state now). */
     cimjob_job_state new_state; /**< The state now. */
-    int64_t time_us;            /**< When (TimeOfLastStateChange), us since the epoch, UTC. */
+    /** When, us since the epoch, UTC (TimeOfLastStateChange for a JobState change). */
+    int64_t time_us;
+    cimjob_event_kind kind; /**< What happened. */
+    /** cimjob_property_bits that changed (JobState changes and modifications); 0 otherwise. */
+    uint32_t changed;
+    cimjob_removal_cause cause; /**< For CIMJOB_EVENT_DELETION: why; else CIMJOB_REMOVAL_NONE. */
 } cimjob_event;
 
-/** A state-change callback. See the threading rules at the top of this file. */
+/** A state-change (event) callback. See the threading rules at the top of this file. */
 typedef void (*cimjob_state_cb)(const cimjob_event *event, void *userdata);
 
 /** Job flags (cimjob_job_options.flags). */
@@ -146,8 +213,10 @@ typedef struct cimjob_job_options {
     /** Name (required, 1..CIMJOB_NAME_MAX bytes): what the job is, for people. */
     const char *name;
     /**
-     * LocalID part of the InstanceID (optional; default: a number the registry never reuses).
-     * Must not contain ':'; at most CIMJOB_INSTANCE_ID_MAX bytes with the OrgID and ':'.
+     * LocalID part of the InstanceID (optional). Default: `<incarnation>-<n>`, the registry's
+     * incarnation (cimjob_registry_incarnation()) and a number it never reuses, so InstanceIDs
+     * are unique across registries and across restarts of the host (docs/cim-model.md). Must
+     * not contain ':'; at most CIMJOB_INSTANCE_ID_MAX bytes with the OrgID and ':'.
      */
     const char *local_id;
     /** For process backends: the program and its arguments, NULL-terminated (argv[0] required). */
@@ -250,12 +319,25 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_options_init(cimjob_registry_options *op
  *         CIMJOB_RC_INVALID_PARAMETER (@p out NULL, an OrgID with ':' or too long, a backend
  *         without name or with a version this library does not know, a
  *         default_terminate_timeout_us or kill_timeout_us out of range);
+ *         CIMJOB_RC_INVALID_UTF8 (the OrgID is not well-formed UTF-8);
  *         CIMJOB_RC_INVALID_VERSION (@p opts->version unknown);
  *         CIMJOB_RC_NO_BACKEND (no default backend on this platform);
  *         CIMJOB_RC_NO_MEMORY; CIMJOB_RC_OS_ERROR or any code the backend's open returns.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
                                             cimjob_registry **out);
+
+/**
+ * The registry's incarnation: the token that starts every LocalID the registry generates
+ * (`<OrgID>:<incarnation>-<n>`). It is the wall-clock time of cimjob_registry_new() in
+ * microseconds, strictly increasing within the process, in hex, followed by four hex digits that
+ * tell apart processes started in the same microsecond; so a restarted agent never hands out the
+ * InstanceID of a job of its previous life (unless the clock was set back and the four digits
+ * collide too).
+ *
+ * @return a string owned by the registry, valid until it is freed; "" for NULL.
+ */
+CIMJOB_EXTERN const char *cimjob_registry_incarnation(const cimjob_registry *reg);
 
 /**
  * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
@@ -285,6 +367,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
  *         CIMJOB_RC_INVALID_PARAMETER (NULL argument, missing or over-long Name, a LocalID with
  *         ':' or too long, no argv or a NULL argv[0] for a process backend, an unknown flag,
  *         containment or stdio mode, TimeBeforeRemoval over the CIM maximum);
+ *         CIMJOB_RC_INVALID_UTF8 (Name, LocalID or Owner is not well-formed UTF-8);
  *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_EXISTS (that LocalID is or was in use);
  *         CIMJOB_RC_NOT_FOUND (the registry is being freed); CIMJOB_RC_NO_MEMORY;
  *         CIMJOB_RC_NOT_SUPPORTED (in a child after fork(): see above).
@@ -292,8 +375,11 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
 CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts,
                                       cimjob_job **out);
 
-/** The version of cimjob_info this header describes. */
-#define CIMJOB_INFO_VERSION 1
+/**
+ * The version of cimjob_info this header describes. Version 1 (without the fields after
+ * utc_offset_min) is still accepted: the library fills only what that version has.
+ */
+#define CIMJOB_INFO_VERSION 2
 
 /**
  * A snapshot of a job's CIM properties (CIM_ConcreteJob), filled by cimjob_query().
@@ -309,21 +395,30 @@ typedef struct cimjob_info {
     int64_t time_of_last_state_change_us;
     int64_t time_submitted_us; /**< TimeSubmitted: when the job was created. */
     int64_t start_time_us;     /**< StartTime; CIMJOB_TIME_NONE until started. */
-    /** ElapsedTime: from StartTime to now, or to the end for a finished job; 0 if not started. */
+    /**
+     * ElapsedTime: how long the job (its last run) has been executing — from StartTime to now,
+     * or to the end for a finished job, without the time it spent Suspended; 0 if not started.
+     */
     uint64_t elapsed_time_us;
     uint64_t time_before_removal_us; /**< TimeBeforeRemoval. */
     int delete_on_completion;        /**< DeleteOnCompletion (0 or 1). */
     unsigned int percent_complete;   /**< PercentComplete, 0..100. */
     /**
-     * ErrorCode: 0 when the job completed without error; for a process, its exit status, 128+N
-     * for death by signal N, 127 for a command not found and 126 for one not executable.
+     * ErrorCode, full width: 0 when the job completed without error; for a process, its exit
+     * status, 128+N for death by signal N, 127 for a command not found and 126 for one not
+     * executable; a Windows exit code or NTSTATUS as it is. CIM's ErrorCode is a uint16: see
+     * cim_error_code.
      */
     uint32_t error_code;
     char error_description[CIMJOB_TEXT_MAX + 1]; /**< ErrorDescription ("" when none). */
     char job_status[CIMJOB_TEXT_MAX + 1];        /**< JobStatus: free text on the job's status. */
     char owner[CIMJOB_TEXT_MAX + 1];             /**< Owner. */
     uint32_t priority;                           /**< Priority. */
-    /** OperationalStatus values (2 OK, 6 Error, 10 Stopped, 15 Dormant, 17 Completed). */
+    /**
+     * OperationalStatus values for the JobState (docs/cim-model.md: 2 OK, 3 Degraded,
+     * 6 Error, 8 Starting, 9 Stopping, 10 Stopped, 11 In Service, 14 Aborted, 15 Dormant,
+     * 17 Completed); cimjob_info_status() gives the whole status block.
+     */
     uint16_t operational_status[2];
     unsigned int operational_status_count; /**< How many of operational_status are set. */
     /* libcimjob's own, beyond CIM: */
@@ -333,6 +428,18 @@ typedef struct cimjob_info {
     int term_signal;    /**< The signal that killed the main process, or 0. */
     int escalated;      /**< 1 if a Terminate had to be escalated to a kill at its TimeoutPeriod. */
     int utc_offset_min; /**< The registry's UTC offset, for formatting. */
+    /* Version 2: */
+    /**
+     * ErrorCode as CIM's uint16: error_code when it fits, else 65535 ("see the full value": the
+     * value in error_code and in the job's CIM_Error records). cimjob_cim_error_code().
+     */
+    uint16_t cim_error_code;
+    /** Why a New job has not started: 0 no reason, 1 waiting for a run slot (the queue),
+     * 2 waiting for its scheduled time; also 2 between the runs of a recurring job. */
+    int waiting;
+    uint32_t runs; /**< How many runs have started (1 for a job started once). */
+    /** When the next scheduled run starts, or CIMJOB_TIME_NONE. */
+    int64_t next_run_us;
 } cimjob_info;
 
 /** Static initialiser for cimjob_info (sets the version; the library fills the rest). */
@@ -342,7 +449,7 @@ typedef struct cimjob_info {
 #define CIMJOB_INFO_INIT                                                                           \
     {                                                                                              \
         CIMJOB_INFO_VERSION, {0}, {0}, CIMJOB_JOB_STATE_NEW, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0},     \
-            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0                            \
+            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0, 0, 0, 0, 0                \
     }
 #else
 #define CIMJOB_INFO_INIT                                                                           \
@@ -350,6 +457,20 @@ typedef struct cimjob_info {
         .version = CIMJOB_INFO_VERSION                                                             \
     }
 #endif
+
+/** The waiting reasons of cimjob_info::waiting. */
+enum cimjob_waiting {
+    CIMJOB_WAITING_NONE = 0,    /**< Not waiting. */
+    CIMJOB_WAITING_QUEUE = 1,   /**< Waiting for a run slot (cimjob_registry_set_max_running()). */
+    CIMJOB_WAITING_SCHEDULE = 2 /**< Waiting for its scheduled time (the next run). */
+};
+
+/**
+ * CIM's ErrorCode (uint16) for a full-width error code: the code when it fits, else 65535.
+ *
+ * @return the uint16 value.
+ */
+CIMJOB_EXTERN uint16_t cimjob_cim_error_code(uint32_t error_code);
 
 /**
  * Take a snapshot of a job's properties.
@@ -384,6 +505,149 @@ typedef enum cimjob_time_property {
  */
 CIMJOB_EXTERN cimjob_rc cimjob_info_format_time(const cimjob_info *info, cimjob_time_property prop,
                                                 char *out);
+
+/** CIM_ManagedSystemElement.OperationalStatus. X(C name, value, DMTF name). */
+#define CIMJOB_OPERATIONAL_STATUS_TABLE(X)                                                         \
+    X(CIMJOB_OPSTATUS_UNKNOWN, 0, "Unknown")                                                       \
+    X(CIMJOB_OPSTATUS_OTHER, 1, "Other")                                                           \
+    X(CIMJOB_OPSTATUS_OK, 2, "OK")                                                                 \
+    X(CIMJOB_OPSTATUS_DEGRADED, 3, "Degraded")                                                     \
+    X(CIMJOB_OPSTATUS_STRESSED, 4, "Stressed")                                                     \
+    X(CIMJOB_OPSTATUS_PREDICTIVE_FAILURE, 5, "Predictive Failure")                                 \
+    X(CIMJOB_OPSTATUS_ERROR, 6, "Error")                                                           \
+    X(CIMJOB_OPSTATUS_NON_RECOVERABLE_ERROR, 7, "Non-Recoverable Error")                           \
+    X(CIMJOB_OPSTATUS_STARTING, 8, "Starting")                                                     \
+    X(CIMJOB_OPSTATUS_STOPPING, 9, "Stopping")                                                     \
+    X(CIMJOB_OPSTATUS_STOPPED, 10, "Stopped")                                                      \
+    X(CIMJOB_OPSTATUS_IN_SERVICE, 11, "In Service")                                                \
+    X(CIMJOB_OPSTATUS_NO_CONTACT, 12, "No Contact")                                                \
+    X(CIMJOB_OPSTATUS_LOST_COMMUNICATION, 13, "Lost Communication")                                \
+    X(CIMJOB_OPSTATUS_ABORTED, 14, "Aborted")                                                      \
+    X(CIMJOB_OPSTATUS_DORMANT, 15, "Dormant")                                                      \
+    X(CIMJOB_OPSTATUS_SUPPORTING_ENTITY_IN_ERROR, 16, "Supporting Entity in Error")                \
+    X(CIMJOB_OPSTATUS_COMPLETED, 17, "Completed")                                                  \
+    X(CIMJOB_OPSTATUS_POWER_MODE, 18, "Power Mode")                                                \
+    X(CIMJOB_OPSTATUS_RELOCATING, 19, "Relocating")
+
+/** CIM_ManagedSystemElement.HealthState. X(C name, value, DMTF name). */
+#define CIMJOB_HEALTH_STATE_TABLE(X)                                                               \
+    X(CIMJOB_HEALTH_UNKNOWN, 0, "Unknown")                                                         \
+    X(CIMJOB_HEALTH_OK, 5, "OK")                                                                   \
+    X(CIMJOB_HEALTH_DEGRADED_WARNING, 10, "Degraded/Warning")                                      \
+    X(CIMJOB_HEALTH_MINOR_FAILURE, 15, "Minor failure")                                            \
+    X(CIMJOB_HEALTH_MAJOR_FAILURE, 20, "Major failure")                                            \
+    X(CIMJOB_HEALTH_CRITICAL_FAILURE, 25, "Critical failure")                                      \
+    X(CIMJOB_HEALTH_NON_RECOVERABLE_ERROR, 30, "Non-recoverable error")
+
+/** CIM_ManagedSystemElement.PrimaryStatus. X(C name, value, DMTF name). */
+#define CIMJOB_PRIMARY_STATUS_TABLE(X)                                                             \
+    X(CIMJOB_PRIMARY_UNKNOWN, 0, "Unknown")                                                        \
+    X(CIMJOB_PRIMARY_OK, 1, "OK")                                                                  \
+    X(CIMJOB_PRIMARY_DEGRADED, 2, "Degraded")                                                      \
+    X(CIMJOB_PRIMARY_ERROR, 3, "Error")
+
+/** CIM_ManagedSystemElement.OperatingStatus. X(C name, value, DMTF name). */
+#define CIMJOB_OPERATING_STATUS_TABLE(X)                                                           \
+    X(CIMJOB_OPERATING_UNKNOWN, 0, "Unknown")                                                      \
+    X(CIMJOB_OPERATING_NOT_AVAILABLE, 1, "Not Available")                                          \
+    X(CIMJOB_OPERATING_SERVICING, 2, "Servicing")                                                  \
+    X(CIMJOB_OPERATING_STARTING, 3, "Starting")                                                    \
+    X(CIMJOB_OPERATING_STOPPING, 4, "Stopping")                                                    \
+    X(CIMJOB_OPERATING_STOPPED, 5, "Stopped")                                                      \
+    X(CIMJOB_OPERATING_ABORTED, 6, "Aborted")                                                      \
+    X(CIMJOB_OPERATING_DORMANT, 7, "Dormant")                                                      \
+    X(CIMJOB_OPERATING_COMPLETED, 8, "Completed")                                                  \
+    X(CIMJOB_OPERATING_MIGRATING, 9, "Migrating")                                                  \
+    X(CIMJOB_OPERATING_EMIGRATING, 10, "Emigrating")                                               \
+    X(CIMJOB_OPERATING_IMMIGRATING, 11, "Immigrating")                                             \
+    X(CIMJOB_OPERATING_SNAPSHOTTING, 12, "Snapshotting")                                           \
+    X(CIMJOB_OPERATING_SHUTTING_DOWN, 13, "Shutting Down")                                         \
+    X(CIMJOB_OPERATING_IN_TEST, 14, "In Test")                                                     \
+    X(CIMJOB_OPERATING_TRANSITIONING, 15, "Transitioning")                                         \
+    X(CIMJOB_OPERATING_IN_SERVICE, 16, "In Service")
+
+/** @cond INTERNAL */
+#define CIMJOB__STATUS_ITEM(e, n, name) e = n,
+/** @endcond */
+
+/** OperationalStatus values (see CIMJOB_OPERATIONAL_STATUS_TABLE). */
+typedef enum cimjob_operational_status {
+    CIMJOB_OPERATIONAL_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_operational_status;
+/** HealthState values (see CIMJOB_HEALTH_STATE_TABLE). */
+typedef enum cimjob_health_state {
+    CIMJOB_HEALTH_STATE_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_health_state;
+/** PrimaryStatus values (see CIMJOB_PRIMARY_STATUS_TABLE). */
+typedef enum cimjob_primary_status {
+    CIMJOB_PRIMARY_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_primary_status;
+/** OperatingStatus values (see CIMJOB_OPERATING_STATUS_TABLE). */
+typedef enum cimjob_operating_status {
+    CIMJOB_OPERATING_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_operating_status;
+
+/**
+ * The DMTF name of an OperationalStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_operational_status_name(int value);
+/**
+ * The DMTF name of a HealthState value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Specific" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_health_state_name(int value);
+/**
+ * The DMTF name of a PrimaryStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_primary_status_name(int value);
+/**
+ * The DMTF name of an OperatingStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_operating_status_name(int value);
+
+/** The version of cimjob_status this header describes. */
+#define CIMJOB_STATUS_VERSION 1
+
+/**
+ * The status properties CIM_ManagedSystemElement gives a job, derived from its JobState as the
+ * MOF describes them (the table is in docs/cim-model.md). Filled by cimjob_info_status().
+ */
+typedef struct cimjob_status {
+    unsigned int version;                  /**< CIMJOB_STATUS_VERSION (set by the caller). */
+    uint16_t operational_status[2];        /**< OperationalStatus (cimjob_operational_status). */
+    unsigned int operational_status_count; /**< How many of operational_status are set. */
+    /** StatusDescriptions: one sentence per OperationalStatus entry. */
+    char status_descriptions[2][96];
+    char status[11];           /**< Status (deprecated, MaxLen 10): "OK", "Stopped", ... */
+    uint16_t health_state;     /**< HealthState (cimjob_health_state). */
+    uint16_t primary_status;   /**< PrimaryStatus (cimjob_primary_status). */
+    uint16_t operating_status; /**< OperatingStatus (cimjob_operating_status). */
+} cimjob_status;
+
+/** Static initialiser for cimjob_status (sets the version; the library fills the rest). */
+#define CIMJOB_STATUS_INIT                                                                         \
+    {                                                                                              \
+        CIMJOB_STATUS_VERSION, {0, 0}, 0, {{0}, {0}}, {0}, 0, 0, 0                                 \
+    }
+
+/**
+ * Derive OperationalStatus, StatusDescriptions, Status, HealthState, PrimaryStatus and
+ * OperatingStatus from a snapshot (its JobState, whether a Terminate was escalated, whether it
+ * waits). Pure: no lock, no job needed.
+ *
+ * @param info a snapshot from cimjob_query().
+ * @param out  receives the status; its version must be set (CIMJOB_STATUS_INIT).
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument, a JobState that is not
+ *         2..12); CIMJOB_RC_INVALID_VERSION.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out);
 
 /** Request flags (cimjob_request_options.flags). */
 enum cimjob_request_flags {
@@ -432,14 +696,20 @@ typedef struct cimjob_request_options {
  *         CIMJOB_RSC_TIMEOUT (3): not done within TimeoutPeriod — for a Terminate, the job was
  *         escalated to a kill and still ended Terminated (JobStatus and `escalated` say so), or
  *         with CIMJOB_REQUEST_NO_ESCALATE it is still Shutting Down; for a Kill, processes
- *         could not be confirmed gone within the bound;
+ *         could not be confirmed gone within the bound; for Start, Suspend and Service, the new
+ *         state was reached only after the TimeoutPeriod;
+ *         CIMJOB_RSC_TRANSITION_STARTED (4096): a Start beyond the registry's limit of running
+ *         jobs: the job waits in the run queue (cimjob_registry_set_max_running());
  *         CIMJOB_RSC_FAILED (4): the backend failed (Start: the job is now in Exception);
  *         CIMJOB_RSC_INVALID_PARAMETER (5): NULL job, a reserved or unknown RequestedState, a
  *         malformed TimeoutPeriod;
  *         CIMJOB_RSC_INVALID_STATE_TRANSITION (4097): not allowed from the current JobState
  *         (every request on a final state, Suspend from New, or a removed job);
  *         CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED (4098): a non-zero TimeoutPeriod the backend cannot
- *         honour; CIMJOB_RSC_BUSY (4099): the job is Starting or Shutting Down.
+ *         honour (any request but ending a job never started, on a backend without
+ *         CIMJOB_CAP_TIMEOUT); CIMJOB_RSC_BUSY (4099): the job is Starting or Shutting Down.
+ *         A failed request (1, 2, 3, 4, 4098) on a live job is also recorded as a CIM_Error of
+ *         the job (cimjob_get_errors()).
  *         A rejected request changes nothing, not even TimeOfLastStateChange.
  */
 CIMJOB_EXTERN cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job,
@@ -527,10 +797,213 @@ CIMJOB_EXTERN cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned in
  * Set JobStatus, the job's free-text status line.
  *
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument; text over
- *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_NOT_FOUND (removed);
+ *         CIMJOB_TEXT_MAX bytes); CIMJOB_RC_INVALID_UTF8 (not well-formed UTF-8);
+ *         CIMJOB_RC_NOT_FOUND (removed);
  *         CIMJOB_RC_NO_MEMORY (the text could not be stored; JobStatus is then empty).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status);
+
+/** CIM_Job.RecoveryAction. X(C name, value, DMTF name). */
+#define CIMJOB_RECOVERY_ACTION_TABLE(X)                                                            \
+    X(CIMJOB_RECOVERY_UNKNOWN, 0, "Unknown")                                                       \
+    X(CIMJOB_RECOVERY_OTHER, 1, "Other")                                                           \
+    X(CIMJOB_RECOVERY_DO_NOT_CONTINUE, 2, "Do Not Continue")                                       \
+    X(CIMJOB_RECOVERY_CONTINUE_WITH_NEXT_JOB, 3, "Continue With Next Job")                         \
+    X(CIMJOB_RECOVERY_RERUN_JOB, 4, "Re-run Job")                                                  \
+    X(CIMJOB_RECOVERY_RUN_RECOVERY_JOB, 5, "Run Recovery Job")
+
+/** @cond INTERNAL */
+#define CIMJOB__RA_ITEM(e, n, name) e = n,
+/** @endcond */
+
+/**
+ * CIM_Job.RecoveryAction values (see CIMJOB_RECOVERY_ACTION_TABLE). libcimjob records the
+ * RecoveryAction for the agent and its clients; it does not act on it.
+ */
+typedef enum cimjob_recovery_action {
+    CIMJOB_RECOVERY_ACTION_TABLE(CIMJOB__RA_ITEM)
+} cimjob_recovery_action;
+
+/**
+ * The DMTF name of a RecoveryAction ("Re-run Job").
+ *
+ * @return a static string, never NULL: "Invalid" for values outside 0..5.
+ */
+CIMJOB_EXTERN const char *cimjob_recovery_action_name(int value);
+
+/** CIM_Job.LocalOrUtcTime: how RunStartInterval and the calendar of a schedule are read. */
+typedef enum cimjob_local_or_utc {
+    CIMJOB_LOCAL_TIME = 1, /**< Local Time: the host's time zone, with its DST changes. */
+    CIMJOB_UTC_TIME = 2    /**< UTC Time (default). */
+} cimjob_local_or_utc;
+
+/** RunMonth not set: every month. */
+#define CIMJOB_RUN_MONTH_ANY (-1)
+/** An interval that is not set (ScheduledStartTime as an interval, RunStartInterval). */
+#define CIMJOB_INTERVAL_NONE UINT64_MAX
+
+/** The version of cimjob_job_settings this header describes. */
+#define CIMJOB_JOB_SETTINGS_VERSION 1
+
+/**
+ * A job's writable CIM_Job properties (the MOF's Write qualifier) and its schedule: what
+ * cimjob_job_settings_get() reads and cimjob_job_modify() writes (ModifyInstance). Initialise
+ * with CIMJOB_JOB_SETTINGS_INIT (CIM's defaults).
+ *
+ * The schedule: a job with ScheduledStartTime (a timestamp, or an interval after TimeSubmitted)
+ * is started by its registry at that time; a job with RunStartInterval is started on every day
+ * that matches RunMonth, RunDay and RunDayOfWeek, at RunStartInterval after midnight (local time
+ * or UTC), JobRunTimes times (0: until UntilTime), never after UntilTime. See docs/guide.md.
+ */
+typedef struct cimjob_job_settings {
+    unsigned int version;            /**< CIMJOB_JOB_SETTINGS_VERSION. */
+    int delete_on_completion;        /**< DeleteOnCompletion (0 or 1). */
+    uint64_t time_before_removal_us; /**< TimeBeforeRemoval. */
+    uint32_t priority;               /**< Priority: lower is higher (the run queue's order). */
+    /** JobRunTimes: how many runs (default 1); 0: no limit, until UntilTime or a request. */
+    uint32_t job_run_times;
+    /** UntilTime: no run starts after it and a running one is ended; CIMJOB_TIME_NONE: none. */
+    int64_t until_time_us;
+    char notify[CIMJOB_TEXT_MAX + 1]; /**< Notify: the user to notify ("" for none). */
+    uint16_t recovery_action;         /**< RecoveryAction (cimjob_recovery_action). */
+    /** OtherRecoveryAction: required when RecoveryAction is 1 (Other). */
+    char other_recovery_action[CIMJOB_TEXT_MAX + 1];
+    /** ScheduledStartTime as a timestamp; CIMJOB_TIME_NONE when not set. */
+    int64_t scheduled_start_time_us;
+    /** ScheduledStartTime as an interval after TimeSubmitted; CIMJOB_INTERVAL_NONE: not set. */
+    uint64_t scheduled_start_delay_us;
+    int run_month; /**< RunMonth 0 (January)..11, or CIMJOB_RUN_MONTH_ANY. */
+    /** RunDay -31..31: from the month's start, negative from its end (-1: last day); 0: any. */
+    int run_day;
+    /**
+     * RunDayOfWeek -7..7: 0 exact day of month; 1..7 (Sunday..Saturday) on or after RunDay;
+     * -1..-7 on or before RunDay. With RunDay 0: every such weekday.
+     */
+    int run_day_of_week;
+    /** RunStartInterval: time after midnight of each run; CIMJOB_INTERVAL_NONE: no calendar. */
+    uint64_t run_start_interval_us;
+    int local_or_utc_time; /**< LocalOrUtcTime (cimjob_local_or_utc). */
+} cimjob_job_settings;
+
+/** Static initialiser for cimjob_job_settings: CIM's defaults, no schedule. */
+#define CIMJOB_JOB_SETTINGS_INIT                                                                   \
+    {                                                                                              \
+        CIMJOB_JOB_SETTINGS_VERSION, 1, CIMJOB_DEFAULT_TIME_BEFORE_REMOVAL_US, 0, 1,               \
+            CIMJOB_TIME_NONE, {0}, 0, {0}, CIMJOB_TIME_NONE, CIMJOB_INTERVAL_NONE,                 \
+            CIMJOB_RUN_MONTH_ANY, 0, 0, CIMJOB_INTERVAL_NONE, CIMJOB_UTC_TIME                      \
+    }
+
+/** The bits of cimjob_job_modify()'s mask that name writable properties. */
+#define CIMJOB_PROPERTIES_WRITABLE                                                                 \
+    (CIMJOB_PROPERTY_DELETE_ON_COMPLETION | CIMJOB_PROPERTY_TIME_BEFORE_REMOVAL |                  \
+     CIMJOB_PROPERTY_PRIORITY | CIMJOB_PROPERTY_JOB_RUN_TIMES | CIMJOB_PROPERTY_UNTIL_TIME |       \
+     CIMJOB_PROPERTY_NOTIFY | CIMJOB_PROPERTY_RECOVERY_ACTION |                                    \
+     CIMJOB_PROPERTY_OTHER_RECOVERY_ACTION | CIMJOB_PROPERTY_SCHEDULE)
+
+/**
+ * Read a job's writable properties and schedule.
+ *
+ * @param job the job.
+ * @param out receives them; its version must be set (CIMJOB_JOB_SETTINGS_INIT).
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument);
+ *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_NOT_FOUND (the job was removed).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_settings_get(cimjob_job *job, cimjob_job_settings *out);
+
+/**
+ * ModifyInstance: change the writable properties named in @p mask, all or none, and report
+ * one CIMJOB_EVENT_MODIFICATION with the properties whose values changed.
+ *
+ * CIMJOB_PROPERTY_SCHEDULE takes ScheduledStartTime, RunMonth, RunDay, RunDayOfWeek,
+ * RunStartInterval and LocalOrUtcTime together; a New job with a schedule is started by its
+ * registry at its time. A new TimeBeforeRemoval of an ended job restarts its retention from the
+ * end; a lower Priority of a waiting job moves it up the queue.
+ *
+ * @param job      the job.
+ * @param settings the new values (the fields outside @p mask are ignored).
+ * @param mask     CIMJOB_PROPERTY_* bits within CIMJOB_PROPERTIES_WRITABLE.
+ * @param caller   the identity the change is made for (NULL: the host, always allowed).
+ * @return CIMJOB_RC_SUCCESS (also when nothing changed: no event then);
+ *         CIMJOB_RC_INVALID_PARAMETER (NULL argument; a bit outside the writable set; a value
+ *         out of its range: TimeBeforeRemoval over the CIM maximum, RecoveryAction over 5 or 1
+ *         without OtherRecoveryAction, LocalOrUtcTime not 1 or 2, RunMonth, RunDay or
+ *         RunDayOfWeek out of range, a RunDay that never occurs in RunMonth, a calendar field
+ *         without RunStartInterval, RunStartInterval of a day or more, both forms of
+ *         ScheduledStartTime, a string not terminated in its buffer);
+ *         CIMJOB_RC_INVALID_UTF8 (Notify or OtherRecoveryAction);
+ *         CIMJOB_RC_INVALID_VERSION; CIMJOB_RC_ACCESS_DENIED (@p caller is neither the Owner
+ *         nor privileged); CIMJOB_RC_NOT_FOUND (removed);
+ *         CIMJOB_RC_INVALID_STATE (DeleteOnCompletion or the schedule of a job that has ended;
+ *         the MOF: delete it instead);
+ *         CIMJOB_RC_NO_MEMORY. Nothing is changed unless CIMJOB_RC_SUCCESS is returned.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *settings,
+                                          uint32_t mask, const char *caller);
+
+/**
+ * Choose which events the registry's and its jobs' callbacks receive (default: only
+ * CIMJOB_EVENT_STATE_CHANGE, as before lifecycle indications existed). Events are queued in the
+ * order they happen and delivered like JobState changes: on the thread that caused them, or by
+ * cimjob_registry_dispatch() when the registry's descriptor becomes readable.
+ *
+ * @param reg  the registry.
+ * @param mask CIMJOB_EVENT_BIT()s, e.g. CIMJOB_EVENTS_ALL.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry, unknown bits).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mask);
+
+/**
+ * Limit how many jobs of the registry run at once (the run queue). A Start request beyond the
+ * limit leaves the job New and waiting — cimjob_info::waiting is CIMJOB_WAITING_QUEUE, JobStatus
+ * says "Waiting for a run slot" — and answers CIMJOB_RSC_TRANSITION_STARTED (4096). As running
+ * jobs end (any final state), waiting jobs start in Priority order, lower first, and in the order
+ * they were asked to start within a Priority. A job counts from its Start until its end
+ * (Starting, Running, Suspended, Service, Shutting Down). Waiting jobs start on the thread that
+ * observed the end, or at the next cimjob_registry_dispatch() when that was inside a backend.
+ *
+ * @param reg the registry.
+ * @param max the limit; 0 (the default) for none. Raising it starts waiting jobs at once.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_set_max_running(cimjob_registry *reg, unsigned int max);
+
+/**
+ * How many jobs hold a run slot and how many wait for one.
+ *
+ * @param reg     the registry.
+ * @param running receives the number of started jobs that have not ended; may be NULL.
+ * @param waiting receives the number of jobs waiting in the queue; may be NULL.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL registry).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_running(cimjob_registry *reg, unsigned int *running,
+                                                unsigned int *waiting);
+
+/** Frees a job's user data (cimjob_job_set_user_data()). */
+typedef void (*cimjob_destroy_cb)(void *data);
+
+/**
+ * Keep the agent's own data beside a job (its JobInParameters, JobOutParameters, a handle)
+ * without a side table. @p destroy runs once, with no library lock held, when the job leaves its
+ * registry — after the CIMJOB_EVENT_DELETION callbacks, which can still read the data — or when
+ * the data is replaced.
+ *
+ * @param job     the job.
+ * @param data    the data; NULL clears it.
+ * @param destroy called with @p data when it is dropped; may be NULL.
+ * @return CIMJOB_RC_SUCCESS (the previous data's destructor has run);
+ *         CIMJOB_RC_INVALID_PARAMETER (NULL job); CIMJOB_RC_NOT_FOUND (the job was removed:
+ *         @p data is not taken and @p destroy is not called).
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_set_user_data(cimjob_job *job, void *data,
+                                                 cimjob_destroy_cb destroy);
+
+/**
+ * A job's user data.
+ *
+ * @return what cimjob_job_set_user_data() stored; NULL when none, for NULL, and once the job has
+ *         left its registry and the data was destroyed.
+ */
+CIMJOB_EXTERN void *cimjob_job_user_data(cimjob_job *job);
 
 /**
  * The job's InstanceID.

@@ -80,7 +80,9 @@
     X(CIMJOB_RC_BUFFER_TOO_SMALL, 32776, "Buffer Too Small",                                       \
       "libcimjob: the buffer is too small for the result.")                                        \
     X(CIMJOB_RC_NO_BACKEND, 32777, "No Backend", "libcimjob: the backend is not available here.")  \
-    X(CIMJOB_RC_WOULD_BLOCK, 32778, "Would Block", "libcimjob: there was nothing to do yet.")
+    X(CIMJOB_RC_WOULD_BLOCK, 32778, "Would Block", "libcimjob: there was nothing to do yet.")      \
+    X(CIMJOB_RC_INVALID_UTF8, 32779, "Invalid UTF-8",                                              \
+      "libcimjob: a string is not well-formed UTF-8.")
 
 #define CHECK_NUMBER(e, n, name, msg) _Static_assert((e) == (n), #e " must be " #n);
 JOB_STATE_TABLE(CHECK_NUMBER)

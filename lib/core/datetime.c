@@ -6,12 +6,15 @@
  * Choices where DSP0004 leaves room (documented in the tests too):
  * - Leap seconds: ss = 60 is rejected. Timestamps are stored as POSIX-style microseconds
  *   without leap seconds, so 60 could not round-trip.
- * - Asterisks: a contiguous suffix of the 20 value digits (yyyymmddhhmmss + mmmmmm, the '.'
- *   skipped) may be '*'; never in the UTC offset nor in an interval's ":000". Each asterisk
- *   reads as the digit 0. The month and day fields of a timestamp that contain at least one
- *   asterisk and thereby read as 00 read as 01 instead ("2026****..." is 2026-01-01); an
- *   explicit "00" month or day is still rejected. Every field, asterisked or not, is then
- *   range-checked as usual (so month "2*" = 20 is rejected, day "3*" in February too).
+ * - Asterisks (DSP0004 5.2.4): they replace whole fields, from the least significant field
+ *   upward (yyyy mm dd hh mm ss for a timestamp, dddddddd hh mm ss for an interval); only the
+ *   microseconds may be asterisked in part, as a suffix ("65****"). Never in the UTC offset nor
+ *   in an interval's ":000". A field partly asterisked ("1*" as a month, "4*" as seconds) is
+ *   rejected. Asterisks read as 0, except that an asterisked month or day reads as 01
+ *   ("2026**********.******+000" is 2026-01-01); an explicit "00" month or day is rejected.
+ * - The all-zero timestamp "00000000000000.000000+000" is CIM's "no time" (e.g. an
+ *   UntilTime that is not set): it parses to CIMJOB_TIMESTAMP_NONE_US and that value formats
+ *   back to it. Any other month or day 00 is rejected.
  * - Year 0000 is accepted (proleptic Gregorian, a leap year).
  * - An offset of "-000" is accepted and reads as 0; formatting prints offset 0 as "+000".
  * - cimjob_duration_parse: seconds are one or more digits, optionally followed by '.' and one
@@ -21,6 +24,7 @@
  */
 #include <cimjob/datetime.h>
 
+#include "civil.h"
 #include "error.h"
 
 #include <stddef.h>
@@ -79,6 +83,22 @@ static void dt_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = yoe + era * 400 + (*m <= 2 ? 1 : 0);
+}
+
+/* For the scheduler (lib/core/civil.h): the same calendar. */
+int64_t cimjob__days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    return dt_days_from_civil(y, m, d);
+}
+
+void cimjob__civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+    dt_civil_from_days(z, y, m, d);
+}
+
+int cimjob__days_in_month(int64_t y, int64_t m)
+{
+    return (int)dt_days_in_month(y, m);
 }
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -197,11 +217,38 @@ static cimjob_rc dt_parse(const char *fn, const char *text, cimjob_datetime *out
         }
     }
 
+    /* Whole fields only: every field is all digits or all asterisks (the microseconds may end
+     * in asterisks). With the suffix rule above, this is DSP0004's rule. */
+    static const size_t ts_fields[] = {0, 4, 6, 8, 10, 12, 14};
+    static const size_t iv_fields[] = {0, 8, 10, 12, 14};
+    const size_t *fields = kind == CIMJOB_DATETIME_TIMESTAMP ? ts_fields : iv_fields;
+    size_t nfields = kind == CIMJOB_DATETIME_TIMESTAMP ? 6 : 4;
+    for (size_t f = 0; f < nfields; f++) {
+        size_t a = fields[f], b = fields[f + 1];
+        int stars = 0;
+        for (size_t i = a; i < b; i++)
+            stars += text[i] == '*';
+        if (stars && stars != (int)(b - a)) {
+            return cimjob__fail(CIMJOB_RC_INVALID_DATETIME,
+                                "%s: the field at index %zu..%zu is partly asterisks (DSP0004: "
+                                "asterisks replace whole fields; only the microseconds may be "
+                                "asterisked in part)",
+                                fn, a, b - 1);
+        }
+    }
+
     cimjob_datetime v;
     memset(&v, 0, sizeof v);
     v.kind = kind;
     v.significant_digits = significant;
     int st = 0;
+
+    if (kind == CIMJOB_DATETIME_TIMESTAMP && memcmp(text, "00000000000000.000000", 21) == 0 &&
+        memcmp(text + 22, "000", 3) == 0) {
+        v.timestamp_us = CIMJOB_TIMESTAMP_NONE_US; /* CIM's "no time" */
+        *out = v;
+        return CIMJOB_RC_SUCCESS;
+    }
 
     if (kind == CIMJOB_DATETIME_INTERVAL) {
         if (text[22] != '0' || text[23] != '0' || text[24] != '0') {
@@ -385,6 +432,10 @@ cimjob_rc cimjob_timestamp_format(int64_t us, int utc_offset_min, char *out)
                             "cimjob_timestamp_format: UTC offset %d minutes out of range "
                             "-999..999",
                             utc_offset_min);
+    }
+    if (us == CIMJOB_TIMESTAMP_NONE_US) {
+        memcpy(out, CIMJOB_TIMESTAMP_ZERO, CIMJOB_DATETIME_SIZE);
+        return CIMJOB_RC_SUCCESS;
     }
     if (us >= DT_US_SANE_LIMIT || us <= -DT_US_SANE_LIMIT) {
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,

@@ -17,14 +17,63 @@
 enum { CIMJOB__PENDING_NONE = 0, CIMJOB__PENDING_TERMINATE = 1, CIMJOB__PENDING_KILL = 2 };
 
 /* Core timers. */
-enum { CIMJOB__TIMER_ESCALATE = 1, CIMJOB__TIMER_KILL_RETRY = 2, CIMJOB__TIMER_REMOVE = 3 };
+enum {
+    CIMJOB__TIMER_ESCALATE = 1,
+    CIMJOB__TIMER_KILL_RETRY = 2,
+    CIMJOB__TIMER_REMOVE = 3,
+    CIMJOB__TIMER_QUEUE = 4, /* start waiting jobs (the job only carries the timer) */
+    CIMJOB__TIMER_RUN = 5,   /* the next scheduled run of the job */
+    CIMJOB__TIMER_UNTIL = 6  /* UntilTime: end the running job */
+};
 
 /* How often the core repeats a kill until the backend reports the job empty. */
 #define CIMJOB__KILL_RETRY_US      50000
 #define CIMJOB__KILL_RETRY_SLOW_US 1000000
 
+/* One recorded CIM_Error condition; the public record is built from it when asked. */
+typedef struct cimjob__err {
+    struct cimjob__err *next;
+    int msg;         /* cimjob_message */
+    int is_end;      /* it says why the job ended */
+    int64_t time_us; /* realtime */
+    uint32_t code;   /* ErrorCode or return code */
+    uint32_t cim;    /* CIMStatusCode */
+    unsigned int nargs;
+    char *args[4]; /* into the same allocation */
+} cimjob__err;
+
+/* At most this many errors are kept per job: the oldest go first (a client that retries a
+ * failing request forever must not grow the job without bound). */
+#define CIMJOB__ERRORS_MAX 32
+
+/* A job's schedule (CIM_Job's own scheduling), guarded by the job's lock. */
+typedef struct cimjob__schedule {
+    int64_t start_time_us;   /* ScheduledStartTime timestamp, or CIMJOB_TIME_NONE */
+    uint64_t start_delay_us; /* ScheduledStartTime interval after TimeSubmitted, or NONE */
+    int8_t month, day, dow;  /* RunMonth (-1 any), RunDay, RunDayOfWeek */
+    uint8_t local;           /* LocalOrUtcTime == Local Time */
+    uint64_t interval_us;    /* RunStartInterval, or CIMJOB_INTERVAL_NONE */
+} cimjob__schedule;
+
+/* The cold part of a job, allocated on first use (cimjob__plan_get()): the writable properties
+ * beyond Priority, DeleteOnCompletion and TimeBeforeRemoval, the schedule and its timers. Most
+ * jobs never have one (cimjob__plan_of() reads the defaults then). Guarded by the job's lock. */
+typedef struct cimjob__plan {
+    uint32_t job_run_times;
+    uint16_t recovery_action;
+    int64_t until_time_us;
+    char *notify;
+    char *other_recovery_action;
+    cimjob__schedule sched;
+    int64_t next_run_us;  /* realtime of the next scheduled run, or CIMJOB_TIME_NONE */
+    int64_t run_at;       /* monotonic deadline of the RUN timer that counts, -1 none, -2 firing */
+    int64_t until_at;     /* monotonic deadline of the UNTIL timer that counts, or -1 */
+    int64_t run_sched_us; /* realtime the current (last) run was scheduled for */
+} cimjob__plan;
+
 struct cimjob_job {
     atomic_uint refs;
+    uint32_t changed_acc; /* property bits changed since the last event (lock) */
     cimjob_registry *reg; /* counted: a job keeps its registry's memory alive */
 
     /* Immutable after cimjob_create. */
@@ -36,11 +85,12 @@ struct cimjob_job {
     char *name;
     char *owner;
     int user_local_id;
-    uint32_t priority;
+    uint32_t priority; /* writable: guarded by lock */
     unsigned int flags;
     cimjob_containment containment_req;
-    int delete_on_completion;
-    uint64_t time_before_removal_us;
+    int delete_on_completion; /* writable: guarded by lock */
+    int spawn_rc; /* what spawn returned when the start failed in the core, else 0 (lock) */
+    uint64_t time_before_removal_us; /* writable: guarded by lock */
     int64_t time_submitted_us;
     cimjob_state_cb on_state_change;
     void *userdata;
@@ -73,18 +123,46 @@ struct cimjob_job {
      * and inline buffers would double a job's size); NULL reads as "". */
     char *error_description;
     char *job_status;
+    /* CIM_Error records, oldest first (at most CIMJOB__ERRORS_MAX). */
+    cimjob__err *err_head;
+    cimjob__plan *plan; /* NULL until a job needs one */
+    /* ElapsedTime leaves out Suspended time: the total so far and the current suspension's
+     * start (monotonic, -1 when not suspended). */
+    uint64_t suspended_us;
+    int64_t suspended_since;
+    /* The run queue (queue.c), guarded by the registry's lock. */
+    struct cimjob_job *queue_next;
+    uint64_t queue_seq; /* FIFO order within a Priority */
+    void *user_data;    /* cimjob_job_set_user_data() */
+    cimjob_destroy_cb user_destroy;
     void *be_job; /* the backend's per-job state, NULL when none */
     cimjob_containment containment;
-    int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
-    int64_t remove_at;   /* monotonic retention deadline, or -1 */
+    uint8_t waiting;      /* CIMJOB_WAITING_* */
+    uint8_t between_runs; /* a recurring job between two runs (JobState Suspended) */
+    uint8_t queued;       /* in the run queue (registry's lock) */
+    uint8_t admitted;     /* holds one of the registry's run slots (registry's lock) */
+    int64_t escalate_at;  /* monotonic deadline of the Terminate escalation, or -1 */
+    int64_t remove_at;    /* monotonic retention deadline, or -1 */
     int kill_retries;
+    uint32_t terminate_grace_ms; /* the grace of the Terminate in progress (for its error) */
 
     /* Registry links, guarded by the registry's map_lock. */
     struct cimjob_job *list_prev, *list_next;
     /* Guarded by the registry's lock. */
     struct cimjob_job *release_next;
     int release_queued;
+    uint32_t runs; /* runs started (lock) */
 };
+
+/* The job's plan, or the defaults when it has none (job->lock held). */
+extern const cimjob__plan cimjob__plan_defaults;
+static inline const cimjob__plan *cimjob__plan_of(const cimjob_job *job)
+{
+    return job->plan ? job->plan : &cimjob__plan_defaults;
+}
+/* The job's plan for writing, allocated with the defaults on first use (job->lock held);
+ * NULL when memory runs out. */
+cimjob__plan *cimjob__plan_get(cimjob_job *job);
 
 typedef struct cimjob__timer {
     int64_t when;
@@ -129,6 +207,8 @@ struct cimjob_registry {
     cimjob__tombstone **tombs;
     size_t ntombs_buckets;
     uint64_t next_local_id;
+    /* Generated LocalIDs are "<incarnation>-<n>": unique across registries and restarts. */
+    char incarnation[32];
     int closed;
 
     /* Timers, events, releases and wake-ups, guarded by lock. Order: job->lock, then lock. */
@@ -141,6 +221,11 @@ struct cimjob_registry {
     cimjob__event_node *events;
     size_t ev_head, ev_count, ev_cap;
     int delivering;
+    atomic_uint ind_mask; /* CIMJOB_EVENT_BIT()s delivered to callbacks */
+    /* The run queue: at most max_running jobs run at once (0: no limit). */
+    unsigned int max_running, running;
+    cimjob_job *queue_head; /* by Priority, then FIFO */
+    uint64_t queue_seq;
     cimjob_job *release_head;
     int in_backend_wait;
 
@@ -159,7 +244,11 @@ void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job);
 void cimjob__reg_job_gone(cimjob_registry *reg);
 /* Called with job->lock held: queue the event, bump seq, wake waiters. */
 void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
-                         cimjob_job_state new_state, int64_t when);
+                         cimjob_job_state new_state, int64_t when, uint32_t changed);
+/* Queue another lifecycle indication if a callback wants its kind (job->lock may be held).
+ * Returns 1 when it was queued. */
+int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kind kind,
+                         uint32_t changed, cimjob_removal_cause cause);
 /* Wake waiters (and a backend wait) after a change that is not a state change. */
 void cimjob__reg_poke(cimjob_registry *reg);
 cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind, int64_t when);
@@ -180,9 +269,54 @@ int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us);
 void cimjob__job_destroy(cimjob_job *job);
 /* A timer of this job fell due. */
 void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
-/* Remove a job from its registry (final, or the registry is closing). */
+/* Remove a job from its registry (final, or the registry is closing); the cause is what the
+ * deletion indication reports. cimjob__job_remove() infers it (DeleteOnKill, or the registry
+ * closing). */
 void cimjob__job_remove(cimjob_job *job);
+void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause);
+/* A recurring job between runs has no run left (JobRunTimes or UntilTime changed): it ends as
+ * its last run did (no lock held). */
+void cimjob__job_end_recurrence(cimjob_job *job);
+/* TimeBeforeRemoval changed on an ended job: retention restarts from the end (no lock held). */
+void cimjob__job_rearm_retention(cimjob_job *job);
+/* Whether caller may act on the job (the Owner, or privileged). */
+int cimjob__caller_allowed(cimjob_job *job, const char *caller);
+/* The writable properties changed (mask): re-plan the schedule and the queue (no lock held). */
+void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask);
+/* queue.c (job->lock held for admit, leave and reorder): take a run slot (1), or wait in the
+ * queue (0). */
+int cimjob__queue_admit(cimjob_job *job);
+/* The job ends or leaves the queue: free its slot or its place. */
+void cimjob__queue_leave(cimjob_job *job);
+/* Priority changed: move a waiting job to its new place. */
+void cimjob__queue_reorder(cimjob_job *job);
+/* Start waiting jobs while slots are free (no lock held). */
+void cimjob__queue_kick(cimjob_registry *reg);
+/* job.c: start a job the queue admitted (no lock held). */
+void cimjob__job_start_admitted(cimjob_job *job);
+
+/* schedule.c: the first occurrence of a calendar schedule at or after not_before (realtime
+ * us), or CIMJOB_TIME_NONE when there is none within 30 years. */
+int64_t cimjob__sched_next(const cimjob__schedule *s, int64_t not_before);
+/* Whether a schedule is set (ScheduledStartTime or RunStartInterval). */
+int cimjob__sched_active(const cimjob__schedule *s);
+/* Plan the first run of a New job, or the next one of a job between runs, and arm its timer
+ * (job->lock held). Returns 1 when a run is planned. */
+int cimjob__sched_plan(cimjob_job *job, int first);
+/* JobStatus text of a planned job, for clearing it when the run starts. */
+#define CIMJOB__SCHED_STATUS_PREFIX "Next run at "
+
+/* status.c: OperationalStatus of a snapshot, from the same table as cimjob_info_status(). */
+void cimjob__info_operational_status(cimjob_info *info);
+/* Drop the job's user data, running its destructor (no lock held). */
+void cimjob__job_drop_user_data(cimjob_job *job);
 /* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
 int cimjob__job_kill_for_close(cimjob_job *job);
+
+/* cim_error.c: record a condition (job->lock held). Arguments are copied and cut to
+ * CIMJOB_ERROR_ARG_MAX bytes; out of memory loses the record, never the caller's change. */
+void cimjob__job_add_error(cimjob_job *job, int msg, int is_end, uint32_t code, uint32_t cim,
+                           unsigned int nargs, const char *const *args);
+void cimjob__job_clear_errors(cimjob_job *job);
 
 #endif

@@ -2,10 +2,14 @@
  * Jobs: creation, snapshots, RequestStateChange and KillJob applied through the state table,
  * the end of a job as a backend reports it, and retention.
  */
+#include <cimjob/cim_error.h>
+
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 #include "state.h"
+#include "text.h"
 
 /* Depth of backend slot calls made by the core on this thread: a report made from inside one
  * must not run callbacks (the caller may hold the pump). */
@@ -15,6 +19,8 @@ static _Thread_local int in_backend;
     (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST |                       \
      CIMJOB_JOB_INHERIT_FDS | CIMJOB_JOB_FOREGROUND)
 #define KNOWN_REQUEST_FLAGS (CIMJOB_REQUEST_ASYNC | CIMJOB_REQUEST_NO_ESCALATE)
+/* JobStatus of a job in the run queue. */
+#define QUEUE_WAIT_TEXT "Waiting for a run slot (the registry's limit of running jobs)"
 
 /* ---- options ------------------------------------------------------------------------------ */
 
@@ -68,6 +74,12 @@ static cimjob_rc validate_options(cimjob_registry *reg, const cimjob_job_options
     if (strlen(o->name) > CIMJOB_NAME_MAX)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_create: Name is longer than %d bytes", CIMJOB_NAME_MAX);
+    if (!cimjob__utf8_valid(o->name))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_create: Name is not valid UTF-8");
+    if (o->local_id && !cimjob__utf8_valid(o->local_id))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_create: LocalID is not valid UTF-8");
+    if (o->owner && !cimjob__utf8_valid(o->owner))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_create: Owner is not valid UTF-8");
     if (o->local_id && (!*o->local_id || strchr(o->local_id, ':')))
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_create: LocalID must be non-empty and without ':'");
@@ -134,32 +146,32 @@ static void free_copies(cimjob_job *job)
     cimjob__free(job->owner);
     cimjob__free(job->error_description);
     cimjob__free(job->job_status);
+    if (job->plan) {
+        cimjob__free(job->plan->notify);
+        cimjob__free(job->plan->other_recovery_action);
+        cimjob__free(job->plan);
+    }
+    cimjob__job_clear_errors(job);
 }
 
-/* Replace a text property (ErrorDescription, JobStatus), truncated to CIMJOB_TEXT_MAX bytes;
- * "" frees it. With job->lock held. Returns -1 when memory runs out: the old text is then
- * dropped, never left half-written. */
+/* Replace a text property (ErrorDescription, JobStatus), cut to CIMJOB_TEXT_MAX bytes at a
+ * character boundary, with bytes that are not UTF-8 (a backend's text may carry a file name)
+ * replaced by '?'; "" frees it. With job->lock held. Returns -1 when memory runs out: the old
+ * text is then dropped, never left half-written. */
 static int set_text(char **field, const char *text)
 {
-    size_t n = strlen(text);
-    if (n > CIMJOB_TEXT_MAX)
-        n = CIMJOB_TEXT_MAX;
-    char *p = NULL;
-    if (n) {
-        p = cimjob__malloc(n + 1);
-        if (p) {
-            memcpy(p, text, n);
-            p[n] = '\0';
-        }
-    }
+    int empty = 0;
+    char *p = cimjob__utf8_dup_clean(text, CIMJOB_TEXT_MAX, &empty);
     cimjob__free(*field);
     *field = p;
-    return n && !p ? -1 : 0;
+    return !empty && !p ? -1 : 0;
 }
 
 void cimjob__job_destroy(cimjob_job *job)
 {
     cimjob_registry *reg = job->reg;
+    if (job->user_destroy)
+        job->user_destroy(job->user_data);
     free_copies(job);
     cimjob__mutex_destroy(&job->lock);
     cimjob__mutex_destroy(&job->op_lock);
@@ -181,14 +193,73 @@ static void set_state(cimjob_job *job, cimjob_job_state st)
     if (old == st)
         return;
     job->state = st;
+    if (st == CIMJOB_JOB_STATE_SUSPENDED) {
+        job->suspended_since = cimjob__reg_now(job->reg);
+    } else if (old == CIMJOB_JOB_STATE_SUSPENDED && job->suspended_since >= 0) {
+        int64_t now = cimjob__reg_now(job->reg);
+        if (now > job->suspended_since)
+            job->suspended_us += (uint64_t)(now - job->suspended_since);
+        job->suspended_since = -1;
+    }
     job->time_of_last_state_change_us = cimjob__reg_realtime(job->reg);
-    cimjob__reg_changed(job->reg, job, old, st, job->time_of_last_state_change_us);
+    uint32_t changed = CIMJOB_PROPERTY_JOB_STATE | job->changed_acc;
+    job->changed_acc = 0;
+    cimjob__reg_changed(job->reg, job, old, st, job->time_of_last_state_change_us, changed);
+}
+
+/* The CIM_Error that says why a job ended in Exception. With job->lock held. */
+static void record_end_error(cimjob_job *job, int starting)
+{
+    char num[24], num2[24];
+    const char *desc = job->error_description ? job->error_description : "";
+    const char *argv0 = job->spawn_opts.argv ? job->spawn_opts.argv[0] : job->name;
+    snprintf(num, sizeof num, "%lu", (unsigned long)job->error_code);
+    if (starting) {
+        const char *args[2] = {argv0, desc};
+        if (job->spawn_rc == CIMJOB_RC_NOT_SUPPORTED &&
+            job->containment_req != CIMJOB_CONTAINMENT_AUTO) {
+            const char *cargs[2] = {cimjob_containment_name((int)job->containment_req), desc};
+            cimjob__job_add_error(job, CIMJOB_MSG_CONTAINMENT_UNAVAILABLE, 1, job->error_code, 0, 2,
+                                  cargs);
+        } else if (!job->spawn_rc && job->error_code == 127) {
+            cimjob__job_add_error(job, CIMJOB_MSG_COMMAND_NOT_FOUND, 1, 127, 0, 1, args);
+        } else if (!job->spawn_rc && job->error_code == 126 &&
+                   strncmp(desc, "command not executable", 22) == 0) {
+            cimjob__job_add_error(job, CIMJOB_MSG_COMMAND_NOT_EXECUTABLE, 1, 126, 0, 2, args);
+        } else {
+            const char *sargs[1] = {*desc ? desc : cimjob_rc_name((int)job->error_code)};
+            cimjob__job_add_error(job, CIMJOB_MSG_SPAWN_FAILED, 1, job->error_code,
+                                  job->spawn_rc ? cimjob_rc_to_cim_status(job->spawn_rc) : 0, 1,
+                                  sargs);
+        }
+    } else if (job->term_signal > 0) {
+        /* The signal's name when the backend's text carries one ("... (SIGKILL)"). */
+        char name[32] = "";
+        const char *open = strchr(desc, '(');
+        const char *close = open ? strchr(open, ')') : NULL;
+        if (open && close && (size_t)(close - open - 1) < sizeof name) {
+            memcpy(name, open + 1, (size_t)(close - open - 1));
+            name[close - open - 1] = '\0';
+        }
+        snprintf(num2, sizeof num2, "%d", job->term_signal);
+        const char *args[2] = {num2, *name ? name : desc};
+        cimjob__job_add_error(job, CIMJOB_MSG_KILLED_BY_SIGNAL, 1, job->error_code, 0, 2, args);
+    } else if (job->exit_status > 0) {
+        snprintf(num2, sizeof num2, "%d", job->exit_status);
+        const char *args[1] = {num2};
+        cimjob__job_add_error(job, CIMJOB_MSG_EXIT_STATUS, 1, job->error_code, 0, 1, args);
+    } else {
+        const char *args[2] = {num, desc};
+        cimjob__job_add_error(job, CIMJOB_MSG_JOB_FAILED, 1, job->error_code, 0, 2, args);
+    }
 }
 
 /* The job has ended: its final state from what was asked and what happened. With job->lock. */
 static void finalize(cimjob_job *job, const cimjob_backend_result *r)
 {
     cimjob_job_state final;
+    cimjob__queue_leave(job); /* its run slot, or its place in the queue */
+    job->waiting = CIMJOB_WAITING_NONE;
     job->ended = 1;
     job->end_mono_us = cimjob__reg_now(job->reg);
     if (r) {
@@ -206,8 +277,40 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
         final = CIMJOB_JOB_STATE_COMPLETED;
     else
         final = CIMJOB_JOB_STATE_EXCEPTION;
-    if (final == CIMJOB_JOB_STATE_COMPLETED)
+    if (final == CIMJOB_JOB_STATE_COMPLETED && job->percent != 100) {
         job->percent = 100;
+        job->changed_acc |= CIMJOB_PROPERTY_PERCENT_COMPLETE;
+    }
+    job->changed_acc |= CIMJOB_PROPERTY_ERROR | CIMJOB_PROPERTY_ELAPSED_TIME;
+    if (final == CIMJOB_JOB_STATE_EXCEPTION)
+        record_end_error(job, job->state == CIMJOB_JOB_STATE_STARTING);
+    /* A recurring job whose run ended by itself waits for its next run, Suspended (the MOF:
+     * "stopped, but can be restarted in a seamless manner"), unless its runs are exhausted or
+     * the next would start after UntilTime. A Terminate or Kill ends the recurrence. */
+    if ((final == CIMJOB_JOB_STATE_COMPLETED || final == CIMJOB_JOB_STATE_EXCEPTION) &&
+        job->runs > 0 && cimjob__plan_of(job)->job_run_times != 1 &&
+        (cimjob__plan_of(job)->job_run_times == 0 ||
+         job->runs < cimjob__plan_of(job)->job_run_times) &&
+        cimjob__sched_plan(job, 0)) {
+        job->ended = 0;
+        job->between_runs = 1;
+        job->plan->until_at = -1; /* a plan exists: sched_plan planned a run */
+        job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
+        set_state(job, CIMJOB_JOB_STATE_SUSPENDED);
+        return;
+    }
+    job->between_runs = 0;
+    if (job->plan) {
+        job->plan->run_at = -1;
+        job->plan->next_run_us = CIMJOB_TIME_NONE;
+    }
+    if (final == CIMJOB_JOB_STATE_EXCEPTION)
+        ; /* recorded above */
+    else if (final == CIMJOB_JOB_STATE_TERMINATED)
+        cimjob__job_add_error(job, CIMJOB_MSG_TERMINATED_BY_REQUEST, 1, job->error_code, 0, 0,
+                              NULL);
+    else if (final == CIMJOB_JOB_STATE_KILLED)
+        cimjob__job_add_error(job, CIMJOB_MSG_KILLED_BY_REQUEST, 1, job->error_code, 0, 0, NULL);
     set_state(job, final);
 }
 
@@ -217,16 +320,58 @@ static void after_end(cimjob_job *job)
     cimjob__mutex_lock(&job->lock);
     int del = job->delete_on_kill, keep = job->keep, removed = job->removed;
     int64_t at = -1;
-    if (!del && !keep && !removed && job->delete_on_completion) {
+    if (job->between_runs)
+        removed = 1; /* not the end: no retention yet (the queue is kicked below) */
+    else if (!del && !keep && !removed && job->delete_on_completion) {
         uint64_t tbr = job->time_before_removal_us;
         job->remove_at = at = job->end_mono_us + (int64_t)tbr;
     }
     cimjob__mutex_unlock(&job->lock);
+    /* A run slot is free: start the next waiting job, here or (inside a backend call, where
+     * starting another job would re-enter the backend) at the next dispatch. */
+    if (in_backend)
+        cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_QUEUE, cimjob__reg_now(job->reg));
+    else
+        cimjob__queue_kick(job->reg);
     if (removed)
         return;
     if (del)
-        cimjob__job_remove(job);
+        cimjob__job_remove_cause(job, CIMJOB_REMOVAL_DELETE_ON_KILL);
     else if (at >= 0)
+        cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
+}
+
+void cimjob__job_end_recurrence(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    if (!job->between_runs || job->busy || job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    /* No run is left: the job ends as its last run did. */
+    job->between_runs = 0;
+    job->ended = 1;
+    if (job->plan) {
+        job->plan->run_at = -1;
+        job->plan->next_run_us = CIMJOB_TIME_NONE;
+    }
+    job->waiting = CIMJOB_WAITING_NONE;
+    set_state(job, job->error_code ? CIMJOB_JOB_STATE_EXCEPTION : CIMJOB_JOB_STATE_COMPLETED);
+    cimjob__mutex_unlock(&job->lock);
+    after_end(job);
+    cimjob__reg_deliver(job->reg);
+}
+
+void cimjob__job_rearm_retention(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    int64_t at = -1;
+    if (job->ended && !job->removed && !job->keep && !job->delete_on_kill &&
+        job->delete_on_completion) {
+        job->remove_at = at = job->end_mono_us + (int64_t)job->time_before_removal_us;
+    }
+    cimjob__mutex_unlock(&job->lock);
+    if (at >= 0)
         cimjob__reg_timer_add(job->reg, job, CIMJOB__TIMER_REMOVE, at);
 }
 
@@ -275,9 +420,14 @@ cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned int percent)
         rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_percent_complete: job was removed");
     else if (job->ended)
         rc = cimjob__fail(CIMJOB_RC_INVALID_STATE, "cimjob_set_percent_complete: job has ended");
-    else
+    else if (job->percent != percent) {
         job->percent = percent;
+        cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION,
+                             CIMJOB_PROPERTY_PERCENT_COMPLETE, CIMJOB_REMOVAL_NONE);
+    }
     cimjob__mutex_unlock(&job->lock);
+    if (!in_backend)
+        cimjob__reg_deliver(job->reg);
     return rc;
 }
 
@@ -288,13 +438,21 @@ cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status)
     if (strlen(status) > CIMJOB_TEXT_MAX)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_set_job_status: longer than %d bytes", CIMJOB_TEXT_MAX);
+    if (!cimjob__utf8_valid(status))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8, "cimjob_set_job_status: not valid UTF-8");
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
     cimjob__mutex_lock(&job->lock);
     if (job->removed)
         rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_job_status: job was removed");
-    else if (set_text(&job->job_status, status) != 0)
-        rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_set_job_status: out of memory");
+    else {
+        if (set_text(&job->job_status, status) != 0)
+            rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_set_job_status: out of memory");
+        cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION, CIMJOB_PROPERTY_JOB_STATUS,
+                             CIMJOB_REMOVAL_NONE);
+    }
     cimjob__mutex_unlock(&job->lock);
+    if (!in_backend)
+        cimjob__reg_deliver(job->reg);
     return rc;
 }
 
@@ -337,8 +495,11 @@ static void begin_shutdown(cimjob_job *job, int kill, uint64_t timeout_us)
         return;
     }
     set_state(job, CIMJOB_JOB_STATE_SHUTTING_DOWN);
-    if (!kill && timeout_us != UINT64_MAX)
+    if (!kill && timeout_us != UINT64_MAX) {
         job->escalate_at = escalate_at = cimjob__reg_now(job->reg) + (int64_t)timeout_us;
+        job->terminate_grace_ms =
+            timeout_us / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(timeout_us / 1000);
+    }
     cimjob__mutex_unlock(&job->lock);
     if (kill)
         schedule_kill_retry(job, 0);
@@ -360,6 +521,13 @@ static int do_spawn(cimjob_job *job, uint64_t timeout_us)
     cimjob_rc rc;
 
     cimjob__mutex_lock(&job->op_lock);
+    /* The state of a recurring job's previous run, if no drain has released it yet. */
+    cimjob__mutex_lock(&job->lock);
+    void *old = job->be_job;
+    job->be_job = NULL;
+    cimjob__mutex_unlock(&job->lock);
+    if (old)
+        reg->be->release(reg->be_state, old);
     in_backend++;
     rc = reg->be->spawn(reg->be_state, job, &job->spawn_opts, &be_job);
     in_backend--;
@@ -378,6 +546,7 @@ static int do_spawn(cimjob_job *job, uint64_t timeout_us)
             cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
             r.error_code = (uint32_t)rc;
             r.error_description = cimjob_last_error();
+            job->spawn_rc = (int)rc;
             job->pending = CIMJOB__PENDING_NONE; /* a failed start is an Exception */
             finalize(job, &r);
         }
@@ -460,7 +629,7 @@ cimjob_rc cimjob_wait(cimjob_job *job, uint32_t state_mask, int64_t timeout_us,
 
 /* ---- RequestStateChange and KillJob --------------------------------------------------------- */
 
-static int caller_allowed(cimjob_job *job, const char *caller)
+int cimjob__caller_allowed(cimjob_job *job, const char *caller)
 {
     cimjob_registry *reg = job->reg;
     if (!caller || strcmp(caller, job->owner) == 0)
@@ -474,6 +643,7 @@ typedef struct request {
     unsigned int flags;
     int kill_job;       /* called as KillJob */
     int delete_on_kill; /* KillJob's DeleteOnKill */
+    int admitted;       /* a Start the run queue already admitted */
 } request;
 
 /* What an action left to do: answer at once, or wait for the job's end within the bound. */
@@ -513,6 +683,45 @@ static outcome act_start(cimjob_job *job, const request *rq)
     job->busy++;
     job->start_time_us = cimjob__reg_realtime(reg);
     job->start_mono_us = cimjob__reg_now(reg);
+    job->suspended_us = 0;
+    job->suspended_since = -1;
+    if (job->runs > 0) {
+        /* A new run of the same instance: StartTime, ElapsedTime, ErrorCode and the errors are
+         * those of this run. */
+        job->error_code = 0;
+        job->exit_status = -1;
+        job->term_signal = 0;
+        job->escalated = 0;
+        job->spawn_rc = 0;
+        job->percent = 0;
+        (void)set_text(&job->error_description, "");
+        cimjob__job_clear_errors(job);
+        job->changed_acc |= CIMJOB_PROPERTY_ERROR | CIMJOB_PROPERTY_PERCENT_COMPLETE;
+    }
+    job->changed_acc |= CIMJOB_PROPERTY_START_TIME;
+    cimjob__plan *pl = job->plan; /* a job without one has no schedule and no UntilTime */
+    if (pl)
+        pl->run_sched_us = job->waiting == CIMJOB_WAITING_SCHEDULE && pl->run_at == -2
+                               ? pl->next_run_us
+                               : job->start_time_us;
+    if (job->job_status && strncmp(job->job_status, CIMJOB__SCHED_STATUS_PREFIX,
+                                   strlen(CIMJOB__SCHED_STATUS_PREFIX)) == 0) {
+        (void)set_text(&job->job_status, "");
+        job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
+    }
+    job->between_runs = 0;
+    job->waiting = CIMJOB_WAITING_NONE;
+    job->runs++;
+    if (pl) {
+        pl->run_at = -1;
+        pl->next_run_us = CIMJOB_TIME_NONE;
+        if (pl->until_time_us != CIMJOB_TIME_NONE) {
+            /* UntilTime: a running job is ended then. */
+            int64_t left = pl->until_time_us - job->start_time_us;
+            pl->until_at = job->start_mono_us + (left > 0 ? left : 0);
+            cimjob__reg_timer_add(reg, job, CIMJOB__TIMER_UNTIL, pl->until_at);
+        }
+    }
     set_state(job, CIMJOB_JOB_STATE_STARTING);
     cimjob__mutex_unlock(&job->lock);
     cimjob__reg_deliver(reg);
@@ -651,6 +860,16 @@ static int request_state_change(cimjob_job *job, const request *rq)
     }
     cimjob__decision d = cimjob__state_decide((int)job->state, job->busy, rq->requested, reg->have,
                                               rq->timeout_us != 0);
+    if (job->between_runs && !job->busy) {
+        /* A recurring job between runs has no work in the backend: Start runs it now,
+         * Terminate and Kill end it like a job never started, Service has nothing to serve. */
+        if (rq->requested == CIMJOB_REQUEST_START && d.action == CIMJOB__ACT_RESUME)
+            d.action = CIMJOB__ACT_SPAWN;
+        else if (d.action == CIMJOB__ACT_TERMINATE || d.action == CIMJOB__ACT_KILL)
+            d.action = CIMJOB__ACT_END_UNSTARTED;
+        else if (d.action == CIMJOB__ACT_SERVICE)
+            d = (cimjob__decision){CIMJOB_RSC_INVALID_STATE_TRANSITION, CIMJOB__ACT_NONE};
+    }
     if (d.action == CIMJOB__ACT_NONE) {
         cimjob_job_state st = job->state;
         cimjob__mutex_unlock(&job->lock);
@@ -669,7 +888,20 @@ static int request_state_change(cimjob_job *job, const request *rq)
         job->keep = !job->delete_on_kill;
     }
 
+    /* The run queue: a Start beyond the registry's limit waits for a slot. */
+    if (d.action == CIMJOB__ACT_SPAWN && !rq->admitted && !cimjob__queue_admit(job)) {
+        if (job->waiting != CIMJOB_WAITING_QUEUE) {
+            job->waiting = CIMJOB_WAITING_QUEUE;
+            (void)set_text(&job->job_status, QUEUE_WAIT_TEXT);
+            cimjob__reg_indicate(reg, job, CIMJOB_EVENT_MODIFICATION, CIMJOB_PROPERTY_JOB_STATUS,
+                                 CIMJOB_REMOVAL_NONE);
+        }
+        cimjob__mutex_unlock(&job->lock);
+        cimjob__reg_deliver(reg);
+        return CIMJOB_RSC_TRANSITION_STARTED;
+    }
     outcome o;
+    int64_t t0 = cimjob__reg_now(reg);
     switch (d.action) {
     case CIMJOB__ACT_END_UNSTARTED:
         o = act_end_unstarted(job, rq);
@@ -697,7 +929,98 @@ static int request_state_change(cimjob_job *job, const request *rq)
     }
     cimjob__reg_drain_releases(reg);
     cimjob__reg_deliver(reg);
-    return o.waits ? wait_for_end(job, rq) : o.rsc;
+    if (o.waits)
+        return wait_for_end(job, rq);
+    /* Start, Suspend and Service complete before the call returns: a TimeoutPeriod is
+     * honoured by checking that they did so in time. */
+    if (o.rsc == CIMJOB_RSC_COMPLETED && rq->timeout_us &&
+        (d.action == CIMJOB__ACT_SPAWN || d.action == CIMJOB__ACT_RESUME ||
+         d.action == CIMJOB__ACT_SUSPEND || d.action == CIMJOB__ACT_SERVICE) &&
+        (uint64_t)(cimjob__reg_now(reg) - t0) > rq->timeout_us)
+        return cimjob__fail_rsc(CIMJOB_RSC_TIMEOUT,
+                                "RequestStateChange(%s): job '%s' reached its new state only "
+                                "after its TimeoutPeriod",
+                                cimjob_requested_state_name(rq->requested), job->instance_id);
+    return o.rsc;
+}
+
+void cimjob__job_start_admitted(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    int startable =
+        (job->state == CIMJOB_JOB_STATE_NEW || job->between_runs) && !job->removed && !job->ended;
+    if (!startable) {
+        cimjob__queue_leave(job);
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    job->waiting = CIMJOB_WAITING_NONE;
+    if (job->job_status && strcmp(job->job_status, QUEUE_WAIT_TEXT) == 0)
+        (void)set_text(&job->job_status, "");
+    cimjob__mutex_unlock(&job->lock);
+    request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 1};
+    if (request_state_change(job, &rq) != CIMJOB_RSC_COMPLETED) {
+        /* Not started after all (ended meanwhile, or the start failed): its end freed the slot;
+         * otherwise free it here. */
+        cimjob__mutex_lock(&job->lock);
+        if (!job->ended && (job->state == CIMJOB_JOB_STATE_NEW || job->between_runs))
+            cimjob__queue_leave(job);
+        cimjob__mutex_unlock(&job->lock);
+    }
+}
+
+/* A request that failed on a live job becomes a CIM_Error of the job (GetErrors), beside the
+ * thread-local detail. Rejections (4097, 4099, Invalid Parameter) change nothing and are not
+ * recorded. No lock held. */
+static void record_request_error(cimjob_job *job, const char *what, int requested,
+                                 uint64_t timeout_us, int rsc)
+{
+    char detail[CIMJOB_TEXT_MAX + 1], num[16], tmo[CIMJOB_DATETIME_SIZE];
+    cimjob__strlcpy(detail, cimjob_last_error(), sizeof detail);
+    if (!*detail)
+        cimjob__strlcpy(detail, cimjob_rsc_rc_message(rsc), sizeof detail);
+    snprintf(num, sizeof num, "%d", rsc);
+    if (cimjob_interval_format(timeout_us, tmo) != CIMJOB_RC_SUCCESS)
+        tmo[0] = '\0';
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return;
+    }
+    switch (rsc) {
+    case CIMJOB_RSC_NOT_SUPPORTED:
+    case CIMJOB_RSC_UNKNOWN:
+    case CIMJOB_RSC_FAILED:
+        /* A Start that failed ended the job: its end error says why. */
+        if (requested != CIMJOB_REQUEST_START || !job->ended) {
+            const char *args[4] = {what, num, cimjob_rsc_rc_name(rsc), detail};
+            cimjob__job_add_error(job, CIMJOB_MSG_REQUEST_FAILED, 0, (uint32_t)rsc,
+                                  rsc == CIMJOB_RSC_NOT_SUPPORTED ? CIMJOB_CIM_ERR_NOT_SUPPORTED
+                                                                  : CIMJOB_CIM_ERR_FAILED,
+                                  4, args);
+        }
+        break;
+    case CIMJOB_RSC_TIMEOUT:
+        if (requested == CIMJOB_REQUEST_KILL) {
+            if (cimjob_interval_format(timeout_us ? timeout_us : job->reg->kill_timeout_us, tmo) !=
+                CIMJOB_RC_SUCCESS)
+                tmo[0] = '\0';
+            const char *args[1] = {tmo};
+            cimjob__job_add_error(job, CIMJOB_MSG_KILL_NOT_CONFIRMED, 0, (uint32_t)rsc, 0, 1, args);
+        } else if (!job->escalated) { /* an escalation is recorded when it happens */
+            const char *args[2] = {what, tmo};
+            cimjob__job_add_error(job, CIMJOB_MSG_REQUEST_TIMEOUT, 0, (uint32_t)rsc, 0, 2, args);
+        }
+        break;
+    case CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED: {
+        const char *args[2] = {what, tmo};
+        cimjob__job_add_error(job, CIMJOB_MSG_TIMEOUT_NOT_SUPPORTED, 0, (uint32_t)rsc, 0, 2, args);
+        break;
+    }
+    default:
+        break;
+    }
+    cimjob__mutex_unlock(&job->lock);
 }
 
 static int check_request_options(const cimjob_request_options *opts, const char *fn)
@@ -730,12 +1053,18 @@ cimjob_rsc_rc cimjob_request_state_change_ex(cimjob_job *job, cimjob_requested_s
         opts = &def;
     if (!check_request_options(opts, "RequestStateChange"))
         return CIMJOB_RSC_INVALID_PARAMETER;
-    if (!caller_allowed(job, opts->caller))
+    if (!cimjob__caller_allowed(job, opts->caller))
         return (cimjob_rsc_rc)cimjob__fail_rsc(
             CIMJOB_RSC_ACCESS_DENIED, "RequestStateChange: '%.200s' may not act on job '%s'",
             opts->caller, job->instance_id);
-    request rq = {(int)requested, opts->timeout_us, opts->flags, 0, 0};
-    return (cimjob_rsc_rc)request_state_change(job, &rq);
+    request rq = {(int)requested, opts->timeout_us, opts->flags, 0, 0, 0};
+    int rsc = request_state_change(job, &rq);
+    if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED) {
+        char what[48];
+        snprintf(what, sizeof what, "%s", cimjob_requested_state_name((int)requested));
+        record_request_error(job, what, (int)requested, opts->timeout_us, rsc);
+    }
+    return (cimjob_rsc_rc)rsc;
 }
 
 cimjob_rsc_rc cimjob_request_state_change(cimjob_job *job, cimjob_requested_state requested,
@@ -772,12 +1101,19 @@ cimjob_rc cimjob_kill_job_ex(cimjob_job *job, int delete_on_kill,
     cimjob__mutex_unlock(&job->lock);
     if (removed)
         return cimjob__fail(CIMJOB_RC_NOT_FOUND, "KillJob: job '%s' was removed", job->instance_id);
-    if (!caller_allowed(job, opts->caller))
+    if (!cimjob__caller_allowed(job, opts->caller))
         return cimjob__fail(CIMJOB_RC_ACCESS_DENIED, "KillJob: '%.200s' may not act on job '%s'",
                             opts->caller, job->instance_id);
-    request rq = {CIMJOB_REQUEST_KILL, opts->timeout_us, opts->flags & CIMJOB_REQUEST_ASYNC, 1,
-                  !!delete_on_kill};
+    request rq = {CIMJOB_REQUEST_KILL,
+                  opts->timeout_us,
+                  opts->flags & CIMJOB_REQUEST_ASYNC,
+                  1,
+                  !!delete_on_kill,
+                  0};
     int rsc = request_state_change(job, &rq);
+    if (rsc != CIMJOB_RSC_COMPLETED && rsc != CIMJOB_RSC_TRANSITION_STARTED)
+        record_request_error(job, "KillJob", CIMJOB_REQUEST_KILL, opts->timeout_us, rsc);
+    cimjob__reg_deliver(job->reg); /* the deletion of DeleteOnKill */
     switch (rsc) {
     case CIMJOB_RSC_COMPLETED:
         return CIMJOB_RC_SUCCESS;
@@ -810,6 +1146,10 @@ cimjob_rc cimjob_kill_job(cimjob_job *job, int delete_on_kill)
 void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
 {
     cimjob_registry *reg = job->reg;
+    if (kind == CIMJOB__TIMER_QUEUE) {
+        cimjob__queue_kick(reg);
+        return;
+    }
     cimjob__mutex_lock(&job->lock);
     if (job->removed) {
         cimjob__mutex_unlock(&job->lock);
@@ -825,6 +1165,17 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         job->escalated = 1;
         (void)set_text(&job->job_status, "Terminate escalated to Kill: the job did not end "
                                          "within its TimeoutPeriod");
+        {
+            char grace[CIMJOB_DATETIME_SIZE];
+            if (cimjob_interval_format((uint64_t)job->terminate_grace_ms * 1000, grace) !=
+                CIMJOB_RC_SUCCESS)
+                grace[0] = '\0';
+            const char *args[1] = {grace};
+            cimjob__job_add_error(job, CIMJOB_MSG_TERMINATE_ESCALATED, 0, 0, 0, 1, args);
+        }
+        cimjob__reg_indicate(reg, job, CIMJOB_EVENT_MODIFICATION,
+                             CIMJOB_PROPERTY_JOB_STATUS | CIMJOB_PROPERTY_ERROR,
+                             CIMJOB_REMOVAL_NONE);
         cimjob__mutex_unlock(&job->lock);
         cimjob__reg_poke(reg);
         call_slot(job, reg->be->kill);
@@ -841,11 +1192,42 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
         schedule_kill_retry(job, retries);
         return;
     }
+    case CIMJOB__TIMER_RUN: {
+        int due = job->plan && job->plan->run_at == when && !job->ended &&
+                  ((job->state == CIMJOB_JOB_STATE_NEW && job->runs == 0) || job->between_runs);
+        if (due)
+            job->plan->run_at = -2; /* act_start: this run is the scheduled one */
+        cimjob__mutex_unlock(&job->lock);
+        if (due) {
+            request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 0};
+            (void)request_state_change(job, &rq);
+        }
+        return;
+    }
+    case CIMJOB__TIMER_UNTIL: {
+        int due = job->plan && job->plan->until_at == when && !job->ended && !job->between_runs &&
+                  job->state != CIMJOB_JOB_STATE_NEW;
+        if (due) {
+            char until[CIMJOB_DATETIME_SIZE];
+            if (cimjob_timestamp_format(job->plan->until_time_us, reg->utc_offset_min, until) !=
+                CIMJOB_RC_SUCCESS)
+                until[0] = '\0';
+            const char *args[1] = {until};
+            /* No run follows: the next would start after UntilTime (cimjob__sched_plan). */
+            cimjob__job_add_error(job, CIMJOB_MSG_UNTIL_TIME_PASSED, 0, 0, 0, 1, args);
+        }
+        cimjob__mutex_unlock(&job->lock);
+        if (due) {
+            request rq = {CIMJOB_REQUEST_TERMINATE, 0, CIMJOB_REQUEST_ASYNC, 0, 0, 0};
+            (void)request_state_change(job, &rq);
+        }
+        return;
+    }
     case CIMJOB__TIMER_REMOVE: {
         int due = job->ended && !job->keep && job->remove_at == when;
         cimjob__mutex_unlock(&job->lock);
         if (due)
-            cimjob__job_remove(job);
+            cimjob__job_remove_cause(job, CIMJOB_REMOVAL_RETENTION);
         return;
     }
     default:
@@ -854,7 +1236,19 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
     }
 }
 
-void cimjob__job_remove(cimjob_job *job)
+void cimjob__job_drop_user_data(cimjob_job *job)
+{
+    cimjob__mutex_lock(&job->lock);
+    void *data = job->user_data;
+    cimjob_destroy_cb destroy = job->user_destroy;
+    job->user_data = NULL;
+    job->user_destroy = NULL;
+    cimjob__mutex_unlock(&job->lock);
+    if (destroy)
+        destroy(data);
+}
+
+void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause)
 {
     cimjob__mutex_lock(&job->lock);
     if (job->removed) {
@@ -867,10 +1261,58 @@ void cimjob__job_remove(cimjob_job *job)
      * `removed` (a second remover, KillJob(DeleteOnKill) about to answer) can rely on
      * cimjob_find() not giving the job any more. */
     cimjob__reg_unlink(job->reg, job);
+    /* The deletion indication holds its own reference; its delivery destroys the user data
+     * after the callbacks. Without one, the data goes now. */
+    int queued = cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_DELETION, 0, cause);
     cimjob__mutex_unlock(&job->lock);
+    if (!queued)
+        cimjob__job_drop_user_data(job);
     cimjob__reg_job_gone(job->reg);
     cimjob__reg_poke(job->reg);
     cimjob_job_release(job); /* the registry's reference */
+}
+
+void cimjob__job_remove(cimjob_job *job)
+{
+    cimjob__rwlock_rdlock(&job->reg->map_lock);
+    int closing = job->reg->closed;
+    cimjob__rwlock_rdunlock(&job->reg->map_lock);
+    cimjob__mutex_lock(&job->lock);
+    int dok = job->delete_on_kill;
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__job_remove_cause(job, closing ? CIMJOB_REMOVAL_REGISTRY_FREE
+                                  : dok   ? CIMJOB_REMOVAL_DELETE_ON_KILL
+                                          : CIMJOB_REMOVAL_EXPLICIT);
+}
+
+cimjob_rc cimjob_job_set_user_data(cimjob_job *job, void *data, cimjob_destroy_cb destroy)
+{
+    if (!job)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_job_set_user_data: job is NULL");
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_job_set_user_data: job '%s' was removed",
+                            job->instance_id);
+    }
+    void *old = job->user_data;
+    cimjob_destroy_cb old_destroy = job->user_destroy;
+    job->user_data = data;
+    job->user_destroy = destroy;
+    cimjob__mutex_unlock(&job->lock);
+    if (old_destroy && (old != data || old_destroy != destroy))
+        old_destroy(old);
+    return CIMJOB_RC_SUCCESS;
+}
+
+void *cimjob_job_user_data(cimjob_job *job)
+{
+    if (!job)
+        return NULL;
+    cimjob__mutex_lock(&job->lock);
+    void *data = job->user_data;
+    cimjob__mutex_unlock(&job->lock);
+    return data;
 }
 
 cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job)
@@ -891,7 +1333,8 @@ cimjob_rc cimjob_remove(cimjob_registry *reg, cimjob_job *job)
         return cimjob__fail(CIMJOB_RC_INVALID_STATE,
                             "cimjob_remove: job '%s' is %s; end it before removing it",
                             job->instance_id, cimjob_job_state_name((int)st));
-    cimjob__job_remove(job);
+    cimjob__job_remove_cause(job, CIMJOB_REMOVAL_EXPLICIT);
+    cimjob__reg_deliver(reg);
     return CIMJOB_RC_SUCCESS;
 }
 
@@ -998,6 +1441,7 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->time_of_last_state_change_us = CIMJOB_TIME_NONE;
     job->start_time_us = CIMJOB_TIME_NONE;
     job->start_mono_us = job->end_mono_us = -1;
+    job->suspended_since = -1;
     job->escalate_at = job->remove_at = -1;
     job->exit_status = -1;
     job->containment = CIMJOB_CONTAINMENT_NONE;
@@ -1010,8 +1454,12 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
         cimjob__job_destroy(job);
         return rc;
     }
+    cimjob__mutex_lock(&job->lock);
+    cimjob__reg_indicate(reg, job, CIMJOB_EVENT_CREATION, 0, CIMJOB_REMOVAL_NONE);
+    cimjob__mutex_unlock(&job->lock);
+    cimjob__reg_deliver(reg);
     if (opts->flags & CIMJOB_JOB_START) {
-        request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0};
+        request rq = {CIMJOB_REQUEST_START, 0, 0, 0, 0, 0};
         request_state_change(job, &rq);
     }
     if (out)
@@ -1023,42 +1471,11 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
 
 /* ---- snapshots ---------------------------------------------------------------------------- */
 
-static void operational_status(cimjob_info *info)
-{
-    uint16_t *os = info->operational_status;
-    switch (info->job_state) {
-    case CIMJOB_JOB_STATE_NEW:
-    case CIMJOB_JOB_STATE_SUSPENDED:
-        os[0] = 15; /* Dormant */
-        info->operational_status_count = 1;
-        break;
-    case CIMJOB_JOB_STATE_COMPLETED:
-        os[0] = 17; /* Completed */
-        os[1] = 2;  /* OK */
-        info->operational_status_count = 2;
-        break;
-    case CIMJOB_JOB_STATE_EXCEPTION:
-        os[0] = 17; /* Completed */
-        os[1] = 6;  /* Error */
-        info->operational_status_count = 2;
-        break;
-    case CIMJOB_JOB_STATE_TERMINATED:
-    case CIMJOB_JOB_STATE_KILLED:
-        os[0] = 10; /* Stopped */
-        info->operational_status_count = 1;
-        break;
-    default:
-        os[0] = 2; /* OK */
-        info->operational_status_count = 1;
-        break;
-    }
-}
-
 cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
 {
     if (!job || !info)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_query: NULL argument");
-    if (info->version != CIMJOB_INFO_VERSION)
+    if (info->version != 1 && info->version != CIMJOB_INFO_VERSION)
         return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_query: unknown snapshot version %u",
                             info->version);
     cimjob_registry *reg = job->reg;
@@ -1074,8 +1491,12 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     if (job->start_mono_us < 0)
         info->elapsed_time_us = 0;
     else {
-        int64_t end = job->ended ? job->end_mono_us : cimjob__reg_now(reg);
-        info->elapsed_time_us = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+        /* Executing time: not the time spent Suspended (and not yet resumed). */
+        int64_t end = job->ended || job->between_runs ? job->end_mono_us : cimjob__reg_now(reg);
+        if (job->suspended_since >= 0 && job->suspended_since < end)
+            end = job->suspended_since;
+        uint64_t e = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+        info->elapsed_time_us = e > job->suspended_us ? e - job->suspended_us : 0;
     }
     info->percent_complete = job->percent;
     info->error_code = job->error_code;
@@ -1085,6 +1506,15 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     info->exit_status = job->exit_status;
     info->term_signal = job->term_signal;
     info->escalated = job->escalated;
+    info->time_before_removal_us = job->time_before_removal_us;
+    info->delete_on_completion = job->delete_on_completion;
+    info->priority = job->priority;
+    if (info->version >= 2) {
+        info->cim_error_code = cimjob_cim_error_code(job->error_code);
+        info->waiting = job->waiting;
+        info->runs = job->runs;
+        info->next_run_us = cimjob__plan_of(job)->next_run_us;
+    }
     cimjob__mutex_unlock(&job->lock);
 
     /* Immutable after creation: no lock needed. */
@@ -1092,12 +1522,9 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     strcpy(info->name, job->name);
     cimjob__strlcpy(info->owner, job->owner, sizeof info->owner);
     info->time_submitted_us = job->time_submitted_us;
-    info->time_before_removal_us = job->time_before_removal_us;
-    info->delete_on_completion = job->delete_on_completion;
-    info->priority = job->priority;
     info->utc_offset_min = reg->utc_offset_min;
     cimjob__strlcpy(info->backend, reg->be->name, sizeof info->backend);
-    operational_status(info);
+    cimjob__info_operational_status(info);
     return CIMJOB_RC_SUCCESS;
 }
 

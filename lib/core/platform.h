@@ -51,6 +51,10 @@ int64_t cimjob__now_monotonic(void);
 /* Wall clock in microseconds since 1970-01-01 UTC (CIM timestamps). */
 int64_t cimjob__now_realtime(void);
 
+/* The local time zone's offset from UTC, in minutes (DST included), at a UTC instant in
+ * microseconds since the epoch; 0 when unknown. For schedules in local time. */
+int cimjob__local_offset_min(int64_t utc_us);
+
 /* The identity of the calling process as an Owner string ("uid:1000" on POSIX, the user SID on
  * Windows). Writes at most size bytes including the NUL; returns 0 on success. */
 int cimjob__current_identity(char *buf, size_t size);

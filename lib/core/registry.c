@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "state.h"
+#include "text.h"
 
 #define DEFAULT_ORG_ID  "libcimjob"
 #define INITIAL_BUCKETS 64
@@ -24,6 +25,49 @@ int64_t cimjob__reg_realtime(cimjob_registry *reg)
     if (reg->be->now)
         return reg->be->now(reg->be_state, 1);
     return cimjob__now_realtime();
+}
+
+/* ---- incarnations ------------------------------------------------------------------------ */
+
+/* The last incarnation handed out in this process: strictly increasing, so two registries never
+ * share one even when created in the same microsecond. */
+static _Atomic uint64_t last_incarnation_us;
+
+/* A registry's incarnation: the wall clock in microseconds when it was created (so a restarted
+ * agent never hands out an InstanceID of its previous life, which was created earlier), made
+ * unique within the process, then 16 bits that differ between processes started at the same
+ * microsecond or after a clock step backwards (the registry's address under ASLR and the
+ * monotonic clock). Hex: "<us><4 hex>". */
+static void make_incarnation(cimjob_registry *reg)
+{
+    uint64_t now = (uint64_t)cimjob__now_realtime();
+    uint64_t last = atomic_load(&last_incarnation_us);
+    uint64_t inc;
+    do {
+        inc = now > last ? now : last + 1;
+    } while (!atomic_compare_exchange_weak(&last_incarnation_us, &last, inc));
+    uint64_t mix = (uint64_t)(uintptr_t)reg ^ ((uint64_t)cimjob__now_monotonic() << 7);
+    mix ^= mix >> 29;
+    mix *= 0xbf58476d1ce4e5b9ULL;
+    mix ^= mix >> 32;
+    static const char hex[] = "0123456789abcdef";
+    char tmp[32];
+    size_t k = 0;
+    do {
+        tmp[k++] = hex[inc & 15];
+        inc >>= 4;
+    } while (inc);
+    size_t o = 0;
+    while (k)
+        reg->incarnation[o++] = tmp[--k];
+    for (int i = 3; i >= 0; i--)
+        reg->incarnation[o++] = hex[(mix >> (4 * i)) & 15];
+    reg->incarnation[o] = '\0';
+}
+
+const char *cimjob_registry_incarnation(const cimjob_registry *reg)
+{
+    return reg ? reg->incarnation : "";
 }
 
 /* ---- lifetime -------------------------------------------------------------------------- */
@@ -145,6 +189,9 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_registry_new: OrgID must be 1..%d bytes without ':'",
                             CIMJOB__ORG_ID_MAX);
+    if (!cimjob__utf8_valid(org))
+        return cimjob__fail(CIMJOB_RC_INVALID_UTF8,
+                            "cimjob_registry_new: OrgID is not valid UTF-8");
     if (opts->utc_offset_min < -999 || opts->utc_offset_min > 999)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_registry_new: utc_offset_min %d out of range -999..999",
@@ -208,6 +255,8 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->utc_offset_min = opts->utc_offset_min;
     reg->creator_pid = cimjob__process_id();
     reg->next_local_id = 1;
+    make_incarnation(reg);
+    atomic_init(&reg->ind_mask, CIMJOB_EVENT_BIT(CIMJOB_EVENT_STATE_CHANGE));
     reg->be = be;
     reg->have = backend_have(be);
     reg->host.version = 1;
@@ -327,9 +376,12 @@ cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *
                 num[--k] = (char)('0' + n % 10);
                 n /= 10;
             } while (n);
+            size_t inc_len = strlen(reg->incarnation);
             memcpy(buf, reg->org_id, org_len);
             buf[org_len] = ':';
-            strcpy(buf + org_len + 1, num + k);
+            memcpy(buf + org_len + 1, reg->incarnation, inc_len);
+            buf[org_len + 1 + inc_len] = '-';
+            strcpy(buf + org_len + 2 + inc_len, num + k);
         } while (map_get(reg, buf) || tomb_has(reg, buf));
     }
     job->instance_id = cimjob__strdup(buf);
@@ -476,36 +528,85 @@ void cimjob__reg_poke(cimjob_registry *reg)
     cimjob__mutex_unlock(&reg->lock);
 }
 
-void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
-                         cimjob_job_state new_state, int64_t when)
+/* Append an event; with reg->lock held. Out of memory loses the callback, never the change.
+ * Returns 1 when queued. */
+static int queue_event(cimjob_registry *reg, cimjob_job *job, const cimjob_event *ev)
 {
-    cimjob__mutex_lock(&reg->lock);
-    if (reg->on_state_change || job->on_state_change) {
-        if (reg->ev_count == reg->ev_cap) {
-            size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
-            cimjob__event_node *e = cimjob__malloc(cap * sizeof *e);
-            if (e) {
-                for (size_t i = 0; i < reg->ev_count; i++)
-                    e[i] = reg->events[(reg->ev_head + i) % reg->ev_cap];
-                cimjob__free(reg->events);
-                reg->events = e;
-                reg->ev_cap = cap;
-                reg->ev_head = 0;
-            }
-        }
-        /* Out of memory for the queue loses the callback, never the state change. */
-        if (reg->ev_count < reg->ev_cap) {
-            cimjob__event_node *n = &reg->events[(reg->ev_head + reg->ev_count) % reg->ev_cap];
-            n->ev.job = cimjob_job_ref(job);
-            n->ev.instance_id = job->instance_id;
-            n->ev.old_state = old_state;
-            n->ev.new_state = new_state;
-            n->ev.time_us = when;
-            reg->ev_count++;
+    if (!(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) &
+          CIMJOB_EVENT_BIT(ev->kind)) ||
+        !(reg->on_state_change || job->on_state_change))
+        return 0;
+    if (reg->ev_count == reg->ev_cap) {
+        size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
+        cimjob__event_node *e = cimjob__malloc(cap * sizeof *e);
+        if (e) {
+            for (size_t i = 0; i < reg->ev_count; i++)
+                e[i] = reg->events[(reg->ev_head + i) % reg->ev_cap];
+            cimjob__free(reg->events);
+            reg->events = e;
+            reg->ev_cap = cap;
+            reg->ev_head = 0;
         }
     }
+    if (reg->ev_count == reg->ev_cap)
+        return 0;
+    cimjob__event_node *n = &reg->events[(reg->ev_head + reg->ev_count) % reg->ev_cap];
+    n->ev = *ev;
+    n->ev.job = cimjob_job_ref(job);
+    n->ev.instance_id = job->instance_id;
+    reg->ev_count++;
+    return 1;
+}
+
+void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state old_state,
+                         cimjob_job_state new_state, int64_t when, uint32_t changed)
+{
+    cimjob_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.old_state = old_state;
+    ev.new_state = new_state;
+    ev.time_us = when;
+    ev.kind = CIMJOB_EVENT_STATE_CHANGE;
+    ev.changed = changed;
+    cimjob__mutex_lock(&reg->lock);
+    (void)queue_event(reg, job, &ev);
     poke_locked(reg);
     cimjob__mutex_unlock(&reg->lock);
+}
+
+int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kind kind,
+                         uint32_t changed, cimjob_removal_cause cause)
+{
+    /* Nobody listens (the common case of a host without callbacks): no clock, no lock. */
+    if (!(reg->on_state_change || job->on_state_change) ||
+        !(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) & CIMJOB_EVENT_BIT(kind)))
+        return 0;
+    cimjob_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.old_state = ev.new_state = job->state;
+    ev.time_us = cimjob__reg_realtime(reg);
+    ev.kind = kind;
+    ev.changed = changed;
+    ev.cause = cause;
+    cimjob__mutex_lock(&reg->lock);
+    int queued = queue_event(reg, job, &ev);
+    if (queued)
+        poke_locked(reg); /* a pollable loop dispatches it */
+    cimjob__mutex_unlock(&reg->lock);
+    return queued;
+}
+
+cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mask)
+{
+    if (!reg)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_set_indications: reg is NULL");
+    if (mask & ~(unsigned int)CIMJOB_EVENTS_ALL)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_set_indications: unknown bits 0x%x",
+                            mask & ~(unsigned int)CIMJOB_EVENTS_ALL);
+    atomic_store(&reg->ind_mask, mask);
+    return CIMJOB_RC_SUCCESS;
 }
 
 /* Callbacks run with no library lock held. This thread's depth of dispatch with a pump held:
@@ -550,6 +651,8 @@ void cimjob__reg_deliver(cimjob_registry *reg)
             reg->on_state_change(&ev, reg->userdata);
         if (ev.job->on_state_change)
             ev.job->on_state_change(&ev, ev.job->userdata);
+        if (ev.kind == CIMJOB_EVENT_DELETION)
+            cimjob__job_drop_user_data(ev.job); /* after the callbacks that may read it */
         cimjob_job_release(ev.job);
         cimjob__mutex_lock(&reg->lock);
     }
@@ -578,10 +681,18 @@ void cimjob__reg_drain_releases(cimjob_registry *reg)
     while (list) {
         cimjob_job *job = list;
         list = job->release_next;
+        /* A recurring job is queued again at the end of its next run. */
+        cimjob__mutex_lock(&reg->lock);
+        job->release_queued = 0;
+        cimjob__mutex_unlock(&reg->lock);
         cimjob__mutex_lock(&job->op_lock);
         cimjob__mutex_lock(&job->lock);
-        void *be_job = job->be_job;
-        job->be_job = NULL;
+        void *be_job = NULL;
+        /* Only work that is over: a new run may have started since the release was queued. */
+        if (job->ended || job->between_runs || job->removed) {
+            be_job = job->be_job;
+            job->be_job = NULL;
+        }
         cimjob__mutex_unlock(&job->lock);
         if (be_job)
             reg->be->release(reg->be_state, be_job);
@@ -881,7 +992,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
             while (!j->ended && cimjob__reg_now(reg) < deadline)
                 cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
         }
-        cimjob__job_remove(j);
+        cimjob__job_remove_cause(j, CIMJOB_REMOVAL_REGISTRY_FREE);
         cimjob_job_release(j);
     }
     int waiting = 0;
@@ -910,7 +1021,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        cimjob__job_remove(jobs[i]);
+        cimjob__job_remove_cause(jobs[i], CIMJOB_REMOVAL_REGISTRY_FREE);
         cimjob__reg_queue_release(reg, jobs[i]);
     }
     cimjob_job_list_free(jobs, n);

@@ -53,10 +53,13 @@ cimjob__decision cimjob__state_decide(int state, int busy, int requested, unsign
         return act_if(have, CIMJOB__HAVE_TERMINATE, CIMJOB__ACT_PEND_TERMINATE);
     }
 
-    /* A TimeoutPeriod matters to the requests that wait for the job; the others (Start,
-     * Suspend, Service, ending a job never started) complete before the call returns. */
-    if (has_timeout && !(have & CIMJOB__HAVE_TIMEOUT) && state != CIMJOB_JOB_STATE_NEW &&
-        (requested == CIMJOB_REQUEST_TERMINATE || requested == CIMJOB_REQUEST_KILL))
+    /* A TimeoutPeriod is honoured (the core bounds the wait of Terminate and Kill and checks
+     * that Start, Suspend and Service completed within it, answering 3 when they did not) or
+     * refused with 4098, never ignored. Ending a job never started needs no backend: it always
+     * completes at once. */
+    if (has_timeout && !(have & CIMJOB__HAVE_TIMEOUT) &&
+        !(state == CIMJOB_JOB_STATE_NEW &&
+          (requested == CIMJOB_REQUEST_TERMINATE || requested == CIMJOB_REQUEST_KILL)))
         return answer(CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED);
 
     switch (state) {

@@ -1023,7 +1023,7 @@ static double time_query(qreg *q, long calls)
     return (double)(now_ns() - t0) / (double)calls;
 }
 
-/* Format "<org>:<n>" into buf (the registry's own numbering); returns buf. */
+/* Format "<prefix><n>" into buf (the registry's own numbering); returns buf. */
 static const char *format_id(char *buf, const char *org, size_t org_len, unsigned long n)
 {
     char tmp[24];
@@ -1046,8 +1046,11 @@ static const char *format_id(char *buf, const char *org, size_t org_len, unsigne
 static double time_find(qreg *q, long calls)
 {
     char buf[64];
-    const char *colon = strchr(q->ids[0], ':');
-    size_t org_len = (size_t)(colon - q->ids[0]) + 1;
+    /* Generated InstanceIDs are "<OrgID>:<incarnation>-<n>": the prefix ends at the last '-'. */
+    const char *sep = strrchr(q->ids[0], '-');
+    if (!sep)
+        sep = strchr(q->ids[0], ':');
+    size_t org_len = (size_t)(sep - q->ids[0]) + 1;
     if (strcmp(format_id(buf, q->ids[0], org_len, (unsigned long)q->n), q->ids[q->n - 1]) != 0)
         die("unexpected InstanceID numbering: %s", q->ids[q->n - 1]);
     unsigned long k = 12345;

@@ -15,6 +15,8 @@ static int check(void)
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
     cimjob_request_options qo = CIMJOB_REQUEST_OPTIONS_INIT;
     cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_error ce = CIMJOB_ERROR_INIT;
+    cimjob_job_settings js = CIMJOB_JOB_SETTINGS_INIT;
     cimjob_fake_outcome fo = CIMJOB_FAKE_OUTCOME_INIT;
     cimjob_backend_result br = CIMJOB_BACKEND_RESULT_INIT;
     cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
@@ -40,6 +42,9 @@ static int check(void)
     bad |= cxq.version != CIMJOB_CIMXML_REQUEST_VERSION || cxq.body != NULL || cxq.read_only;
     bad |= cxr.version != CIMJOB_CIMXML_RESPONSE_VERSION || cxr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
+    bad |= ce.version != CIMJOB_ERROR_VERSION || ce.message[0] != '\0';
+    bad |= js.version != CIMJOB_JOB_SETTINGS_VERSION || js.job_run_times != 1 ||
+           js.run_start_interval_us != CIMJOB_INTERVAL_NONE || js.notify[0] != '\0';
     bad |= CIMJOB_STATES_FINAL != ((1u << 7) | (1u << 8) | (1u << 9) | (1u << 10));
     bad |= CIMJOB_DATETIME_SIZE != CIMJOB_DATETIME_LEN + 1 ||
            strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;

@@ -22,6 +22,8 @@ int check()
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
     cimjob_request_options qo = CIMJOB_REQUEST_OPTIONS_INIT;
     cimjob_info info = CIMJOB_INFO_INIT;
+    cimjob_error ce = CIMJOB_ERROR_INIT;
+    cimjob_job_settings js = CIMJOB_JOB_SETTINGS_INIT;
     cimjob_fake_outcome fo = CIMJOB_FAKE_OUTCOME_INIT;
     cimjob_backend_result br = CIMJOB_BACKEND_RESULT_INIT;
     cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
@@ -46,6 +48,9 @@ int check()
     bad |= cxq.version != CIMJOB_CIMXML_REQUEST_VERSION || cxq.body != NULL || cxq.read_only;
     bad |= cxr.version != CIMJOB_CIMXML_RESPONSE_VERSION || cxr.body != NULL;
     bad |= pc.version != CIMJOB_POSIX_CONFIG_VERSION;
+    bad |= ce.version != CIMJOB_ERROR_VERSION || ce.message[0] != '\0';
+    bad |= js.version != CIMJOB_JOB_SETTINGS_VERSION || js.job_run_times != 1 ||
+           js.run_start_interval_us != CIMJOB_INTERVAL_NONE || js.notify[0] != '\0';
     bad |= std::strlen(CIMJOB_INTERVAL_ZERO) != CIMJOB_DATETIME_LEN;
     // Enums convert the C way through the functions that take int.
     bad |= std::strcmp(cimjob_job_state_name(CIMJOB_JOB_STATE_RUNNING), "Running") != 0;
