@@ -150,6 +150,12 @@ class Page:
                     what="the page settled")
 
 
+def created(tid):
+    """The creation order of a Task Id `<incarnation>-<n>` (docs/cim-model.md)."""
+    inc, _, n = str(tid).rpartition("-")
+    return (len(inc), inc, int(n))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: test_ui.py CIMJOB_EXE", file=sys.stderr)
@@ -286,8 +292,13 @@ def run(t, srv, b):
             assert r["containment"] == task["Oem"]["CimJob"].get("Containment", ""), (tid, r["containment"])
             assert r["owner"] == task["Oem"]["CimJob"]["Owner"] == "alice", (tid, r["owner"])
             assert bool(r["started"]) == bool(task.get("StartTime")), (tid, r["started"])
-        order = [int(r["id"]) for r in rows]
-        assert order == sorted(order, reverse=True), f"not newest first: {order}"
+        order = [created(r["id"]) for r in rows]
+        assert order == sorted(order, reverse=True), f"not newest first: {[r['id'] for r in rows]}"
+        # Across a server restart too: a later incarnation (longer or greater hex) is newer, n
+        # counts numerically ("-10" after "-9"), and a bare number (an older server) is oldest.
+        got = b.eval("JSON.stringify([{Id: 'ff-9'}, {Id: '7'}, {Id: '100-1'}, {Id: 'ff-10'}, "
+                     "{Id: 'fe-11'}].sort(cimjobUI.newerFirst).map(t => t.Id))")
+        assert json.loads(got) == ["100-1", "ff-10", "ff-9", "fe-11", "7"], got
     t.case("the rows match GET /redfish/v1/TaskService/Tasks (Name, TaskState, JobState, InstanceID, "
            "containment, Owner), newest first", rows_match)
 
@@ -456,7 +467,7 @@ def run(t, srv, b):
         info = b.eval("document.getElementById('page-info').textContent")
         assert info == f"Rows 1–50, page 1 of {pages}", info
         rows = page.rows()
-        assert len(rows) == 50 and rows[0]["id"] == str(max(int(x) for x in burst)), rows[0]
+        assert len(rows) == 50 and rows[0]["id"] == str(max(burst, key=created)), rows[0]
         b.eval("document.getElementById('page-next').focus(); 1")
         b.key("Enter")
         b.wait("document.getElementById('page-info').textContent.startsWith('Rows 51–100')", what="page 2")

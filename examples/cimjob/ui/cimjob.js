@@ -425,11 +425,33 @@
     return true;
   }
 
-  // Newest first: by the numeric Id the service gives in creation order, else by StartTime.
+  // The creation order the service gives a Task Id: `<incarnation>-<n>` (the LocalID of the
+  // job's InstanceID, docs/cim-model.md: the incarnation is a lowercase hex token that grows from
+  // one server start to the next, n counts up within it), or a bare number (older servers).
+  // null for an Id of another shape (a LocalID the caller chose).
+  function creationKey(id) {
+    const m = /^(?:([0-9a-f]+)-)?([0-9]+)$/.exec(String(id));
+    if (!m) return null;
+    return { inc: m[1] || '', n: Number(m[2]) };
+  }
+
+  function compareKeys(ka, kb) {
+    if (ka.inc !== kb.inc) {
+      // Hex of different lengths: the longer is the larger (no leading zeros are written).
+      if (ka.inc.length !== kb.inc.length) return ka.inc.length - kb.inc.length;
+      return ka.inc < kb.inc ? -1 : 1;
+    }
+    return ka.n - kb.n;
+  }
+
+  // Newest first: by the creation order in the Id, else by StartTime, else by Id.
   function newerFirst(a, b) {
-    const na = Number(a.Id);
-    const nb = Number(b.Id);
-    if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return nb - na;
+    const ka = creationKey(a.Id);
+    const kb = creationKey(b.Id);
+    if (ka && kb) {
+      const c = compareKeys(ka, kb);
+      if (c !== 0) return -c;
+    }
     const sa = a.StartTime || '';
     const sb = b.StartTime || '';
     if (sa !== sb) return sa < sb ? 1 : -1;
@@ -880,7 +902,7 @@
   }
 
   // For the test driver and the curious: the page's state and counters, read-only by convention.
-  window.cimjobUI = { state: S, splitWords, cimInterval,
+  window.cimjobUI = { state: S, splitWords, cimInterval, newerFirst,
     act: (id, key) => act(id, OPS.find((o) => o.key === key)), render };
   init();
 })();
