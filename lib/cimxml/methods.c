@@ -172,15 +172,137 @@ static int cx_m_kill_job(cx_ctx *c, cimjob_job *job, const cx_params *p)
     return CX_OK;
 }
 
-/* GetError / GetErrors: embedded CIM_Error instances arrive with issue 11; until then the
- * methods answer their own "Not Supported" (1), after the same access check. */
+/* A PROPERTY of an embedded CIM_Error: NULL (no VALUE) for "" or NULL. */
+static void cx_eprop(cx_out *o, const char *name, const char *type, const char *v)
+{
+    cx_start(o, "PROPERTY");
+    cx_attr_w(o, "NAME", name);
+    cx_attr_w(o, "TYPE", type);
+    if (v && v[0])
+        cx_value(o, v);
+    cx_end(o);
+}
+
+static void cx_eprop_num(cx_out *o, const char *name, const char *type, unsigned long v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lu", v);
+    cx_eprop(o, name, type, num);
+}
+
+static void cx_eprop_array(cx_out *o, const char *name, const char *const *v, unsigned n,
+                           size_t stride)
+{
+    cx_start(o, "PROPERTY.ARRAY");
+    cx_attr_w(o, "NAME", name);
+    cx_attr_w(o, "TYPE", "string");
+    if (n) {
+        cx_start(o, "VALUE.ARRAY");
+        for (unsigned i = 0; i < n; i++)
+            cx_value(o, (const char *)v + i * stride);
+        cx_end(o);
+    }
+    cx_end(o);
+}
+
+/*
+ * One CIM_Error record as the text of an embedded instance (DSP0201 2.2.4: the INSTANCE
+ * element, escaped as the VALUE's text; DSP0004 EmbeddedInstance("CIM_Error")). Every
+ * property of CIM_Error 2.22.1 is written, NULL ones without a VALUE. malloc'd, or NULL when
+ * out of memory.
+ */
+static char *cx_error_instance(const cimjob_error *e)
+{
+    cx_out t;
+    memset(&t, 0, sizeof t);
+    cx_start(&t, "INSTANCE");
+    cx_attr_w(&t, "CLASSNAME", "CIM_Error");
+    cx_eprop_num(&t, "ErrorType", "uint16", e->error_type);
+    cx_eprop(&t, "OtherErrorType", "string", e->other_error_type);
+    cx_eprop(&t, "OwningEntity", "string", e->owning_entity);
+    cx_eprop(&t, "MessageID", "string", e->message_id);
+    cx_eprop(&t, "Message", "string", e->message);
+    cx_eprop_array(&t, "MessageArguments", (const char *const *)(const void *)e->message_arguments,
+                   e->message_argument_count, sizeof e->message_arguments[0]);
+    cx_eprop_num(&t, "PerceivedSeverity", "uint16", e->perceived_severity);
+    cx_eprop_num(&t, "ProbableCause", "uint16", e->probable_cause);
+    cx_eprop(&t, "ProbableCauseDescription", "string", e->probable_cause_description);
+    cx_eprop_array(&t, "RecommendedActions",
+                   (const char *const *)(const void *)e->recommended_actions,
+                   e->recommended_action_count, sizeof e->recommended_actions[0]);
+    cx_eprop(&t, "ErrorSource", "string", e->error_source);
+    cx_eprop_num(&t, "ErrorSourceFormat", "uint16", e->error_source_format);
+    cx_eprop(&t, "OtherErrorSourceFormat", "string", e->other_error_source_format);
+    cx_eprop_num(&t, "CIMStatusCode", "uint32", e->cim_status_code);
+    cx_eprop(&t, "CIMStatusCodeDescription", "string", e->cim_status_code_description);
+    cx_end(&t);
+    size_t len;
+    char *text = t.failed ? NULL : cx_out_take(&t, &len);
+    cx_out_discard(&t);
+    return text;
+}
+
+/* The OUT parameter of GetError(s): a string (array) of embedded CIM_Error instances. An empty
+ * one is left out (wbemcli cannot read an empty PARAMVALUE), which CIM reads as NULL. */
+static int cx_errors_param(cx_out *o, const char *name, const cimjob_error *e, size_t n, int array)
+{
+    if (n == 0)
+        return 0;
+    cx_start(o, "PARAMVALUE");
+    cx_attr_w(o, "NAME", name);
+    cx_attr_w(o, "PARAMTYPE", "string");
+    cx_attr_w(o, "EmbeddedObject", "instance");
+    if (array)
+        cx_start(o, "VALUE.ARRAY");
+    for (size_t i = 0; i < n; i++) {
+        char *text = cx_error_instance(&e[i]);
+        if (!text)
+            return -1;
+        cx_value(o, text);
+        free(text);
+    }
+    if (array)
+        cx_end(o);
+    cx_end(o);
+    return 0;
+}
+
+/* GetError / GetErrors: the MOF's own codes (0 Success, 4 Failed, 6 Access Denied) and the
+ * job's CIM_Error records (cimjob_get_errors(), cimjob_get_error()). */
 static int cx_m_get_errors(cx_ctx *c, cimjob_job *job, const cx_params *p)
 {
+    int many = strcmp(p->m->name, "GetErrors") == 0;
     cimjob_info info = CIMJOB_INFO_INIT;
-    unsigned long code = 1;
-    if (cimjob_query(job, &info) == CIMJOB_RC_SUCCESS && !cx_may_access(c, &info))
-        code = CIMJOB_RC_ACCESS_DENIED;
+    cimjob_error one = CIMJOB_ERROR_INIT, *errors = NULL;
+    size_t n = 0;
+    int found = 0;
+    cimjob_rc r = cimjob_query(job, &info);
+    if (r == CIMJOB_RC_SUCCESS && !cx_may_access(c, &info))
+        r = CIMJOB_RC_ACCESS_DENIED;
+    else if (r == CIMJOB_RC_SUCCESS)
+        r = many ? cimjob_get_errors(job, CIMJOB_ERROR_VERSION, &errors, &n)
+                 : cimjob_get_error(job, &one, &found);
+    if (r == CIMJOB_RC_NOT_FOUND) {
+        cimjob_errors_free(errors);
+        return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s",
+                       cimjob_job_instance_id(job));
+    }
+    unsigned long code = r == CIMJOB_RC_SUCCESS         ? 0
+                         : r == CIMJOB_RC_ACCESS_DENIED ? 6 /* Access Denied */
+                                                        : 4 /* Failed */;
+    size_t mark = c->out.len;
+    int depth = c->out.depth, open = c->out.open;
     cx_returnvalue(&c->out, code);
+    if (code == 0 && (many ? cx_errors_param(&c->out, "Errors", errors, n, 1)
+                           : cx_errors_param(&c->out, "Error", &one, (size_t)found, 0))) {
+        /* Out of memory in the middle: answer Failed without a half-written parameter. */
+        c->out.len = mark;
+        c->out.depth = depth;
+        c->out.open = open;
+        c->out.failed = 0;
+        cx_returnvalue(&c->out, 4);
+    }
+    cimjob_errors_free(errors);
     return CX_OK;
 }
 

@@ -572,8 +572,10 @@ static void test_kill_job(void **state)
     expect_error(b, 1);
     assert_non_null(strstr(b, "Running"));
     assert_int_equal(job_state(f, c), 4);
-    /* GetErrors: not yet (issue 11) */
-    expect_rv(cm_doc(f, "alice", "GetErrors", c, ""), 1);
+    /* GetErrors of a job running without trouble: Success and no Errors (CIM's NULL). */
+    b = cm_doc(f, "alice", "GetErrors", c, "");
+    expect_rv(b, 0);
+    assert_null(strstr(b, "<PARAMVALUE"));
     free(a);
     free(b2);
     free(c);
@@ -604,6 +606,185 @@ static void test_failed_job(void **state)
     assert_int_equal(job_state(f, id2), 10);
     free(id);
     free(id2);
+}
+
+static xmlNodePtr child_named(xmlNodePtr n, const char *name)
+{
+    for (n = n ? n->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+            return n;
+    return NULL;
+}
+
+static char *attr_of(xmlNodePtr n, const char *name)
+{
+    return (char *)xmlGetProp(n, (const xmlChar *)name);
+}
+
+/* The value of a scalar PROPERTY of an embedded instance, or NULL (CIM's NULL). malloc'd. */
+static char *embedded_prop(xmlNodePtr inst, const char *name)
+{
+    for (xmlNodePtr p = inst->children; p; p = p->next) {
+        if (p->type != XML_ELEMENT_NODE || strcmp((const char *)p->name, "PROPERTY") != 0)
+            continue;
+        char *pn = attr_of(p, "NAME");
+        int match = pn && strcmp(pn, name) == 0;
+        xmlFree(pn);
+        if (match) {
+            xmlNodePtr v = child_named(p, "VALUE");
+            return v ? (char *)xmlNodeGetContent(v) : NULL;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The embedded CIM_Error instances of a GetError(s) answer's OUT parameter @p param: each VALUE's
+ * text is itself an INSTANCE element (EmbeddedObject="instance"), valid against the DTD. Checks
+ * each against @p want (the library's own records) by MessageID, Message, ErrorSource and
+ * CIMStatusCode; returns how many there are.
+ */
+static size_t check_embedded_errors(const char *body, const char *param, const cimjob_error *want,
+                                    size_t nwant)
+{
+    xmlDocPtr doc = xmlReadMemory(body, (int)strlen(body), NULL, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlNodePtr rsp =
+        child_named(child_named(child_named(xmlDocGetRootElement(doc), "MESSAGE"), "SIMPLERSP"),
+                    "METHODRESPONSE");
+    assert_non_null(rsp);
+    xmlNodePtr pv = NULL;
+    for (xmlNodePtr n = rsp->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "PARAMVALUE") != 0)
+            continue;
+        char *name = attr_of(n, "NAME"), *type = attr_of(n, "PARAMTYPE"),
+             *eo = attr_of(n, "EmbeddedObject");
+        assert_string_equal(name, param);
+        assert_string_equal(type, "string");
+        assert_string_equal(eo, "instance");
+        xmlFree(name);
+        xmlFree(type);
+        xmlFree(eo);
+        pv = n;
+    }
+    size_t count = 0;
+    if (pv) {
+        xmlNodePtr arr = child_named(pv, "VALUE.ARRAY");
+        for (xmlNodePtr v = arr ? arr->children : pv->children; v; v = v->next) {
+            if (v->type != XML_ELEMENT_NODE)
+                continue;
+            assert_string_equal((const char *)v->name, "VALUE");
+            char *text = (char *)xmlNodeGetContent(v);
+            xmlDocPtr e = xmlReadMemory(text, (int)strlen(text), NULL, NULL, XML_PARSE_NONET);
+            assert_non_null(e);
+            xmlValidCtxtPtr vc = xmlNewValidCtxt();
+            if (!xmlValidateDtd(vc, e, dtd))
+                fprintf(stderr, "embedded instance not valid DSP0203:\n%.3000s\n", text);
+            assert_true(xmlValidateDtd(vc, e, dtd));
+            xmlFreeValidCtxt(vc);
+            xmlNodePtr inst = xmlDocGetRootElement(e);
+            assert_string_equal((const char *)inst->name, "INSTANCE");
+            char *cn = attr_of(inst, "CLASSNAME");
+            assert_string_equal(cn, "CIM_Error");
+            xmlFree(cn);
+            assert_true(count < nwant);
+            const cimjob_error *w = &want[count];
+            char *id = embedded_prop(inst, "MessageID"), *msg = embedded_prop(inst, "Message"),
+                 *src = embedded_prop(inst, "ErrorSource"),
+                 *st = embedded_prop(inst, "CIMStatusCode"),
+                 *own = embedded_prop(inst, "OwningEntity");
+            assert_non_null(id); /* required by the MOF */
+            assert_string_equal(id, w->message_id);
+            assert_string_equal(msg, w->message);
+            assert_string_equal(src, w->error_source);
+            assert_string_equal(own, w->owning_entity);
+            assert_int_equal(strtoul(st, NULL, 10), w->cim_status_code);
+            xmlFree(id);
+            xmlFree(msg);
+            xmlFree(src);
+            xmlFree(st);
+            xmlFree(own);
+            xmlFreeDoc(e);
+            xmlFree(text);
+            count++;
+        }
+    }
+    xmlFreeDoc(doc);
+    return count;
+}
+
+/* GetErrors / GetError: the library's CIM_Error records as embedded instances. */
+static void test_get_errors(void **state)
+{
+    fixture *f = *state;
+    cimjob_fake_outcome o = CIMJOB_FAKE_OUTCOME_INIT;
+    o.run_us = 1000;
+    o.error_code = 3;
+    o.error_description = "exited with status 3 <&>";
+    assert_int_equal(cimjob_fake_push(f->fake, &o), CIMJOB_RC_SUCCESS);
+    char *id = start_job(f, "fails");
+    cimjob_fake_advance(f->fake, 2000);
+    cimjob_registry_dispatch(f->reg);
+    assert_int_equal(job_state(f, id), 10);
+    cimjob_job *job;
+    assert_int_equal(cimjob_find(f->reg, id, &job), CIMJOB_RC_SUCCESS);
+    cimjob_error *errs;
+    size_t n;
+    assert_int_equal(cimjob_get_errors(job, CIMJOB_ERROR_VERSION, &errs, &n), CIMJOB_RC_SUCCESS);
+    assert_true(n >= 1);
+    const char *b = cm_doc(f, "alice", "GetErrors", id, "");
+    expect_rv(b, 0);
+    assert_int_equal(check_embedded_errors(b, "Errors", errs, n), n);
+    cimjob_errors_free(errs);
+    /* GetError: the most relevant one, a scalar. */
+    cimjob_error one = CIMJOB_ERROR_INIT;
+    int found = 0;
+    assert_int_equal(cimjob_get_error(job, &one, &found), CIMJOB_RC_SUCCESS);
+    assert_int_equal(found, 1);
+    b = cm_doc(f, "alice", "GetError", id, "");
+    expect_rv(b, 0);
+    assert_null(strstr(b, "<VALUE.ARRAY"));
+    assert_int_equal(check_embedded_errors(b, "Error", &one, 1), 1);
+    /* Another account: the method's own Access Denied (6), no errors shown. */
+    b = cm_doc(f, "bob", "GetErrors", id, "");
+    expect_rv(b, 6);
+    assert_null(strstr(b, "<PARAMVALUE"));
+    b = cm_doc(f, "bob", "GetError", id, "");
+    expect_rv(b, 6);
+    assert_null(strstr(b, "<PARAMVALUE"));
+    cimjob_job_release(job);
+    /* A job that Completed: none, as the MOF says. */
+    o = (cimjob_fake_outcome)CIMJOB_FAKE_OUTCOME_INIT;
+    o.run_us = 1000;
+    assert_int_equal(cimjob_fake_push(f->fake, &o), CIMJOB_RC_SUCCESS);
+    char *ok = start_job(f, "fine");
+    cimjob_fake_advance(f->fake, 2000);
+    cimjob_registry_dispatch(f->reg);
+    assert_int_equal(job_state(f, ok), 7);
+    b = cm_doc(f, "alice", "GetErrors", ok, "");
+    expect_rv(b, 0);
+    assert_int_equal(check_embedded_errors(b, "Errors", NULL, 0), 0);
+    b = cm_doc(f, "alice", "GetError", ok, "");
+    expect_rv(b, 0);
+    assert_null(strstr(b, "<PARAMVALUE"));
+    /* A killed job: the Kill request is recorded and served. */
+    char *k = start_job(f, "killed");
+    expect_rv(cm_doc(f, "alice", "KillJob", k, ""), 0);
+    assert_int_equal(cimjob_find(f->reg, k, &job), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_get_errors(job, CIMJOB_ERROR_VERSION, &errs, &n), CIMJOB_RC_SUCCESS);
+    b = cm_doc(f, "alice", "GetErrors", k, "");
+    expect_rv(b, 0);
+    assert_int_equal(check_embedded_errors(b, "Errors", errs, n), n);
+    cimjob_errors_free(errs);
+    cimjob_job_release(job);
+    /* A removed job: the call cannot start. */
+    expect_rv(cm_doc(f, "alice", "KillJob", ok,
+                     "<PARAMVALUE NAME=\"DeleteOnKill\"><VALUE>true"
+                     "</VALUE></PARAMVALUE>"),
+              CIMJOB_RC_INVALID_STATE);
+    free(id);
+    free(ok);
+    free(k);
 }
 
 static void test_access(void **state)
@@ -1018,6 +1199,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_long_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),

@@ -312,6 +312,14 @@ try:
     rc, out, err = wbem('gi', inst('alice', j5))
     check(s == 10 and prop(out, 'ErrorCode') == '3' and (prop(out, 'ErrorDescription') or '') != '',
           'a failing job: Exception with ErrorCode 3 and a description', out + err)
+    # GetErrors: wbemcli prints each embedded CIM_Error instance's text (EmbeddedObject).
+    code, out = cm(j5, 'GetErrors')
+    check(code == 0 and 'Errors (string)' in out and 'CLASSNAME="CIM_Error"' in out
+          and 'NAME="MessageID"' in out and j5 in out,
+          'GetErrors of the failed job: 0 and embedded CIM_Error instances', out)
+    code, out = cm(j5, 'GetError')
+    check(code == 0 and 'Error (string)' in out and 'CLASSNAME="CIM_Error"' in out,
+          'GetError of the failed job: 0 and one embedded CIM_Error', out)
 
     # ---- a second account, the administrator, no credentials ---------------------------------
     code, j6 = start_job('alices', [os.path.join(tmp, 'sleep'), '63'])
