@@ -190,7 +190,8 @@ CIMJOB_EXTERN void cimjob_cimxml_response_clear(cimjob_cimxml_response *rsp);
 /**
  * The CIM status code (DSP0200: CIM_ERR_FAILED 1 ... CIM_ERR_METHOD_NOT_FOUND 17) an intrinsic
  * operation answers for a libcimjob return code (see docs/wbem.md): CIMJOB_RC_SUCCESS 0,
- * NOT_FOUND 6 (CIM_ERR_NOT_FOUND), ACCESS_DENIED 2, INVALID_PARAMETER / INVALID_DATETIME 4,
+ * NOT_FOUND 6 (CIM_ERR_NOT_FOUND), ACCESS_DENIED 2, INVALID_PARAMETER / INVALID_DATETIME /
+ * INVALID_UTF8 4,
  * NOT_SUPPORTED 7, INVALID_STATE / BUSY / every other failure 1 (CIM_ERR_FAILED).
  *
  * @return the CIM status code.

@@ -37,7 +37,23 @@ enum {
     G_CONTAINMENT,
     G_EXIT_STATUS,
     G_TERM_SIGNAL,
-    G_ESCALATED
+    G_ESCALATED,
+    G_STATUS_DESCRIPTIONS,
+    G_STATUS,
+    G_HEALTH_STATE,
+    G_OPERATING_STATUS,
+    G_PRIMARY_STATUS,
+    G_SCHEDULED_START_TIME,
+    G_JOB_RUN_TIMES,
+    G_RUN_MONTH,
+    G_RUN_DAY,
+    G_RUN_DAY_OF_WEEK,
+    G_RUN_START_INTERVAL,
+    G_LOCAL_OR_UTC_TIME,
+    G_UNTIL_TIME,
+    G_NOTIFY,
+    G_RECOVERY_ACTION,
+    G_OTHER_RECOVERY_ACTION
 };
 
 static const struct {
@@ -68,6 +84,22 @@ static const struct {
     {"ExitStatus", G_EXIT_STATUS},
     {"TermSignal", G_TERM_SIGNAL},
     {"Escalated", G_ESCALATED},
+    {"StatusDescriptions", G_STATUS_DESCRIPTIONS},
+    {"Status", G_STATUS},
+    {"HealthState", G_HEALTH_STATE},
+    {"OperatingStatus", G_OPERATING_STATUS},
+    {"PrimaryStatus", G_PRIMARY_STATUS},
+    {"ScheduledStartTime", G_SCHEDULED_START_TIME},
+    {"JobRunTimes", G_JOB_RUN_TIMES},
+    {"RunMonth", G_RUN_MONTH},
+    {"RunDay", G_RUN_DAY},
+    {"RunDayOfWeek", G_RUN_DAY_OF_WEEK},
+    {"RunStartInterval", G_RUN_START_INTERVAL},
+    {"LocalOrUtcTime", G_LOCAL_OR_UTC_TIME},
+    {"UntilTime", G_UNTIL_TIME},
+    {"Notify", G_NOTIFY},
+    {"RecoveryAction", G_RECOVERY_ACTION},
+    {"OtherRecoveryAction", G_OTHER_RECOVERY_ACTION},
 };
 
 int cx_getters_init(cimjob_cimxml *svc)
@@ -88,15 +120,23 @@ int cx_may_access(const cx_ctx *c, const cimjob_info *info)
     return !c->req->user || c->req->is_admin || strcmp(c->req->user, info->owner) == 0;
 }
 
-int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cimjob_info *info)
+cimjob_rc cx_snap_take(cimjob_job *job, cx_snap *s)
 {
+    memset(s, 0, sizeof *s);
+    s->info.version = CIMJOB_INFO_VERSION;
+    s->set.version = CIMJOB_JOB_SETTINGS_VERSION;
+    cimjob_rc r = cimjob_query(job, &s->info);
+    return r == CIMJOB_RC_SUCCESS ? cimjob_job_settings_get(job, &s->set) : r;
+}
+
+int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cx_snap *snap)
+{
+    cimjob_info *info = &snap->info;
     *job = NULL;
     if (cimjob_find(c->svc->reg, id, job) != CIMJOB_RC_SUCCESS)
         return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s", id);
     /* Zeroed whole (padding and string tails too): the instance cache compares snapshots. */
-    memset(info, 0, sizeof *info);
-    info->version = CIMJOB_INFO_VERSION;
-    if (cimjob_query(*job, info) != CIMJOB_RC_SUCCESS) {
+    if (cx_snap_take(*job, snap) != CIMJOB_RC_SUCCESS) {
         cimjob_job_release(*job);
         *job = NULL;
         return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s", id);
@@ -179,10 +219,103 @@ static const char *cx_time(const cimjob_info *info, cimjob_time_property prop, c
     return cimjob_info_format_time(info, prop, buf) == CIMJOB_RC_SUCCESS ? buf : NULL;
 }
 
-/* The text of a scalar value, or NULL for a NULL value. */
-static const char *cx_scalar(unsigned getter, const cimjob_info *info, const cx_property *p,
-                             char *buf, size_t size)
+static const char *cx_timestamp(int64_t us, int utc_offset_min, char *buf, size_t size)
 {
+    if (us == CIMJOB_TIME_NONE || size < CIMJOB_DATETIME_SIZE)
+        return NULL;
+    return cimjob_timestamp_format(us, utc_offset_min, buf) == CIMJOB_RC_SUCCESS ? buf : NULL;
+}
+
+static const char *cx_interval(uint64_t us, char *buf, size_t size)
+{
+    if (us == CIMJOB_INTERVAL_NONE || size < CIMJOB_DATETIME_SIZE)
+        return NULL;
+    return cimjob_interval_format(us, buf) == CIMJOB_RC_SUCCESS ? buf : NULL;
+}
+
+/* The writable properties and the schedule (cimjob_job_settings). */
+static const char *cx_setting(unsigned getter, const cx_snap *snap, char *buf, size_t size)
+{
+    const cimjob_job_settings *t = &snap->set;
+    int has_calendar = t->run_start_interval_us != CIMJOB_INTERVAL_NONE;
+    switch (getter) {
+    case G_SCHEDULED_START_TIME:
+        if (t->scheduled_start_delay_us != CIMJOB_INTERVAL_NONE)
+            return cx_interval(t->scheduled_start_delay_us, buf, size);
+        return cx_timestamp(t->scheduled_start_time_us, snap->info.utc_offset_min, buf, size);
+    case G_JOB_RUN_TIMES:
+        snprintf(buf, size, "%" PRIu32, t->job_run_times);
+        return buf;
+    case G_RUN_MONTH:
+        /* The calendar fields are NULL unless the job has a calendar (RunStartInterval). */
+        if (!has_calendar || t->run_month == CIMJOB_RUN_MONTH_ANY)
+            return NULL;
+        snprintf(buf, size, "%d", t->run_month);
+        return buf;
+    case G_RUN_DAY:
+        if (!has_calendar || t->run_day == 0)
+            return NULL;
+        snprintf(buf, size, "%d", t->run_day);
+        return buf;
+    case G_RUN_DAY_OF_WEEK:
+        if (!has_calendar)
+            return NULL;
+        snprintf(buf, size, "%d", t->run_day_of_week);
+        return buf;
+    case G_RUN_START_INTERVAL:
+        return cx_interval(t->run_start_interval_us, buf, size);
+    case G_LOCAL_OR_UTC_TIME:
+        if (!has_calendar)
+            return NULL;
+        snprintf(buf, size, "%d", t->local_or_utc_time);
+        return buf;
+    case G_UNTIL_TIME:
+        return cx_timestamp(t->until_time_us, snap->info.utc_offset_min, buf, size);
+    case G_NOTIFY:
+        return t->notify[0] ? t->notify : NULL;
+    case G_RECOVERY_ACTION:
+        snprintf(buf, size, "%u", (unsigned)t->recovery_action);
+        return buf;
+    case G_OTHER_RECOVERY_ACTION:
+        return t->other_recovery_action[0] ? t->other_recovery_action : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* The status block derived from JobState (cimjob_info_status()). */
+static const char *cx_status(unsigned getter, const cimjob_info *info, char *buf, size_t size)
+{
+    cimjob_status st = CIMJOB_STATUS_INIT;
+    if (cimjob_info_status(info, &st) != CIMJOB_RC_SUCCESS)
+        return NULL;
+    switch (getter) {
+    case G_STATUS:
+        snprintf(buf, size, "%s", st.status);
+        return buf[0] ? buf : NULL;
+    case G_HEALTH_STATE:
+        snprintf(buf, size, "%u", (unsigned)st.health_state);
+        return buf;
+    case G_OPERATING_STATUS:
+        snprintf(buf, size, "%u", (unsigned)st.operating_status);
+        return buf;
+    case G_PRIMARY_STATUS:
+        snprintf(buf, size, "%u", (unsigned)st.primary_status);
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
+/* The text of a scalar value, or NULL for a NULL value. */
+static const char *cx_scalar(unsigned getter, const cx_snap *snap, const cx_property *p, char *buf,
+                             size_t size)
+{
+    const cimjob_info *info = &snap->info;
+    if (getter >= G_SCHEDULED_START_TIME)
+        return cx_setting(getter, snap, buf, size);
+    if (getter >= G_STATUS && getter <= G_PRIMARY_STATUS)
+        return cx_status(getter, info, buf, size);
     switch (getter) {
     case G_INSTANCE_ID:
         return info->instance_id;
@@ -244,7 +377,7 @@ static const char *cx_scalar(unsigned getter, const cimjob_info *info, const cx_
     }
 }
 
-const char *cx_scalar_value(cx_ctx *c, const cimjob_info *info, const cx_property *p, char *buf,
+const char *cx_scalar_value(cx_ctx *c, const cx_snap *snap, const cx_property *p, char *buf,
                             size_t size)
 {
     const cx_class *k = c->svc->job_class;
@@ -252,19 +385,30 @@ const char *cx_scalar_value(cx_ctx *c, const cimjob_info *info, const cx_propert
     for (unsigned i = 0; i < k->nprops; i++)
         if (&k->props[i] == p)
             getter = c->svc->getters[i];
-    return cx_scalar(getter, info, p, buf, size);
+    return cx_scalar(getter, snap, p, buf, size);
 }
 
-static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cimjob_info *info,
+static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cx_snap *snap,
                               const cx_property *p)
 {
-    char buf[64];
+    const cimjob_info *info = &snap->info;
+    char buf[CIMJOB_TEXT_MAX + 1];
     if (getter == G_OPERATIONAL_STATUS) {
         cx_start(o, "VALUE.ARRAY");
         for (unsigned i = 0; i < info->operational_status_count && i < 2; i++) {
             snprintf(buf, sizeof buf, "%u", (unsigned)info->operational_status[i]);
             cx_value(o, buf);
         }
+        cx_end(o);
+        return;
+    }
+    if (getter == G_STATUS_DESCRIPTIONS) {
+        cimjob_status st = CIMJOB_STATUS_INIT;
+        if (cimjob_info_status(info, &st) != CIMJOB_RC_SUCCESS)
+            return;
+        cx_start(o, "VALUE.ARRAY");
+        for (unsigned i = 0; i < st.operational_status_count && i < 2; i++)
+            cx_value(o, st.status_descriptions[i]);
         cx_end(o);
         return;
     }
@@ -275,14 +419,14 @@ static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cimjo
     }
     if (p->is_array)
         return; /* no array defaults in these classes */
-    const char *v = cx_scalar(getter, info, p, buf, sizeof buf);
+    const char *v = cx_scalar(getter, snap, p, buf, sizeof buf);
     if (v)
         cx_value(o, v);
 }
 
 /* The INSTANCE element. With @p elapsed_at, the text of ElapsedTime's VALUE is left out and
  * its offset in @p o stored there, for the cache. */
-static void cx_instance(cx_ctx *c, cx_out *o, const cimjob_info *info, const cx_select *sel,
+static void cx_instance(cx_ctx *c, cx_out *o, const cx_snap *snap, const cx_select *sel,
                         size_t *elapsed_at)
 {
     const cx_class *k = c->svc->job_class;
@@ -305,7 +449,7 @@ static void cx_instance(cx_ctx *c, cx_out *o, const cimjob_info *info, const cx_
             *elapsed_at = cx_out_len(o);
             cx_end(o);
         } else {
-            cx_property_value(c, o, c->svc->getters[i], info, p);
+            cx_property_value(c, o, c->svc->getters[i], snap, p);
         }
         cx_end(o);
     }
@@ -315,30 +459,32 @@ static void cx_instance(cx_ctx *c, cx_out *o, const cimjob_info *info, const cx_
 /*
  * Instances with every property (what wbemcli's ei and gi ask for) are cached per job, as text
  * with a hole for ElapsedTime, the one value that changes while nothing else does: the text is
- * reused while the job's snapshot (cimjob_info, ElapsedTime aside) is byte for byte the same.
+ * reused while the job's snapshot (cx_snap: cimjob_info and the settings, ElapsedTime aside) is
+ * byte for byte the same.
  * The snapshot holds every other value an instance shows; CommandLine and WorkingDirectory
  * never change.
  */
-int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const cx_select *sel)
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel)
 {
+    const cimjob_info *info = &snap->info;
     (void)job;
     const cx_class *k = c->svc->job_class;
     int cacheable =
         !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
     if (!cacheable) {
-        cx_instance(c, &c->out, info, sel, NULL);
+        cx_instance(c, &c->out, snap, sel, NULL);
         return CX_OK;
     }
     char elapsed[CIMJOB_DATETIME_SIZE];
     if (cimjob_info_format_time(info, CIMJOB_PROP_ELAPSED_TIME, elapsed) != CIMJOB_RC_SUCCESS)
         elapsed[0] = '\0';
     int variant = sel->class_origin ? 1 : 0;
-    if (cx_side_emit(c->svc->side, info->instance_id, info, variant, &c->out, elapsed))
+    if (cx_side_emit(c->svc->side, info->instance_id, snap, variant, &c->out, elapsed))
         return CX_OK;
     cx_out t;
     memset(&t, 0, sizeof t);
     size_t hole = 0;
-    cx_instance(c, &t, info, sel, &hole);
+    cx_instance(c, &t, snap, sel, &hole);
     size_t len;
     char *text = t.failed ? NULL : cx_out_take(&t, &len);
     cx_out_discard(&t);
@@ -349,6 +495,6 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const
     cx_fragment(&c->out, text, hole);
     cx_text_w(&c->out, elapsed);
     cx_fragment(&c->out, text + hole, len - hole);
-    cx_side_store(c->svc->side, info->instance_id, info, variant, text, len, hole);
+    cx_side_store(c->svc->side, info->instance_id, snap, variant, text, len, hole);
     return CX_OK;
 }

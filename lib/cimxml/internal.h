@@ -128,17 +128,33 @@ typedef struct cx_select {
     int class_origin;
 } cx_select;
 int cx_getters_init(cimjob_cimxml *svc);
+/* What an instance shows: the job's snapshot and its writable properties and schedule. Zeroed
+ * whole before it is filled: the instance cache compares it byte for byte (ElapsedTime aside). */
+typedef struct cx_snap {
+    cimjob_info info;
+    cimjob_job_settings set;
+} cx_snap;
+/* Fill @p s for @p job: a cimjob_rc. */
+cimjob_rc cx_snap_take(cimjob_job *job, cx_snap *s);
 int cx_select_has(const cx_select *sel, const char *name);
 int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_property *p);
 /* Write INSTANCE for a job; CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
-int cx_write_instance(cx_ctx *c, cimjob_job *job, const cimjob_info *info, const cx_select *sel);
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel);
 /* The text of a job's property value for comparison (ModifyInstance); NULL: NULL value. */
-const char *cx_scalar_value(cx_ctx *c, const cimjob_info *info, const cx_property *p, char *buf,
+const char *cx_scalar_value(cx_ctx *c, const cx_snap *snap, const cx_property *p, char *buf,
                             size_t size);
 /* May the request's identity see and act on this job? */
 int cx_may_access(const cx_ctx *c, const cimjob_info *info);
 /* Find the job of an InstanceID and check access: CX_OK with a reference, or a CIM error. */
-int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cimjob_info *info);
+int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cx_snap *snap);
+
+/* ---- settings.c: the Write properties and the schedule ---- */
+/* Parse one writable property's text (NULL: NULL) into @p t, adding its bit to @p mask. */
+int cx_setting_parse(cx_ctx *c, const char *name, const char *text, cimjob_job_settings *t,
+                     uint32_t *mask);
+/* The bits of @p mask whose values differ between @p a and @p b. */
+uint32_t cx_settings_changed(const cimjob_job_settings *a, const cimjob_job_settings *b,
+                             uint32_t mask);
 
 /* ---- intrinsic.c / methods.c ---- */
 int cx_intrinsic(cx_ctx *c);
@@ -155,10 +171,10 @@ int cx_side_with(cx_side *s, const char *id,
                  void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg);
 /* The instance cache (instance.c): append the cached INSTANCE text of a job for this snapshot
  * and variant, with @p elapsed in its hole; 0 when there is none. */
-int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
+int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
                  const char *elapsed);
 /* Keep an INSTANCE text (takes @p text, malloc'd) with its ElapsedTime hole at @p hole. */
-void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int variant, char *text,
+void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
                    size_t len, size_t hole);
 /* Drop the records of jobs no longer in the registry. */
 void cx_side_sweep(cx_side *s, cimjob_registry *reg);

@@ -246,7 +246,7 @@ static int cx_op_get_class(cx_ctx *c, cx_args *a)
 /* Every job the request's identity may see, as references and snapshots. */
 typedef struct cx_jobs {
     cimjob_job **jobs;
-    cimjob_info *infos;
+    cx_snap *snaps;
     size_t count;
 } cx_jobs;
 
@@ -264,18 +264,16 @@ static int cx_list_jobs(cx_ctx *c, const cx_class *k, cx_jobs *out)
         cx_side_sweep(c->svc->side, c->svc->reg);
     if (n == 0)
         return CX_OK;
-    out->infos = malloc(n * sizeof *out->infos);
-    if (!out->infos) {
+    out->snaps = malloc(n * sizeof *out->snaps);
+    if (!out->snaps) {
         cimjob_job_list_free(jobs, n);
         return cx_fail(c, CX_ERR_FAILED, "out of memory");
     }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        cimjob_info *info = &out->infos[kept];
-        memset(info, 0, sizeof *info); /* whole: the instance cache compares snapshots */
-        info->version = CIMJOB_INFO_VERSION;
+        cx_snap *snap = &out->snaps[kept];
         /* A job removed since the list was taken, or another account's: left out. */
-        if (cimjob_query(jobs[i], info) != CIMJOB_RC_SUCCESS || !cx_may_access(c, info)) {
+        if (cx_snap_take(jobs[i], snap) != CIMJOB_RC_SUCCESS || !cx_may_access(c, &snap->info)) {
             cimjob_job_release(jobs[i]);
             continue;
         }
@@ -290,7 +288,7 @@ static void cx_jobs_free(cx_jobs *j)
 {
     if (j->jobs)
         cimjob_job_list_free(j->jobs, j->count);
-    free(j->infos);
+    free(j->snaps);
 }
 
 static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
@@ -304,7 +302,7 @@ static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
         return rc;
     cx_start(&c->out, "IRETURNVALUE");
     for (size_t i = 0; i < j.count; i++)
-        cx_instancename(&c->out, c->svc->job_class->name, j.infos[i].instance_id);
+        cx_instancename(&c->out, c->svc->job_class->name, j.snaps[i].info.instance_id);
     cx_end(&c->out);
     cx_jobs_free(&j);
     return CX_OK;
@@ -333,8 +331,8 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
     cx_start(&c->out, "IRETURNVALUE");
     for (size_t i = 0; i < j.count; i++) {
         cx_start(&c->out, "VALUE.NAMEDINSTANCE");
-        cx_instancename(&c->out, c->svc->job_class->name, j.infos[i].instance_id);
-        cx_write_instance(c, j.jobs[i], &j.infos[i], &sel);
+        cx_instancename(&c->out, c->svc->job_class->name, j.snaps[i].info.instance_id);
+        cx_write_instance(c, j.jobs[i], &j.snaps[i], &sel);
         cx_end(&c->out);
     }
     cx_end(&c->out);
@@ -344,7 +342,7 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
 
 /* The InstanceName parameter: an instance of one of our job classes. */
 static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job **job,
-                      cimjob_info *info)
+                      cx_snap *snap)
 {
     cx_node *v = cx_child(cx_arg(a, name));
     if (!v)
@@ -355,7 +353,7 @@ static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job 
     if (rc == CX_OK && !cx_class_is_a(c->svc->job_class, k))
         rc = cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
     if (rc == CX_OK)
-        rc = cx_find_job(c, id, job, info);
+        rc = cx_find_job(c, id, job, snap);
     free(id);
     return rc;
 }
@@ -368,8 +366,8 @@ static int cx_op_get_instance(cx_ctx *c, cx_args *a)
         (rc = cx_arg_bool(c, a, "IncludeClassOrigin", 0, &origin)) || (rc = cx_arg_plist(c, a)))
         return rc;
     cimjob_job *job;
-    cimjob_info info;
-    if ((rc = cx_arg_job(c, a, "InstanceName", &job, &info)))
+    cx_snap snap;
+    if ((rc = cx_arg_job(c, a, "InstanceName", &job, &snap)))
         return rc;
     cx_select sel;
     cx_select_from(&sel, a);
@@ -377,7 +375,7 @@ static int cx_op_get_instance(cx_ctx *c, cx_args *a)
     sel.deep = 1;
     sel.class_origin = origin;
     cx_start(&c->out, "IRETURNVALUE");
-    rc = cx_write_instance(c, job, &info, &sel);
+    rc = cx_write_instance(c, job, &snap, &sel);
     cx_end(&c->out);
     cimjob_job_release(job);
     return rc;
@@ -388,8 +386,9 @@ static int cx_op_delete_instance(cx_ctx *c, cx_args *a)
     if (c->req->read_only)
         return cx_fail(c, CX_ERR_ACCESS_DENIED, "Access denied: a read-only account");
     cimjob_job *job;
-    cimjob_info info;
-    int rc = cx_arg_job(c, a, "InstanceName", &job, &info);
+    cx_snap snap;
+    int rc = cx_arg_job(c, a, "InstanceName", &job, &snap);
+    const cimjob_info *info = &snap.info;
     if (rc)
         return rc;
     cimjob_rc r = cimjob_remove(c->svc->reg, job);
@@ -397,18 +396,22 @@ static int cx_op_delete_instance(cx_ctx *c, cx_args *a)
     if (r == CIMJOB_RC_INVALID_STATE)
         return cx_fail(c, CX_ERR_FAILED,
                        "job %.300s is %s: end it first (RequestStateChange 4 or 5, or KillJob)",
-                       info.instance_id, cimjob_job_state_name((int)info.job_state));
+                       info->instance_id, cimjob_job_state_name((int)info->job_state));
     if (r != CIMJOB_RC_SUCCESS)
         return cx_fail(c, cimjob_cimxml_status_for_rc(r), "%s", cimjob_last_error());
-    cx_side_remove(c->svc->side, info.instance_id);
+    cx_side_remove(c->svc->side, info->instance_id);
     cx_start(&c->out, "IRETURNVALUE"); /* wbemcli wants the end tag, not <IRETURNVALUE/> */
     cx_end(&c->out);
     return CX_OK;
 }
 
-/* ModifyInstance: today's library has no setters (issue 11 adds them), so a property may be
- * "modified" only to the value it already has; a change to a Write property answers
- * CIM_ERR_NOT_SUPPORTED, a change to any other property CIM_ERR_INVALID_PARAMETER. */
+/*
+ * ModifyInstance: the MOF's Write properties (DeleteOnCompletion, TimeBeforeRemoval, Priority,
+ * JobRunTimes, UntilTime, Notify and the schedule) change through cimjob_job_modify(), all or
+ * none, checked by the library (ranges, the caller's access); a property without Write may be
+ * "modified" only to the value it already has (a client that sends back a whole instance), else
+ * CIM_ERR_INVALID_PARAMETER.
+ */
 static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
 {
     if (c->req->read_only)
@@ -429,15 +432,17 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
     if ((rc = cx_instance_id(c, name, &k, &id)))
         return rc;
     cimjob_job *job;
-    cimjob_info info;
+    cx_snap snap;
     rc = cx_class_is_a(c->svc->job_class, k)
-             ? cx_find_job(c, id, &job, &info)
+             ? cx_find_job(c, id, &job, &snap)
              : cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
     free(id);
     if (rc)
         return rc;
     cx_select sel;
     cx_select_from(&sel, a);
+    cimjob_job_settings want = snap.set;
+    uint32_t given = 0;
     for (cx_node *p = cx_child(inst); p && rc == CX_OK; p = cx_next(p)) {
         const char *pn = cx_attr(p, "NAME");
         if (cx_is(p, "QUALIFIER"))
@@ -454,10 +459,23 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
             rc = cx_fail(c, CX_ERR_NOT_SUPPORTED, "%s cannot be modified", prop->name);
             break;
         }
-        char buf[CIMJOB_DATETIME_SIZE + 40];
-        const char *cur = cx_scalar_value(c, &info, prop, buf, sizeof buf);
         cx_node *v = cx_child(p);
+        if (v && !cx_is(v, "VALUE")) {
+            rc = cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s holds a single VALUE", prop->name);
+            break;
+        }
         char *t = v ? cx_text(v) : NULL;
+        if (v && !t) {
+            rc = cx_fail(c, CX_ERR_FAILED, "out of memory");
+            break;
+        }
+        if (prop->write) {
+            rc = cx_setting_parse(c, prop->name, t, &want, &given);
+            free(t);
+            continue;
+        }
+        char buf[CIMJOB_TEXT_MAX + 1];
+        const char *cur = cx_scalar_value(c, &snap, prop, buf, sizeof buf);
         int same = (!v && !cur) || (t && cur && strcmp(t, cur) == 0);
         if (t && cur && !same && strcmp(prop->type, "boolean") == 0) {
             int b;
@@ -466,11 +484,15 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
         }
         free(t);
         if (!same)
-            rc = prop->write ? cx_fail(c, CX_ERR_NOT_SUPPORTED,
-                                       "%s is writable in CIM but this libcimjob cannot change "
-                                       "it yet",
-                                       prop->name)
-                             : cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is read-only", prop->name);
+            rc = cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is read-only (no Write in the MOF)",
+                         prop->name);
+    }
+    uint32_t mask = rc == CX_OK ? cx_settings_changed(&snap.set, &want, given) : 0;
+    if (mask) {
+        cimjob_rc r = cimjob_job_modify(job, &want, mask, c->req->is_admin ? NULL : c->req->user);
+        if (r != CIMJOB_RC_SUCCESS)
+            rc = cx_fail(c, cimjob_cimxml_status_for_rc(r), "%s (%s)", cimjob_last_error(),
+                         cimjob_rc_name(r));
     }
     cimjob_job_release(job);
     if (rc)

@@ -99,6 +99,7 @@ int cimjob_cimxml_status_for_rc(cimjob_rc rc)
         return CX_ERR_ACCESS_DENIED;
     case CIMJOB_RC_INVALID_PARAMETER:
     case CIMJOB_RC_INVALID_DATETIME:
+    case CIMJOB_RC_INVALID_UTF8:
         return CX_ERR_INVALID_PARAMETER;
     case CIMJOB_RC_NOT_SUPPORTED:
         return CX_ERR_NOT_SUPPORTED;

@@ -16,7 +16,7 @@ typedef struct cx_rec {
     char *cwd;
     /* The instance cache: the snapshot the texts were made from, and per variant (without,
      * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
-    cimjob_info *snap;
+    cx_snap *snap;
     struct {
         char *text;
         size_t len, hole;
@@ -166,15 +166,16 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
 }
 
 /* Two snapshots show the same instance when every byte but ElapsedTime is the same (the whole
- * struct, so that fields a later cimjob_info adds are compared too). */
-static int cx_snap_same(const cimjob_info *a, const cimjob_info *b)
+ * struct, so that fields a later cimjob_info or settings add are compared too). */
+static int cx_snap_same(const cx_snap *a, const cx_snap *b)
 {
-    size_t at = offsetof(cimjob_info, elapsed_time_us), after = at + sizeof a->elapsed_time_us;
+    size_t at = offsetof(cx_snap, info.elapsed_time_us),
+           after = at + sizeof a->info.elapsed_time_us;
     return memcmp(a, b, at) == 0 &&
            memcmp((const char *)a + after, (const char *)b + after, sizeof *a - after) == 0;
 }
 
-int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int variant, cx_out *o,
+int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
                  const char *elapsed)
 {
     int done = 0;
@@ -191,7 +192,7 @@ int cx_side_emit(cx_side *s, const char *id, const cimjob_info *snap, int varian
     return done;
 }
 
-void cx_side_store(cx_side *s, const char *id, const cimjob_info *snap, int variant, char *text,
+void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
                    size_t len, size_t hole)
 {
     pthread_mutex_lock(&s->lock);

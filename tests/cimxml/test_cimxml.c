@@ -939,25 +939,134 @@ static void test_threads(void **state)
     free(id);
 }
 
+/* ModifyInstance with @p props (PROPERTY elements), as @p user. */
+static const char *mi_doc(fixture *f, const char *user, const char *id, const char *props)
+{
+    return call_as(f, "ModifyInstance", user, 0,
+                   ENV_HEAD
+                   "<IMETHODCALL NAME=\"ModifyInstance\">" NS_OPEN
+                   "<IPARAMVALUE NAME=\"ModifiedInstance\"><VALUE.NAMEDINSTANCE>"
+                   "<INSTANCENAME CLASSNAME=\"CIMJOB_ConcreteJob\"><KEYBINDING "
+                   "NAME=\"InstanceID\"><KEYVALUE>%s</KEYVALUE></KEYBINDING>"
+                   "</INSTANCENAME><INSTANCE CLASSNAME=\"CIMJOB_ConcreteJob\">%s"
+                   "</INSTANCE></VALUE.NAMEDINSTANCE></IPARAMVALUE></IMETHODCALL>" ENV_TAIL,
+                   id, props);
+}
+
+#define PROP(name, type, value)                                                                    \
+    "<PROPERTY NAME=\"" name "\" TYPE=\"" type "\"><VALUE>" value "</VALUE></PROPERTY>"
+
+static void expect_prop(fixture *f, const char *id, const char *name, const char *value)
+{
+    char plist[160], want[CIMJOB_TEXT_MAX + 200];
+    snprintf(plist, sizeof plist,
+             "<IPARAMVALUE NAME=\"PropertyList\"><VALUE.ARRAY><VALUE>%s</VALUE></VALUE.ARRAY>"
+             "</IPARAMVALUE>",
+             name);
+    const char *b = gi_doc(f, "alice", id, plist);
+    if (value)
+        snprintf(want, sizeof want, "NAME=\"%s\" TYPE=", name);
+    assert_int_equal(count(b, "<PROPERTY"), 1);
+    if (value) {
+        snprintf(want, sizeof want, "<VALUE>%s</VALUE>", value);
+        if (!strstr(b, want))
+            fprintf(stderr, "%s: want %s in\n%.2000s\n", name, want, b);
+        assert_non_null(strstr(b, want));
+    } else {
+        assert_null(strstr(b, "<VALUE>"));
+    }
+}
+
 static void test_modify_instance(void **state)
 {
     fixture *f = *state;
     char *id = start_job(f, "m");
-#define MODIFY(prop, type, value)                                                                  \
-    call(f, "ModifyInstance",                                                                      \
-         ENV_HEAD "<IMETHODCALL NAME=\"ModifyInstance\">" NS_OPEN                                  \
-                  "<IPARAMVALUE NAME=\"ModifiedInstance\"><VALUE.NAMEDINSTANCE><INSTANCENAME "     \
-                  "CLASSNAME=\"CIMJOB_ConcreteJob\"><KEYBINDING NAME=\"InstanceID\"><KEYVALUE>%s"  \
-                  "</KEYVALUE></KEYBINDING></INSTANCENAME><INSTANCE "                              \
-                  "CLASSNAME=\"CIMJOB_ConcreteJob\"><PROPERTY NAME=\"" prop "\" TYPE=\"" type      \
-                  "\"><VALUE>" value "</VALUE></PROPERTY></INSTANCE></VALUE.NAMEDINSTANCE>"        \
-                  "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL,                                         \
-         id)
-    const char *b = MODIFY("DeleteOnCompletion", "boolean", "true");
+    cimjob_job *job;
+    assert_int_equal(cimjob_find(f->reg, id, &job), CIMJOB_RC_SUCCESS);
+    /* The defaults show in the instance. */
+    expect_prop(f, id, "JobRunTimes", "1");
+    expect_prop(f, id, "Notify", NULL);
+    expect_prop(f, id, "UntilTime", NULL);
+    expect_prop(f, id, "ScheduledStartTime", NULL);
+    expect_prop(f, id, "RecoveryAction", "0");
+    /* The same value, and a new one: both through cimjob_job_modify(). */
+    const char *b = mi_doc(f, "alice", id, PROP("DeleteOnCompletion", "boolean", "true"));
     assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
-    expect_error(MODIFY("DeleteOnCompletion", "boolean", "FALSE"), 7);
-    expect_error(MODIFY("Name", "string", "renamed"), 4);
-    expect_error(MODIFY("NoSuchProperty", "string", "x"), 4);
+    b = mi_doc(f, "alice", id, PROP("DeleteOnCompletion", "boolean", "FALSE"));
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    expect_prop(f, id, "DeleteOnCompletion", "FALSE");
+    /* Several at once, as a client that sends the Write properties. */
+    b = mi_doc(f, "alice", id,
+               PROP("Priority", "uint32", "7") PROP("JobRunTimes", "uint32", "3")
+                   PROP("Notify", "string", "ops &amp; on-call")
+                       PROP("TimeBeforeRemoval", "datetime", "00000000000200.000000:000")
+                           PROP("UntilTime", "datetime", "20991231235959.000000+000"));
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    cimjob_job_settings set = CIMJOB_JOB_SETTINGS_INIT;
+    assert_int_equal(cimjob_job_settings_get(job, &set), CIMJOB_RC_SUCCESS);
+    assert_int_equal(set.priority, 7);
+    assert_int_equal(set.job_run_times, 3);
+    assert_string_equal(set.notify, "ops & on-call");
+    assert_int_equal(set.time_before_removal_us, 120000000);
+    assert_true(set.until_time_us != CIMJOB_TIME_NONE);
+    assert_int_equal(set.delete_on_completion, 0);
+    /* The instance shows them (the instance cache sees the change). */
+    expect_prop(f, id, "Priority", "7");
+    expect_prop(f, id, "JobRunTimes", "3");
+    expect_prop(f, id, "Notify", "ops &amp; on-call");
+    expect_prop(f, id, "TimeBeforeRemoval", "00000000000200.000000:000");
+    expect_prop(f, id, "UntilTime", "20991231235959.000000+000");
+    /* A daily calendar: the schedule fields go together. */
+    b = mi_doc(f, "alice", id,
+               PROP("RunStartInterval", "datetime", "00000000020000.000000:000")
+                   PROP("RunDayOfWeek", "sint8", "-2") PROP("RunDay", "sint8", "-1")
+                       PROP("LocalOrUtcTime", "uint16", "2"));
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    assert_int_equal(cimjob_job_settings_get(job, &set), CIMJOB_RC_SUCCESS);
+    assert_int_equal(set.run_start_interval_us, 7200000000ull);
+    assert_int_equal(set.run_day, -1);
+    assert_int_equal(set.run_day_of_week, -2);
+    expect_prop(f, id, "RunStartInterval", "00000000020000.000000:000");
+    expect_prop(f, id, "RunDay", "-1");
+    expect_prop(f, id, "RunDayOfWeek", "-2");
+    expect_prop(f, id, "LocalOrUtcTime", "2");
+    /* NULL clears what CIM lets a client clear. */
+    b = mi_doc(f, "alice", id,
+               "<PROPERTY NAME=\"Notify\" TYPE=\"string\"></PROPERTY>"
+               "<PROPERTY NAME=\"UntilTime\" TYPE=\"datetime\"></PROPERTY>");
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    expect_prop(f, id, "Notify", NULL);
+    expect_prop(f, id, "UntilTime", NULL);
+    /* All or none: a bad value leaves every property as it was. */
+    expect_error(
+        mi_doc(f, "alice", id, PROP("Priority", "uint32", "9") PROP("RunMonth", "uint8", "12")), 4);
+    expect_error(mi_doc(f, "alice", id, PROP("Priority", "uint32", "-1")), 4);
+    expect_error(mi_doc(f, "alice", id, PROP("Priority", "uint32", "4294967296")), 4);
+    expect_error(mi_doc(f, "alice", id, PROP("UntilTime", "datetime", "00000000000100.000000:000")),
+                 4);
+    expect_error(mi_doc(f, "alice", id, PROP("TimeBeforeRemoval", "datetime", "soon")), 4);
+    expect_error(mi_doc(f, "alice", id, "<PROPERTY NAME=\"Priority\" TYPE=\"uint32\"></PROPERTY>"),
+                 4);
+    expect_prop(f, id, "Priority", "7");
+    expect_prop(f, id, "RunDay", "-1");
+    /* Not Write in the MOF: read-only (RecoveryAction is not Write in CIM_Job 2.45.0). */
+    expect_error(mi_doc(f, "alice", id, PROP("Name", "string", "renamed")), 4);
+    expect_error(mi_doc(f, "alice", id, PROP("RecoveryAction", "uint16", "4")), 4);
+    b = mi_doc(f, "alice", id, PROP("Name", "string", "m") PROP("Priority", "uint32", "8"));
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>")); /* Name unchanged: fine */
+    expect_prop(f, id, "Priority", "8");
+    expect_error(mi_doc(f, "alice", id, PROP("NoSuchProperty", "string", "x")), 4);
+    /* Another account: Access Denied, nothing changed. */
+    expect_error(mi_doc(f, "bob", id, PROP("Priority", "uint32", "1")), 2);
+    expect_prop(f, id, "Priority", "8");
+    /* A job that has ended: its DeleteOnCompletion is the library's Invalid State. */
+    expect_rv(cm_doc(f, "alice", "KillJob", id, ""), 0);
+    b = mi_doc(f, "alice", id, PROP("DeleteOnCompletion", "boolean", "TRUE"));
+    expect_error(b, 1);
+    assert_non_null(strstr(b, "(Invalid State)"));
+    b = mi_doc(f, "alice", id, PROP("Priority", "uint32", "2"));
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    cimjob_job_release(job);
     free(id);
 }
 
