@@ -377,17 +377,6 @@ static const char *cx_scalar(unsigned getter, const cx_snap *snap, const cx_prop
     }
 }
 
-const char *cx_scalar_value(cx_ctx *c, const cx_snap *snap, const cx_property *p, char *buf,
-                            size_t size)
-{
-    const cx_class *k = c->svc->job_class;
-    unsigned getter = G_NONE;
-    for (unsigned i = 0; i < k->nprops; i++)
-        if (&k->props[i] == p)
-            getter = c->svc->getters[i];
-    return cx_scalar(getter, snap, p, buf, size);
-}
-
 static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cx_snap *snap,
                               const cx_property *p)
 {
@@ -422,6 +411,98 @@ static void cx_property_value(cx_ctx *c, cx_out *o, unsigned getter, const cx_sn
     const char *v = cx_scalar(getter, snap, p, buf, sizeof buf);
     if (v)
         cx_value(o, v);
+}
+
+static unsigned cx_getter_of(const cx_ctx *c, const cx_property *p)
+{
+    const cx_class *k = c->svc->job_class;
+    for (unsigned i = 0; i < k->nprops; i++)
+        if (&k->props[i] == p)
+            return c->svc->getters[i];
+    return G_NONE;
+}
+
+int cx_property_live(const cx_ctx *c, const cx_property *p)
+{
+    switch (cx_getter_of(c, p)) {
+    case G_OPERATIONAL_STATUS:
+    case G_STATUS_DESCRIPTIONS:
+    case G_STATUS:
+    case G_HEALTH_STATE:
+    case G_OPERATING_STATUS:
+    case G_PRIMARY_STATUS:
+    case G_JOB_STATUS:
+    case G_START_TIME:
+    case G_ELAPSED_TIME:
+    case G_PERCENT_COMPLETE:
+    case G_ERROR_CODE:
+    case G_ERROR_DESCRIPTION:
+    case G_JOB_STATE:
+    case G_TIME_OF_LAST_STATE_CHANGE:
+    case G_EXIT_STATUS:
+    case G_TERM_SIGNAL:
+    case G_ESCALATED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+typedef struct cx_side_cmp {
+    const cx_node *sent; /* VALUE.ARRAY (CommandLine) or VALUE (WorkingDirectory), or NULL */
+    int argv;
+    int same;
+} cx_side_cmp;
+
+static int cx_text_is(const cx_node *v, const char *want)
+{
+    char *t = cx_text(v);
+    int same = t && strcmp(t, want) == 0;
+    free(t);
+    return same;
+}
+
+static void cx_cmp_side(const char *const *argv, const char *cwd, void *arg)
+{
+    cx_side_cmp *a = arg;
+    if (!a->argv) {
+        a->same = cwd ? a->sent && cx_is(a->sent, "VALUE") && cx_text_is(a->sent, cwd) : !a->sent;
+        return;
+    }
+    if (!a->sent || !cx_is(a->sent, "VALUE.ARRAY"))
+        return;
+    const cx_node *v = cx_child(a->sent);
+    size_t i = 0;
+    for (; argv[i] && v; i++, v = cx_next(v))
+        if (!cx_is(v, "VALUE") || !cx_text_is(v, argv[i]))
+            return;
+    a->same = !argv[i] && !v;
+}
+
+int cx_value_same(cx_ctx *c, const cx_snap *snap, const cx_property *p, const cx_node *el)
+{
+    const cx_node *v = cx_child(el);
+    unsigned getter = cx_getter_of(c, p);
+    if (getter == G_COMMAND_LINE || getter == G_WORKING_DIRECTORY) {
+        cx_side_cmp a = {v, getter == G_COMMAND_LINE, 0};
+        if (!cx_side_with(c->svc->side, snap->info.instance_id, cx_cmp_side, &a))
+            a.same = !v; /* no record: NULL */
+        return a.same;
+    }
+    if (p->is_array || (v && !cx_is(v, "VALUE")))
+        return 0;
+    char buf[CIMJOB_TEXT_MAX + 1];
+    const char *cur = cx_scalar(getter, snap, p, buf, sizeof buf);
+    if (!v || !cur)
+        return !v && !cur;
+    char *t = cx_text(v);
+    int same = t && strcmp(t, cur) == 0;
+    if (t && !same && strcmp(p->type, "boolean") == 0) {
+        int b;
+        same = cx_bool_text(c, p->name, t, &b) == CX_OK && strcmp(b ? "TRUE" : "FALSE", cur) == 0;
+    }
+    free(t);
+    return same;
 }
 
 /* The INSTANCE element. With @p elapsed_at, the text of ElapsedTime's VALUE is left out and

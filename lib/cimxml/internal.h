@@ -140,9 +140,11 @@ int cx_select_has(const cx_select *sel, const char *name);
 int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_property *p);
 /* Write INSTANCE for a job; CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
 int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel);
-/* The text of a job's property value for comparison (ModifyInstance); NULL: NULL value. */
-const char *cx_scalar_value(cx_ctx *c, const cx_snap *snap, const cx_property *p, char *buf,
-                            size_t size);
+/* Is this a property the job changes as it runs (JobState, ElapsedTime, the status block...)?
+ * ModifyInstance ignores the stale values a client that read the instance sends back. */
+int cx_property_live(const cx_ctx *c, const cx_property *p);
+/* Does the value in a PROPERTY or PROPERTY.ARRAY element equal the job's own? */
+int cx_value_same(cx_ctx *c, const cx_snap *snap, const cx_property *p, const cx_node *el);
 /* May the request's identity see and act on this job? */
 int cx_may_access(const cx_ctx *c, const cimjob_info *info);
 /* Find the job of an InstanceID and check access: CX_OK with a reference, or a CIM error. */

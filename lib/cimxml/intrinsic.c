@@ -455,12 +455,17 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
         }
         if (!cx_select_has(&sel, prop->name))
             continue;
-        if (prop->is_array || !cx_is(p, "PROPERTY")) {
-            rc = cx_fail(c, CX_ERR_NOT_SUPPORTED, "%s cannot be modified", prop->name);
-            break;
+        if (!prop->write) {
+            /* A client that read the instance sends every property back (wbemcli mi does):
+             * the job's live values it read are stale, not a request; any other must be the
+             * job's own. */
+            if (!cx_property_live(c, prop) && !cx_value_same(c, &snap, prop, p))
+                rc = cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is read-only (no Write in the MOF)",
+                             prop->name);
+            continue;
         }
         cx_node *v = cx_child(p);
-        if (v && !cx_is(v, "VALUE")) {
+        if (!cx_is(p, "PROPERTY") || (v && !cx_is(v, "VALUE"))) {
             rc = cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s holds a single VALUE", prop->name);
             break;
         }
@@ -469,23 +474,8 @@ static int cx_op_modify_instance(cx_ctx *c, cx_args *a)
             rc = cx_fail(c, CX_ERR_FAILED, "out of memory");
             break;
         }
-        if (prop->write) {
-            rc = cx_setting_parse(c, prop->name, t, &want, &given);
-            free(t);
-            continue;
-        }
-        char buf[CIMJOB_TEXT_MAX + 1];
-        const char *cur = cx_scalar_value(c, &snap, prop, buf, sizeof buf);
-        int same = (!v && !cur) || (t && cur && strcmp(t, cur) == 0);
-        if (t && cur && !same && strcmp(prop->type, "boolean") == 0) {
-            int b;
-            same = cx_bool_text(c, prop->name, t, &b) == CX_OK &&
-                   strcmp(b ? "TRUE" : "FALSE", cur) == 0;
-        }
+        rc = cx_setting_parse(c, prop->name, t, &want, &given);
         free(t);
-        if (!same)
-            rc = cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is read-only (no Write in the MOF)",
-                         prop->name);
     }
     uint32_t mask = rc == CX_OK ? cx_settings_changed(&snap.set, &want, given) : 0;
     if (mask) {

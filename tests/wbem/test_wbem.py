@@ -329,6 +329,18 @@ try:
           out + err)
     code, out = cm(j6, 'KillJob', user='bob')
     check(code == 6 and job_state(j6) == 4, 'bob: KillJob of alice\'s job: 6 (Access Denied)', out)
+    # ModifyInstance of the Write properties (wbemcli mi), through cimjob_job_modify().
+    rc, out, err = wbem('mi', inst('alice', j6), 'Priority=5,Notify="ops"')
+    rc2, out2, err2 = wbem('gi', inst('alice', j6), 'Priority,Notify')
+    check(rc == 0 and prop(out2, 'Priority') == '5' and prop(out2, 'Notify') == '"ops"',
+          'mi Priority and Notify: the instance shows them', out + err + out2 + err2)
+    rc, out, err = wbem('mi', inst('alice', j6), 'Name="renamed"')
+    check(rc != 0 and 'CIM_ERR_INVALID_PARAMETER' in err, 'mi of a property without Write: '
+          'CIM_ERR_INVALID_PARAMETER', out + err)
+    rc, out, err = wbem('mi', inst('bob', j6), 'Priority=1', user='bob')
+    rc2, out2, err2 = wbem('gi', inst('alice', j6), 'Priority')
+    check(rc != 0 and 'CIM_ERR_ACCESS_DENIED' in err and prop(out2, 'Priority') == '5',
+          'bob: mi of alice\'s job: Access Denied, nothing changed', out + err + out2)
     rc, out, err = wbem('ein', url('bob', CLASS), user='bob')
     check(rc == 0 and j6 not in out, 'bob does not see alice\'s jobs', out + err)
     rc, out, err = wbem('ein', url('admin', CLASS), user='admin')
