@@ -1391,14 +1391,64 @@ static const char *const cx_v709[] = {"FALSE: leave the job New, to be started l
 static const cx_qualifier cx_q710[] = {
     {"In", "boolean", cx_v708, 1, 0, CX_NOT_OVERRIDABLE},
     {"Description", "string", cx_v709, 1, 0, CX_TRANSLATABLE}};
-static const char *const cx_v711[] = {"FALSE"};
-static const char *const cx_v712[] = {"TRUE"};
-static const char *const cx_v713[] = {"The new job."};
-static const cx_qualifier cx_q714[] = {
+static const char *const cx_v711[] = {"TRUE"};
+static const char *const cx_v712[] = {"Priority of the new job (lower is higher); NULL: 0."};
+static const cx_qualifier cx_q713[] = {
     {"In", "boolean", cx_v711, 1, 0, CX_NOT_OVERRIDABLE},
-    {"Out", "boolean", cx_v712, 1, 0, CX_NOT_OVERRIDABLE},
-    {"Description", "string", cx_v713, 1, 0, CX_TRANSLATABLE}};
-static const cx_parameter cx_a715[] = {
+    {"Description", "string", cx_v712, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v714[] = {"TRUE"};
+static const char *const cx_v715[] = {"Notify of the new job: the user to notify; NULL: none."};
+static const cx_qualifier cx_q716[] = {
+    {"In", "boolean", cx_v714, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v715, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v717[] = {"TRUE"};
+static const char *const cx_v718[] = {"ScheduledStartTime: a timestamp, or an interval after submission; the job is started then instead of at once (RETURNVALUE 0)."};
+static const cx_qualifier cx_q719[] = {
+    {"In", "boolean", cx_v717, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v718, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v720[] = {"TRUE"};
+static const char *const cx_v721[] = {"JobRunTimes: how many runs; 0: until UntilTime; NULL: 1."};
+static const cx_qualifier cx_q722[] = {
+    {"In", "boolean", cx_v720, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v721, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v723[] = {"TRUE"};
+static const char *const cx_v724[] = {"RunMonth of a recurring job: 0 (January) to 11; NULL: any."};
+static const cx_qualifier cx_q725[] = {
+    {"In", "boolean", cx_v723, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v724, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v726[] = {"TRUE"};
+static const char *const cx_v727[] = {"RunDay of a recurring job: -31 to 31, negative from the month's end; NULL or 0: any."};
+static const cx_qualifier cx_q728[] = {
+    {"In", "boolean", cx_v726, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v727, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v729[] = {"TRUE"};
+static const char *const cx_v730[] = {"RunDayOfWeek of a recurring job: -7 to 7 (see CIM_Job)."};
+static const cx_qualifier cx_q731[] = {
+    {"In", "boolean", cx_v729, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v730, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v732[] = {"TRUE"};
+static const char *const cx_v733[] = {"RunStartInterval: the time after midnight of each run of a recurring job, a CIM interval; the job is started then (RETURNVALUE 0)."};
+static const cx_qualifier cx_q734[] = {
+    {"In", "boolean", cx_v732, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v733, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v735[] = {"TRUE"};
+static const char *const cx_v736[] = {"LocalOrUtcTime of the schedule: 1 Local Time, 2 UTC Time; NULL: 2."};
+static const cx_qualifier cx_q737[] = {
+    {"In", "boolean", cx_v735, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v736, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v738[] = {"TRUE"};
+static const char *const cx_v739[] = {"UntilTime: no run starts after it; a running one is ended."};
+static const cx_qualifier cx_q740[] = {
+    {"In", "boolean", cx_v738, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v739, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v741[] = {"FALSE"};
+static const char *const cx_v742[] = {"TRUE"};
+static const char *const cx_v743[] = {"The new job."};
+static const cx_qualifier cx_q744[] = {
+    {"In", "boolean", cx_v741, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Out", "boolean", cx_v742, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v743, 1, 0, CX_TRANSLATABLE}};
+static const cx_parameter cx_a745[] = {
     {"Name", "string", NULL, 0, cx_q691, 3, 1, 0},
     {"CommandLine", "string", NULL, 1, cx_q695, 3, 1, 0},
     {"WorkingDirectory", "string", NULL, 0, cx_q698, 2, 1, 0},
@@ -1406,153 +1456,163 @@ static const cx_parameter cx_a715[] = {
     {"DeleteOnCompletion", "boolean", NULL, 0, cx_q704, 2, 1, 0},
     {"TimeBeforeRemoval", "datetime", NULL, 0, cx_q707, 2, 1, 0},
     {"StartImmediately", "boolean", NULL, 0, cx_q710, 2, 1, 0},
-    {"Job", "reference", "CIMJOB_ConcreteJob", 0, cx_q714, 3, 0, 1}};
-static const char *const cx_v716[] = {"TRUE"};
-static const char *const cx_v717[] = {"Create a job that runs CommandLine and, unless StartImmediately is FALSE, start it. The authenticated account becomes the job's Owner. Returns 4096 (Job Started) or 0 (Job Created, not started) with a reference to the new job in Job; 4 (Failed) with a reference to the job when it could not be started (the job is then in JobState Exception with ErrorCode and ErrorDescription); any other value is the libcimjob return code that refused to create the job."};
-static const char *const cx_v718[] = {"0", "1", "2", "4", "5", "4096", "32768..65535"};
-static const char *const cx_v719[] = {"Job Created", "Not Supported", "Unknown", "Failed", "Invalid Parameter", "Job Started", "Vendor Specific"};
-static const cx_qualifier cx_q720[] = {
-    {"Static", "boolean", cx_v716, 1, 0, CX_NOT_OVERRIDABLE},
-    {"Description", "string", cx_v717, 1, 0, CX_TRANSLATABLE},
-    {"ValueMap", "string", cx_v718, 7, 1, 0},
-    {"Values", "string", cx_v719, 7, 1, CX_TRANSLATABLE}};
-static const cx_method cx_m721[] = {
+    {"Priority", "uint32", NULL, 0, cx_q713, 2, 1, 0},
+    {"Notify", "string", NULL, 0, cx_q716, 2, 1, 0},
+    {"ScheduledStartTime", "datetime", NULL, 0, cx_q719, 2, 1, 0},
+    {"JobRunTimes", "uint32", NULL, 0, cx_q722, 2, 1, 0},
+    {"RunMonth", "uint8", NULL, 0, cx_q725, 2, 1, 0},
+    {"RunDay", "sint8", NULL, 0, cx_q728, 2, 1, 0},
+    {"RunDayOfWeek", "sint8", NULL, 0, cx_q731, 2, 1, 0},
+    {"RunStartInterval", "datetime", NULL, 0, cx_q734, 2, 1, 0},
+    {"LocalOrUtcTime", "uint16", NULL, 0, cx_q737, 2, 1, 0},
+    {"UntilTime", "datetime", NULL, 0, cx_q740, 2, 1, 0},
+    {"Job", "reference", "CIMJOB_ConcreteJob", 0, cx_q744, 3, 0, 1}};
+static const char *const cx_v746[] = {"TRUE"};
+static const char *const cx_v747[] = {"Create a job that runs CommandLine and, unless StartImmediately is FALSE, start it. The authenticated account becomes the job's Owner. Returns 4096 (Job Started) or 0 (Job Created, not started) with a reference to the new job in Job; 4 (Failed) with a reference to the job when it could not be started (the job is then in JobState Exception with ErrorCode and ErrorDescription); any other value is the libcimjob return code that refused to create the job."};
+static const char *const cx_v748[] = {"0", "1", "2", "4", "5", "4096", "32768..65535"};
+static const char *const cx_v749[] = {"Job Created", "Not Supported", "Unknown", "Failed", "Invalid Parameter", "Job Started", "Vendor Specific"};
+static const cx_qualifier cx_q750[] = {
+    {"Static", "boolean", cx_v746, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v747, 1, 0, CX_TRANSLATABLE},
+    {"ValueMap", "string", cx_v748, 7, 1, 0},
+    {"Values", "string", cx_v749, 7, 1, CX_TRANSLATABLE}};
+static const cx_method cx_m751[] = {
     {"KillJob", "uint32", "CIM_Job", "CIM_Job", cx_q658, 3, cx_a654, 1, 0},
     {"RequestStateChange", "uint32", "CIM_ConcreteJob", "CIM_ConcreteJob", cx_q669, 3, cx_a665, 2, 0},
     {"GetError", "uint32", "CIM_ConcreteJob", "CIM_ConcreteJob", cx_q678, 3, cx_a674, 1, 0},
     {"GetErrors", "uint32", "CIM_ConcreteJob", "CIM_ConcreteJob", cx_q687, 3, cx_a683, 1, 0},
-    {"StartJob", "uint32", "CIMJOB_ConcreteJob", "CIMJOB_ConcreteJob", cx_q720, 4, cx_a715, 8, 1}};
-static const char *const cx_v722[] = {"0.1.0"};
-static const char *const cx_v723[] = {"A libcimjob job: a CIM_ConcreteJob whose work is done by a libcimjob backend (operating-system processes contained in a cgroup, a Job Object or a process group, or a user-supplied backend). Properties CIM has no name for (the command line, the backend, the containment, the exit status) are added here."};
-static const cx_qualifier cx_q724[] = {
-    {"Version", "string", cx_v722, 1, 0, CX_RESTRICTED | CX_TRANSLATABLE},
-    {"Description", "string", cx_v723, 1, 0, CX_TRANSLATABLE}};
-static const char *const cx_v725[] = {"Primary classification of the error. The following values are defined: \n2 - Communications Error. Errors of this type are principally associated with the procedures and/or processes required to convey information from one point to another. \n3 - Quality of Service Error. Errors of this type are principally associated with failures that result in reduced functionality or performance. \n4 - Software Error. Error of this type are principally associated with a software or processing fault. \n5 - Hardware Error. Errors of this type are principally associated with an equipment or hardware failure. \n6 - Environmental Error. Errors of this type are principally associated with a failure condition relating the to facility, or other environmental considerations. \n7 - Security Error. Errors of this type are associated with security violations, detection of viruses, and similar issues. \n8 - Oversubscription Error. Errors of this type are principally associated with the failure to allocate sufficient resources to complete the operation. \n9 - Unavailable Resource Error. Errors of this type are principally associated with the failure to access a required resource. \n10 -Unsupported Operation Error. Errors of this type are principally associated with requests that are not supported."};
-static const char *const cx_v726[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", ".."};
-static const char *const cx_v727[] = {"Unknown", "Other", "Communications Error", "Quality of Service Error", "Software Error", "Hardware Error", "Environmental Error", "Security Error", "Oversubscription Error", "Unavailable Resource Error", "Unsupported Operation Error", "DMTF Reserved"};
-static const char *const cx_v728[] = {"CIM_Error.OtherErrorType"};
-static const cx_qualifier cx_q729[] = {
-    {"Description", "string", cx_v725, 1, 0, CX_TRANSLATABLE},
-    {"ValueMap", "string", cx_v726, 12, 1, 0},
-    {"Values", "string", cx_v727, 12, 1, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v728, 1, 1, 0}};
-static const char *const cx_v730[] = {"A free-form string describing the ErrorType when 1, \"Other\", is specified as the ErrorType."};
-static const char *const cx_v731[] = {"CIM_Error.ErrorType"};
-static const cx_qualifier cx_q732[] = {
-    {"Description", "string", cx_v730, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v731, 1, 1, 0}};
-static const char *const cx_v733[] = {"A string that uniquely identifies the entity that owns the definition of the format of the Message described in this instance. OwningEntity MUST include a copyrighted, trademarked or otherwise unique name that is owned by the business entity or standards body defining the format."};
-static const cx_qualifier cx_q734[] = {
-    {"Description", "string", cx_v733, 1, 0, CX_TRANSLATABLE}};
-static const char *const cx_v735[] = {"TRUE"};
-static const char *const cx_v736[] = {"An opaque string that uniquely identifies, within the scope of the OwningEntity, the format of the Message."};
-static const char *const cx_v737[] = {"CIM_Error.Message", "CIM_Error.MessageArguments"};
-static const cx_qualifier cx_q738[] = {
-    {"Required", "boolean", cx_v735, 1, 0, CX_NOT_OVERRIDABLE},
-    {"Description", "string", cx_v736, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v737, 2, 1, 0}};
-static const char *const cx_v739[] = {"The formatted message. This message is constructed by combining some or all of the dynamic elements specified in the MessageArguments property with the static elements uniquely identified by the MessageID in a message registry or other catalog associated with the OwningEntity."};
-static const char *const cx_v740[] = {"CIM_Error.MessageID", "CIM_Error.MessageArguments"};
-static const cx_qualifier cx_q741[] = {
-    {"Description", "string", cx_v739, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v740, 2, 1, 0}};
-static const char *const cx_v742[] = {"An array containing the dynamic content of the message."};
-static const char *const cx_v743[] = {"CIM_Error.MessageID", "CIM_Error.Message"};
-static const cx_qualifier cx_q744[] = {
-    {"Description", "string", cx_v742, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v743, 2, 1, 0}};
-static const char *const cx_v745[] = {"An enumerated value that describes the severity of the Indication from the notifier's point of view: \n0 - the Perceived Severity of the indication is unknown or indeterminate. \n1 - Other, by CIM convention, is used to indicate that the Severity's value can be found in the OtherSeverity property. \n2 - Information should be used when providing an informative response. \n3 - Degraded/Warning should be used when its appropriate to let the user decide if action is needed. \n4 - Minor should be used to indicate action is needed, but the situation is not serious at this time. \n5 - Major should be used to indicate action is needed NOW. \n6 - Critical should be used to indicate action is needed NOW and the scope is broad (perhaps an imminent outage to a critical resource will result). \n7 - Fatal/NonRecoverable should be used to indicate an error occurred, but it's too late to take remedial action. \n2 and 0 - Information and Unknown (respectively) follow common usage. Literally, the Error is purely informational or its severity is simply unknown."};
-static const char *const cx_v746[] = {"0", "1", "2", "3", "4", "5", "6", "7", ".."};
-static const char *const cx_v747[] = {"Unknown", "Other", "Information", "Degraded/Warning", "Minor", "Major", "Critical", "Fatal/NonRecoverable", "DMTF Reserved"};
-static const char *const cx_v748[] = {"Recommendation.ITU|X733.Perceived severity"};
-static const cx_qualifier cx_q749[] = {
-    {"Description", "string", cx_v745, 1, 0, CX_TRANSLATABLE},
-    {"ValueMap", "string", cx_v746, 9, 1, 0},
-    {"Values", "string", cx_v747, 9, 1, CX_TRANSLATABLE},
-    {"MappingStrings", "string", cx_v748, 1, 1, 0}};
-static const char *const cx_v750[] = {"An enumerated value that describes the probable cause of the error."};
-static const char *const cx_v751[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63", "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79", "80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "95", "96", "97", "98", "99", "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "110", "111", "112", "113", "114", "115", "116", "117", "118", "119", "120", "121", "122", "123", "124", "125", "126", "127", "128", "129", "130", ".."};
-static const char *const cx_v752[] = {"Unknown", "Other", "Adapter/Card Error", "Application Subsystem Failure", "Bandwidth Reduced", "Connection Establishment Error", "Communications Protocol Error", "Communications Subsystem Failure", "Configuration/Customization Error", "Congestion", "Corrupt Data", "CPU Cycles Limit Exceeded", "Dataset/Modem Error", "Degraded Signal", "DTE-DCE Interface Error", "Enclosure Door Open", "Equipment Malfunction", "Excessive Vibration", "File Format Error", "Fire Detected", "Flood Detected", "Framing Error", "HVAC Problem", "Humidity Unacceptable", "I/O Device Error", "Input Device Error", "LAN Error", "Non-Toxic Leak Detected", "Local Node Transmission Error", "Loss of Frame", "Loss of Signal", "Material Supply Exhausted", "Multiplexer Problem", "Out of Memory", "Output Device Error", "Performance Degraded", "Power Problem", "Pressure Unacceptable", "Processor Problem (Internal Machine Error)", "Pump Failure", "Queue Size Exceeded", "Receive Failure", "Receiver Failure", "Remote Node Transmission Error", "Resource at or Nearing Capacity", "Response Time Excessive", "Retransmission Rate Excessive", "Software Error", "Software Program Abnormally Terminated", "Software Program Error (Incorrect Results)", "Storage Capacity Problem", "Temperature Unacceptable", "Threshold Crossed", "Timing Problem", "Toxic Leak Detected", "Transmit Failure", "Transmitter Failure", "Underlying Resource Unavailable", "Version Mismatch", "Previous Alert Cleared", "Login Attempts Failed", "Software Virus Detected", "Hardware Security Breached", "Denial of Service Detected", "Security Credential Mismatch", "Unauthorized Access", "Alarm Received", "Loss of Pointer", "Payload Mismatch", "Transmission Error", "Excessive Error Rate", "Trace Problem", "Element Unavailable", "Element Missing", "Loss of Multi Frame", "Broadcast Channel Failure", "Invalid Message Received", "Routing Failure", "Backplane Failure", "Identifier Duplication", "Protection Path Failure", "Sync Loss or Mismatch", "Terminal Problem", "Real Time Clock Failure", "Antenna Failure", "Battery Charging Failure", "Disk Failure", "Frequency Hopping Failure", "Loss of Redundancy", "Power Supply Failure", "Signal Quality Problem", "Battery Discharging", "Battery Failure", "Commercial Power Problem", "Fan Failure", "Engine Failure", "Sensor Failure", "Fuse Failure", "Generator Failure", "Low Battery", "Low Fuel", "Low Water", "Explosive Gas", "High Winds", "Ice Buildup", "Smoke", "Memory Mismatch", "Out of CPU Cycles", "Software Environment Problem", "Software Download Failure", "Element Reinitialized", "Timeout", "Logging Problems", "Leak Detected", "Protection Mechanism Failure", "Protecting Resource Failure", "Database Inconsistency", "Authentication Failure", "Breach of Confidentiality", "Cable Tamper", "Delayed Information", "Duplicate Information", "Information Missing", "Information Modification", "Information Out of Sequence", "Key Expired", "Non-Repudiation Failure", "Out of Hours Activity", "Out of Service", "Procedural Error", "Unexpected Information", "DMTF Reserved"};
-static const char *const cx_v753[] = {"Recommendation.ITU|X733.Probable cause", "Recommendation.ITU|M3100.probableCause", "ITU-IANA-ALARM-TC"};
-static const char *const cx_v754[] = {"CIM_Error.ProbableCauseDescription"};
-static const cx_qualifier cx_q755[] = {
-    {"Description", "string", cx_v750, 1, 0, CX_TRANSLATABLE},
-    {"ValueMap", "string", cx_v751, 132, 1, 0},
-    {"Values", "string", cx_v752, 132, 1, CX_TRANSLATABLE},
-    {"MappingStrings", "string", cx_v753, 3, 1, 0},
-    {"ModelCorrespondence", "string", cx_v754, 1, 1, 0}};
-static const char *const cx_v756[] = {"A free-form string describing the probable cause of the error."};
-static const char *const cx_v757[] = {"CIM_Error.ProbableCause"};
-static const cx_qualifier cx_q758[] = {
-    {"Description", "string", cx_v756, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v757, 1, 1, 0}};
-static const char *const cx_v759[] = {"A free-form string describing recommended actions to take to resolve the error."};
-static const cx_qualifier cx_q760[] = {
-    {"Description", "string", cx_v759, 1, 0, CX_TRANSLATABLE}};
-static const char *const cx_v761[] = {"The identifying information of the entity (i.e., the instance) generating the error. If this entity is modeled in the CIM Schema, this property contains the path of the instance encoded as a string parameter. If not modeled, the property contains some identifying string that names the entity that generated the error. The path or identifying string is formatted per the ErrorSourceFormat property."};
-static const char *const cx_v762[] = {"CIM_Error.ErrorSourceFormat"};
-static const cx_qualifier cx_q763[] = {
-    {"Description", "string", cx_v761, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v762, 1, 1, 0}};
-static const char *const cx_v764[] = {"The format of the ErrorSource property is interpretable based on the value of this property. Values are defined as: \n0 - Unknown. The format is unknown or not meaningfully interpretable by a CIM client application. \n1 - Other. The format is defined by the value of the OtherErrorSourceFormat property.2 - CIMObjectPath. A CIM Object Path as defined in the CIM Infrastructure specification. Note: CIM 2.5 and earlier used the term object names."};
-static const char *const cx_v765[] = {"0", "1", "2", ".."};
-static const char *const cx_v766[] = {"Unknown", "Other", "CIMObjectPath", "DMTF Reserved"};
-static const char *const cx_v767[] = {"CIM_Error.ErrorSource", "CIM_Error.OtherErrorSourceFormat"};
+    {"StartJob", "uint32", "CIMJOB_ConcreteJob", "CIMJOB_ConcreteJob", cx_q750, 4, cx_a745, 18, 1}};
+static const char *const cx_v752[] = {"0.1.0"};
+static const char *const cx_v753[] = {"A libcimjob job: a CIM_ConcreteJob whose work is done by a libcimjob backend (operating-system processes contained in a cgroup, a Job Object or a process group, or a user-supplied backend). Properties CIM has no name for (the command line, the backend, the containment, the exit status) are added here."};
+static const cx_qualifier cx_q754[] = {
+    {"Version", "string", cx_v752, 1, 0, CX_RESTRICTED | CX_TRANSLATABLE},
+    {"Description", "string", cx_v753, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v755[] = {"Primary classification of the error. The following values are defined: \n2 - Communications Error. Errors of this type are principally associated with the procedures and/or processes required to convey information from one point to another. \n3 - Quality of Service Error. Errors of this type are principally associated with failures that result in reduced functionality or performance. \n4 - Software Error. Error of this type are principally associated with a software or processing fault. \n5 - Hardware Error. Errors of this type are principally associated with an equipment or hardware failure. \n6 - Environmental Error. Errors of this type are principally associated with a failure condition relating the to facility, or other environmental considerations. \n7 - Security Error. Errors of this type are associated with security violations, detection of viruses, and similar issues. \n8 - Oversubscription Error. Errors of this type are principally associated with the failure to allocate sufficient resources to complete the operation. \n9 - Unavailable Resource Error. Errors of this type are principally associated with the failure to access a required resource. \n10 -Unsupported Operation Error. Errors of this type are principally associated with requests that are not supported."};
+static const char *const cx_v756[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", ".."};
+static const char *const cx_v757[] = {"Unknown", "Other", "Communications Error", "Quality of Service Error", "Software Error", "Hardware Error", "Environmental Error", "Security Error", "Oversubscription Error", "Unavailable Resource Error", "Unsupported Operation Error", "DMTF Reserved"};
+static const char *const cx_v758[] = {"CIM_Error.OtherErrorType"};
+static const cx_qualifier cx_q759[] = {
+    {"Description", "string", cx_v755, 1, 0, CX_TRANSLATABLE},
+    {"ValueMap", "string", cx_v756, 12, 1, 0},
+    {"Values", "string", cx_v757, 12, 1, CX_TRANSLATABLE},
+    {"ModelCorrespondence", "string", cx_v758, 1, 1, 0}};
+static const char *const cx_v760[] = {"A free-form string describing the ErrorType when 1, \"Other\", is specified as the ErrorType."};
+static const char *const cx_v761[] = {"CIM_Error.ErrorType"};
+static const cx_qualifier cx_q762[] = {
+    {"Description", "string", cx_v760, 1, 0, CX_TRANSLATABLE},
+    {"ModelCorrespondence", "string", cx_v761, 1, 1, 0}};
+static const char *const cx_v763[] = {"A string that uniquely identifies the entity that owns the definition of the format of the Message described in this instance. OwningEntity MUST include a copyrighted, trademarked or otherwise unique name that is owned by the business entity or standards body defining the format."};
+static const cx_qualifier cx_q764[] = {
+    {"Description", "string", cx_v763, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v765[] = {"TRUE"};
+static const char *const cx_v766[] = {"An opaque string that uniquely identifies, within the scope of the OwningEntity, the format of the Message."};
+static const char *const cx_v767[] = {"CIM_Error.Message", "CIM_Error.MessageArguments"};
 static const cx_qualifier cx_q768[] = {
-    {"Description", "string", cx_v764, 1, 0, CX_TRANSLATABLE},
-    {"ValueMap", "string", cx_v765, 4, 1, 0},
-    {"Values", "string", cx_v766, 4, 1, CX_TRANSLATABLE},
+    {"Required", "boolean", cx_v765, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Description", "string", cx_v766, 1, 0, CX_TRANSLATABLE},
     {"ModelCorrespondence", "string", cx_v767, 2, 1, 0}};
-static const char *const cx_v769[] = {"A string defining \"Other\" values for ErrorSourceFormat. This value MUST be set to a non NULL value when ErrorSourceFormat is set to a value of 1 (\"Other\"). For all other values of ErrorSourceFormat, the value of this string must be set to NULL."};
-static const char *const cx_v770[] = {"CIM_Error.ErrorSourceFormat"};
+static const char *const cx_v769[] = {"The formatted message. This message is constructed by combining some or all of the dynamic elements specified in the MessageArguments property with the static elements uniquely identified by the MessageID in a message registry or other catalog associated with the OwningEntity."};
+static const char *const cx_v770[] = {"CIM_Error.MessageID", "CIM_Error.MessageArguments"};
 static const cx_qualifier cx_q771[] = {
     {"Description", "string", cx_v769, 1, 0, CX_TRANSLATABLE},
-    {"ModelCorrespondence", "string", cx_v770, 1, 1, 0}};
-static const char *const cx_v772[] = {"The CIM status code that characterizes this instance. \nThis property defines the status codes that MAY be return by a conforming CIM Server or Listener. Note that not all status codes are valid for each operation. The specification for each operation SHOULD define the status codes that may be returned by that operation. \nThe following values for CIM status code are defined: \n1 - CIM_ERR_FAILED. A general error occurred that is not covered by a more specific error code. \n2 - CIM_ERR_ACCESS_DENIED. Access to a CIM resource was not available to the client. \n3 - CIM_ERR_INVALID_NAMESPACE. The target namespace does not exist. \n4 - CIM_ERR_INVALID_PARAMETER. One or more parameter values passed to the method were invalid. \n5 - CIM_ERR_INVALID_CLASS. The specified Class does not exist. \n6 - CIM_ERR_NOT_FOUND. The requested object could not be found. \n7 - CIM_ERR_NOT_SUPPORTED. The requested operation is not supported. \n8 - CIM_ERR_CLASS_HAS_CHILDREN. Operation cannot be carried out on this class since it has instances. \n9 - CIM_ERR_CLASS_HAS_INSTANCES. Operation cannot be carried out on this class since it has instances. \n10 - CIM_ERR_INVALID_SUPERCLASS. Operation cannot be carried out since the specified superclass does not exist. \n11 - CIM_ERR_ALREADY_EXISTS. Operation cannot be carried out because an object already exists. \n12 - CIM_ERR_NO_SUCH_PROPERTY. The specified Property does not exist. \n13 - CIM_ERR_TYPE_MISMATCH. The value supplied is incompatible with the type. \n14 - CIM_ERR_QUERY_LANGUAGE_NOT_SUPPORTED. The query language is not recognized or supported. \n15 - CIM_ERR_INVALID_QUERY. The query is not valid for the specified query language. \n16 - CIM_ERR_METHOD_NOT_AVAILABLE. The extrinsic Method could not be executed. \n17 - CIM_ERR_METHOD_NOT_FOUND. The specified extrinsic Method does not exist. \n18 - CIM_ERR_UNEXPECTED_RESPONSE. The returned response to the asynchronous operation was not expected. \n19 - CIM_ERR_INVALID_RESPONSE_DESTINATION. The specified destination for the asynchronous response is not valid. \n20 - CIM_ERR_NAMESPACE_NOT_EMPTY. The specified Namespace is not empty.\n21 - CIM_ERR_INVALID_ENUMERATION_CONTEXT. The enumeration context supplied is not valid.\n22 - CIM_ERR_INVALID_OPERATION_TIMEOUT. The specified Namespace is not empty.\n23 - CIM_ERR_PULL_HAS_BEEN_ABANDONED. The specified Namespace is not empty.\n24 - CIM_ERR_PULL_CANNOT_BE_ABANDONED. The attempt to abandon a pull operation has failed.\n25 - CIM_ERR_FILTERED_ENUMERATION_NOT_SUPPORTED. Filtered Enumeratrions are not supported.\n26 - CIM_ERR_CONTINUATION_ON_ERROR_NOT_SUPPORTED. Continue on error is not supported.\n27 - CIM_ERR_SERVER_LIMITS_EXCEEDED. The WBEM Server limits have been exceeded (e.g. memory, connections, ...).\n28 - CIM_ERR_SERVER_IS_SHUTTING_DOWN. The WBEM Server is shutting down.\n29 - CIM_ERR_QUERY_FEATURE_NOT_SUPPORTED. The specified Query Feature is not supported."};
-static const char *const cx_v773[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", ".."};
-static const char *const cx_v774[] = {"CIM_ERR_FAILED", "CIM_ERR_ACCESS_DENIED", "CIM_ERR_INVALID_NAMESPACE", "CIM_ERR_INVALID_PARAMETER", "CIM_ERR_INVALID_CLASS", "CIM_ERR_NOT_FOUND", "CIM_ERR_NOT_SUPPORTED", "CIM_ERR_CLASS_HAS_CHILDREN", "CIM_ERR_CLASS_HAS_INSTANCES", "CIM_ERR_INVALID_SUPERCLASS", "CIM_ERR_ALREADY_EXISTS", "CIM_ERR_NO_SUCH_PROPERTY", "CIM_ERR_TYPE_MISMATCH", "CIM_ERR_QUERY_LANGUAGE_NOT_SUPPORTED", "CIM_ERR_INVALID_QUERY", "CIM_ERR_METHOD_NOT_AVAILABLE", "CIM_ERR_METHOD_NOT_FOUND", "CIM_ERR_UNEXPECTED_RESPONSE", "CIM_ERR_INVALID_RESPONSE_DESTINATION", "CIM_ERR_NAMESPACE_NOT_EMPTY", "CIM_ERR_INVALID_ENUMERATION_CONTEXT", "CIM_ERR_INVALID_OPERATION_TIMEOUT", "CIM_ERR_PULL_HAS_BEEN_ABANDONED", "CIM_ERR_PULL_CANNOT_BE_ABANDONED", "CIM_ERR_FILTERED_ENUMERATION_NOT_SUPPORTED", "CIM_ERR_CONTINUATION_ON_ERROR_NOT_SUPPORTED", "CIM_ERR_SERVER_LIMITS_EXCEEDED", "CIM_ERR_SERVER_IS_SHUTTING_DOWN", "CIM_ERR_QUERY_FEATURE_NOT_SUPPORTED", "DMTF Reserved"};
-static const char *const cx_v775[] = {"DSP0201.DMTF|ERROR.CODE|2.3", "DSP0200.DMTF|CIMError|1.3"};
-static const char *const cx_v776[] = {"CIM_Error.CIMStatusCodeDescription"};
-static const cx_qualifier cx_q777[] = {
+    {"ModelCorrespondence", "string", cx_v770, 2, 1, 0}};
+static const char *const cx_v772[] = {"An array containing the dynamic content of the message."};
+static const char *const cx_v773[] = {"CIM_Error.MessageID", "CIM_Error.Message"};
+static const cx_qualifier cx_q774[] = {
     {"Description", "string", cx_v772, 1, 0, CX_TRANSLATABLE},
-    {"ValueMap", "string", cx_v773, 30, 1, 0},
-    {"Values", "string", cx_v774, 30, 1, CX_TRANSLATABLE},
-    {"MappingStrings", "string", cx_v775, 2, 1, 0},
-    {"ModelCorrespondence", "string", cx_v776, 1, 1, 0}};
-static const char *const cx_v778[] = {"A free-form string containing a human-readable description of CIMStatusCode. This description MAY extend, but MUST be consistent with, the definition of CIMStatusCode."};
-static const char *const cx_v779[] = {"DSP0201.DMTF|ERROR.DESCRIPTION|2.3", "DSP0200.DMTF|CIMError|1.3"};
-static const char *const cx_v780[] = {"CIM_Error.CIMStatusCode"};
-static const cx_qualifier cx_q781[] = {
-    {"Description", "string", cx_v778, 1, 0, CX_TRANSLATABLE},
-    {"MappingStrings", "string", cx_v779, 2, 1, 0},
-    {"ModelCorrespondence", "string", cx_v780, 1, 1, 0}};
-static const cx_property cx_p782[] = {
-    {"ErrorType", "uint16", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q729, 4, 0, 0},
-    {"OtherErrorType", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q732, 2, 0, 0},
-    {"OwningEntity", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q734, 1, 0, 0},
-    {"MessageID", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q738, 3, 0, 0},
-    {"Message", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q741, 2, 0, 0},
-    {"MessageArguments", "string", 1, 0, "CIM_Error", "CIM_Error", NULL, cx_q744, 2, 0, 0},
-    {"PerceivedSeverity", "uint16", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q749, 4, 0, 0},
-    {"ProbableCause", "uint16", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q755, 5, 0, 0},
-    {"ProbableCauseDescription", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q758, 2, 0, 0},
-    {"RecommendedActions", "string", 1, 0, "CIM_Error", "CIM_Error", NULL, cx_q760, 1, 0, 0},
-    {"ErrorSource", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q763, 2, 0, 0},
-    {"ErrorSourceFormat", "uint16", 0, 0, "CIM_Error", "CIM_Error", "0", cx_q768, 4, 0, 0},
-    {"OtherErrorSourceFormat", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q771, 2, 0, 0},
-    {"CIMStatusCode", "uint32", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q777, 5, 0, 0},
-    {"CIMStatusCodeDescription", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q781, 3, 0, 0}};
-static const char *const cx_v783[] = {"TRUE"};
-static const char *const cx_v784[] = {"2.22.1"};
-static const char *const cx_v785[] = {"TRUE"};
-static const char *const cx_v786[] = {"CIM::Interop"};
-static const char *const cx_v787[] = {"CIM_Error is a specialized class that contains information about the severity, cause, recommended actions and other data related to the failure of a CIM Operation. Instances of this type MAY be included as part of the response to a CIM Operation."};
+    {"ModelCorrespondence", "string", cx_v773, 2, 1, 0}};
+static const char *const cx_v775[] = {"An enumerated value that describes the severity of the Indication from the notifier's point of view: \n0 - the Perceived Severity of the indication is unknown or indeterminate. \n1 - Other, by CIM convention, is used to indicate that the Severity's value can be found in the OtherSeverity property. \n2 - Information should be used when providing an informative response. \n3 - Degraded/Warning should be used when its appropriate to let the user decide if action is needed. \n4 - Minor should be used to indicate action is needed, but the situation is not serious at this time. \n5 - Major should be used to indicate action is needed NOW. \n6 - Critical should be used to indicate action is needed NOW and the scope is broad (perhaps an imminent outage to a critical resource will result). \n7 - Fatal/NonRecoverable should be used to indicate an error occurred, but it's too late to take remedial action. \n2 and 0 - Information and Unknown (respectively) follow common usage. Literally, the Error is purely informational or its severity is simply unknown."};
+static const char *const cx_v776[] = {"0", "1", "2", "3", "4", "5", "6", "7", ".."};
+static const char *const cx_v777[] = {"Unknown", "Other", "Information", "Degraded/Warning", "Minor", "Major", "Critical", "Fatal/NonRecoverable", "DMTF Reserved"};
+static const char *const cx_v778[] = {"Recommendation.ITU|X733.Perceived severity"};
+static const cx_qualifier cx_q779[] = {
+    {"Description", "string", cx_v775, 1, 0, CX_TRANSLATABLE},
+    {"ValueMap", "string", cx_v776, 9, 1, 0},
+    {"Values", "string", cx_v777, 9, 1, CX_TRANSLATABLE},
+    {"MappingStrings", "string", cx_v778, 1, 1, 0}};
+static const char *const cx_v780[] = {"An enumerated value that describes the probable cause of the error."};
+static const char *const cx_v781[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63", "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76", "77", "78", "79", "80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "95", "96", "97", "98", "99", "100", "101", "102", "103", "104", "105", "106", "107", "108", "109", "110", "111", "112", "113", "114", "115", "116", "117", "118", "119", "120", "121", "122", "123", "124", "125", "126", "127", "128", "129", "130", ".."};
+static const char *const cx_v782[] = {"Unknown", "Other", "Adapter/Card Error", "Application Subsystem Failure", "Bandwidth Reduced", "Connection Establishment Error", "Communications Protocol Error", "Communications Subsystem Failure", "Configuration/Customization Error", "Congestion", "Corrupt Data", "CPU Cycles Limit Exceeded", "Dataset/Modem Error", "Degraded Signal", "DTE-DCE Interface Error", "Enclosure Door Open", "Equipment Malfunction", "Excessive Vibration", "File Format Error", "Fire Detected", "Flood Detected", "Framing Error", "HVAC Problem", "Humidity Unacceptable", "I/O Device Error", "Input Device Error", "LAN Error", "Non-Toxic Leak Detected", "Local Node Transmission Error", "Loss of Frame", "Loss of Signal", "Material Supply Exhausted", "Multiplexer Problem", "Out of Memory", "Output Device Error", "Performance Degraded", "Power Problem", "Pressure Unacceptable", "Processor Problem (Internal Machine Error)", "Pump Failure", "Queue Size Exceeded", "Receive Failure", "Receiver Failure", "Remote Node Transmission Error", "Resource at or Nearing Capacity", "Response Time Excessive", "Retransmission Rate Excessive", "Software Error", "Software Program Abnormally Terminated", "Software Program Error (Incorrect Results)", "Storage Capacity Problem", "Temperature Unacceptable", "Threshold Crossed", "Timing Problem", "Toxic Leak Detected", "Transmit Failure", "Transmitter Failure", "Underlying Resource Unavailable", "Version Mismatch", "Previous Alert Cleared", "Login Attempts Failed", "Software Virus Detected", "Hardware Security Breached", "Denial of Service Detected", "Security Credential Mismatch", "Unauthorized Access", "Alarm Received", "Loss of Pointer", "Payload Mismatch", "Transmission Error", "Excessive Error Rate", "Trace Problem", "Element Unavailable", "Element Missing", "Loss of Multi Frame", "Broadcast Channel Failure", "Invalid Message Received", "Routing Failure", "Backplane Failure", "Identifier Duplication", "Protection Path Failure", "Sync Loss or Mismatch", "Terminal Problem", "Real Time Clock Failure", "Antenna Failure", "Battery Charging Failure", "Disk Failure", "Frequency Hopping Failure", "Loss of Redundancy", "Power Supply Failure", "Signal Quality Problem", "Battery Discharging", "Battery Failure", "Commercial Power Problem", "Fan Failure", "Engine Failure", "Sensor Failure", "Fuse Failure", "Generator Failure", "Low Battery", "Low Fuel", "Low Water", "Explosive Gas", "High Winds", "Ice Buildup", "Smoke", "Memory Mismatch", "Out of CPU Cycles", "Software Environment Problem", "Software Download Failure", "Element Reinitialized", "Timeout", "Logging Problems", "Leak Detected", "Protection Mechanism Failure", "Protecting Resource Failure", "Database Inconsistency", "Authentication Failure", "Breach of Confidentiality", "Cable Tamper", "Delayed Information", "Duplicate Information", "Information Missing", "Information Modification", "Information Out of Sequence", "Key Expired", "Non-Repudiation Failure", "Out of Hours Activity", "Out of Service", "Procedural Error", "Unexpected Information", "DMTF Reserved"};
+static const char *const cx_v783[] = {"Recommendation.ITU|X733.Probable cause", "Recommendation.ITU|M3100.probableCause", "ITU-IANA-ALARM-TC"};
+static const char *const cx_v784[] = {"CIM_Error.ProbableCauseDescription"};
+static const cx_qualifier cx_q785[] = {
+    {"Description", "string", cx_v780, 1, 0, CX_TRANSLATABLE},
+    {"ValueMap", "string", cx_v781, 132, 1, 0},
+    {"Values", "string", cx_v782, 132, 1, CX_TRANSLATABLE},
+    {"MappingStrings", "string", cx_v783, 3, 1, 0},
+    {"ModelCorrespondence", "string", cx_v784, 1, 1, 0}};
+static const char *const cx_v786[] = {"A free-form string describing the probable cause of the error."};
+static const char *const cx_v787[] = {"CIM_Error.ProbableCause"};
 static const cx_qualifier cx_q788[] = {
-    {"Indication", "boolean", cx_v783, 1, 0, CX_NOT_OVERRIDABLE},
-    {"Version", "string", cx_v784, 1, 0, CX_RESTRICTED | CX_TRANSLATABLE},
-    {"Exception", "boolean", cx_v785, 1, 0, CX_NOT_OVERRIDABLE},
-    {"UMLPackagePath", "string", cx_v786, 1, 0, 0},
-    {"Description", "string", cx_v787, 1, 0, CX_TRANSLATABLE}};
+    {"Description", "string", cx_v786, 1, 0, CX_TRANSLATABLE},
+    {"ModelCorrespondence", "string", cx_v787, 1, 1, 0}};
+static const char *const cx_v789[] = {"A free-form string describing recommended actions to take to resolve the error."};
+static const cx_qualifier cx_q790[] = {
+    {"Description", "string", cx_v789, 1, 0, CX_TRANSLATABLE}};
+static const char *const cx_v791[] = {"The identifying information of the entity (i.e., the instance) generating the error. If this entity is modeled in the CIM Schema, this property contains the path of the instance encoded as a string parameter. If not modeled, the property contains some identifying string that names the entity that generated the error. The path or identifying string is formatted per the ErrorSourceFormat property."};
+static const char *const cx_v792[] = {"CIM_Error.ErrorSourceFormat"};
+static const cx_qualifier cx_q793[] = {
+    {"Description", "string", cx_v791, 1, 0, CX_TRANSLATABLE},
+    {"ModelCorrespondence", "string", cx_v792, 1, 1, 0}};
+static const char *const cx_v794[] = {"The format of the ErrorSource property is interpretable based on the value of this property. Values are defined as: \n0 - Unknown. The format is unknown or not meaningfully interpretable by a CIM client application. \n1 - Other. The format is defined by the value of the OtherErrorSourceFormat property.2 - CIMObjectPath. A CIM Object Path as defined in the CIM Infrastructure specification. Note: CIM 2.5 and earlier used the term object names."};
+static const char *const cx_v795[] = {"0", "1", "2", ".."};
+static const char *const cx_v796[] = {"Unknown", "Other", "CIMObjectPath", "DMTF Reserved"};
+static const char *const cx_v797[] = {"CIM_Error.ErrorSource", "CIM_Error.OtherErrorSourceFormat"};
+static const cx_qualifier cx_q798[] = {
+    {"Description", "string", cx_v794, 1, 0, CX_TRANSLATABLE},
+    {"ValueMap", "string", cx_v795, 4, 1, 0},
+    {"Values", "string", cx_v796, 4, 1, CX_TRANSLATABLE},
+    {"ModelCorrespondence", "string", cx_v797, 2, 1, 0}};
+static const char *const cx_v799[] = {"A string defining \"Other\" values for ErrorSourceFormat. This value MUST be set to a non NULL value when ErrorSourceFormat is set to a value of 1 (\"Other\"). For all other values of ErrorSourceFormat, the value of this string must be set to NULL."};
+static const char *const cx_v800[] = {"CIM_Error.ErrorSourceFormat"};
+static const cx_qualifier cx_q801[] = {
+    {"Description", "string", cx_v799, 1, 0, CX_TRANSLATABLE},
+    {"ModelCorrespondence", "string", cx_v800, 1, 1, 0}};
+static const char *const cx_v802[] = {"The CIM status code that characterizes this instance. \nThis property defines the status codes that MAY be return by a conforming CIM Server or Listener. Note that not all status codes are valid for each operation. The specification for each operation SHOULD define the status codes that may be returned by that operation. \nThe following values for CIM status code are defined: \n1 - CIM_ERR_FAILED. A general error occurred that is not covered by a more specific error code. \n2 - CIM_ERR_ACCESS_DENIED. Access to a CIM resource was not available to the client. \n3 - CIM_ERR_INVALID_NAMESPACE. The target namespace does not exist. \n4 - CIM_ERR_INVALID_PARAMETER. One or more parameter values passed to the method were invalid. \n5 - CIM_ERR_INVALID_CLASS. The specified Class does not exist. \n6 - CIM_ERR_NOT_FOUND. The requested object could not be found. \n7 - CIM_ERR_NOT_SUPPORTED. The requested operation is not supported. \n8 - CIM_ERR_CLASS_HAS_CHILDREN. Operation cannot be carried out on this class since it has instances. \n9 - CIM_ERR_CLASS_HAS_INSTANCES. Operation cannot be carried out on this class since it has instances. \n10 - CIM_ERR_INVALID_SUPERCLASS. Operation cannot be carried out since the specified superclass does not exist. \n11 - CIM_ERR_ALREADY_EXISTS. Operation cannot be carried out because an object already exists. \n12 - CIM_ERR_NO_SUCH_PROPERTY. The specified Property does not exist. \n13 - CIM_ERR_TYPE_MISMATCH. The value supplied is incompatible with the type. \n14 - CIM_ERR_QUERY_LANGUAGE_NOT_SUPPORTED. The query language is not recognized or supported. \n15 - CIM_ERR_INVALID_QUERY. The query is not valid for the specified query language. \n16 - CIM_ERR_METHOD_NOT_AVAILABLE. The extrinsic Method could not be executed. \n17 - CIM_ERR_METHOD_NOT_FOUND. The specified extrinsic Method does not exist. \n18 - CIM_ERR_UNEXPECTED_RESPONSE. The returned response to the asynchronous operation was not expected. \n19 - CIM_ERR_INVALID_RESPONSE_DESTINATION. The specified destination for the asynchronous response is not valid. \n20 - CIM_ERR_NAMESPACE_NOT_EMPTY. The specified Namespace is not empty.\n21 - CIM_ERR_INVALID_ENUMERATION_CONTEXT. The enumeration context supplied is not valid.\n22 - CIM_ERR_INVALID_OPERATION_TIMEOUT. The specified Namespace is not empty.\n23 - CIM_ERR_PULL_HAS_BEEN_ABANDONED. The specified Namespace is not empty.\n24 - CIM_ERR_PULL_CANNOT_BE_ABANDONED. The attempt to abandon a pull operation has failed.\n25 - CIM_ERR_FILTERED_ENUMERATION_NOT_SUPPORTED. Filtered Enumeratrions are not supported.\n26 - CIM_ERR_CONTINUATION_ON_ERROR_NOT_SUPPORTED. Continue on error is not supported.\n27 - CIM_ERR_SERVER_LIMITS_EXCEEDED. The WBEM Server limits have been exceeded (e.g. memory, connections, ...).\n28 - CIM_ERR_SERVER_IS_SHUTTING_DOWN. The WBEM Server is shutting down.\n29 - CIM_ERR_QUERY_FEATURE_NOT_SUPPORTED. The specified Query Feature is not supported."};
+static const char *const cx_v803[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", ".."};
+static const char *const cx_v804[] = {"CIM_ERR_FAILED", "CIM_ERR_ACCESS_DENIED", "CIM_ERR_INVALID_NAMESPACE", "CIM_ERR_INVALID_PARAMETER", "CIM_ERR_INVALID_CLASS", "CIM_ERR_NOT_FOUND", "CIM_ERR_NOT_SUPPORTED", "CIM_ERR_CLASS_HAS_CHILDREN", "CIM_ERR_CLASS_HAS_INSTANCES", "CIM_ERR_INVALID_SUPERCLASS", "CIM_ERR_ALREADY_EXISTS", "CIM_ERR_NO_SUCH_PROPERTY", "CIM_ERR_TYPE_MISMATCH", "CIM_ERR_QUERY_LANGUAGE_NOT_SUPPORTED", "CIM_ERR_INVALID_QUERY", "CIM_ERR_METHOD_NOT_AVAILABLE", "CIM_ERR_METHOD_NOT_FOUND", "CIM_ERR_UNEXPECTED_RESPONSE", "CIM_ERR_INVALID_RESPONSE_DESTINATION", "CIM_ERR_NAMESPACE_NOT_EMPTY", "CIM_ERR_INVALID_ENUMERATION_CONTEXT", "CIM_ERR_INVALID_OPERATION_TIMEOUT", "CIM_ERR_PULL_HAS_BEEN_ABANDONED", "CIM_ERR_PULL_CANNOT_BE_ABANDONED", "CIM_ERR_FILTERED_ENUMERATION_NOT_SUPPORTED", "CIM_ERR_CONTINUATION_ON_ERROR_NOT_SUPPORTED", "CIM_ERR_SERVER_LIMITS_EXCEEDED", "CIM_ERR_SERVER_IS_SHUTTING_DOWN", "CIM_ERR_QUERY_FEATURE_NOT_SUPPORTED", "DMTF Reserved"};
+static const char *const cx_v805[] = {"DSP0201.DMTF|ERROR.CODE|2.3", "DSP0200.DMTF|CIMError|1.3"};
+static const char *const cx_v806[] = {"CIM_Error.CIMStatusCodeDescription"};
+static const cx_qualifier cx_q807[] = {
+    {"Description", "string", cx_v802, 1, 0, CX_TRANSLATABLE},
+    {"ValueMap", "string", cx_v803, 30, 1, 0},
+    {"Values", "string", cx_v804, 30, 1, CX_TRANSLATABLE},
+    {"MappingStrings", "string", cx_v805, 2, 1, 0},
+    {"ModelCorrespondence", "string", cx_v806, 1, 1, 0}};
+static const char *const cx_v808[] = {"A free-form string containing a human-readable description of CIMStatusCode. This description MAY extend, but MUST be consistent with, the definition of CIMStatusCode."};
+static const char *const cx_v809[] = {"DSP0201.DMTF|ERROR.DESCRIPTION|2.3", "DSP0200.DMTF|CIMError|1.3"};
+static const char *const cx_v810[] = {"CIM_Error.CIMStatusCode"};
+static const cx_qualifier cx_q811[] = {
+    {"Description", "string", cx_v808, 1, 0, CX_TRANSLATABLE},
+    {"MappingStrings", "string", cx_v809, 2, 1, 0},
+    {"ModelCorrespondence", "string", cx_v810, 1, 1, 0}};
+static const cx_property cx_p812[] = {
+    {"ErrorType", "uint16", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q759, 4, 0, 0},
+    {"OtherErrorType", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q762, 2, 0, 0},
+    {"OwningEntity", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q764, 1, 0, 0},
+    {"MessageID", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q768, 3, 0, 0},
+    {"Message", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q771, 2, 0, 0},
+    {"MessageArguments", "string", 1, 0, "CIM_Error", "CIM_Error", NULL, cx_q774, 2, 0, 0},
+    {"PerceivedSeverity", "uint16", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q779, 4, 0, 0},
+    {"ProbableCause", "uint16", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q785, 5, 0, 0},
+    {"ProbableCauseDescription", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q788, 2, 0, 0},
+    {"RecommendedActions", "string", 1, 0, "CIM_Error", "CIM_Error", NULL, cx_q790, 1, 0, 0},
+    {"ErrorSource", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q793, 2, 0, 0},
+    {"ErrorSourceFormat", "uint16", 0, 0, "CIM_Error", "CIM_Error", "0", cx_q798, 4, 0, 0},
+    {"OtherErrorSourceFormat", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q801, 2, 0, 0},
+    {"CIMStatusCode", "uint32", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q807, 5, 0, 0},
+    {"CIMStatusCodeDescription", "string", 0, 0, "CIM_Error", "CIM_Error", NULL, cx_q811, 3, 0, 0}};
+static const char *const cx_v813[] = {"TRUE"};
+static const char *const cx_v814[] = {"2.22.1"};
+static const char *const cx_v815[] = {"TRUE"};
+static const char *const cx_v816[] = {"CIM::Interop"};
+static const char *const cx_v817[] = {"CIM_Error is a specialized class that contains information about the severity, cause, recommended actions and other data related to the failure of a CIM Operation. Instances of this type MAY be included as part of the response to a CIM Operation."};
+static const cx_qualifier cx_q818[] = {
+    {"Indication", "boolean", cx_v813, 1, 0, CX_NOT_OVERRIDABLE},
+    {"Version", "string", cx_v814, 1, 0, CX_RESTRICTED | CX_TRANSLATABLE},
+    {"Exception", "boolean", cx_v815, 1, 0, CX_NOT_OVERRIDABLE},
+    {"UMLPackagePath", "string", cx_v816, 1, 0, 0},
+    {"Description", "string", cx_v817, 1, 0, CX_TRANSLATABLE}};
 
 const cx_class cx_classes[] = {
     {"CIM_ManagedElement", NULL, cx_q17, 4, cx_p12, 5, NULL, 0, 1},
@@ -1560,6 +1620,6 @@ const cx_class cx_classes[] = {
     {"CIM_LogicalElement", "CIM_ManagedSystemElement", cx_q138, 4, cx_p133, 15, NULL, 0, 1},
     {"CIM_Job", "CIM_LogicalElement", cx_q287, 4, cx_p272, 36, cx_m282, 1, 1},
     {"CIM_ConcreteJob", "CIM_Job", cx_q483, 3, cx_p440, 41, cx_m479, 4, 0},
-    {"CIMJOB_ConcreteJob", "CIM_ConcreteJob", cx_q724, 2, cx_p650, 48, cx_m721, 5, 0},
-    {"CIM_Error", NULL, cx_q788, 5, cx_p782, 15, NULL, 0, 0}};
+    {"CIMJOB_ConcreteJob", "CIM_ConcreteJob", cx_q754, 2, cx_p650, 48, cx_m751, 5, 0},
+    {"CIM_Error", NULL, cx_q818, 5, cx_p812, 15, NULL, 0, 0}};
 const size_t cx_class_count = 7;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define CX_MAX_PARAMS 16
+#define CX_MAX_PARAMS 24
 
 typedef struct cx_params {
     const cx_method *m;
@@ -355,6 +355,27 @@ static int cx_start_opts(cx_ctx *c, const cx_params *p, cimjob_job_options *o, c
     return rc;
 }
 
+/* StartJob's CIM_Job settings: the Write properties and the schedule a job may start with. */
+static const char *const cx_start_settings[] = {
+    "Priority", "Notify",       "ScheduledStartTime", "JobRunTimes",    "RunMonth",
+    "RunDay",   "RunDayOfWeek", "RunStartInterval",   "LocalOrUtcTime", "UntilTime"};
+
+static int cx_start_settings_parse(cx_ctx *c, const cx_params *p, cimjob_job_settings *set,
+                                   uint32_t *mask)
+{
+    int rc = CX_OK;
+    for (size_t i = 0; rc == CX_OK && i < sizeof cx_start_settings / sizeof *cx_start_settings;
+         i++) {
+        char *t = NULL;
+        if (!cx_param(p, cx_start_settings[i]))
+            continue;
+        if ((rc = cx_param_scalar(c, p, cx_start_settings[i], &t)) == CX_OK)
+            rc = cx_setting_parse(c, cx_start_settings[i], t, set, mask);
+        free(t);
+    }
+    return rc;
+}
+
 static void cx_job_reference(cx_ctx *c, const char *id)
 {
     cx_out *o = &c->out;
@@ -381,11 +402,39 @@ static void cx_job_reference(cx_ctx *c, const char *id)
     cx_end(o);
 }
 
+/* The settings of a new job (created New): all or none. A job the library refuses them for is
+ * killed and removed again, so that nothing is left of a StartJob that answers 5. */
+static cimjob_rc cx_start_apply(cx_ctx *c, cimjob_job *job, const cimjob_job_settings *set,
+                                uint32_t mask)
+{
+    cimjob_rc r = cimjob_job_modify(job, set, mask, c->req->user);
+    if (r != CIMJOB_RC_SUCCESS) {
+        cimjob_rc saved = r;
+        cimjob_kill_job_ex(job, 1, NULL);
+        cimjob_remove(c->svc->reg, job);
+        cx_side_remove(c->svc->side, cimjob_job_instance_id(job));
+        r = saved;
+    }
+    return r;
+}
+
 static int cx_m_start_job(cx_ctx *c, const cx_params *p)
 {
     cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
     char *name = NULL, *cwd = NULL, **argv = NULL, **envp = NULL;
+    cimjob_job_settings set = CIMJOB_JOB_SETTINGS_INIT;
+    uint32_t mask = 0;
     int rc = cx_start_opts(c, p, &o, &name, &argv, &cwd, &envp);
+    if (rc == CX_OK)
+        rc = cx_start_settings_parse(c, p, &set, &mask);
+    /* A schedule starts the job at its time: the registry does, not StartImmediately. */
+    int scheduled = (mask & CIMJOB_PROPERTY_SCHEDULE) &&
+                    (set.scheduled_start_time_us != CIMJOB_TIME_NONE ||
+                     set.scheduled_start_delay_us != CIMJOB_INTERVAL_NONE ||
+                     set.run_start_interval_us != CIMJOB_INTERVAL_NONE);
+    unsigned start_flag = o.flags & CIMJOB_JOB_START;
+    if (mask)
+        o.flags &= ~(unsigned)CIMJOB_JOB_START; /* settings first, then the start */
     cimjob_job *job = NULL;
     cimjob_rc r = CIMJOB_RC_SUCCESS;
     if (rc == CX_OK) {
@@ -399,6 +448,16 @@ static int cx_m_start_job(cx_ctx *c, const cx_params *p)
             cx_side_put(c->svc->side, cimjob_job_instance_id(job), o.argv, o.cwd) != 0) {
             /* Out of memory: the job runs, only CommandLine will read NULL. */
         }
+        if (r == CIMJOB_RC_SUCCESS && mask && (r = cx_start_apply(c, job, &set, mask)) != 0) {
+            cimjob_job_release(job);
+            job = NULL;
+        }
+        if (r == CIMJOB_RC_SUCCESS && mask && start_flag && !scheduled) {
+            cimjob_request_options ro;
+            cx_request_opts(c, &ro);
+            ro.flags |= CIMJOB_REQUEST_ASYNC;
+            cimjob_request_state_change_ex(job, CIMJOB_REQUEST_START, &ro);
+        }
     }
     if (rc == CX_OK) {
         unsigned long code;
@@ -408,7 +467,7 @@ static int cx_m_start_job(cx_ctx *c, const cx_params *p)
             cimjob_info info = CIMJOB_INFO_INIT;
             cimjob_query(job, &info);
             code = info.job_state == CIMJOB_JOB_STATE_EXCEPTION ? 4
-                   : (o.flags & CIMJOB_JOB_START)               ? 4096
+                   : start_flag && !scheduled                   ? 4096
                                                                 : 0;
         }
         cx_returnvalue(&c->out, code);

@@ -1093,6 +1093,71 @@ static void test_modify_instance(void **state)
     free(id);
 }
 
+/* StartJob with CIM_Job's own settings: a schedule (the registry starts the job at its time),
+ * Priority, Notify, JobRunTimes; refused values leave no job. */
+static void test_start_job_settings(void **state)
+{
+    fixture *f = *state;
+    char *id = start_job_as(f, "alice", "later",
+                            "<PARAMVALUE NAME=\"ScheduledStartTime\"><VALUE>"
+                            "00000000000010.000000:000</VALUE></PARAMVALUE>",
+                            0);
+    assert_int_equal(job_state(f, id), 2); /* New, waiting for its time */
+    expect_prop(f, id, "ScheduledStartTime", "00000000000010.000000:000");
+    cimjob_fake_advance(f->fake, 11000000);
+    cimjob_registry_dispatch(f->reg);
+    assert_int_equal(job_state(f, id), 4);
+    free(id);
+    id = start_job_as(f, "alice", "settings",
+                      "<PARAMVALUE NAME=\"Priority\"><VALUE>3</VALUE></PARAMVALUE>"
+                      "<PARAMVALUE NAME=\"notify\"><VALUE>ops</VALUE></PARAMVALUE>"
+                      "<PARAMVALUE NAME=\"JobRunTimes\"><VALUE>2</VALUE></PARAMVALUE>",
+                      4096);
+    assert_int_equal(job_state(f, id), 4);
+    expect_prop(f, id, "Priority", "3");
+    expect_prop(f, id, "Notify", "ops");
+    expect_prop(f, id, "JobRunTimes", "2");
+    free(id);
+    /* A daily run at 02:00 UTC: created, started by the registry. */
+    id = start_job_as(f, "alice", "nightly",
+                      "<PARAMVALUE NAME=\"RunStartInterval\"><VALUE>00000000020000.000000:000"
+                      "</VALUE></PARAMVALUE><PARAMVALUE NAME=\"JobRunTimes\"><VALUE>0</VALUE>"
+                      "</PARAMVALUE>",
+                      0);
+    assert_int_equal(job_state(f, id), 2);
+    expect_prop(f, id, "RunStartInterval", "00000000020000.000000:000");
+    expect_prop(f, id, "LocalOrUtcTime", "2");
+    free(id);
+    /* Refused by the library (RunMonth 12): RETURNVALUE 5, no job left. */
+    size_t before = 0, after = 0;
+    cimjob_registry_count(f->reg, &before);
+    const char *b = call(f, "StartJob",
+                         ENV_HEAD "<METHODCALL NAME=\"StartJob\"><LOCALCLASSPATH>" NS_SELF
+                                  "<CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/></LOCALCLASSPATH>"
+                                  "<PARAMVALUE NAME=\"Name\"><VALUE>bad</VALUE></PARAMVALUE>"
+                                  "<PARAMVALUE NAME=\"CommandLine\"><VALUE.ARRAY><VALUE>true"
+                                  "</VALUE></VALUE.ARRAY></PARAMVALUE><PARAMVALUE "
+                                  "NAME=\"RunMonth\"><VALUE>12</VALUE></PARAMVALUE><PARAMVALUE "
+                                  "NAME=\"RunStartInterval\"><VALUE>00000000020000.000000:000"
+                                  "</VALUE></PARAMVALUE></METHODCALL>" ENV_TAIL);
+    expect_rv(b, 5);
+    assert_null(strstr(b, "PARAMVALUE"));
+    cimjob_registry_count(f->reg, &after);
+    assert_int_equal(before, after);
+    /* Not a datetime: the call cannot start (CIM_ERR_INVALID_PARAMETER), no job. */
+    b = call(f, "StartJob",
+             ENV_HEAD "<METHODCALL NAME=\"StartJob\"><LOCALCLASSPATH>" NS_SELF
+                      "<CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/></LOCALCLASSPATH>"
+                      "<PARAMVALUE NAME=\"Name\"><VALUE>bad</VALUE></PARAMVALUE>"
+                      "<PARAMVALUE NAME=\"CommandLine\"><VALUE.ARRAY><VALUE>true"
+                      "</VALUE></VALUE.ARRAY></PARAMVALUE><PARAMVALUE "
+                      "NAME=\"ScheduledStartTime\"><VALUE>tomorrow</VALUE></PARAMVALUE>"
+                      "</METHODCALL>" ENV_TAIL);
+    expect_error(b, 4);
+    cimjob_registry_count(f->reg, &after);
+    assert_int_equal(before, after);
+}
+
 static const char *raw(fixture *f, const char *cim_method, const char *body, size_t len)
 {
     cimjob_cimxml_request rq = CIMJOB_CIMXML_REQUEST_INIT;
@@ -1336,6 +1401,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_instance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_job_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("cimxml", tests, NULL, NULL);
