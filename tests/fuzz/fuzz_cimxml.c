@@ -29,9 +29,11 @@ static void fz_open(void)
     if (cimjob_registry_new(&ro, &fz_reg) != CIMJOB_RC_SUCCESS ||
         cimjob_cimxml_new(fz_reg, NULL, &fz_svc) != CIMJOB_RC_SUCCESS)
         abort();
-    /* One job to find, as CIMJOB:1. */
+    /* One job to find, as CIMJOB:1 (a LocalID of our own: generated ones carry the
+     * registry's incarnation, which the corpus cannot know). */
     cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
     o.name = "fuzz";
+    o.local_id = "1";
     o.owner = "alice";
     o.flags = CIMJOB_JOB_START;
     if (cimjob_create(fz_reg, &o, NULL) != CIMJOB_RC_SUCCESS)
