@@ -36,9 +36,13 @@ static void setup(void)
         abort();
     static const char *const argv[] = {"work", NULL};
     static const char *const owners[] = {"alice", "bob", "alice"};
+    /* Tasks 1, 2 and 3, as the corpus names them: LocalIDs of our own, since generated ones
+     * carry the registry's incarnation. */
+    static const char *const ids[] = {"1", "2", "3"};
     for (int i = 0; i < 3; i++) {
         cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
         jo.name = "seed";
+        jo.local_id = ids[i];
         jo.argv = argv;
         jo.owner = owners[i];
         jo.flags = i ? CIMJOB_JOB_START : 0;
