@@ -190,8 +190,8 @@ static void cx_eprop_num(cx_out *o, const char *name, const char *type, unsigned
     cx_eprop(o, name, type, num);
 }
 
-static void cx_eprop_array(cx_out *o, const char *name, const char *const *v, unsigned n,
-                           size_t stride)
+/* A string array stored as @p n fixed-size rows of @p stride bytes from @p rows. */
+static void cx_eprop_array(cx_out *o, const char *name, const char *rows, unsigned n, size_t stride)
 {
     cx_start(o, "PROPERTY.ARRAY");
     cx_attr_w(o, "NAME", name);
@@ -199,7 +199,7 @@ static void cx_eprop_array(cx_out *o, const char *name, const char *const *v, un
     if (n) {
         cx_start(o, "VALUE.ARRAY");
         for (unsigned i = 0; i < n; i++)
-            cx_value(o, (const char *)v + i * stride);
+            cx_value(o, rows + i * stride);
         cx_end(o);
     }
     cx_end(o);
@@ -222,14 +222,16 @@ static char *cx_error_instance(const cimjob_error *e)
     cx_eprop(&t, "OwningEntity", "string", e->owning_entity);
     cx_eprop(&t, "MessageID", "string", e->message_id);
     cx_eprop(&t, "Message", "string", e->message);
-    cx_eprop_array(&t, "MessageArguments", (const char *const *)(const void *)e->message_arguments,
-                   e->message_argument_count, sizeof e->message_arguments[0]);
+    unsigned nargs = e->message_argument_count, nacts = e->recommended_action_count;
+    const unsigned max_args = sizeof e->message_arguments / sizeof e->message_arguments[0];
+    const unsigned max_acts = sizeof e->recommended_actions / sizeof e->recommended_actions[0];
+    cx_eprop_array(&t, "MessageArguments", (const char *)e->message_arguments,
+                   nargs < max_args ? nargs : max_args, sizeof e->message_arguments[0]);
     cx_eprop_num(&t, "PerceivedSeverity", "uint16", e->perceived_severity);
     cx_eprop_num(&t, "ProbableCause", "uint16", e->probable_cause);
     cx_eprop(&t, "ProbableCauseDescription", "string", e->probable_cause_description);
-    cx_eprop_array(&t, "RecommendedActions",
-                   (const char *const *)(const void *)e->recommended_actions,
-                   e->recommended_action_count, sizeof e->recommended_actions[0]);
+    cx_eprop_array(&t, "RecommendedActions", (const char *)e->recommended_actions,
+                   nacts < max_acts ? nacts : max_acts, sizeof e->recommended_actions[0]);
     cx_eprop(&t, "ErrorSource", "string", e->error_source);
     cx_eprop_num(&t, "ErrorSourceFormat", "uint16", e->error_source_format);
     cx_eprop(&t, "OtherErrorSourceFormat", "string", e->other_error_source_format);
