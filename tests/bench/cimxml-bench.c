@@ -353,9 +353,9 @@ int main(int argc, char **argv)
                  "</IPARAMVALUE>\n<IPARAMVALUE NAME=\"IncludeClassOrigin\"><VALUE>TRUE"
                  "</VALUE></IPARAMVALUE>\n<IPARAMVALUE NAME=\"InstanceName\"><INSTANCENAME "
                  "CLASSNAME=\"CIMJOB_ConcreteJob\"><KEYBINDING NAME=\"InstanceID\">"
-                 "<KEYVALUE VALUETYPE=\"string\">cimjob:%u</KEYVALUE></KEYBINDING>"
+                 "<KEYVALUE VALUETYPE=\"string\">cimjob:%s-%u</KEYVALUE></KEYBINDING>"
                  "</INSTANCENAME></IPARAMVALUE>\n</IMETHODCALL>" ENV_TAIL,
-                 njobs / 2 + 1);
+                 cimjob_registry_incarnation(reg), njobs / 2 + 1);
         snprintf(ei, sizeof ei,
                  ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS
                           "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME "
@@ -376,6 +376,12 @@ int main(int argc, char **argv)
             bench_prebuilt_len = plen;
             if (!bench_prebuilt)
                 return 1;
+            /* Measure instances, never a CIM error (an InstanceID of another scheme). */
+            if (!strstr(bench_prebuilt, "<INSTANCE ")) {
+                fprintf(stderr, "cimxml-bench: %s answered no instance: %.300s\n", ops[oi].name,
+                        bench_prebuilt);
+                return 1;
+            }
             bench_arm a = {0}, b = {0};
             for (unsigned r = 0; r < rounds; r++) {
                 bench_run(&a, port, "/cimom", ops[oi].method, ops[oi].body, clients, secs);
