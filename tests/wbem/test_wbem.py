@@ -306,6 +306,19 @@ try:
     rc2, out2, err2 = wbem('gi', inst('alice', j3))
     check(rc == 0 and 'CIM_ERR_NOT_FOUND' in err2, 'di then gi: CIM_ERR_NOT_FOUND', out + err + err2)
 
+    # ---- a scheduled StartJob: created (0), started by the server's registry at its time --------
+    code, js = start_job('scheduled', [os.path.join(tmp, 'sleep'), '64'],
+                         extra=',ScheduledStartTime="00000000000001.000000:000",Priority=4')
+    s0 = job_state(js)
+    s1 = wait_state(js, (4,), secs=30)
+    rc, out, err = wbem('gi', inst('alice', js), 'ScheduledStartTime,Priority,StartTime')
+    check(code == 0 and s0 == 2 and s1 == 4 and prop(out, 'Priority') == '4'
+          and prop(out, 'ScheduledStartTime') == '00000000000001.000000:000',
+          'StartJob with ScheduledStartTime (1 s): 0, New, then Running at its time',
+          'code %s states %s %s\n%s%s' % (code, s0, s1, out, err))
+    code, out = cm(js, 'KillJob.DeleteOnKill=true')
+    check(code == 0, 'the scheduled job is killed and removed', out)
+
     # ---- a job that fails ------------------------------------------------------------------
     code, j5 = start_job('fails', ['/bin/sh', '-c', 'exit 3'])
     s = wait_state(j5, (10,))
