@@ -7,8 +7,8 @@ Starts `cimjob serve --listen 127.0.0.1:0` with three accounts in a temporary ac
 (and, at the end, once more with TLS for a StartJob and a KillJob over HTTPS),
 runs wbemcli (ecn, gc, a static cm StartJob and its reference, ein, ei, gi with and without a
 property list, RequestStateChange Suspend/Start/Terminate/reserved/4097, a Terminate that must
-escalate, KillJob with and without DeleteOnKill, di, a job that fails, a second account, no
-credentials), sends the bad-input documents over raw HTTP, validates every CIM-XML response it
+escalate, KillJob with and without DeleteOnKill, di, a job that fails and its GetErrors/GetError,
+a StartJob with a ScheduledStartTime, mi of Write properties, a second account, no credentials), sends the bad-input documents over raw HTTP, validates every CIM-XML response it
 receives on the raw path against DMTF's DTD with xmllint, then stops the server and checks that
 no process of any job is left. Every step is bounded; the server and every job are ended by PID.
 Exit 77 (skipped) when wbemcli or xmllint is missing.
