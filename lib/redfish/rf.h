@@ -28,6 +28,11 @@
 #define RF_TASK_TYPE     "#Task.v1_7_4.Task"
 #define RF_BASE_PREFIX   "Base.1.22."
 #define RF_TASKEV_PREFIX "TaskEvent.1.0."
+/* libcimjob's own registry (registry.c): CIMJOB_MESSAGE_TABLE as a Redfish MessageRegistry. */
+#define RF_CIMJOB_PREFIX  "CimJob.1.0."
+#define RF_CIMJOB_REG     "CimJob.1.0.0"
+#define RF_REGISTRIES     RF_ROOT "/Registries"
+#define RF_CIMJOB_REG_URI RF_REGISTRIES "/" RF_CIMJOB_REG "/" RF_CIMJOB_REG ".json"
 
 #define RF_EVENTS    512 /* the event queue: the last RF_EVENTS events */
 #define RF_USER_MAX  CIMJOB_TEXT_MAX
@@ -140,6 +145,13 @@ void rf_get_monitor(rf_call *c);
 void rf_get_eventservice(rf_call *c);
 void rf_get_subscriptions(rf_call *c);
 void rf_get_sse(rf_call *c);
+/* registry.c */
+void rf_get_registries(rf_call *c);
+void rf_get_registry_file(rf_call *c);
+void rf_get_registry(rf_call *c);
+json_t *rf_cimjob_registry(void); /* the MessageRegistry document */
+/* One CIM_Error as a Redfish Message of our registry (NULL when it is not one of ours). */
+json_t *rf_cim_error_message(const cimjob_error *e);
 /* Write the Task document of a job (-1 when the job is gone). with_id: with @odata.id. */
 int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b);
 

@@ -45,6 +45,9 @@ static const rf_route routes[] = {
     {RF_ROOT "/EventService", 0, 0, rf_get_eventservice, NULL, NULL, NULL},
     {RF_ROOT "/EventService/Subscriptions", 0, 0, rf_get_subscriptions, NULL, NULL, NULL},
     {RF_ROOT "/EventService/SSE", 0, 0, rf_get_sse, NULL, NULL, NULL},
+    {RF_REGISTRIES, 0, 0, rf_get_registries, NULL, NULL, NULL},
+    {RF_REGISTRIES "/" RF_CIMJOB_REG, 0, 0, rf_get_registry_file, NULL, NULL, NULL},
+    {RF_CIMJOB_REG_URI, 0, 0, rf_get_registry, NULL, NULL, NULL},
 };
 
 /* Match path against a pattern; '*' takes one segment into id; an action route's last segment

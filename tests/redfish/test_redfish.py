@@ -154,6 +154,8 @@ def api(method, path, user="alice", srv=None, body=None, raw=None, headers=None,
         if method == "GET" and r.status_code == 200 and "@odata.type" in r.doc:
             if "/TaskMonitors/" in path:  # a monitor's final answer is the Task itself
                 CHECK.schema(path, r.doc)
+            elif r.doc["@odata.type"].startswith("#MessageRegistry."):
+                pass  # a registry is no resource: CHECK.registry (load_registries) checks it
             else:
                 CHECK.resource(path.split("?")[0], r.doc)
     if r.status_code >= 400 and path.startswith("/redfish/v1"):
@@ -381,9 +383,16 @@ def exception_is_critical_with_messages():
     check(t["Oem"]["CimJob"]["ErrorCode"] == 3, f"ErrorCode {t['Oem']['CimJob']['ErrorCode']}")
     check(t["Messages"][0]["MessageId"] == "TaskEvent.1.0.TaskAborted", "Messages")
     check(t["Messages"][0]["Oem"]["CimJob"]["ErrorCode"] == 3, "the message carries ErrorCode")
+    # The job's CIM_Error (GetErrors) as a message of our own registry, arguments and all.
+    cim = [m for m in t["Messages"] if m["MessageId"].startswith("CimJob.1.0.")]
+    check([m["MessageId"] for m in cim] == ["CimJob.1.0.JobExitStatus"], f"errors: {cim}")
+    check(cim[0]["MessageArgs"] == ["3"] and cim[0]["MessageSeverity"] == "Critical" and
+          cim[0]["Oem"]["CimJob"]["MessageID"] == "CIMJOB0001", f"the error: {cim[0]}")
     tid, _ = start(["/nonexistent/command"])
     t = wait_state(tid, ["Exception"])
     check(t["Oem"]["CimJob"]["ErrorCode"] == 127, f"not found: {t['Oem']['CimJob']}")
+    ids = [m["MessageId"] for m in t["Messages"]]
+    check("CimJob.1.0.CommandNotFound" in ids, f"not found: {ids}")
 
 
 @case
@@ -663,7 +672,8 @@ def sushy_flow(srv, session):
     m.wait(30)
     t = m.get_task()
     check(str(t.task_state).endswith("EXCEPTION"), f"{t.task_state}")
-    check([x.message_id for x in t.messages] == ["TaskEvent.1.0.TaskAborted"],
+    check([x.message_id for x in t.messages] == ["TaskEvent.1.0.TaskAborted",
+                                                  "CimJob.1.0.JobExitStatus"],
           f"messages {[x.message_id for x in t.messages]}")
     if session:
         check(len(root.get_session_service().sessions.get_members()) >= 1, "no session")
@@ -740,6 +750,8 @@ def schema_walk_every_link_every_state():
             continue
         if r.doc.get("@odata.type", "").startswith("#Task."):
             states.add(r.doc["TaskState"])
+        if r.doc.get("@odata.type", "").startswith("#MessageRegistryFile."):
+            load_registries(r.doc)
         for link in rfcheck.links(r.doc, r.doc.get("@odata.id")):
             if link not in seen:
                 queue.append(link)
@@ -930,6 +942,17 @@ def zero_findings_against_dmtf_schemas_and_registries():
 
 # ---- main ---------------------------------------------------------------------------------------
 
+def load_registries(regfile):
+    """The registry documents a MessageRegistryFile locates (not @odata.id links: fetched and
+    checked here), then known to CHECK for the messages that name them."""
+    for loc in regfile.get("Location", []):
+        r = api("GET", loc["Uri"], "admin", expect=200)
+        CHECK.registry(loc["Uri"], r.doc)
+        check(r.doc["Id"] == regfile["Id"] and regfile["Registry"] ==
+              r.doc["RegistryPrefix"] + "." + ".".join(r.doc["RegistryVersion"].split(".")[:2]),
+              f"{regfile['@odata.id']} does not name {loc['Uri']}")
+
+
 def setup():
     global TMP, SRV
     TMP = tempfile.mkdtemp(prefix="cimjob-redfish-")
@@ -951,6 +974,9 @@ def setup():
                     "subjectAltName=IP:127.0.0.1"], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=30)
     SRV = Server("main")
+    # The service's own message registries, before any message names them.
+    for m in api("GET", "/redfish/v1/Registries", "admin", expect=200).doc["Members"]:
+        load_registries(api("GET", m["@odata.id"], "admin", expect=200).doc)
 
 
 def main():
