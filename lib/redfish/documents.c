@@ -20,16 +20,17 @@ void rf_get_redfish(rf_call *c)
 
 void rf_get_root(rf_call *c)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o}, "
-                            "s:{s:b, s:b, s:{s:b}}}",
-                            "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id",
-                            RF_ROOT "/", "Id", "RootService", "Name", "libcimjob Redfish Service",
-                            "RedfishVersion", "1.21.0", "UUID", c->rf->uuid, "Product", "libcimjob",
-                            "Vendor", "libcimjob", "Tasks", link_to(RF_TASKSERVICE),
-                            "SessionService", link_to(RF_ROOT "/SessionService"), "EventService",
-                            link_to(RF_ROOT "/EventService"), "Registries", link_to(RF_REGISTRIES),
-                            "Links", "Sessions", link_to(RF_SESSIONS), "ProtocolFeaturesSupported",
-                            "ExcerptQuery", 0, "OnlyMemberQuery", 0, "ExpandQuery", "ExpandAll", 0);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o}, "
+                  "s:{s:b, s:b, s:{s:b}}}",
+                  "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id", RF_ROOT "/", "Id",
+                  "RootService", "Name", "libcimjob Redfish Service", "RedfishVersion", "1.21.0",
+                  "UUID", c->rf->uuid, "Product", "libcimjob", "Vendor", "libcimjob", "Tasks",
+                  link_to(RF_TASKSERVICE), "SessionService", link_to(RF_ROOT "/SessionService"),
+                  "EventService", link_to(RF_ROOT "/EventService"), "Registries",
+                  link_to(RF_REGISTRIES), "JobService", link_to(RF_JOBSERVICE), "Links", "Sessions",
+                  link_to(RF_SESSIONS), "ProtocolFeaturesSupported", "ExcerptQuery", 0,
+                  "OnlyMemberQuery", 0, "ExpandQuery", "ExpandAll", 0);
     rf_json(c, 200, doc);
 }
 
@@ -46,8 +47,12 @@ static const char metadata[] =
         "Task", "Task", "v1_7_4") REF("SessionService", "SessionService",
                                       "v1_2_0") REF("Session", "Session", "v1_8_0")
         REF("EventService", "EventService", "v1_12_0") REF("Event", "Event", "v1_13_0") REF(
-            "Message", "Message", "v1_3_0") REF("MessageRegistryFile", "MessageRegistryFile",
-                                                "v1_1_5")
+            "Message", "Message",
+            "v1_3_0") REF("MessageRegistryFile", "MessageRegistryFile",
+                          "v1_1_5") REF("JobService", "JobService",
+                                        "v1_1_0") REF("Job", "Job", "v1_3_0") REF("Schedule",
+                                                                                  "Schedule",
+                                                                                  "v1_2_5")
 #undef REF
             "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/TaskCollection_v1.xml\">\n"
             "    <edmx:Include Namespace=\"TaskCollection\"/>\n"
@@ -55,6 +60,9 @@ static const char metadata[] =
             "  <edmx:Reference "
             "Uri=\"http://redfish.dmtf.org/schemas/v1/SessionCollection_v1.xml\">\n"
             "    <edmx:Include Namespace=\"SessionCollection\"/>\n"
+            "  </edmx:Reference>\n"
+            "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/JobCollection_v1.xml\">\n"
+            "    <edmx:Include Namespace=\"JobCollection\"/>\n"
             "  </edmx:Reference>\n"
             "  <edmx:Reference "
             "Uri=\"http://redfish.dmtf.org/schemas/v1/MessageRegistryFileCollection_v1.xml\">\n"
@@ -90,7 +98,8 @@ void rf_get_odata(rf_call *c)
                                        {"SessionService", RF_ROOT "/SessionService"},
                                        {"Sessions", RF_SESSIONS},
                                        {"EventService", RF_ROOT "/EventService"},
-                                       {"Registries", RF_REGISTRIES}};
+                                       {"Registries", RF_REGISTRIES},
+                                       {"JobService", RF_JOBSERVICE}};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++)
         json_array_append_new(
             v, json_pack("{s:s, s:s, s:s}", "name", s[i][0], "kind", "Singleton", "url", s[i][1]));
@@ -193,7 +202,7 @@ static const char *health_of(const char *task_state)
 
 /* The Messages of a Task: one TaskEvent message for how it ended (with the job's ErrorCode),
  * then one CimJob message per CIM_Error of the job (GetErrors), most relevant first. */
-static json_t *task_messages(cimjob_job *job, const cimjob_info *info, const char *id)
+json_t *rf_task_messages(cimjob_job *job, const cimjob_info *info, const char *id)
 {
     json_t *a = json_array();
     const char *key = NULL;
@@ -275,7 +284,7 @@ int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b)
         rf_buf_kstr(b, "EndTime", t_end);
     rf_buf_kstr(b, "TaskMonitor", monitor);
     rf_buf_key(b, "Messages");
-    json_t *messages = task_messages(job, &info, id); /* errors may come before the end */
+    json_t *messages = rf_task_messages(job, &info, id); /* errors may come before the end */
     rf_buf_json(b, messages);
     json_decref(messages);
     rf_buf_key(b, "Actions");

@@ -23,6 +23,9 @@
 #define RF_TASKS         RF_TASKSERVICE "/Tasks"
 #define RF_MONITORS      RF_TASKSERVICE "/TaskMonitors"
 #define RF_SESSIONS      RF_ROOT "/SessionService/Sessions"
+#define RF_JOBSERVICE    RF_ROOT "/JobService"
+#define RF_JOBS          RF_JOBSERVICE "/Jobs"
+#define RF_MAX_ARGV      1024 /* the longest CommandLine */
 #define RF_ODATA_VERSION "4.0"
 
 #define RF_TASK_TYPE     "#Task.v1_7_4.Task"
@@ -152,6 +155,14 @@ void rf_get_registry(rf_call *c);
 json_t *rf_cimjob_registry(void); /* the MessageRegistry document */
 /* One CIM_Error as a Redfish Message of our registry (NULL when it is not one of ours). */
 json_t *rf_cim_error_message(const cimjob_error *e);
+/* The Messages array of a Task or Job: TaskEvent for the state, then the job's CIM_Errors. */
+json_t *rf_task_messages(cimjob_job *job, const cimjob_info *info, const char *id);
+/* jobs.c: the JobService, a Job per scheduled or recurring CIM job */
+const char *rf_job_state(const cimjob_info *info);
+void rf_get_jobservice(rf_call *c);
+void rf_get_jobs(rf_call *c);
+void rf_post_jobs(rf_call *c);
+void rf_get_job(rf_call *c);
 /* Write the Task document of a job (-1 when the job is gone). with_id: with @odata.id. */
 int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b);
 

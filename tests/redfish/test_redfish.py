@@ -714,6 +714,94 @@ def tls_with_sushy_redfishtool_and_sessions():
         check(not left, f"left behind by the TLS server: {left}")
 
 
+# ---- cases: the JobService (scheduled and recurring jobs) ---------------------------------------
+
+JOBS = "/redfish/v1/JobService/Jobs"
+
+
+def iso_in(seconds):
+    t = time.gmtime(time.time() + seconds)
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", t)
+
+
+def post_job(schedule, cmd, user="alice", expect=201, **extra):
+    body = {"Name": "scheduled", "Oem": {"CimJob": {"CommandLine": cmd}}}
+    if schedule is not None:
+        body["Schedule"] = schedule
+    body.update(extra)
+    return api("POST", JOBS, user, body=body, expect=expect)
+
+
+def wait_job(jid, states, user="alice", timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        j = api("GET", f"{JOBS}/{jid}", user, expect=200).doc
+        if j["JobState"] in states:
+            return j
+        if time.monotonic() > deadline:
+            raise Failure(f"job {jid} stayed {j['JobState']} (waiting for {states})")
+        time.sleep(0.1)
+
+
+@case
+def jobservice_scheduled_and_recurring_jobs():
+    root = api("GET", "/redfish/v1/", None, expect=200).doc
+    check(root["JobService"]["@odata.id"] == "/redfish/v1/JobService", "ServiceRoot JobService")
+    js = api("GET", "/redfish/v1/JobService", expect=200).doc
+    check(js["Jobs"]["@odata.id"] == JOBS and js["ServiceCapabilities"]["Scheduling"], str(js))
+    # A job at a time: Pending until then, then it runs, and ends Completed.
+    at = iso_in(2)
+    r = post_job({"InitialStartTime": at}, ["true"])
+    jid = r.headers["Location"].rsplit("/", 1)[1]
+    check(r.headers["Location"] == f"{JOBS}/{jid}" and r.doc["Id"] == jid, r.headers["Location"])
+    check(r.doc["JobState"] == "Pending", f"JobState {r.doc['JobState']} before its time")
+    check(r.doc["Schedule"]["InitialStartTime"] == at, f"Schedule {r.doc['Schedule']}")
+    check(r.doc["CreatedBy"] == "alice", "CreatedBy")
+    j = wait_job(jid, ["Completed"])
+    check("StartTime" in j and "EndTime" in j and j["PercentComplete"] == 100, str(j))
+    check(j["StartTime"] >= at, f"started at {j['StartTime']}, scheduled for {at}")
+    # A recurring job: CIM's daily calendar, each Redfish field back as it was given.
+    sched = {"InitialStartTime": "2026-01-05T03:30:00+00:00", "RecurrenceInterval": "P1D",
+             "EnabledDaysOfWeek": ["Monday"], "EnabledMonthsOfYear": ["Every"],
+             "MaxOccurrences": 5, "Lifetime": "P30D"}
+    r = post_job(sched, ["sleep", "1"])
+    rid = r.doc["Id"]
+    sc, oem = r.doc["Schedule"], r.doc["Oem"]["CimJob"]
+    check(r.doc["JobState"] == "Pending", f"JobState {r.doc['JobState']}")
+    check(sc["RecurrenceInterval"] == "P1D" and sc["EnabledDaysOfWeek"] == ["Monday"] and
+          sc["EnabledMonthsOfYear"] == ["Every"] and sc["MaxOccurrences"] == 5 and
+          sc["InitialStartTime"].endswith("T03:30:00+00:00") and sc["Lifetime"].startswith("P"),
+          f"Schedule {sc}")
+    check(oem["RunDayOfWeek"] == 2 and oem["RunDay"] == 0 and oem["JobRunTimes"] == 5 and
+          oem["RunStartInterval"] == "P0DT3H30M0S" and oem["NextRunTime"], f"CIM {oem}")
+    # What CIM cannot hold is refused, never approximated.
+    for bad, key in (({"RecurrenceInterval": "PT1H"}, "PropertyValueNotInList"),
+                     ({"RecurrenceInterval": "P1D", "EnabledDaysOfWeek": ["Monday", "Friday"]},
+                      "PropertyValueNotInList"),
+                     ({"RecurrenceInterval": "P1D", "EnabledDaysOfWeek": ["Monday"],
+                       "EnabledDaysOfMonth": [8]}, "PropertyValueNotInList"),
+                     ({"EnabledIntervals": ["2026-01-01T00:00:00Z/PT1H"]}, "PropertyUnknown"),
+                     ({"InitialStartTime": "tomorrow"}, "PropertyValueFormatError"),
+                     ({"EnabledDaysOfWeek": ["Monday"]}, "PropertyMissing")):
+        r = post_job(bad, ["true"], expect=400)
+        check(error_id(r).endswith("." + key), f"{bad}: {error_id(r)}")
+    r = api("POST", JOBS, body={"Name": "x"}, expect=400)
+    check(error_id(r).endswith(".PropertyMissing"), error_id(r))
+    # The collection: the scheduled jobs, not the plain tasks; each owner sees their own.
+    plain, _ = start(["true"])
+    ids = [m["@odata.id"].rsplit("/", 1)[1] for m in api("GET", JOBS, expect=200).doc["Members"]]
+    check(jid in ids and rid in ids and plain not in ids, f"Jobs {ids}")
+    api("GET", f"{JOBS}/{plain}", expect=404)
+    api("GET", f"{JOBS}/{rid}", "bob", expect=403)
+    # DELETE cancels a pending job, and removes it once it has ended.
+    api("DELETE", f"{JOBS}/{rid}", expect=202)
+    j = wait_job(rid, ["Cancelled"])
+    check(j["JobStatus"] == "Warning", j["JobStatus"])
+    api("DELETE", f"{JOBS}/{rid}", expect=200)
+    api("GET", f"{JOBS}/{rid}", expect=404)
+    api("DELETE", f"{JOBS}/{jid}", expect=200)
+
+
 # ---- cases: the whole service against the schemas -----------------------------------------------
 
 @case
@@ -732,6 +820,8 @@ def schema_walk_every_link_every_state():
         body={"RequestedState": "Terminate", "TimeoutPeriod": "PT60S"}, expect=202)
     session = api("POST", "/redfish/v1/SessionService/Sessions", None,
                   body={"UserName": "admin", "Password": "admin-pw"}, expect=201)
+    recurring = post_job({"RecurrenceInterval": "P1D", "EnabledDaysOfMonth": [1],
+                          "EnabledMonthsOfYear": ["March"]}, ["true"]).doc["Id"]
     wait_state(completed, ["Completed"])
     wait_state(failed, ["Exception"])
     seen, queue, states = set(), ["/redfish/v1/"], set()
@@ -750,12 +840,15 @@ def schema_walk_every_link_every_state():
             continue
         if r.doc.get("@odata.type", "").startswith("#Task."):
             states.add(r.doc["TaskState"])
+        if r.doc.get("@odata.type", "").startswith("#Job."):
+            states.add("Job " + r.doc["JobState"])
         if r.doc.get("@odata.type", "").startswith("#MessageRegistryFile."):
             load_registries(r.doc)
         for link in rfcheck.links(r.doc, r.doc.get("@odata.id")):
             if link not in seen:
                 queue.append(link)
-    for s in ("Running", "Suspended", "Completed", "Exception", "Cancelled", "Cancelling"):
+    for s in ("Running", "Suspended", "Completed", "Exception", "Cancelled", "Cancelling",
+              "Job Pending"):
         check(s in states, f"the walk saw no {s} task (saw {sorted(states)})")
     check(len(seen) > 12, f"the walk saw only {len(seen)} documents")
     api("DELETE", session.headers["Location"], "admin", expect=200)
@@ -764,6 +857,8 @@ def schema_walk_every_link_every_state():
     api("POST", f"{TASKS}/{cancelling}/Actions/Oem/CimJob.Kill", body={})
     for t in (running, suspended, cancelling):
         wait_state(t, ["Cancelled"])
+    api("DELETE", f"{JOBS}/{recurring}", expect=202)
+    wait_job(recurring, ["Cancelled"])
 
 
 # ---- load ---------------------------------------------------------------------------------------
