@@ -522,3 +522,141 @@ void rf_post_jobs(rf_call *c)
     rf_json(c, 201, job_doc(rf, job, &i, &now));
     cimjob_job_release(job);
 }
+
+/* ---- PATCH: the writable CIM_Job properties (ModifyInstance) --------------------------------- */
+
+/* Oem.CimJob of a PATCH: the MOF's Write properties. 0, or -1 after answering 400. */
+static int oem_writable(rf_call *c, json_t *oem, cimjob_job_settings *s, uint32_t *mask)
+{
+    json_t *cim = json_is_object(oem) ? json_object_get(oem, "CimJob") : NULL;
+    if (!json_is_object(cim) || json_object_size(oem) != 1) {
+        rf_error_base(c, 400, "PropertyUnknown", "Oem", NULL, NULL);
+        return -1;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(cim, key, v)
+    {
+        char prop[80];
+        snprintf(prop, sizeof prop, "Oem/CimJob/%s", key);
+        char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        const char *shown = dump ? dump : "";
+        int bad = 0;
+        if (strcmp(key, "DeleteOnCompletion") == 0) {
+            bad = !json_is_boolean(v);
+            s->delete_on_completion = json_is_true(v);
+            *mask |= CIMJOB_PROPERTY_DELETE_ON_COMPLETION;
+        } else if (strcmp(key, "TimeBeforeRemoval") == 0) {
+            int64_t d = json_is_string(v) ? rf_duration_parse(json_string_value(v)) : -1;
+            bad = d < 0;
+            s->time_before_removal_us = (uint64_t)(d < 0 ? 0 : d);
+            *mask |= CIMJOB_PROPERTY_TIME_BEFORE_REMOVAL;
+        } else if (strcmp(key, "Priority") == 0 || strcmp(key, "JobRunTimes") == 0) {
+            bad = !json_is_integer(v) || json_integer_value(v) < 0 ||
+                  json_integer_value(v) > UINT32_MAX;
+            uint32_t n = bad ? 0 : (uint32_t)json_integer_value(v);
+            if (key[0] == 'P') {
+                s->priority = n;
+                *mask |= CIMJOB_PROPERTY_PRIORITY;
+            } else {
+                s->job_run_times = n;
+                *mask |= CIMJOB_PROPERTY_JOB_RUN_TIMES;
+            }
+        } else if (strcmp(key, "UntilTime") == 0) {
+            int64_t t = CIMJOB_TIME_NONE;
+            bad = !json_is_string(v) ||
+                  (json_string_length(v) > 0 && rf_time_parse_iso(json_string_value(v), &t) != 0);
+            s->until_time_us = t; /* "": no UntilTime */
+            *mask |= CIMJOB_PROPERTY_UNTIL_TIME;
+        } else if (strcmp(key, "Notify") == 0) {
+            bad = !json_is_string(v) || json_string_length(v) > CIMJOB_TEXT_MAX ||
+                  strlen(json_string_value(v)) != json_string_length(v);
+            if (!bad)
+                snprintf(s->notify, sizeof s->notify, "%s", json_string_value(v));
+            *mask |= CIMJOB_PROPERTY_NOTIFY;
+        } else {
+            free(dump);
+            rf_error_base(c, 400, "PropertyNotWritable", prop, NULL, NULL);
+            return -1;
+        }
+        if (bad)
+            rf_error_base(c, 400, "PropertyValueTypeError", shown, prop, NULL);
+        free(dump);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+/* PATCH on a Task (Oem.CimJob) or a Job (Schedule, Oem.CimJob): cimjob_job_modify(), all or
+ * nothing, then the document as it now is. */
+void rf_patch_job(rf_call *c)
+{
+    int is_job = strncmp(c->req->path, RF_JOBS "/", sizeof RF_JOBS) == 0;
+    cimjob_info i = CIMJOB_INFO_INIT;
+    cimjob_job_settings s = CIMJOB_JOB_SETTINGS_INIT;
+    cimjob_job *job = NULL;
+    if (is_job) {
+        job = visible_job(c, &i, &s);
+    } else {
+        job = rf_find(c->rf, c->id);
+        if (!job || cimjob_query(job, &i) != CIMJOB_RC_SUCCESS) {
+            cimjob_job_release(job);
+            rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+            return;
+        }
+        if (!rf_may_access(c, i.owner)) {
+            cimjob_job_release(job);
+            rf_error_base(c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
+            return;
+        }
+    }
+    if (!job)
+        return;
+    cimjob_job_settings want = CIMJOB_JOB_SETTINGS_INIT;
+    uint32_t mask = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(c->body, key, v)
+    {
+        int r = 0;
+        if (strcmp(key, "Oem") == 0)
+            r = oem_writable(c, v, &want, &mask);
+        else if (is_job && strcmp(key, "Schedule") == 0)
+            r = schedule_from(c, v, &want, &mask);
+        else {
+            rf_error_base(c, 400, "PropertyNotWritable", key, NULL, NULL);
+            r = -1;
+        }
+        if (r != 0) {
+            cimjob_job_release(job);
+            return;
+        }
+    }
+    cimjob_rc rc =
+        mask ? cimjob_job_modify(job, &want, mask,
+                                 c->req->role == CIMJOB_REDFISH_ROLE_ADMINISTRATOR ? NULL
+                                                                                   : c->req->user)
+             : CIMJOB_RC_SUCCESS;
+    if (rc == CIMJOB_RC_INVALID_PARAMETER || rc == CIMJOB_RC_INVALID_UTF8)
+        rf_error_base(c, 400, "PropertyValueNotInList", "", is_job ? "Schedule" : "Oem/CimJob",
+                      NULL);
+    else if (rc != CIMJOB_RC_SUCCESS)
+        rf_error_rc(c, rc, c->req->path);
+    else if (is_job) {
+        if (cimjob_query(job, &i) == CIMJOB_RC_SUCCESS &&
+            cimjob_job_settings_get(job, &s) == CIMJOB_RC_SUCCESS)
+            rf_json(c, 200, job_doc(c->rf, job, &i, &s));
+        else
+            rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+    } else {
+        rf_buf b = {0};
+        if (rf_task_write(c->rf, job, 1, &b) == 0)
+            rf_body(c, 200, &b);
+        else {
+            free(b.p);
+            rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+        }
+    }
+    cimjob_job_release(job);
+}

@@ -404,7 +404,7 @@ def delete_running_is_terminate_then_remove():
     check(t["TaskStatus"] == "Warning", t["TaskStatus"])
     check(t["Oem"]["CimJob"]["JobState"] == "Terminated", t["Oem"]["CimJob"]["JobState"])
     check(t["Messages"][0]["MessageId"] == "TaskEvent.1.0.TaskCancelled", "Messages")
-    check(api("GET", f"{TASKS}/{tid}").headers.get("Allow") == "GET, HEAD, DELETE", "Allow")
+    check(api("GET", f"{TASKS}/{tid}").headers.get("Allow") == "GET, HEAD, PATCH, DELETE", "Allow")
     check(api("GET", TASKS).headers.get("Allow") == "GET, HEAD", "Allow of the collection")
     api("DELETE", f"{TASKS}/{tid}", expect=200)
     api("GET", f"{TASKS}/{tid}", expect=404)
@@ -800,6 +800,47 @@ def jobservice_scheduled_and_recurring_jobs():
     api("DELETE", f"{JOBS}/{rid}", expect=200)
     api("GET", f"{JOBS}/{rid}", expect=404)
     api("DELETE", f"{JOBS}/{jid}", expect=200)
+
+
+@case
+def patch_writable_properties_through_modify():
+    tid, _ = start(["sleep", "60"])
+    r = api("PATCH", f"{TASKS}/{tid}", body={"Oem": {"CimJob": {
+        "DeleteOnCompletion": False, "TimeBeforeRemoval": "PT2H", "Priority": 3}}}, expect=200)
+    oem = r.doc["Oem"]["CimJob"]
+    check(oem["DeleteOnCompletion"] is False and oem["TimeBeforeRemoval"] in ("PT2H", "P0DT2H0M0S"),
+          f"after PATCH: {oem}")
+    for body, key in (({"Name": "x"}, "PropertyNotWritable"),
+                      ({"Oem": {"CimJob": {"JobState": "Completed"}}}, "PropertyNotWritable"),
+                      ({"Oem": {"CimJob": {"Priority": "high"}}}, "PropertyValueTypeError"),
+                      ({"Oem": {"CimJob": {"UntilTime": "soon"}}}, "PropertyValueTypeError")):
+        r = api("PATCH", f"{TASKS}/{tid}", body=body, expect=400)
+        check(error_id(r).endswith("." + key), f"{body}: {error_id(r)}")
+    api("PATCH", f"{TASKS}/{tid}", "bob", body={"Oem": {"CimJob": {"Priority": 1}}}, expect=403)
+    api("PATCH", f"{TASKS}/{tid}", "reader", body={"Oem": {"CimJob": {"Priority": 1}}},
+        expect=403)
+    check(task(tid)["Oem"]["CimJob"]["DeleteOnCompletion"] is False, "a refused PATCH changed it")
+    # A Job's Schedule is replaced as a whole.
+    r = post_job({"RecurrenceInterval": "P1D", "EnabledDaysOfWeek": ["Friday"]}, ["true"])
+    jid = r.doc["Id"]
+    r = api("PATCH", f"{JOBS}/{jid}", body={"Schedule": {
+        "RecurrenceInterval": "P1D", "InitialStartTime": "2026-01-01T22:15:00+00:00",
+        "EnabledMonthsOfYear": ["July"], "EnabledDaysOfMonth": [4], "MaxOccurrences": 2}},
+        expect=200)
+    sc, oem = r.doc["Schedule"], r.doc["Oem"]["CimJob"]
+    check(sc["EnabledMonthsOfYear"] == ["July"] and sc["EnabledDaysOfMonth"] == [4] and
+          sc["EnabledDaysOfWeek"] == ["Every"] and sc["MaxOccurrences"] == 2 and
+          oem["RunMonth"] == 6 and oem["RunDay"] == 4 and oem["RunDayOfWeek"] == 0 and
+          oem["NextRunTime"].endswith("-07-04T22:15:00+00:00"), f"after PATCH: {sc} {oem}")
+    r = api("PATCH", f"{JOBS}/{jid}", body={"Schedule": {"RecurrenceInterval": "PT5M"}},
+            expect=400)
+    check(api("GET", f"{JOBS}/{jid}", expect=200).doc["Schedule"] == sc, "a refused PATCH")
+    api("DELETE", f"{JOBS}/{jid}", expect=202)
+    wait_job(jid, ["Cancelled"])
+    api("DELETE", f"{JOBS}/{jid}", expect=200)
+    api("DELETE", f"{TASKS}/{tid}", expect=202)
+    wait_state(tid, ["Cancelled"])
+    api("DELETE", f"{TASKS}/{tid}", expect=200)
 
 
 # ---- cases: the whole service against the schemas -----------------------------------------------
