@@ -30,6 +30,7 @@
 
 #define RF_TASK_TYPE     "#Task.v1_7_4.Task"
 #define RF_BASE_PREFIX   "Base.1.22."
+#define RF_RESEV_PREFIX  "ResourceEvent.1.4."
 #define RF_TASKEV_PREFIX "TaskEvent.1.0."
 /* libcimjob's own registry (registry.c): CIMJOB_MESSAGE_TABLE as a Redfish MessageRegistry. */
 #define RF_CIMJOB_PREFIX  "CimJob.1.0."
@@ -108,10 +109,13 @@ typedef struct rf_call {
 
 /* ---- service.c ---- */
 void rf_task_set_owner(rf_task *t, const char *owner); /* under rf->lock; keeps the first */
-rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create);     /* under rf->lock */
-void rf_task_drop(cimjob_redfish *rf, const char *id);                    /* under rf->lock */
-void rf_event_push(cimjob_redfish *rf, const char *owner, json_t *event); /* takes event */
+rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create);         /* under rf->lock */
+int rf_task_drop(cimjob_redfish *rf, const char *id); /* 1 if it was there */ /* under rf->lock */
+void rf_event_push(cimjob_redfish *rf, const char *owner, json_t *event);     /* takes event */
 json_t *rf_event_new(const char *message_key, const char *arg1, const char *arg2);
+/* An event of a registry (TaskEvent or ResourceEvent) about the task @p id. */
+json_t *rf_event_new_in(const char *prefix, const char *key, const char *id, const char *arg1,
+                        const char *arg2);
 /* Find a job by Task Id; NULL (and NOT_FOUND) when absent. The caller releases it. */
 cimjob_job *rf_find(cimjob_redfish *rf, const char *id);
 /* May this request see / act on a task owned by owner? */

@@ -563,12 +563,25 @@ def server_sent_events_task_messages():
     deadline = time.monotonic() + 15
 
     def ids(user):
-        return [(e["Events"][0]["MessageId"].rsplit(".", 1)[1], e["Events"][0]["MessageArgs"][0])
+        return [(e["Events"][0]["MessageId"].rsplit(".", 1)[1],
+                 e["Events"][0]["OriginOfCondition"]["@odata.id"].rsplit("/", 1)[1])
                 for e in got[user]]
     while time.monotonic() < deadline and ("TaskCompletedOK", tid) not in ids("alice"):
         time.sleep(0.1)
+    # The lifecycle indications: creation, a writable property's change, one removal.
+    api("PATCH", f"{TASKS}/{tid}", body={"Oem": {"CimJob": {"TimeBeforeRemoval": "PT1H"}}},
+        expect=200)
+    api("DELETE", f"{TASKS}/{tid}", expect=200)
+    while time.monotonic() < deadline and ("TaskRemoved", tid) not in ids("alice"):
+        time.sleep(0.1)
+    time.sleep(1.2)  # a tick: a second TaskRemoved would come now
     stop.set()
     check(("TaskStarted", tid) in ids("alice"), f"alice: {ids('alice')}")
+    check(("ResourceCreated", tid) in ids("alice"), f"alice: {ids('alice')}")
+    check(("ResourceChanged", tid) in ids("alice"), f"alice: {ids('alice')}")
+    check(ids("alice").count(("TaskRemoved", tid)) == 1, f"alice: {ids('alice')}")
+    check(ids("alice").index(("ResourceCreated", tid)) < ids("alice").index(("TaskStarted", tid)),
+          f"creation after the start: {ids('alice')}")
     check(("TaskCompletedOK", tid) in ids("alice"), f"alice: {ids('alice')}")
     check(all(a != btid for _, a in ids("alice")), "alice sees bob's events")
     check(all(a != tid for _, a in ids("bob")), "bob sees alice's events")
