@@ -35,9 +35,15 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 static int rf_time_parse_iso(const char *s, int64_t *us)
 {
     int y, mo, d, h, mi, sec, n = 0;
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    for (size_t k = 0; k < sizeof shape - 1; k++)
+        if (shape[k] == 'd' ? !(s[k] >= '0' && s[k] <= '9') : s[k] != shape[k])
+            return -1; /* no sign, no spaces, no short fields */
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 59 ||
+        (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
         return -1;
     const char *p = s + n;
     int64_t frac = 0;
@@ -586,6 +592,18 @@ static int oem_writable(rf_call *c, json_t *oem, cimjob_job_settings *s, uint32_
             return -1;
     }
     return 0;
+}
+
+/* DELETE on a Job: the Task's DELETE (Terminate, or removal once ended) for a job that is one. */
+void rf_delete_job(rf_call *c)
+{
+    cimjob_info i = CIMJOB_INFO_INIT;
+    cimjob_job_settings s = CIMJOB_JOB_SETTINGS_INIT;
+    cimjob_job *job = visible_job(c, &i, &s);
+    if (!job)
+        return;
+    cimjob_job_release(job);
+    rf_delete_task(c);
 }
 
 /* PATCH on a Task (Oem.CimJob) or a Job (Schedule, Oem.CimJob): cimjob_job_modify(), all or

@@ -167,6 +167,7 @@ void rf_get_jobservice(rf_call *c);
 void rf_get_jobs(rf_call *c);
 void rf_post_jobs(rf_call *c);
 void rf_get_job(rf_call *c);
+void rf_delete_job(rf_call *c);
 void rf_patch_job(rf_call *c); /* a Task or a Job: cimjob_job_modify() */
 /* Write the Task document of a job (-1 when the job is gone). with_id: with @odata.id. */
 int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b);

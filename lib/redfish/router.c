@@ -48,7 +48,7 @@ static const rf_route routes[] = {
     {RF_REGISTRIES, 0, 0, rf_get_registries, NULL, NULL, NULL},
     {RF_JOBSERVICE, 0, 0, rf_get_jobservice, NULL, NULL, NULL},
     {RF_JOBS, 0, 0, rf_get_jobs, rf_post_jobs, NULL, NULL},
-    {RF_JOBS "/*", 0, 0, rf_get_job, NULL, rf_patch_job, rf_delete_task},
+    {RF_JOBS "/*", 0, 0, rf_get_job, NULL, rf_patch_job, rf_delete_job},
     {RF_REGISTRIES "/" RF_CIMJOB_REG, 0, 0, rf_get_registry_file, NULL, NULL, NULL},
     {RF_CIMJOB_REG_URI, 0, 0, rf_get_registry, NULL, NULL, NULL},
 };

@@ -795,6 +795,8 @@ def jobservice_scheduled_and_recurring_jobs():
                        "EnabledDaysOfMonth": [8]}, "PropertyValueNotInList"),
                      ({"EnabledIntervals": ["2026-01-01T00:00:00Z/PT1H"]}, "PropertyUnknown"),
                      ({"InitialStartTime": "tomorrow"}, "PropertyValueFormatError"),
+                     ({"InitialStartTime": "2027-02-29T00:00:00Z"}, "PropertyValueFormatError"),
+                     ({"InitialStartTime": " 2027-01-01T00:00:00Z"}, "PropertyValueFormatError"),
                      ({"EnabledDaysOfWeek": ["Monday"]}, "PropertyMissing")):
         r = post_job(bad, ["true"], expect=400)
         check(error_id(r).endswith("." + key), f"{bad}: {error_id(r)}")
@@ -805,6 +807,7 @@ def jobservice_scheduled_and_recurring_jobs():
     ids = [m["@odata.id"].rsplit("/", 1)[1] for m in api("GET", JOBS, expect=200).doc["Members"]]
     check(jid in ids and rid in ids and plain not in ids, f"Jobs {ids}")
     api("GET", f"{JOBS}/{plain}", expect=404)
+    api("DELETE", f"{JOBS}/{plain}", expect=404)
     api("GET", f"{JOBS}/{rid}", "bob", expect=403)
     # DELETE cancels a pending job, and removes it once it has ended.
     api("DELETE", f"{JOBS}/{rid}", expect=202)
