@@ -473,6 +473,15 @@ void rf_post_jobs(rf_call *c)
         return;
     }
     argv[argc] = NULL;
+    if (rf->o.max_tasks) { /* the same limit as the start action */
+        size_t count = 0;
+        cimjob_registry_count(rf->o.registry, &count);
+        if (count >= rf->o.max_tasks) {
+            rf_error_base(c, 503, "CreateLimitReachedForResource", NULL, NULL, NULL);
+            rf_header(c->resp, "Retry-After", "%u", 10u);
+            return;
+        }
+    }
     if (!mask) { /* a Job is a scheduled job: without a Schedule it runs once, now */
         s.scheduled_start_time_us = rf_now_us();
         mask |= CIMJOB_PROPERTY_SCHEDULE;
