@@ -410,6 +410,8 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "cimjob serve: cannot create the registry: %s\n", cimjob_rc_name(rc));
         goto out;
     }
+    /* Creation, removal and writable-property changes as events too (on_change forwards). */
+    cimjob_registry_set_indications(ctx.reg, CIMJOB_EVENTS_ALL);
     cimjob_redfish_options fo = CIMJOB_REDFISH_OPTIONS_INIT;
     fo.registry = ctx.reg;
     fo.org_id = "cimjob";

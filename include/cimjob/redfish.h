@@ -15,7 +15,12 @@
  * (Id = the job's LocalID), task monitors (`/redfish/v1/TaskService/TaskMonitors/<Id>`), the
  * OEM actions `#CimJob.Start` (TaskService) and `#CimJob.Suspend`, `#CimJob.Resume`,
  * `#CimJob.Kill`, `#CimJob.RequestStateChange` (Task), the SessionService with its Sessions
- * and the EventService with Server-Sent Events at `/redfish/v1/EventService/SSE`.
+ * and the EventService with Server-Sent Events at `/redfish/v1/EventService/SSE`; PATCH on a
+ * Task changes the job's writable properties (cimjob_job_modify()). The JobService
+ * (`/redfish/v1/JobService/Jobs`) shows each scheduled or recurring job as a Job with its
+ * Schedule (POST creates one, PATCH replaces its Schedule, DELETE cancels it), and
+ * `/redfish/v1/Registries` publishes libcimjob's message registry, whose `CimJob.1.0.<Key>`
+ * messages carry a job's CIM_Error records in the Task's Messages.
  * docs/redfish.md has the mapping tables.
  *
  * ## Threads
@@ -109,9 +114,13 @@ CIMJOB_EXTERN cimjob_rc cimjob_redfish_new(const cimjob_redfish_options *opts,
 CIMJOB_EXTERN void cimjob_redfish_free(cimjob_redfish *rf);
 
 /**
- * A cimjob_state_cb for the registry: records the change for the Task and queues a TaskEvent.
+ * A cimjob_state_cb for the registry: records the change for the Task and queues its event.
+ * A JobState change is a TaskEvent message; with the registry's lifecycle indications asked for
+ * (cimjob_registry_set_indications()), a creation is ResourceEvent ResourceCreated, a change of
+ * a writable property ResourceChanged, and a deletion TaskRemoved (once; without indications
+ * cimjob_redfish_tick() notices removals). Other modifications (progress) are left to the tick.
  *
- * @param event    the state change.
+ * @param event    the event (any cimjob_event_kind).
  * @param userdata the cimjob_redfish service (NULL is ignored).
  */
 CIMJOB_EXTERN void cimjob_redfish_on_state_change(const cimjob_event *event, void *userdata);

@@ -214,6 +214,11 @@ static void record_end_error(cimjob_job *job, int starting)
     const char *desc = job->error_description ? job->error_description : "";
     const char *argv0 = job->spawn_opts.argv ? job->spawn_opts.argv[0] : job->name;
     snprintf(num, sizeof num, "%lu", (unsigned long)job->error_code);
+    /* A program that ran and ended before the job left Starting (a quick `exit 3`) is not a
+     * failed start: only a spawn error or the helper's 126/127 (exec failed) are. */
+    if (starting && !job->spawn_rc && job->error_code != 126 && job->error_code != 127 &&
+        (job->exit_status > 0 || job->term_signal > 0))
+        starting = 0;
     if (starting) {
         const char *args[2] = {argv0, desc};
         if (job->spawn_rc == CIMJOB_RC_NOT_SUPPORTED &&

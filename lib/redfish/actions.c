@@ -424,9 +424,10 @@ static void remove_task(rf_call *c, cimjob_job *job, const char *owner)
         return;
     }
     pthread_mutex_lock(&c->rf->lock);
-    rf_task_drop(c->rf, c->id);
+    int dropped = rf_task_drop(c->rf, c->id);
     pthread_mutex_unlock(&c->rf->lock);
-    rf_event_push(c->rf, owner, rf_event_new("TaskRemoved", c->id, NULL));
+    if (dropped) /* else the DELETION indication already said it */
+        rf_event_push(c->rf, owner, rf_event_new("TaskRemoved", c->id, NULL));
     json_t *m = rf_message(RF_BASE_PREFIX, "Success", NULL, NULL, NULL);
     rf_json(c, 200, json_pack("{s:[o]}", "@Message.ExtendedInfo", m));
 }
@@ -500,9 +501,10 @@ void rf_post_delete_completed(rf_call *c)
         if (cimjob_remove(c->rf->o.registry, jobs[i]) != CIMJOB_RC_SUCCESS)
             continue;
         pthread_mutex_lock(&c->rf->lock);
-        rf_task_drop(c->rf, iid + org + 1);
+        int dropped = rf_task_drop(c->rf, iid + org + 1);
         pthread_mutex_unlock(&c->rf->lock);
-        rf_event_push(c->rf, info.owner, rf_event_new("TaskRemoved", iid + org + 1, NULL));
+        if (dropped) /* else the DELETION indication already said it */
+            rf_event_push(c->rf, info.owner, rf_event_new("TaskRemoved", iid + org + 1, NULL));
     }
     cimjob_job_list_free(jobs, n);
     json_t *m = rf_message(RF_BASE_PREFIX, "Success", NULL, NULL, NULL);

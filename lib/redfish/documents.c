@@ -20,15 +20,17 @@ void rf_get_redfish(rf_call *c)
 
 void rf_get_root(rf_call *c)
 {
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:o}, s:{s:b, s:b, s:{s:b}}}",
-        "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id", RF_ROOT "/", "Id",
-        "RootService", "Name", "libcimjob Redfish Service", "RedfishVersion", "1.21.0", "UUID",
-        c->rf->uuid, "Product", "libcimjob", "Vendor", "libcimjob", "Tasks",
-        link_to(RF_TASKSERVICE), "SessionService", link_to(RF_ROOT "/SessionService"),
-        "EventService", link_to(RF_ROOT "/EventService"), "Links", "Sessions", link_to(RF_SESSIONS),
-        "ProtocolFeaturesSupported", "ExcerptQuery", 0, "OnlyMemberQuery", 0, "ExpandQuery",
-        "ExpandAll", 0);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o}, "
+                  "s:{s:b, s:b, s:{s:b}}}",
+                  "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id", RF_ROOT "/", "Id",
+                  "RootService", "Name", "libcimjob Redfish Service", "RedfishVersion", "1.21.0",
+                  "UUID", c->rf->uuid, "Product", "libcimjob", "Vendor", "libcimjob", "Tasks",
+                  link_to(RF_TASKSERVICE), "SessionService", link_to(RF_ROOT "/SessionService"),
+                  "EventService", link_to(RF_ROOT "/EventService"), "Registries",
+                  link_to(RF_REGISTRIES), "JobService", link_to(RF_JOBSERVICE), "Links", "Sessions",
+                  link_to(RF_SESSIONS), "ProtocolFeaturesSupported", "ExcerptQuery", 0,
+                  "OnlyMemberQuery", 0, "ExpandQuery", "ExpandAll", 0);
     rf_json(c, 200, doc);
 }
 
@@ -42,31 +44,41 @@ static const char metadata[] =
     "    <edmx:Include Namespace=\"" ns "." ver "\"/>\n"                                           \
     "  </edmx:Reference>\n"
     REF("ServiceRoot", "ServiceRoot", "v1_20_0") REF("TaskService", "TaskService", "v1_3_0") REF(
-        "Task", "Task",
-        "v1_7_4") REF("SessionService", "SessionService",
-                      "v1_2_0") REF("Session", "Session",
-                                    "v1_8_0") REF("EventService", "EventService",
-                                                  "v1_12_0") REF("Event", "Event",
-                                                                 "v1_13_0") REF("Message",
-                                                                                "Message", "v1_3_0")
+        "Task", "Task", "v1_7_4") REF("SessionService", "SessionService",
+                                      "v1_2_0") REF("Session", "Session", "v1_8_0")
+        REF("EventService", "EventService", "v1_12_0") REF("Event", "Event", "v1_13_0") REF(
+            "Message", "Message",
+            "v1_3_0") REF("MessageRegistryFile", "MessageRegistryFile",
+                          "v1_1_5") REF("JobService", "JobService",
+                                        "v1_1_0") REF("Job", "Job", "v1_3_0") REF("Schedule",
+                                                                                  "Schedule",
+                                                                                  "v1_2_5")
 #undef REF
-        "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/TaskCollection_v1.xml\">\n"
-        "    <edmx:Include Namespace=\"TaskCollection\"/>\n"
-        "  </edmx:Reference>\n"
-        "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/SessionCollection_v1.xml\">\n"
-        "    <edmx:Include Namespace=\"SessionCollection\"/>\n"
-        "  </edmx:Reference>\n"
-        "  <edmx:Reference "
-        "Uri=\"http://redfish.dmtf.org/schemas/v1/EventDestinationCollection_v1.xml\">\n"
-        "    <edmx:Include Namespace=\"EventDestinationCollection\"/>\n"
-        "  </edmx:Reference>\n"
-        "  <edmx:DataServices>\n"
-        "    <Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\" Namespace=\"Service\">\n"
-        "      <EntityContainer Name=\"Service\" "
-        "Extends=\"ServiceRoot.v1_20_0.ServiceContainer\"/>\n"
-        "    </Schema>\n"
-        "  </edmx:DataServices>\n"
-        "</edmx:Edmx>\n";
+            "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/TaskCollection_v1.xml\">\n"
+            "    <edmx:Include Namespace=\"TaskCollection\"/>\n"
+            "  </edmx:Reference>\n"
+            "  <edmx:Reference "
+            "Uri=\"http://redfish.dmtf.org/schemas/v1/SessionCollection_v1.xml\">\n"
+            "    <edmx:Include Namespace=\"SessionCollection\"/>\n"
+            "  </edmx:Reference>\n"
+            "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/JobCollection_v1.xml\">\n"
+            "    <edmx:Include Namespace=\"JobCollection\"/>\n"
+            "  </edmx:Reference>\n"
+            "  <edmx:Reference "
+            "Uri=\"http://redfish.dmtf.org/schemas/v1/MessageRegistryFileCollection_v1.xml\">\n"
+            "    <edmx:Include Namespace=\"MessageRegistryFileCollection\"/>\n"
+            "  </edmx:Reference>\n"
+            "  <edmx:Reference "
+            "Uri=\"http://redfish.dmtf.org/schemas/v1/EventDestinationCollection_v1.xml\">\n"
+            "    <edmx:Include Namespace=\"EventDestinationCollection\"/>\n"
+            "  </edmx:Reference>\n"
+            "  <edmx:DataServices>\n"
+            "    <Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\" Namespace=\"Service\">\n"
+            "      <EntityContainer Name=\"Service\" "
+            "Extends=\"ServiceRoot.v1_20_0.ServiceContainer\"/>\n"
+            "    </Schema>\n"
+            "  </edmx:DataServices>\n"
+            "</edmx:Edmx>\n";
 
 void rf_get_metadata(rf_call *c)
 {
@@ -85,7 +97,9 @@ void rf_get_odata(rf_call *c)
                                        {"Tasks", RF_TASKSERVICE},
                                        {"SessionService", RF_ROOT "/SessionService"},
                                        {"Sessions", RF_SESSIONS},
-                                       {"EventService", RF_ROOT "/EventService"}};
+                                       {"EventService", RF_ROOT "/EventService"},
+                                       {"Registries", RF_REGISTRIES},
+                                       {"JobService", RF_JOBSERVICE}};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++)
         json_array_append_new(
             v, json_pack("{s:s, s:s, s:s}", "name", s[i][0], "kind", "Singleton", "url", s[i][1]));
@@ -186,8 +200,9 @@ static const char *health_of(const char *task_state)
     return "OK";
 }
 
-/* The Messages of a Task: one TaskEvent message for how it ended, with the job's error. */
-static json_t *task_messages(const cimjob_info *info, const char *id)
+/* The Messages of a Task: one TaskEvent message for how it ended (with the job's ErrorCode),
+ * then one CimJob message per CIM_Error of the job (GetErrors), most relevant first. */
+json_t *rf_task_messages(cimjob_job *job, const cimjob_info *info, const char *id)
 {
     json_t *a = json_array();
     const char *key = NULL;
@@ -216,6 +231,16 @@ static json_t *task_messages(const cimjob_info *info, const char *id)
                                           (json_int_t)info->error_code, "ErrorDescription",
                                           info->error_description, "JobStatus", info->job_status));
         json_array_append_new(a, m);
+    }
+    cimjob_error *errors = NULL;
+    size_t count = 0;
+    if (cimjob_get_errors(job, CIMJOB_ERROR_VERSION, &errors, &count) == CIMJOB_RC_SUCCESS) {
+        for (size_t i = 0; i < count; i++) {
+            json_t *m = rf_cim_error_message(&errors[i]);
+            if (m)
+                json_array_append_new(a, m);
+        }
+        cimjob_errors_free(errors);
     }
     return a;
 }
@@ -259,13 +284,9 @@ int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b)
         rf_buf_kstr(b, "EndTime", t_end);
     rf_buf_kstr(b, "TaskMonitor", monitor);
     rf_buf_key(b, "Messages");
-    if (cimjob_job_state_is_final((int)info.job_state) ||
-        info.job_state == CIMJOB_JOB_STATE_SUSPENDED) {
-        json_t *messages = task_messages(&info, id);
-        rf_buf_json(b, messages);
-        json_decref(messages);
-    } else
-        rf_buf_lit(b, "[]"); /* no message for a task at work */
+    json_t *messages = rf_task_messages(job, &info, id); /* errors may come before the end */
+    rf_buf_json(b, messages);
+    json_decref(messages);
     rf_buf_key(b, "Actions");
     rf_buf_lit(b, "{");
     rf_buf_key(b, "Oem");

@@ -23,11 +23,20 @@
 #define RF_TASKS         RF_TASKSERVICE "/Tasks"
 #define RF_MONITORS      RF_TASKSERVICE "/TaskMonitors"
 #define RF_SESSIONS      RF_ROOT "/SessionService/Sessions"
+#define RF_JOBSERVICE    RF_ROOT "/JobService"
+#define RF_JOBS          RF_JOBSERVICE "/Jobs"
+#define RF_MAX_ARGV      1024 /* the longest CommandLine */
 #define RF_ODATA_VERSION "4.0"
 
 #define RF_TASK_TYPE     "#Task.v1_7_4.Task"
 #define RF_BASE_PREFIX   "Base.1.22."
+#define RF_RESEV_PREFIX  "ResourceEvent.1.4."
 #define RF_TASKEV_PREFIX "TaskEvent.1.0."
+/* libcimjob's own registry (registry.c): CIMJOB_MESSAGE_TABLE as a Redfish MessageRegistry. */
+#define RF_CIMJOB_PREFIX  "CimJob.1.0."
+#define RF_CIMJOB_REG     "CimJob.1.0.0"
+#define RF_REGISTRIES     RF_ROOT "/Registries"
+#define RF_CIMJOB_REG_URI RF_REGISTRIES "/" RF_CIMJOB_REG "/" RF_CIMJOB_REG ".json"
 
 #define RF_EVENTS    512 /* the event queue: the last RF_EVENTS events */
 #define RF_USER_MAX  CIMJOB_TEXT_MAX
@@ -100,10 +109,13 @@ typedef struct rf_call {
 
 /* ---- service.c ---- */
 void rf_task_set_owner(rf_task *t, const char *owner); /* under rf->lock; keeps the first */
-rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create);     /* under rf->lock */
-void rf_task_drop(cimjob_redfish *rf, const char *id);                    /* under rf->lock */
-void rf_event_push(cimjob_redfish *rf, const char *owner, json_t *event); /* takes event */
+rf_task *rf_task_get(cimjob_redfish *rf, const char *id, int create);         /* under rf->lock */
+int rf_task_drop(cimjob_redfish *rf, const char *id); /* 1 if it was there */ /* under rf->lock */
+void rf_event_push(cimjob_redfish *rf, const char *owner, json_t *event);     /* takes event */
 json_t *rf_event_new(const char *message_key, const char *arg1, const char *arg2);
+/* An event of a registry (TaskEvent or ResourceEvent) about the task @p id. */
+json_t *rf_event_new_in(const char *prefix, const char *key, const char *id, const char *arg1,
+                        const char *arg2);
 /* Find a job by Task Id; NULL (and NOT_FOUND) when absent. The caller releases it. */
 cimjob_job *rf_find(cimjob_redfish *rf, const char *id);
 /* May this request see / act on a task owned by owner? */
@@ -140,6 +152,23 @@ void rf_get_monitor(rf_call *c);
 void rf_get_eventservice(rf_call *c);
 void rf_get_subscriptions(rf_call *c);
 void rf_get_sse(rf_call *c);
+/* registry.c */
+void rf_get_registries(rf_call *c);
+void rf_get_registry_file(rf_call *c);
+void rf_get_registry(rf_call *c);
+json_t *rf_cimjob_registry(void); /* the MessageRegistry document */
+/* One CIM_Error as a Redfish Message of our registry (NULL when it is not one of ours). */
+json_t *rf_cim_error_message(const cimjob_error *e);
+/* The Messages array of a Task or Job: TaskEvent for the state, then the job's CIM_Errors. */
+json_t *rf_task_messages(cimjob_job *job, const cimjob_info *info, const char *id);
+/* jobs.c: the JobService, a Job per scheduled or recurring CIM job */
+const char *rf_job_state(const cimjob_info *info);
+void rf_get_jobservice(rf_call *c);
+void rf_get_jobs(rf_call *c);
+void rf_post_jobs(rf_call *c);
+void rf_get_job(rf_call *c);
+void rf_delete_job(rf_call *c);
+void rf_patch_job(rf_call *c); /* a Task or a Job: cimjob_job_modify() */
 /* Write the Task document of a job (-1 when the job is gone). with_id: with @odata.id. */
 int rf_task_write(cimjob_redfish *rf, cimjob_job *job, int with_id, rf_buf *b);
 

@@ -32,7 +32,7 @@ static const rf_route routes[] = {
     {RF_TASKSERVICE "/Actions/TaskService.DeleteAllCompletedTasks", 0, 0, NULL,
      rf_post_delete_completed, NULL, NULL},
     {RF_TASKS, 0, 0, rf_get_tasks, NULL, NULL, NULL},
-    {RF_TASKS "/*", 0, 0, rf_get_task, NULL, NULL, rf_delete_task},
+    {RF_TASKS "/*", 0, 0, rf_get_task, NULL, rf_patch_job, rf_delete_task},
     {RF_TASKS "/*/Actions/Oem/CimJob.Suspend", 0, 0, NULL, rf_post_task_action, NULL, NULL},
     {RF_TASKS "/*/Actions/Oem/CimJob.Resume", 0, 0, NULL, rf_post_task_action, NULL, NULL},
     {RF_TASKS "/*/Actions/Oem/CimJob.Kill", 0, 0, NULL, rf_post_task_action, NULL, NULL},
@@ -45,6 +45,12 @@ static const rf_route routes[] = {
     {RF_ROOT "/EventService", 0, 0, rf_get_eventservice, NULL, NULL, NULL},
     {RF_ROOT "/EventService/Subscriptions", 0, 0, rf_get_subscriptions, NULL, NULL, NULL},
     {RF_ROOT "/EventService/SSE", 0, 0, rf_get_sse, NULL, NULL, NULL},
+    {RF_REGISTRIES, 0, 0, rf_get_registries, NULL, NULL, NULL},
+    {RF_JOBSERVICE, 0, 0, rf_get_jobservice, NULL, NULL, NULL},
+    {RF_JOBS, 0, 0, rf_get_jobs, rf_post_jobs, NULL, NULL},
+    {RF_JOBS "/*", 0, 0, rf_get_job, NULL, rf_patch_job, rf_delete_job},
+    {RF_REGISTRIES "/" RF_CIMJOB_REG, 0, 0, rf_get_registry_file, NULL, NULL, NULL},
+    {RF_CIMJOB_REG_URI, 0, 0, rf_get_registry, NULL, NULL, NULL},
 };
 
 /* Match path against a pattern; '*' takes one segment into id; an action route's last segment

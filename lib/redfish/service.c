@@ -71,7 +71,7 @@ void rf_task_set_owner(rf_task *t, const char *owner)
         t->owner = strdup(owner); /* on failure it stays unknown: looked up again later */
 }
 
-void rf_task_drop(cimjob_redfish *rf, const char *id)
+int rf_task_drop(cimjob_redfish *rf, const char *id)
 {
     rf_task **pp = &rf->buckets[hash_id(id, rf->nbuckets)];
     for (; *pp; pp = &(*pp)->next)
@@ -82,8 +82,9 @@ void rf_task_drop(cimjob_redfish *rf, const char *id)
             free(t);
             rf->ntasks--;
             rf->gen++;
-            return;
+            return 1;
         }
+    return 0;
 }
 
 cimjob_job *rf_find(cimjob_redfish *rf, const char *id)
@@ -209,11 +210,17 @@ const char *cimjob_redfish_task_state(cimjob_job_state state, int cancelled)
 
 json_t *rf_event_new(const char *key, const char *arg1, const char *arg2)
 {
-    json_t *m = rf_message(RF_TASKEV_PREFIX, key, arg1, arg2, NULL);
+    return rf_event_new_in(RF_TASKEV_PREFIX, key, arg1, arg1, arg2);
+}
+
+json_t *rf_event_new_in(const char *prefix, const char *key, const char *id, const char *arg1,
+                        const char *arg2)
+{
+    json_t *m = rf_message(prefix, key, arg1, arg2, NULL);
     if (!m)
         return NULL;
     char uri[CIMJOB_INSTANCE_ID_MAX + 64], ts[64];
-    snprintf(uri, sizeof uri, RF_TASKS "/%s", arg1);
+    snprintf(uri, sizeof uri, RF_TASKS "/%s", id);
     rf_time_iso(rf_now_us(), ts);
     json_object_del(m, "Resolution");
     json_object_set_new(m, "EventType", json_string("Other"));
@@ -334,21 +341,46 @@ void cimjob_redfish_on_state_change(const cimjob_event *event, void *userdata)
     const char *id = local_id(rf, event->instance_id);
     if (!id)
         return;
+    if (event->kind == CIMJOB_EVENT_DELETION) { /* TaskRemoved, once: whoever drops the record */
+        char owner[RF_USER_MAX + 1] = "";
+        pthread_mutex_lock(&rf->lock);
+        rf_task *t = rf_task_get(rf, id, 0);
+        if (t && t->owner)
+            snprintf(owner, sizeof owner, "%s", t->owner);
+        int dropped = rf_task_drop(rf, id);
+        pthread_mutex_unlock(&rf->lock);
+        if (dropped)
+            rf_event_push(rf, owner, rf_event_new("TaskRemoved", id, NULL));
+        return;
+    }
+    if (event->kind != CIMJOB_EVENT_STATE_CHANGE && event->kind != CIMJOB_EVENT_CREATION &&
+        !(event->kind == CIMJOB_EVENT_MODIFICATION &&
+          (event->changed & CIMJOB_PROPERTIES_WRITABLE)))
+        return; /* progress has TaskProgressChanged (the tick); other kinds are not ours */
     cimjob_info info = CIMJOB_INFO_INIT;
     int have = event->job && cimjob_query(event->job, &info) == CIMJOB_RC_SUCCESS;
     pthread_mutex_lock(&rf->lock);
     rf_task *t = rf_task_get(rf, id, 1);
     if (t) {
-        t->last_state = (int)event->new_state;
+        if (event->kind == CIMJOB_EVENT_STATE_CHANGE)
+            t->last_state = (int)event->new_state;
         if (have)
             rf_task_set_owner(t, info.owner);
     }
     char owner[RF_USER_MAX + 1];
     snprintf(owner, sizeof owner, "%s", t && t->owner ? t->owner : (have ? info.owner : ""));
     pthread_mutex_unlock(&rf->lock);
-    const char *key = event_key((int)event->old_state, (int)event->new_state);
-    if (key)
-        rf_event_push(rf, owner, rf_event_new(key, id, NULL));
+    if (event->kind == CIMJOB_EVENT_CREATION)
+        rf_event_push(rf, owner,
+                      rf_event_new_in(RF_RESEV_PREFIX, "ResourceCreated", id, NULL, NULL));
+    else if (event->kind == CIMJOB_EVENT_MODIFICATION)
+        rf_event_push(rf, owner,
+                      rf_event_new_in(RF_RESEV_PREFIX, "ResourceChanged", id, NULL, NULL));
+    else {
+        const char *key = event_key((int)event->old_state, (int)event->new_state);
+        if (key)
+            rf_event_push(rf, owner, rf_event_new(key, id, NULL));
+    }
 }
 
 /* ---- the tick ----------------------------------------------------------------------------------
@@ -397,9 +429,10 @@ cimjob_rc cimjob_redfish_tick(cimjob_redfish *rf)
         cimjob_job *job = rf_find(rf, it->id);
         if (!job) {
             pthread_mutex_lock(&rf->lock);
-            rf_task_drop(rf, it->id);
+            int dropped = rf_task_drop(rf, it->id);
             pthread_mutex_unlock(&rf->lock);
-            rf_event_push(rf, it->owner, rf_event_new("TaskRemoved", it->id, NULL));
+            if (dropped) /* else the DELETION indication already said it */
+                rf_event_push(rf, it->owner, rf_event_new("TaskRemoved", it->id, NULL));
             continue;
         }
         if (it->overdue) {

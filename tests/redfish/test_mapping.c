@@ -336,6 +336,91 @@ static void api_checks_its_arguments(void **state)
     cimjob_redfish_on_state_change(NULL, f->rf);
 }
 
+/* The CIM schedules Redfish's Schedule cannot say (docs/redfish.md): a RunDay from the month's
+ * end, RunDay with RunDayOfWeek; and what it can: a weekday calendar, JobRunTimes. */
+static void job_schedule_mapping(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        int run_month, run_day, run_day_of_week, runs;
+        const char *months, *days_of_week; /* "" when the list must be absent */
+        int day_of_month;                  /* -1 when EnabledDaysOfMonth must be absent */
+    } cases[] = {
+        {CIMJOB_RUN_MONTH_ANY, 0, 2, 4, "Every", "Monday", -1},
+        {11, 24, 0, 0, "December", "Every", 24},
+        {CIMJOB_RUN_MONTH_ANY, -1, 0, 1, "Every", "Every", -1}, /* the last day: no Redfish form */
+        {0, 8, 2, 1, "January", "", -1}, /* the first Monday on or after the 8th: Oem only */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        cimjob_job *job;
+        char id[64], path[128];
+        new_job(f, &job, id);
+        snprintf(path, sizeof path, "/redfish/v1/JobService/Jobs/%s", id);
+        json_t *doc = NULL;
+        assert_int_equal(call(f, "GET", path, NULL, &doc), 404); /* no schedule: a Task only */
+        json_decref(doc);
+        cimjob_job_settings s = CIMJOB_JOB_SETTINGS_INIT;
+        s.run_month = cases[k].run_month;
+        s.run_day = cases[k].run_day;
+        s.run_day_of_week = cases[k].run_day_of_week;
+        s.run_start_interval_us = 3600ull * 1000000; /* 01:00 */
+        s.job_run_times = (uint32_t)cases[k].runs;
+        assert_int_equal(cimjob_job_modify(job, &s,
+                                           CIMJOB_PROPERTY_SCHEDULE | CIMJOB_PROPERTY_JOB_RUN_TIMES,
+                                           NULL),
+                         CIMJOB_RC_SUCCESS);
+        assert_int_equal(call(f, "GET", path, NULL, &doc), 200);
+        assert_string_equal(str(doc, "JobState"), "Pending");
+        json_t *sc = json_object_get(doc, "Schedule");
+        assert_string_equal(str(sc, "RecurrenceInterval"), "P1D");
+        assert_non_null(strstr(str(sc, "InitialStartTime"), "T01:00:00+00:00"));
+        assert_string_equal(
+            json_string_value(json_array_get(json_object_get(sc, "EnabledMonthsOfYear"), 0)),
+            cases[k].months);
+        json_t *dow = json_object_get(sc, "EnabledDaysOfWeek");
+        if (cases[k].days_of_week[0])
+            assert_string_equal(json_string_value(json_array_get(dow, 0)), cases[k].days_of_week);
+        else
+            assert_null(dow);
+        json_t *dom = json_object_get(sc, "EnabledDaysOfMonth");
+        if (cases[k].day_of_month >= 0)
+            assert_int_equal(json_integer_value(json_array_get(dom, 0)), cases[k].day_of_month);
+        else if (cases[k].run_day != 0)
+            assert_null(dom);
+        if (cases[k].runs)
+            assert_int_equal(json_integer_value(json_object_get(sc, "MaxOccurrences")),
+                             cases[k].runs);
+        else
+            assert_null(json_object_get(sc, "MaxOccurrences"));
+        json_t *oem = json_object_get(json_object_get(doc, "Oem"), "CimJob");
+        assert_int_equal(json_integer_value(json_object_get(oem, "RunDay")), cases[k].run_day);
+        assert_int_equal(json_integer_value(json_object_get(oem, "RunDayOfWeek")),
+                         cases[k].run_day_of_week);
+        json_decref(doc);
+        cimjob_job_release(job);
+    }
+}
+
+/* A job's CIM_Error records are Task messages of the service's own registry, which lists them. */
+static void cim_errors_as_registry_messages(void **state)
+{
+    fixture *f = *state;
+    json_t *reg = NULL;
+    assert_int_equal(
+        call(f, "GET", "/redfish/v1/Registries/CimJob.1.0.0/CimJob.1.0.0.json", NULL, &reg), 200);
+    assert_string_equal(str(reg, "RegistryPrefix"), "CimJob");
+    json_t *msgs = json_object_get(reg, "Messages");
+    for (int n = 1; cimjob_message_key(n)[0]; n++) {
+        json_t *e = json_object_get(msgs, cimjob_message_key(n));
+        assert_non_null(e);
+        assert_string_equal(str(e, "Message"), cimjob_message_format(n));
+    }
+    json_t *exit_status = json_object_get(msgs, "JobExitStatus");
+    assert_int_equal(json_integer_value(json_object_get(exit_status, "NumberOfArgs")), 1);
+    assert_string_equal(str(exit_status, "MessageSeverity"), "Critical");
+    json_decref(reg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +430,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(start_action_durations, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_not_supported_by_the_backend, setup_no_kill, teardown),
         cmocka_unit_test_setup_teardown(api_checks_its_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(job_schedule_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(cim_errors_as_registry_messages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,6 +154,8 @@ def api(method, path, user="alice", srv=None, body=None, raw=None, headers=None,
         if method == "GET" and r.status_code == 200 and "@odata.type" in r.doc:
             if "/TaskMonitors/" in path:  # a monitor's final answer is the Task itself
                 CHECK.schema(path, r.doc)
+            elif r.doc["@odata.type"].startswith("#MessageRegistry."):
+                pass  # a registry is no resource: CHECK.registry (load_registries) checks it
             else:
                 CHECK.resource(path.split("?")[0], r.doc)
     if r.status_code >= 400 and path.startswith("/redfish/v1"):
@@ -381,9 +383,16 @@ def exception_is_critical_with_messages():
     check(t["Oem"]["CimJob"]["ErrorCode"] == 3, f"ErrorCode {t['Oem']['CimJob']['ErrorCode']}")
     check(t["Messages"][0]["MessageId"] == "TaskEvent.1.0.TaskAborted", "Messages")
     check(t["Messages"][0]["Oem"]["CimJob"]["ErrorCode"] == 3, "the message carries ErrorCode")
+    # The job's CIM_Error (GetErrors) as a message of our own registry, arguments and all.
+    cim = [m for m in t["Messages"] if m["MessageId"].startswith("CimJob.1.0.")]
+    check([m["MessageId"] for m in cim] == ["CimJob.1.0.JobExitStatus"], f"errors: {cim}")
+    check(cim[0]["MessageArgs"] == ["3"] and cim[0]["MessageSeverity"] == "Critical" and
+          cim[0]["Oem"]["CimJob"]["MessageID"] == "CIMJOB0001", f"the error: {cim[0]}")
     tid, _ = start(["/nonexistent/command"])
     t = wait_state(tid, ["Exception"])
     check(t["Oem"]["CimJob"]["ErrorCode"] == 127, f"not found: {t['Oem']['CimJob']}")
+    ids = [m["MessageId"] for m in t["Messages"]]
+    check("CimJob.1.0.CommandNotFound" in ids, f"not found: {ids}")
 
 
 @case
@@ -395,7 +404,7 @@ def delete_running_is_terminate_then_remove():
     check(t["TaskStatus"] == "Warning", t["TaskStatus"])
     check(t["Oem"]["CimJob"]["JobState"] == "Terminated", t["Oem"]["CimJob"]["JobState"])
     check(t["Messages"][0]["MessageId"] == "TaskEvent.1.0.TaskCancelled", "Messages")
-    check(api("GET", f"{TASKS}/{tid}").headers.get("Allow") == "GET, HEAD, DELETE", "Allow")
+    check(api("GET", f"{TASKS}/{tid}").headers.get("Allow") == "GET, HEAD, PATCH, DELETE", "Allow")
     check(api("GET", TASKS).headers.get("Allow") == "GET, HEAD", "Allow of the collection")
     api("DELETE", f"{TASKS}/{tid}", expect=200)
     api("GET", f"{TASKS}/{tid}", expect=404)
@@ -554,12 +563,25 @@ def server_sent_events_task_messages():
     deadline = time.monotonic() + 15
 
     def ids(user):
-        return [(e["Events"][0]["MessageId"].rsplit(".", 1)[1], e["Events"][0]["MessageArgs"][0])
+        return [(e["Events"][0]["MessageId"].rsplit(".", 1)[1],
+                 e["Events"][0]["OriginOfCondition"]["@odata.id"].rsplit("/", 1)[1])
                 for e in got[user]]
     while time.monotonic() < deadline and ("TaskCompletedOK", tid) not in ids("alice"):
         time.sleep(0.1)
+    # The lifecycle indications: creation, a writable property's change, one removal.
+    api("PATCH", f"{TASKS}/{tid}", body={"Oem": {"CimJob": {"TimeBeforeRemoval": "PT1H"}}},
+        expect=200)
+    api("DELETE", f"{TASKS}/{tid}", expect=200)
+    while time.monotonic() < deadline and ("TaskRemoved", tid) not in ids("alice"):
+        time.sleep(0.1)
+    time.sleep(1.2)  # a tick: a second TaskRemoved would come now
     stop.set()
     check(("TaskStarted", tid) in ids("alice"), f"alice: {ids('alice')}")
+    check(("ResourceCreated", tid) in ids("alice"), f"alice: {ids('alice')}")
+    check(("ResourceChanged", tid) in ids("alice"), f"alice: {ids('alice')}")
+    check(ids("alice").count(("TaskRemoved", tid)) == 1, f"alice: {ids('alice')}")
+    check(ids("alice").index(("ResourceCreated", tid)) < ids("alice").index(("TaskStarted", tid)),
+          f"creation after the start: {ids('alice')}")
     check(("TaskCompletedOK", tid) in ids("alice"), f"alice: {ids('alice')}")
     check(all(a != btid for _, a in ids("alice")), "alice sees bob's events")
     check(all(a != tid for _, a in ids("bob")), "bob sees alice's events")
@@ -663,7 +685,8 @@ def sushy_flow(srv, session):
     m.wait(30)
     t = m.get_task()
     check(str(t.task_state).endswith("EXCEPTION"), f"{t.task_state}")
-    check([x.message_id for x in t.messages] == ["TaskEvent.1.0.TaskAborted"],
+    check([x.message_id for x in t.messages] == ["TaskEvent.1.0.TaskAborted",
+                                                  "CimJob.1.0.JobExitStatus"],
           f"messages {[x.message_id for x in t.messages]}")
     if session:
         check(len(root.get_session_service().sessions.get_members()) >= 1, "no session")
@@ -704,6 +727,138 @@ def tls_with_sushy_redfishtool_and_sessions():
         check(not left, f"left behind by the TLS server: {left}")
 
 
+# ---- cases: the JobService (scheduled and recurring jobs) ---------------------------------------
+
+JOBS = "/redfish/v1/JobService/Jobs"
+
+
+def iso_in(seconds):
+    t = time.gmtime(time.time() + seconds)
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", t)
+
+
+def post_job(schedule, cmd, user="alice", expect=201, **extra):
+    body = {"Name": "scheduled", "Oem": {"CimJob": {"CommandLine": cmd}}}
+    if schedule is not None:
+        body["Schedule"] = schedule
+    body.update(extra)
+    return api("POST", JOBS, user, body=body, expect=expect)
+
+
+def wait_job(jid, states, user="alice", timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        j = api("GET", f"{JOBS}/{jid}", user, expect=200).doc
+        if j["JobState"] in states:
+            return j
+        if time.monotonic() > deadline:
+            raise Failure(f"job {jid} stayed {j['JobState']} (waiting for {states})")
+        time.sleep(0.1)
+
+
+@case
+def jobservice_scheduled_and_recurring_jobs():
+    root = api("GET", "/redfish/v1/", None, expect=200).doc
+    check(root["JobService"]["@odata.id"] == "/redfish/v1/JobService", "ServiceRoot JobService")
+    js = api("GET", "/redfish/v1/JobService", expect=200).doc
+    check(js["Jobs"]["@odata.id"] == JOBS and js["ServiceCapabilities"]["Scheduling"], str(js))
+    # A job at a time: Pending until then, then it runs, and ends Completed.
+    at = iso_in(2)
+    r = post_job({"InitialStartTime": at}, ["true"])
+    jid = r.headers["Location"].rsplit("/", 1)[1]
+    check(r.headers["Location"] == f"{JOBS}/{jid}" and r.doc["Id"] == jid, r.headers["Location"])
+    check(r.doc["JobState"] == "Pending", f"JobState {r.doc['JobState']} before its time")
+    check(r.doc["Schedule"]["InitialStartTime"] == at, f"Schedule {r.doc['Schedule']}")
+    check(r.doc["CreatedBy"] == "alice", "CreatedBy")
+    j = wait_job(jid, ["Completed"])
+    check("StartTime" in j and "EndTime" in j and j["PercentComplete"] == 100, str(j))
+    check(j["StartTime"] >= at, f"started at {j['StartTime']}, scheduled for {at}")
+    # A recurring job: CIM's daily calendar, each Redfish field back as it was given.
+    sched = {"InitialStartTime": "2026-01-05T03:30:00+00:00", "RecurrenceInterval": "P1D",
+             "EnabledDaysOfWeek": ["Monday"], "EnabledMonthsOfYear": ["Every"],
+             "MaxOccurrences": 5, "Lifetime": "P30D"}
+    r = post_job(sched, ["sleep", "1"])
+    rid = r.doc["Id"]
+    sc, oem = r.doc["Schedule"], r.doc["Oem"]["CimJob"]
+    check(r.doc["JobState"] == "Pending", f"JobState {r.doc['JobState']}")
+    check(sc["RecurrenceInterval"] == "P1D" and sc["EnabledDaysOfWeek"] == ["Monday"] and
+          sc["EnabledMonthsOfYear"] == ["Every"] and sc["MaxOccurrences"] == 5 and
+          sc["InitialStartTime"].endswith("T03:30:00+00:00") and sc["Lifetime"].startswith("P"),
+          f"Schedule {sc}")
+    check(oem["RunDayOfWeek"] == 2 and oem["RunDay"] == 0 and oem["JobRunTimes"] == 5 and
+          oem["RunStartInterval"] == "P0DT3H30M0S" and oem["NextRunTime"], f"CIM {oem}")
+    # What CIM cannot hold is refused, never approximated.
+    for bad, key in (({"RecurrenceInterval": "PT1H"}, "PropertyValueNotInList"),
+                     ({"RecurrenceInterval": "P1D", "EnabledDaysOfWeek": ["Monday", "Friday"]},
+                      "PropertyValueNotInList"),
+                     ({"RecurrenceInterval": "P1D", "EnabledDaysOfWeek": ["Monday"],
+                       "EnabledDaysOfMonth": [8]}, "PropertyValueNotInList"),
+                     ({"EnabledIntervals": ["2026-01-01T00:00:00Z/PT1H"]}, "PropertyUnknown"),
+                     ({"InitialStartTime": "tomorrow"}, "PropertyValueFormatError"),
+                     ({"InitialStartTime": "2027-02-29T00:00:00Z"}, "PropertyValueFormatError"),
+                     ({"InitialStartTime": " 2027-01-01T00:00:00Z"}, "PropertyValueFormatError"),
+                     ({"EnabledDaysOfWeek": ["Monday"]}, "PropertyMissing")):
+        r = post_job(bad, ["true"], expect=400)
+        check(error_id(r).endswith("." + key), f"{bad}: {error_id(r)}")
+    r = api("POST", JOBS, body={"Name": "x"}, expect=400)
+    check(error_id(r).endswith(".PropertyMissing"), error_id(r))
+    # The collection: the scheduled jobs, not the plain tasks; each owner sees their own.
+    plain, _ = start(["true"])
+    ids = [m["@odata.id"].rsplit("/", 1)[1] for m in api("GET", JOBS, expect=200).doc["Members"]]
+    check(jid in ids and rid in ids and plain not in ids, f"Jobs {ids}")
+    api("GET", f"{JOBS}/{plain}", expect=404)
+    api("DELETE", f"{JOBS}/{plain}", expect=404)
+    api("GET", f"{JOBS}/{rid}", "bob", expect=403)
+    # DELETE cancels a pending job, and removes it once it has ended.
+    api("DELETE", f"{JOBS}/{rid}", expect=202)
+    j = wait_job(rid, ["Cancelled"])
+    check(j["JobStatus"] == "Warning", j["JobStatus"])
+    api("DELETE", f"{JOBS}/{rid}", expect=200)
+    api("GET", f"{JOBS}/{rid}", expect=404)
+    api("DELETE", f"{JOBS}/{jid}", expect=200)
+
+
+@case
+def patch_writable_properties_through_modify():
+    tid, _ = start(["sleep", "60"])
+    r = api("PATCH", f"{TASKS}/{tid}", body={"Oem": {"CimJob": {
+        "DeleteOnCompletion": False, "TimeBeforeRemoval": "PT2H", "Priority": 3}}}, expect=200)
+    oem = r.doc["Oem"]["CimJob"]
+    check(oem["DeleteOnCompletion"] is False and oem["TimeBeforeRemoval"] in ("PT2H", "P0DT2H0M0S"),
+          f"after PATCH: {oem}")
+    for body, key in (({"Name": "x"}, "PropertyNotWritable"),
+                      ({"Oem": {"CimJob": {"JobState": "Completed"}}}, "PropertyNotWritable"),
+                      ({"Oem": {"CimJob": {"Priority": "high"}}}, "PropertyValueTypeError"),
+                      ({"Oem": {"CimJob": {"UntilTime": "soon"}}}, "PropertyValueTypeError")):
+        r = api("PATCH", f"{TASKS}/{tid}", body=body, expect=400)
+        check(error_id(r).endswith("." + key), f"{body}: {error_id(r)}")
+    api("PATCH", f"{TASKS}/{tid}", "bob", body={"Oem": {"CimJob": {"Priority": 1}}}, expect=403)
+    api("PATCH", f"{TASKS}/{tid}", "reader", body={"Oem": {"CimJob": {"Priority": 1}}},
+        expect=403)
+    check(task(tid)["Oem"]["CimJob"]["DeleteOnCompletion"] is False, "a refused PATCH changed it")
+    # A Job's Schedule is replaced as a whole.
+    r = post_job({"RecurrenceInterval": "P1D", "EnabledDaysOfWeek": ["Friday"]}, ["true"])
+    jid = r.doc["Id"]
+    r = api("PATCH", f"{JOBS}/{jid}", body={"Schedule": {
+        "RecurrenceInterval": "P1D", "InitialStartTime": "2026-01-01T22:15:00+00:00",
+        "EnabledMonthsOfYear": ["July"], "EnabledDaysOfMonth": [4], "MaxOccurrences": 2}},
+        expect=200)
+    sc, oem = r.doc["Schedule"], r.doc["Oem"]["CimJob"]
+    check(sc["EnabledMonthsOfYear"] == ["July"] and sc["EnabledDaysOfMonth"] == [4] and
+          sc["EnabledDaysOfWeek"] == ["Every"] and sc["MaxOccurrences"] == 2 and
+          oem["RunMonth"] == 6 and oem["RunDay"] == 4 and oem["RunDayOfWeek"] == 0 and
+          oem["NextRunTime"].endswith("-07-04T22:15:00+00:00"), f"after PATCH: {sc} {oem}")
+    r = api("PATCH", f"{JOBS}/{jid}", body={"Schedule": {"RecurrenceInterval": "PT5M"}},
+            expect=400)
+    check(api("GET", f"{JOBS}/{jid}", expect=200).doc["Schedule"] == sc, "a refused PATCH")
+    api("DELETE", f"{JOBS}/{jid}", expect=202)
+    wait_job(jid, ["Cancelled"])
+    api("DELETE", f"{JOBS}/{jid}", expect=200)
+    api("DELETE", f"{TASKS}/{tid}", expect=202)
+    wait_state(tid, ["Cancelled"])
+    api("DELETE", f"{TASKS}/{tid}", expect=200)
+
+
 # ---- cases: the whole service against the schemas -----------------------------------------------
 
 @case
@@ -722,6 +877,8 @@ def schema_walk_every_link_every_state():
         body={"RequestedState": "Terminate", "TimeoutPeriod": "PT60S"}, expect=202)
     session = api("POST", "/redfish/v1/SessionService/Sessions", None,
                   body={"UserName": "admin", "Password": "admin-pw"}, expect=201)
+    recurring = post_job({"RecurrenceInterval": "P1D", "EnabledDaysOfMonth": [1],
+                          "EnabledMonthsOfYear": ["March"]}, ["true"]).doc["Id"]
     wait_state(completed, ["Completed"])
     wait_state(failed, ["Exception"])
     seen, queue, states = set(), ["/redfish/v1/"], set()
@@ -740,10 +897,15 @@ def schema_walk_every_link_every_state():
             continue
         if r.doc.get("@odata.type", "").startswith("#Task."):
             states.add(r.doc["TaskState"])
+        if r.doc.get("@odata.type", "").startswith("#Job."):
+            states.add("Job " + r.doc["JobState"])
+        if r.doc.get("@odata.type", "").startswith("#MessageRegistryFile."):
+            load_registries(r.doc)
         for link in rfcheck.links(r.doc, r.doc.get("@odata.id")):
             if link not in seen:
                 queue.append(link)
-    for s in ("Running", "Suspended", "Completed", "Exception", "Cancelled", "Cancelling"):
+    for s in ("Running", "Suspended", "Completed", "Exception", "Cancelled", "Cancelling",
+              "Job Pending"):
         check(s in states, f"the walk saw no {s} task (saw {sorted(states)})")
     check(len(seen) > 12, f"the walk saw only {len(seen)} documents")
     api("DELETE", session.headers["Location"], "admin", expect=200)
@@ -752,6 +914,8 @@ def schema_walk_every_link_every_state():
     api("POST", f"{TASKS}/{cancelling}/Actions/Oem/CimJob.Kill", body={})
     for t in (running, suspended, cancelling):
         wait_state(t, ["Cancelled"])
+    api("DELETE", f"{JOBS}/{recurring}", expect=202)
+    wait_job(recurring, ["Cancelled"])
 
 
 # ---- load ---------------------------------------------------------------------------------------
@@ -930,6 +1094,17 @@ def zero_findings_against_dmtf_schemas_and_registries():
 
 # ---- main ---------------------------------------------------------------------------------------
 
+def load_registries(regfile):
+    """The registry documents a MessageRegistryFile locates (not @odata.id links: fetched and
+    checked here), then known to CHECK for the messages that name them."""
+    for loc in regfile.get("Location", []):
+        r = api("GET", loc["Uri"], "admin", expect=200)
+        CHECK.registry(loc["Uri"], r.doc)
+        check(r.doc["Id"] == regfile["Id"] and regfile["Registry"] ==
+              r.doc["RegistryPrefix"] + "." + ".".join(r.doc["RegistryVersion"].split(".")[:2]),
+              f"{regfile['@odata.id']} does not name {loc['Uri']}")
+
+
 def setup():
     global TMP, SRV
     TMP = tempfile.mkdtemp(prefix="cimjob-redfish-")
@@ -951,6 +1126,9 @@ def setup():
                     "subjectAltName=IP:127.0.0.1"], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=30)
     SRV = Server("main")
+    # The service's own message registries, before any message names them.
+    for m in api("GET", "/redfish/v1/Registries", "admin", expect=200).doc["Members"]:
+        load_registries(api("GET", m["@odata.id"], "admin", expect=200).doc)
 
 
 def main():
