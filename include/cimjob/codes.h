@@ -20,16 +20,16 @@ extern "C" {
  */
 typedef enum cimjob_job_state {
     CIMJOB_JOB_STATE_NEW = 2,           /**< New: never been started. */
-    CIMJOB_JOB_STATE_STARTING = 3,      /**< Starting: moving from New, Suspended or Service into Running. */
+    CIMJOB_JOB_STATE_STARTING = 3,      /**< Starting: from New, Suspended or Service to Running. */
     CIMJOB_JOB_STATE_RUNNING = 4,       /**< Running. */
-    CIMJOB_JOB_STATE_SUSPENDED = 5,     /**< Suspended: stopped, can be restarted seamlessly. */
-    CIMJOB_JOB_STATE_SHUTTING_DOWN = 6, /**< Shutting Down: moving to Completed, Terminated or Killed. */
+    CIMJOB_JOB_STATE_SUSPENDED = 5,     /**< Suspended: stopped, can be restarted. */
+    CIMJOB_JOB_STATE_SHUTTING_DOWN = 6, /**< Shutting Down: to Completed, Terminated or Killed. */
     CIMJOB_JOB_STATE_COMPLETED = 7,     /**< Completed: completed normally. */
-    CIMJOB_JOB_STATE_TERMINATED = 8,    /**< Terminated: stopped by a Terminate request; all processes ended. */
+    CIMJOB_JOB_STATE_TERMINATED = 8,    /**< Terminated: by a Terminate request; all ended. */
     CIMJOB_JOB_STATE_KILLED = 9,        /**< Killed: stopped by a Kill request. */
-    CIMJOB_JOB_STATE_EXCEPTION = 10,    /**< Exception: abnormal end (non-zero exit, signal, spawn failure). */
+    CIMJOB_JOB_STATE_EXCEPTION = 10,    /**< Exception: abnormal end (exit, signal, spawn). */
     CIMJOB_JOB_STATE_SERVICE = 11,      /**< Service: vendor-specific service state. */
-    CIMJOB_JOB_STATE_QUERY_PENDING = 12, /**< Query Pending: waiting for a client to resolve a query. */
+    CIMJOB_JOB_STATE_QUERY_PENDING = 12, /**< Query Pending: waiting for a client's answer. */
     CIMJOB_JOB_STATE_VENDOR_MIN = 32768, /**< First value of the Vendor Reserved range. */
     CIMJOB_JOB_STATE_VENDOR_MAX = 65535  /**< Last value of the Vendor Reserved range. */
 } cimjob_job_state;
@@ -38,11 +38,11 @@ typedef enum cimjob_job_state {
  * RequestStateChange's RequestedState parameter.
  */
 typedef enum cimjob_requested_state {
-    CIMJOB_REQUEST_START = 2,         /**< Start: to Running (from New, Suspended, Service). */
-    CIMJOB_REQUEST_SUSPEND = 3,       /**< Suspend: stop temporarily; resume with Start. */
-    CIMJOB_REQUEST_TERMINATE = 4,     /**< Terminate: orderly shutdown of all underlying processes. */
-    CIMJOB_REQUEST_KILL = 5,          /**< Kill: immediately, no requirement to save data. */
-    CIMJOB_REQUEST_SERVICE = 6,       /**< Service: vendor-specific service state. */
+    CIMJOB_REQUEST_START = 2,     /**< Start: to Running (from New, Suspended, Service). */
+    CIMJOB_REQUEST_SUSPEND = 3,   /**< Suspend: stop temporarily; resume with Start. */
+    CIMJOB_REQUEST_TERMINATE = 4, /**< Terminate: orderly shutdown of all underlying processes. */
+    CIMJOB_REQUEST_KILL = 5,      /**< Kill: immediately, no requirement to save data. */
+    CIMJOB_REQUEST_SERVICE = 6,   /**< Service: vendor-specific service state. */
     CIMJOB_REQUEST_VENDOR_MIN = 32768, /**< First value of the Vendor Reserved range. */
     CIMJOB_REQUEST_VENDOR_MAX = 65535  /**< Last value of the Vendor Reserved range. */
 } cimjob_requested_state;
@@ -60,9 +60,9 @@ typedef enum cimjob_rsc_rc {
     CIMJOB_RSC_IN_USE = 6,            /**< In Use. */
     CIMJOB_RSC_TRANSITION_STARTED = 4096, /**< Method Parameters Checked - Transition Started. */
     CIMJOB_RSC_INVALID_STATE_TRANSITION = 4097, /**< Invalid State Transition. */
-    CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED = 4098, /**< Use of Timeout Parameter Not Supported. */
-    CIMJOB_RSC_BUSY = 4099,                  /**< Busy: the job is in a transitional state. */
-    CIMJOB_RSC_VENDOR_MIN = 32768, /**< First value of the Vendor Specific range. */
+    CIMJOB_RSC_TIMEOUT_NOT_SUPPORTED = 4098,    /**< Use of Timeout Parameter Not Supported. */
+    CIMJOB_RSC_BUSY = 4099,                     /**< Busy: the job is in a transitional state. */
+    CIMJOB_RSC_VENDOR_MIN = 32768,              /**< First value of the Vendor Specific range. */
     /**
      * libcimjob (vendor): the caller is neither the job's Owner nor privileged; nothing was
      * done. (RequestStateChange's own map has no Access Denied.)
@@ -77,13 +77,13 @@ typedef enum cimjob_rsc_rc {
  * the Vendor Specific range (32768..65535); their numbers are part of the ABI.
  */
 typedef enum cimjob_rc {
-    CIMJOB_RC_SUCCESS = 0,       /**< Success. */
-    CIMJOB_RC_NOT_SUPPORTED = 1, /**< Not Supported (by the job's backend, or on this platform). */
-    CIMJOB_RC_UNKNOWN = 2,       /**< Unknown error. */
-    CIMJOB_RC_TIMEOUT = 3,       /**< Timeout: the operation did not finish within its bound. */
-    CIMJOB_RC_FAILED = 4,        /**< Failed. */
-    CIMJOB_RC_ACCESS_DENIED = 6, /**< Access Denied: the caller is not the job's Owner. */
-    CIMJOB_RC_NOT_FOUND = 7,     /**< Not Found: no such job (or it was removed). */
+    CIMJOB_RC_SUCCESS = 0,        /**< Success. */
+    CIMJOB_RC_NOT_SUPPORTED = 1,  /**< Not Supported (by the job's backend, or on this platform). */
+    CIMJOB_RC_UNKNOWN = 2,        /**< Unknown error. */
+    CIMJOB_RC_TIMEOUT = 3,        /**< Timeout: the operation did not finish within its bound. */
+    CIMJOB_RC_FAILED = 4,         /**< Failed. */
+    CIMJOB_RC_ACCESS_DENIED = 6,  /**< Access Denied: the caller is not the job's Owner. */
+    CIMJOB_RC_NOT_FOUND = 7,      /**< Not Found: no such job (or it was removed). */
     CIMJOB_RC_VENDOR_MIN = 32768, /**< First value of the Vendor Specific range. */
     /** libcimjob: an argument is NULL, out of range, reserved or too long. */
     CIMJOB_RC_INVALID_PARAMETER = 32768,

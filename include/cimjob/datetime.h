@@ -113,8 +113,7 @@ CIMJOB_EXTERN cimjob_rc cimjob_interval_format(uint64_t us, char *out);
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER if @p text or @p us is NULL;
  *         CIMJOB_RC_INVALID_DATETIME if @p text is malformed or is an interval.
  */
-CIMJOB_EXTERN cimjob_rc cimjob_timestamp_parse(const char *text, int64_t *us,
-                                               int *utc_offset_min);
+CIMJOB_EXTERN cimjob_rc cimjob_timestamp_parse(const char *text, int64_t *us, int *utc_offset_min);
 
 /**
  * Format a point in time as a CIM timestamp.

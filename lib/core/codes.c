@@ -36,7 +36,7 @@
 #define RSC_TABLE(X)                                                                               \
     X(CIMJOB_RSC_COMPLETED, 0, "Completed with No Error", "The requested state was reached.")      \
     X(CIMJOB_RSC_NOT_SUPPORTED, 1, "Not Supported",                                                \
-      "The job's backend does not support this request.")                                         \
+      "The job's backend does not support this request.")                                          \
     X(CIMJOB_RSC_UNKNOWN, 2, "Unknown/Unspecified Error", "An unspecified error occurred.")        \
     X(CIMJOB_RSC_TIMEOUT, 3, "Can NOT complete within Timeout Period",                             \
       "The request could not be completed within the TimeoutPeriod.")                              \
@@ -207,7 +207,7 @@ const char *cimjob_containment_name(int containment)
 }
 
 #define STR2(x) #x
-#define STR(x) STR2(x)
+#define STR(x)  STR2(x)
 const char *cimjob_version(void)
 {
     return STR(CIMJOB_VERSION_MAJOR) "." STR(CIMJOB_VERSION_MINOR) "." STR(CIMJOB_VERSION_PATCH);

@@ -6,16 +6,16 @@
 
 /* What the core must do for a request that the table accepts. */
 typedef enum cimjob__action {
-    CIMJOB__ACT_NONE = 0,        /* answer rsc, change nothing */
-    CIMJOB__ACT_SPAWN,           /* New -> Starting -> Running */
-    CIMJOB__ACT_RESUME,          /* Suspended/Service -> Starting -> Running */
-    CIMJOB__ACT_SUSPEND,         /* -> Suspended */
-    CIMJOB__ACT_SERVICE,         /* -> Service */
-    CIMJOB__ACT_TERMINATE,       /* -> Shutting Down -> Terminated (escalating at the timeout) */
-    CIMJOB__ACT_KILL,            /* -> Shutting Down -> Killed */
-    CIMJOB__ACT_END_UNSTARTED,   /* New -> Terminated or Killed, no backend call */
-    CIMJOB__ACT_PEND_TERMINATE,  /* Starting: record it; the starter applies it */
-    CIMJOB__ACT_PEND_KILL        /* Starting: record it; the starter applies it */
+    CIMJOB__ACT_NONE = 0,       /* answer rsc, change nothing */
+    CIMJOB__ACT_SPAWN,          /* New -> Starting -> Running */
+    CIMJOB__ACT_RESUME,         /* Suspended/Service -> Starting -> Running */
+    CIMJOB__ACT_SUSPEND,        /* -> Suspended */
+    CIMJOB__ACT_SERVICE,        /* -> Service */
+    CIMJOB__ACT_TERMINATE,      /* -> Shutting Down -> Terminated (escalating at the timeout) */
+    CIMJOB__ACT_KILL,           /* -> Shutting Down -> Killed */
+    CIMJOB__ACT_END_UNSTARTED,  /* New -> Terminated or Killed, no backend call */
+    CIMJOB__ACT_PEND_TERMINATE, /* Starting: record it; the starter applies it */
+    CIMJOB__ACT_PEND_KILL       /* Starting: record it; the starter applies it */
 } cimjob__action;
 
 /* Which optional backend slots exist (a NULL slot is Not Supported). */
@@ -29,7 +29,7 @@ enum {
 };
 
 typedef struct cimjob__decision {
-    int rsc;               /* what to answer when action is NONE; 0 otherwise */
+    int rsc; /* what to answer when action is NONE; 0 otherwise */
     cimjob__action action;
 } cimjob__decision;
 
