@@ -176,8 +176,8 @@ static cx_node *cx_envelope(cx_doc *doc, const char **cim_error, const char **ms
     return call;
 }
 
-cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
-                               cimjob_cimxml_response *rsp)
+static cimjob_rc cx_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
+                           cimjob_cimxml_response *rsp, cimjob_cimxml_body **body)
 {
     if (!svc || !req || !rsp || (!req->body && req->body_len))
         return CIMJOB_RC_INVALID_PARAMETER;
@@ -216,6 +216,7 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
     int intrinsic = cx_is(c.call, "IMETHODCALL");
     int status = CIMJOB_RC_NO_MEMORY;
     if (cx_out_begin(&c.out, msgid, intrinsic, c.method) == 0) {
+        c.out.pieced = body != NULL;
         status = intrinsic ? cx_intrinsic(&c) : cx_extrinsic(&c);
         if (status != CX_OK || c.out.failed) {
             /* Whatever the operation wrote goes: the answer is the error alone. */
@@ -231,9 +232,19 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
         result = CIMJOB_RC_NO_MEMORY;
         goto out;
     }
-    rsp->body = cx_out_take(&c.out, &rsp->body_len);
+    if (body && (*body = cx_out_take_body(&c.out, &rsp->body_len)) != NULL &&
+        rsp->body_len < CX_PIECED_MIN) {
+        /* Small (one instance): one buffer is cheaper to send than a reader. */
+        if ((rsp->body = malloc(rsp->body_len + 1)) != NULL) {
+            cimjob_cimxml_body_read(*body, 0, rsp->body, rsp->body_len);
+            rsp->body[rsp->body_len] = '\0';
+        }
+        cimjob_cimxml_body_free(*body);
+        *body = NULL;
+    } else if (!body || !*body)
+        rsp->body = cx_out_take(&c.out, &rsp->body_len);
     cx_out_discard(&c.out);
-    if (!rsp->body) {
+    if (!rsp->body && !(body && *body)) {
         result = CIMJOB_RC_NO_MEMORY;
         goto out;
     }
@@ -244,4 +255,19 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
 out:
     cx_doc_free(doc);
     return result;
+}
+
+cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
+                               cimjob_cimxml_response *rsp)
+{
+    return cx_handle(svc, req, rsp, NULL);
+}
+
+cimjob_rc cimjob_cimxml_handle_pieces(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
+                                      cimjob_cimxml_response *rsp, cimjob_cimxml_body **body)
+{
+    if (!body)
+        return CIMJOB_RC_INVALID_PARAMETER;
+    *body = NULL;
+    return cx_handle(svc, req, rsp, body);
 }

@@ -18,8 +18,8 @@ typedef struct cx_rec {
      * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
     cx_snap *snap;
     struct {
-        char *text;
-        size_t len, hole;
+        cx_shared *text;
+        size_t hole;
     } inst[2];
 } cx_rec;
 
@@ -53,10 +53,18 @@ cx_side *cx_side_new(void)
     return s;
 }
 
+void cx_shared_unref(cx_shared *t)
+{
+    if (t && atomic_fetch_sub(&t->refs, 1) == 1) {
+        free(t->text);
+        free(t);
+    }
+}
+
 static void cx_rec_drop_cache(cx_rec *r)
 {
-    free(r->inst[0].text);
-    free(r->inst[1].text);
+    cx_shared_unref(r->inst[0].text);
+    cx_shared_unref(r->inst[1].text);
     memset(r->inst, 0, sizeof r->inst);
 }
 
@@ -182,10 +190,11 @@ int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, c
     pthread_mutex_lock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
     if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, snap)) {
-        cx_fragment(o, r->inst[variant].text, r->inst[variant].hole);
+        cx_shared *t = r->inst[variant].text;
+        size_t hole = r->inst[variant].hole;
+        cx_out_shared(o, t, 0, hole);
         cx_text_w(o, elapsed);
-        cx_fragment(o, r->inst[variant].text + r->inst[variant].hole,
-                    r->inst[variant].len - r->inst[variant].hole);
+        cx_out_shared(o, t, hole, t->len - hole);
         done = 1;
     }
     pthread_mutex_unlock(&s->lock);
@@ -221,9 +230,17 @@ void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant,
         cx_rec_drop_cache(r);
         memcpy(r->snap, snap, sizeof *snap);
     }
-    free(r->inst[variant].text);
-    r->inst[variant].text = text;
-    r->inst[variant].len = len;
+    cx_shared *t = malloc(sizeof *t);
+    if (!t) {
+        free(text);
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    atomic_init(&t->refs, 1);
+    t->text = text;
+    t->len = len;
+    cx_shared_unref(r->inst[variant].text);
+    r->inst[variant].text = t;
     r->inst[variant].hole = hole;
     pthread_mutex_unlock(&s->lock);
 }
