@@ -172,7 +172,7 @@ static void read_free(void *cls)
 }
 
 /* Blocks of a read body: large enough that a 5 MB answer is few send() calls. */
-#define SRV_READ_BLOCK (256u * 1024u)
+#define SRV_READ_BLOCK (1024u * 1024u)
 
 static enum MHD_Result queue(struct MHD_Connection *c, serve_ctx *ctx, srv_response *r)
 {
