@@ -93,6 +93,7 @@ typedef struct cx_ctx {
     cx_node *call;      /* IMETHODCALL or METHODCALL */
     const char *method; /* its NAME */
     cx_out out;
+    int may_piece; /* the caller takes a pieced body: enumerations set out.pieced */
     char err[512]; /* the DESCRIPTION of a CIM error */
 } cx_ctx;
 

@@ -320,6 +320,9 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
     sel.local_only = local;
     sel.deep = deep;
     sel.class_origin = origin;
+    /* Megabytes of cached instances: referenced, not copied, when the caller takes pieces (a
+     * single instance is cheaper copied). */
+    c->out.pieced = c->may_piece;
     /* One allocation, not twelve; a pieced response keeps only the names and ElapsedTimes. */
     size_t per = c->out.pieced ? 512 : sel.names ? 1024 : 5120;
     size_t njobs = 0;

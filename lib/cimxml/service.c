@@ -201,6 +201,7 @@ static cimjob_rc cx_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
     memset(&c, 0, sizeof c);
     c.svc = svc;
     c.req = req;
+    c.may_piece = body != NULL;
     c.call = cx_envelope(doc, &cim_error, &msgid, &reason);
     cimjob_rc result;
     if (!c.call) {
@@ -216,7 +217,6 @@ static cimjob_rc cx_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
     int intrinsic = cx_is(c.call, "IMETHODCALL");
     int status = CIMJOB_RC_NO_MEMORY;
     if (cx_out_begin(&c.out, msgid, intrinsic, c.method) == 0) {
-        c.out.pieced = body != NULL;
         status = intrinsic ? cx_intrinsic(&c) : cx_extrinsic(&c);
         if (status != CX_OK || c.out.failed) {
             /* Whatever the operation wrote goes: the answer is the error alone. */
