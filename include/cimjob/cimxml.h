@@ -212,8 +212,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_cimxml_handle_pieces(cimjob_cimxml *svc,
                                                     cimjob_cimxml_body **body);
 
 /**
- * Copy bytes of a pieced body, from offset @p pos, into @p buf. Reading in order is O(1) per
- * call; any @p pos is allowed. A body may be read from one thread at a time; bodies are
+ * Copy bytes of a pieced body, from offset @p pos, into @p buf. Reading in order does not search;
+ * any @p pos is allowed. A body may be read from one thread at a time; bodies are
  * independent of each other and of the service (a body outlives cimjob_cimxml_free()).
  *
  * @return the number of bytes copied: up to @p max, 0 only at or past the end (or for a NULL
