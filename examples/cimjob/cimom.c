@@ -1,8 +1,9 @@
 /*
  * `cimjob serve`: WBEM CIM-XML at POST /cimom. The protocol is libcimjob-cimxml's; this file
- * only hands it the body, the CIM headers and the authenticated account, and copies its answer
- * back. Accounts and roles are the server's: an Administrator acts on every job, an Operator on
- * its own, a ReadOnly account only reads.
+ * only hands it the body, the CIM headers and the authenticated account, and hands its answer
+ * back without a copy: a large one (EnumerateInstances) as a pieced body the server reads out in
+ * blocks, a small one as its buffer. Accounts and roles are the server's: an Administrator acts on
+ * every job, an Operator on its own, a ReadOnly account only reads.
  */
 #include "serve.h"
 
@@ -30,6 +31,16 @@ void cimom_close(serve_ctx *ctx)
     ctx->cimxml = NULL;
 }
 
+static size_t cimom_body_read(void *body, uint64_t pos, char *buf, size_t max)
+{
+    return cimjob_cimxml_body_read(body, pos, buf, max);
+}
+
+static void cimom_body_free(void *body)
+{
+    cimjob_cimxml_body_free(body);
+}
+
 void route_cimom(serve_ctx *ctx, const srv_request *req, srv_response *resp)
 {
     if (strcmp(req->method, "POST") != 0) {
@@ -49,13 +60,19 @@ void route_cimom(serve_ctx *ctx, const srv_request *req, srv_response *resp)
     rq.is_admin = req->is_admin;
     rq.read_only = req->role == SRV_ROLE_READONLY;
     cimjob_cimxml_response r = CIMJOB_CIMXML_RESPONSE_INIT;
-    if (cimjob_cimxml_handle(ctx->cimxml, &rq, &r) != CIMJOB_RC_SUCCESS) {
+    cimjob_cimxml_body *pieces;
+    if (cimjob_cimxml_handle_pieces(ctx->cimxml, &rq, &r, &pieces) != CIMJOB_RC_SUCCESS) {
         srv_response_text(resp, 500, "CIM-XML: out of memory\n");
         return;
     }
     free(resp->body);
     resp->body = r.body; /* malloc'd by the library: the server frees it */
     r.body = NULL;
+    if (pieces) {
+        resp->read = cimom_body_read;
+        resp->read_ctx = pieces;
+        resp->read_free = cimom_body_free;
+    }
     resp->len = r.body_len;
     resp->status = r.http_status;
     resp->content_type = r.content_type;

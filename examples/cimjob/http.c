@@ -148,10 +148,50 @@ static void stream_free(void *cls)
     free(b);
 }
 
+/* A sized body read in blocks: the reader's own signature is libmicrohttpd's, but for the
+ * type of its count. */
+typedef struct read_box {
+    srv_read_fn fn;
+    void *rctx;
+    void (*rfree)(void *);
+} read_box;
+
+static ssize_t read_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    read_box *b = cls;
+    size_t n = b->fn(b->rctx, pos, buf, max);
+    return n ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void read_free(void *cls)
+{
+    read_box *b = cls;
+    if (b->rfree)
+        b->rfree(b->rctx);
+    free(b);
+}
+
+/* Blocks of a read body: large enough that a 5 MB answer is few send() calls. */
+#define SRV_READ_BLOCK (1024u * 1024u)
+
 static enum MHD_Result queue(struct MHD_Connection *c, serve_ctx *ctx, srv_response *r)
 {
     struct MHD_Response *mr;
-    if (r->stream) {
+    if (r->read) {
+        read_box *b = malloc(sizeof *b);
+        if (!b) {
+            if (r->read_free)
+                r->read_free(r->read_ctx);
+            return MHD_NO;
+        }
+        *b = (read_box){r->read, r->read_ctx, r->read_free};
+        free(r->body); /* a handler sets one or the other */
+        mr = MHD_create_response_from_callback(r->len, SRV_READ_BLOCK, read_reader, b, read_free);
+        if (!mr) {
+            read_free(b);
+            return MHD_NO;
+        }
+    } else if (r->stream) {
         stream_box *b = malloc(sizeof *b);
         if (!b) {
             if (r->stream_free)

@@ -77,6 +77,10 @@ struct srv_request {
  * -1 ends the stream. free_cb runs once when the connection ends. */
 typedef long (*srv_stream_fn)(void *ctx, char *buf, size_t max);
 
+/* A body of known size read in blocks (instead of body): copy up to max bytes from offset pos
+ * into buf and return the count (> 0 until the end). */
+typedef size_t (*srv_read_fn)(void *ctx, uint64_t pos, char *buf, size_t max);
+
 #define SRV_MAX_HEADERS 8
 
 typedef struct srv_response {
@@ -92,6 +96,9 @@ typedef struct srv_response {
     srv_stream_fn stream; /* instead of body: a stream */
     void *stream_ctx;
     void (*stream_free)(void *ctx);
+    srv_read_fn read; /* instead of body: len bytes read from read_ctx; read_free runs once */
+    void *read_ctx;
+    void (*read_free)(void *ctx);
 } srv_response;
 
 /* Add a header to a response (dropped silently past SRV_MAX_HEADERS: handlers add few). */

@@ -184,6 +184,67 @@ typedef struct cimjob_cimxml_response {
 CIMJOB_EXTERN cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
                                              cimjob_cimxml_response *rsp);
 
+/**
+ * A response body kept in pieces (opaque): the cached text of each instance is referenced, not
+ * copied into one buffer, so that a large EnumerateInstances costs no multi-megabyte copy. An
+ * HTTP server sends its pieces with a gather write (cimjob_cimxml_body_count(),
+ * cimjob_cimxml_body_piece(); for libmicrohttpd: MHD_create_response_from_iovec()), or copies it
+ * out in blocks of its own size with cimjob_cimxml_body_read()
+ * (MHD_create_response_from_callback() with the body's length).
+ */
+typedef struct cimjob_cimxml_body cimjob_cimxml_body;
+
+/**
+ * Handle one CIM-XML request as cimjob_cimxml_handle() does, but let a large response come as
+ * a pieced body instead of one malloc'd buffer.
+ *
+ * @param svc  the service.
+ * @param req  the request.
+ * @param rsp  receives the status and headers as with cimjob_cimxml_handle(); when @p *body is
+ *             set, @p rsp->body is NULL and @p rsp->body_len is the pieced body's length.
+ * @param body receives a pieced body (free it with cimjob_cimxml_body_free()), or NULL when the
+ *             response is in @p rsp->body (small responses, errors).
+ * @return as cimjob_cimxml_handle(); CIMJOB_RC_INVALID_PARAMETER also for a NULL @p body.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_cimxml_handle_pieces(cimjob_cimxml *svc,
+                                                    const cimjob_cimxml_request *req,
+                                                    cimjob_cimxml_response *rsp,
+                                                    cimjob_cimxml_body **body);
+
+/**
+ * Copy bytes of a pieced body, from offset @p pos, into @p buf. Reading in order does not search;
+ * any @p pos is allowed. A body may be read from one thread at a time; bodies are
+ * independent of each other and of the service (a body outlives cimjob_cimxml_free()).
+ *
+ * @return the number of bytes copied: up to @p max, 0 only at or past the end (or for a NULL
+ *         @p body or @p buf).
+ */
+CIMJOB_EXTERN size_t cimjob_cimxml_body_read(cimjob_cimxml_body *body, uint64_t pos, char *buf,
+                                             size_t max);
+
+/**
+ * The number of pieces of a pieced body, for a server that sends them without copying (a
+ * gather write: writev(), sendmsg(), MHD_create_response_from_iovec()).
+ *
+ * @return the count; 0 for NULL.
+ */
+CIMJOB_EXTERN size_t cimjob_cimxml_body_count(const cimjob_cimxml_body *body);
+
+/**
+ * One piece of a pieced body, in order: the pieces, one after the other, are the body.
+ *
+ * @param body the body.
+ * @param i    the piece, below cimjob_cimxml_body_count().
+ * @param len  receives its length in bytes (never 0).
+ * @return its bytes, valid until cimjob_cimxml_body_free(); NULL (and 0 in @p len) for a NULL
+ *         @p body or @p len, or @p i out of range.
+ */
+CIMJOB_EXTERN const char *cimjob_cimxml_body_piece(const cimjob_cimxml_body *body, size_t i,
+                                                   size_t *len);
+
+/** Free a pieced body. NULL is a no-op. */
+CIMJOB_EXTERN void cimjob_cimxml_body_free(cimjob_cimxml_body *body);
+
 /** Free a response's body and reset it (keeps its version). NULL is a no-op. */
 CIMJOB_EXTERN void cimjob_cimxml_response_clear(cimjob_cimxml_response *rsp);
 

@@ -11,6 +11,7 @@
 
 #include <libxml/parser.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "classes.h"
 
@@ -53,7 +54,24 @@ struct cimjob_cimxml {
     int nctxt;
 };
 
-/* The response being written: one growing buffer and the stack of open elements. */
+/* A cached INSTANCE text, shared by the instance cache and the pieced responses that send it
+ * (sidetable.c); immutable once made, freed with its last reference. */
+typedef struct cx_shared {
+    atomic_uint refs;
+    char *text; /* malloc'd */
+    size_t len;
+} cx_shared;
+void cx_shared_unref(cx_shared *t); /* NULL is a no-op */
+
+/* A piece of a pieced response: bytes of the out buffer (ref NULL, off an offset into buf) or
+ * of a shared text (a reference held). */
+typedef struct cx_piece {
+    cx_shared *ref;
+    size_t off, len;
+} cx_piece;
+
+/* The response being written: one growing buffer and the stack of open elements. With
+ * @p pieced set, cached instance texts are not copied into it but referenced as pieces. */
 #define CX_OUT_DEPTH 32
 typedef struct cx_out {
     char *buf; /* malloc'd; becomes the response body */
@@ -62,6 +80,10 @@ typedef struct cx_out {
     int depth;
     int open;   /* the last start tag still takes attributes */
     int failed; /* a write failed (out of memory) or the nesting was wrong */
+    int pieced; /* reference shared texts (cx_out_shared) instead of copying them */
+    cx_piece *pieces;
+    size_t npieces, piececap;
+    size_t mark; /* buf[mark..len) is not yet in a piece */
 } cx_out;
 
 /* One request in progress. */
@@ -71,6 +93,7 @@ typedef struct cx_ctx {
     cx_node *call;      /* IMETHODCALL or METHODCALL */
     const char *method; /* its NAME */
     cx_out out;
+    int may_piece; /* the caller takes a pieced body: enumerations set out.pieced */
     char err[512]; /* the DESCRIPTION of a CIM error */
 } cx_ctx;
 
@@ -102,7 +125,15 @@ int cx_out_begin(cx_out *o, const char *msgid, int intrinsic, const char *method
 int cx_out_end(cx_out *o);
 void cx_out_discard(cx_out *o);
 char *cx_out_take(cx_out *o, size_t *len); /* the document (malloc'd, NUL-terminated) */
-void cx_reserve(cx_out *o, size_t n);      /* room for n more bytes (a hint) */
+/* A pieced document as a body (NULL when it has no shared piece or on failure: take it whole
+ * with cx_out_take). */
+cimjob_cimxml_body *cx_out_take_body(cx_out *o, size_t *len);
+/* Pieced bodies shorter than this are handed over as one buffer. */
+#define CX_PIECED_MIN ((size_t)64 * 1024)
+/* Bytes [off, off+n) of a shared text: a reference when pieced, else a copy. */
+void cx_out_shared(cx_out *o, cx_shared *t, size_t off, size_t n);
+void cx_piece_add_tail(cx_out *o);    /* the bytes written since the last piece, as a piece */
+void cx_reserve(cx_out *o, size_t n); /* room for n more bytes (a hint) */
 size_t cx_out_len(const cx_out *o);
 void cx_fragment(cx_out *o, const char *s, size_t n); /* complete markup, written as it is */
 void cx_start(cx_out *o, const char *el);
@@ -175,7 +206,8 @@ int cx_side_with(cx_side *s, const char *id,
  * and variant, with @p elapsed in its hole; 0 when there is none. */
 int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
                  const char *elapsed);
-/* Keep an INSTANCE text (takes @p text, malloc'd) with its ElapsedTime hole at @p hole. */
+/* Keep an INSTANCE text (takes @p text, malloc'd, also when it cannot be kept) with its ElapsedTime
+ * hole at @p hole. */
 void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
                    size_t len, size_t hole);
 /* Drop the records of jobs no longer in the registry. */

@@ -176,8 +176,8 @@ static cx_node *cx_envelope(cx_doc *doc, const char **cim_error, const char **ms
     return call;
 }
 
-cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
-                               cimjob_cimxml_response *rsp)
+static cimjob_rc cx_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
+                           cimjob_cimxml_response *rsp, cimjob_cimxml_body **body)
 {
     if (!svc || !req || !rsp || (!req->body && req->body_len))
         return CIMJOB_RC_INVALID_PARAMETER;
@@ -201,6 +201,7 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
     memset(&c, 0, sizeof c);
     c.svc = svc;
     c.req = req;
+    c.may_piece = body != NULL;
     c.call = cx_envelope(doc, &cim_error, &msgid, &reason);
     cimjob_rc result;
     if (!c.call) {
@@ -231,9 +232,19 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
         result = CIMJOB_RC_NO_MEMORY;
         goto out;
     }
-    rsp->body = cx_out_take(&c.out, &rsp->body_len);
+    if (body && (*body = cx_out_take_body(&c.out, &rsp->body_len)) != NULL &&
+        rsp->body_len < CX_PIECED_MIN) {
+        /* Small (one instance): one buffer is cheaper to send than a reader. */
+        if ((rsp->body = malloc(rsp->body_len + 1)) != NULL) {
+            cimjob_cimxml_body_read(*body, 0, rsp->body, rsp->body_len);
+            rsp->body[rsp->body_len] = '\0';
+        }
+        cimjob_cimxml_body_free(*body);
+        *body = NULL;
+    } else if (!body || !*body)
+        rsp->body = cx_out_take(&c.out, &rsp->body_len);
     cx_out_discard(&c.out);
-    if (!rsp->body) {
+    if (!rsp->body && !(body && *body)) {
         result = CIMJOB_RC_NO_MEMORY;
         goto out;
     }
@@ -244,4 +255,19 @@ cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *
 out:
     cx_doc_free(doc);
     return result;
+}
+
+cimjob_rc cimjob_cimxml_handle(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
+                               cimjob_cimxml_response *rsp)
+{
+    return cx_handle(svc, req, rsp, NULL);
+}
+
+cimjob_rc cimjob_cimxml_handle_pieces(cimjob_cimxml *svc, const cimjob_cimxml_request *req,
+                                      cimjob_cimxml_response *rsp, cimjob_cimxml_body **body)
+{
+    if (!body)
+        return CIMJOB_RC_INVALID_PARAMETER;
+    *body = NULL;
+    return cx_handle(svc, req, rsp, body);
 }

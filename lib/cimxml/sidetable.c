@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,11 @@ typedef struct cx_rec {
     char *cwd;
     /* The instance cache: the snapshot the texts were made from, and per variant (without,
      * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
-    cx_snap *snap;
+    unsigned char *snap; /* packed (cx_pack): mostly zero bytes, 4 KB unpacked */
+    size_t snap_len;
     struct {
-        char *text;
-        size_t len, hole;
+        cx_shared *text;
+        size_t hole;
     } inst[2];
 } cx_rec;
 
@@ -53,10 +55,18 @@ cx_side *cx_side_new(void)
     return s;
 }
 
+void cx_shared_unref(cx_shared *t)
+{
+    if (t && atomic_fetch_sub(&t->refs, 1) == 1) {
+        free(t->text);
+        free(t);
+    }
+}
+
 static void cx_rec_drop_cache(cx_rec *r)
 {
-    free(r->inst[0].text);
-    free(r->inst[1].text);
+    cx_shared_unref(r->inst[0].text);
+    cx_shared_unref(r->inst[1].text);
     memset(r->inst, 0, sizeof r->inst);
 }
 
@@ -165,14 +175,91 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     return 0;
 }
 
-/* Two snapshots show the same instance when every byte but ElapsedTime is the same (the whole
- * struct, so that fields a later cimjob_info or settings add are compared too). */
-static int cx_snap_same(const cx_snap *a, const cx_snap *b)
+/*
+ * Two snapshots show the same instance when every byte but ElapsedTime is the same (the whole
+ * struct, so that fields a later cimjob_info or settings add are compared too). A snapshot is
+ * 4 KB, mostly the zero tails of its strings: the cache keeps it packed as runs of zeros and
+ * literal bytes, so that checking 1 000 cached jobs reads a few hundred kilobytes of cold memory,
+ * not 4 MB (docs/performance.md).
+ */
+#define CX_ZRUN_MIN 16 /* shorter zero runs stay in the literal bytes */
+
+static const unsigned char cx_zeros[sizeof(cx_snap)];
+
+/* The snapshot's bytes with ElapsedTime zeroed, into @p buf. */
+static const unsigned char *cx_canon(const cx_snap *snap, cx_snap *buf)
 {
-    size_t at = offsetof(cx_snap, info.elapsed_time_us),
-           after = at + sizeof a->info.elapsed_time_us;
-    return memcmp(a, b, at) == 0 &&
-           memcmp((const char *)a + after, (const char *)b + after, sizeof *a - after) == 0;
+    memcpy(buf, snap, sizeof *buf);
+    memset(&buf->info.elapsed_time_us, 0, sizeof buf->info.elapsed_time_us);
+    return (const unsigned char *)buf;
+}
+
+/* Pack: records of a uint32 zero count, a uint32 literal count and the literal bytes. */
+static unsigned char *cx_pack(const cx_snap *snap, size_t *len)
+{
+    cx_snap tmp;
+    const unsigned char *b = cx_canon(snap, &tmp);
+    const size_t n = sizeof tmp;
+    unsigned char *out = malloc(n + 8 * (n / CX_ZRUN_MIN + 2)), *w = out;
+    if (!out)
+        return NULL;
+    size_t i = 0;
+    while (i < n) {
+        size_t z = i;
+        while (z < n && b[z] == 0)
+            z++;
+        size_t lit = z, zrun = 0;
+        while (lit < n) { /* literal bytes end where a long zero run starts */
+            if (b[lit] == 0) {
+                if (++zrun == CX_ZRUN_MIN)
+                    break;
+            } else {
+                zrun = 0;
+            }
+            lit++;
+        }
+        if (zrun == CX_ZRUN_MIN)
+            lit -= CX_ZRUN_MIN - 1;
+        else
+            lit = n;
+        uint32_t hdr[2] = {(uint32_t)(z - i), (uint32_t)(lit - z)};
+        memcpy(w, hdr, sizeof hdr);
+        w += sizeof hdr;
+        memcpy(w, b + z, lit - z);
+        w += lit - z;
+        i = lit;
+    }
+    *len = (size_t)(w - out);
+    return out;
+}
+
+/* b[i, i+n) equals ref[0, n) (NULL: zeros), ElapsedTime's bytes aside (packed as zeros). */
+static int cx_eq(const unsigned char *b, size_t i, const unsigned char *ref, size_t n)
+{
+    const size_t e0 = offsetof(cx_snap, info.elapsed_time_us),
+                 e1 = e0 + sizeof(((cx_snap *)0)->info.elapsed_time_us);
+    if (i < e1 && e0 < i + n) { /* split around ElapsedTime */
+        size_t lo = e0 > i ? e0 - i : 0, hi = e1 - i < n ? e1 - i : n;
+        return cx_eq(b, i, ref, lo) && cx_eq(b, i + hi, ref ? ref + hi : NULL, n - hi);
+    }
+    return memcmp(b + i, ref ? ref : cx_zeros, n) == 0;
+}
+
+static int cx_snap_same(const unsigned char *packed, size_t len, const cx_snap *snap)
+{
+    const unsigned char *b = (const unsigned char *)snap;
+    size_t i = 0, at = 0;
+    while (at + 8 <= len) {
+        uint32_t hdr[2];
+        memcpy(hdr, packed + at, sizeof hdr);
+        at += sizeof hdr;
+        if (hdr[0] + (size_t)hdr[1] > sizeof *snap - i || hdr[1] > len - at ||
+            !cx_eq(b, i, NULL, hdr[0]) || !cx_eq(b, i + hdr[0], packed + at, hdr[1]))
+            return 0;
+        i += hdr[0] + (size_t)hdr[1];
+        at += hdr[1];
+    }
+    return i == sizeof *snap && at == len;
 }
 
 int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
@@ -181,11 +268,12 @@ int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, c
     int done = 0;
     pthread_mutex_lock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
-    if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, snap)) {
-        cx_fragment(o, r->inst[variant].text, r->inst[variant].hole);
+    if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, r->snap_len, snap)) {
+        cx_shared *t = r->inst[variant].text;
+        size_t hole = r->inst[variant].hole;
+        cx_out_shared(o, t, 0, hole);
         cx_text_w(o, elapsed);
-        cx_fragment(o, r->inst[variant].text + r->inst[variant].hole,
-                    r->inst[variant].len - r->inst[variant].hole);
+        cx_out_shared(o, t, hole, t->len - hole);
         done = 1;
     }
     pthread_mutex_unlock(&s->lock);
@@ -210,20 +298,29 @@ void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant,
             s->count++;
         }
     }
+    if (r && r->snap && !cx_snap_same(r->snap, r->snap_len, snap)) {
+        cx_rec_drop_cache(r);
+        free(r->snap);
+        r->snap = NULL;
+    }
     if (r && !r->snap)
-        r->snap = malloc(sizeof *r->snap);
+        r->snap = cx_pack(snap, &r->snap_len);
     if (!r || !r->snap) {
         free(text); /* no room to keep it: the next request writes it again */
         pthread_mutex_unlock(&s->lock);
         return;
     }
-    if (!cx_snap_same(r->snap, snap)) {
-        cx_rec_drop_cache(r);
-        memcpy(r->snap, snap, sizeof *snap);
+    cx_shared *t = malloc(sizeof *t);
+    if (!t) {
+        free(text);
+        pthread_mutex_unlock(&s->lock);
+        return;
     }
-    free(r->inst[variant].text);
-    r->inst[variant].text = text;
-    r->inst[variant].len = len;
+    atomic_init(&t->refs, 1);
+    t->text = text;
+    t->len = len;
+    cx_shared_unref(r->inst[variant].text);
+    r->inst[variant].text = t;
     r->inst[variant].hole = hole;
     pthread_mutex_unlock(&s->lock);
 }

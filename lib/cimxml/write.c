@@ -72,6 +72,46 @@ void cx_fragment(cx_out *o, const char *s, size_t n)
     cx_raw(o, s, n);
 }
 
+static void cx_piece_add(cx_out *o, cx_shared *ref, size_t off, size_t len)
+{
+    if (o->failed || len == 0)
+        return;
+    if (o->npieces == o->piececap) {
+        size_t cap = o->piececap ? 2 * o->piececap : 64;
+        cx_piece *np = realloc(o->pieces, cap * sizeof *np);
+        if (!np) {
+            o->failed = 1;
+            return;
+        }
+        o->pieces = np;
+        o->piececap = cap;
+    }
+    if (ref)
+        atomic_fetch_add(&ref->refs, 1);
+    o->pieces[o->npieces++] = (cx_piece){ref, off, len};
+}
+
+void cx_piece_add_tail(cx_out *o)
+{
+    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    o->mark = o->len;
+}
+
+void cx_out_shared(cx_out *o, cx_shared *t, size_t off, size_t n)
+{
+    if (!o->pieced) {
+        cx_fragment(o, t->text + off, n);
+        return;
+    }
+    if (o->open) {
+        cx_raw(o, ">", 1);
+        o->open = 0;
+    }
+    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    cx_piece_add(o, t, off, n);
+    o->mark = o->len;
+}
+
 static void cx_lit(cx_out *o, const char *s)
 {
     cx_raw(o, s, strlen(s));
@@ -165,7 +205,7 @@ int cx_out_end(cx_out *o)
 
 char *cx_out_take(cx_out *o, size_t *len)
 {
-    if (o->failed || !o->buf)
+    if (o->failed || !o->buf || o->npieces) /* a pieced document is taken as a body */
         return NULL;
     o->buf[o->len] = '\0'; /* cx_raw always leaves room for it */
     char *body = o->buf;
@@ -177,6 +217,11 @@ char *cx_out_take(cx_out *o, size_t *len)
 
 void cx_out_discard(cx_out *o)
 {
+    for (size_t i = 0; i < o->npieces; i++)
+        cx_shared_unref(o->pieces[i].ref);
+    free(o->pieces);
+    o->pieces = NULL;
+    o->npieces = o->piececap = o->mark = 0;
     free(o->buf);
     o->buf = NULL;
     o->len = o->cap = 0;

@@ -879,6 +879,102 @@ static void test_instance_cache(void **state)
     free(id);
 }
 
+/* cimjob_cimxml_handle_pieces(): an enumeration large enough to come in pieces is the same
+ * document as cimjob_cimxml_handle() gives, read in any block size, from any offset, by pieces,
+ * and a body keeps its text after the cache moved on and after the service is freed. */
+static void test_pieces(void **state)
+{
+    fixture *f = *state;
+    char *ids[60];
+    for (int i = 0; i < 60; i++)
+        ids[i] = start_job(f, "pieced");
+    const char *ei = ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS_OPEN
+                              "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME "
+                              "NAME=\"CIMJOB_ConcreteJob\"/></IPARAMVALUE><IPARAMVALUE "
+                              "NAME=\"LocalOnly\"><VALUE>FALSE</VALUE></IPARAMVALUE><IPARAMVALUE "
+                              "NAME=\"IncludeClassOrigin\"><VALUE>TRUE</VALUE></IPARAMVALUE>"
+                              "</IMETHODCALL>" ENV_TAIL;
+    char *whole = strdup(call(f, "EnumerateInstances", "%s", ei));
+    size_t len = strlen(whole);
+    assert_true(len > 64 * 1024);
+    cimjob_cimxml_request rq = CIMJOB_CIMXML_REQUEST_INIT;
+    rq.body = ei;
+    rq.body_len = strlen(ei);
+    rq.user = "alice";
+    cimjob_cimxml_response r = CIMJOB_CIMXML_RESPONSE_INIT;
+    cimjob_cimxml_body *body = NULL;
+    assert_int_equal(cimjob_cimxml_handle_pieces(f->svc, &rq, &r, NULL),
+                     CIMJOB_RC_INVALID_PARAMETER);
+    assert_int_equal(cimjob_cimxml_handle_pieces(f->svc, &rq, &r, &body), CIMJOB_RC_SUCCESS);
+    assert_non_null(body);
+    assert_null(r.body);
+    assert_int_equal(r.http_status, 200);
+    assert_string_equal(r.cim_operation, "MethodResponse");
+    assert_int_equal(r.body_len, len);
+    char *got = malloc(len + 1);
+    assert_non_null(got);
+    /* in order, in odd blocks */
+    size_t at = 0, n;
+    while ((n = cimjob_cimxml_body_read(body, at, got + at, 7777)) > 0)
+        at += n;
+    assert_int_equal(at, len);
+    assert_memory_equal(got, whole, len);
+    /* from anywhere */
+    memset(got, 0, len);
+    for (size_t pos = len; pos-- > 0;)
+        if (pos % 4099 == 0)
+            assert_int_equal(cimjob_cimxml_body_read(body, pos, got + pos, 1), 1);
+    for (size_t pos = 0; pos < len; pos += 4099)
+        assert_int_equal(got[pos], whole[pos]);
+    assert_int_equal(cimjob_cimxml_body_read(body, len, got, 10), 0);
+    assert_int_equal(cimjob_cimxml_body_read(NULL, 0, got, 10), 0);
+    /* by pieces */
+    size_t npieces = cimjob_cimxml_body_count(body), total = 0;
+    assert_true(npieces > 60);
+    for (size_t i = 0; i < npieces; i++) {
+        const char *p = cimjob_cimxml_body_piece(body, i, &n);
+        assert_non_null(p);
+        assert_true(n > 0);
+        assert_memory_equal(p, whole + total, n);
+        total += n;
+    }
+    assert_int_equal(total, len);
+    assert_null(cimjob_cimxml_body_piece(body, npieces, &n));
+    assert_int_equal(n, 0);
+    /* an answer without cached instances comes whole */
+    const char *ein = ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstanceNames\">" NS_OPEN
+                               "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME "
+                               "NAME=\"CIMJOB_ConcreteJob\"/></IPARAMVALUE></IMETHODCALL>" ENV_TAIL;
+    cimjob_cimxml_body *small = (cimjob_cimxml_body *)&small;
+    rq.body = ein;
+    rq.body_len = strlen(ein);
+    cimjob_cimxml_response r2 = CIMJOB_CIMXML_RESPONSE_INIT;
+    assert_int_equal(cimjob_cimxml_handle_pieces(f->svc, &rq, &r2, &small), CIMJOB_RC_SUCCESS);
+    assert_null(small);
+    assert_non_null(r2.body);
+    assert_int_equal(count(r2.body, "<INSTANCENAME "), 60);
+    validate(r2.body, r2.body_len);
+    cimjob_cimxml_response_clear(&r2);
+    /* the cache moves on (a job changes state), then the service goes: the body stays */
+    expect_rv(cm_doc(f, "alice", "RequestStateChange", ids[3],
+                     "<PARAMVALUE NAME=\"RequestedState\"><VALUE>3</VALUE></PARAMVALUE>"),
+              0);
+    const char *b = call(f, "EnumerateInstances", "%s", ei);
+    assert_true(strlen(b) != len || memcmp(b, whole, len) != 0);
+    cimjob_cimxml_free(f->svc);
+    f->svc = NULL;
+    memset(got, 0, len);
+    assert_int_equal(cimjob_cimxml_body_read(body, 0, got, len), len);
+    assert_memory_equal(got, whole, len);
+    validate(got, len);
+    cimjob_cimxml_body_free(body);
+    cimjob_cimxml_body_free(NULL);
+    free(got);
+    free(whole);
+    for (int i = 0; i < 60; i++)
+        free(ids[i]);
+}
+
 /* Many threads on one service: parser-context pool, instance cache and side table under load
  * (run under ThreadSanitizer by tools/tsan.sh when it includes this suite). */
 typedef struct hammer {
@@ -1397,6 +1493,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_get_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_instance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_job_settings, setup, teardown),

@@ -262,6 +262,17 @@ try:
     check(rc == 0 and 'Owner=' not in out and 'Name="sleeper"' in out,
           'ei with a property list', out + err)
 
+    # A large EnumerateInstances (17 jobs, about 85 KB of CIM-XML, over the 64 KiB from which
+    # cimjob serve sends it in pieces
+    # (cimjob_cimxml_handle_pieces, read out by libmicrohttpd's callback); wbemcli reads it whole.
+    many = [start_job('many%d' % i, [os.path.join(tmp, 'sleep'), '60'])[1] for i in range(16)]
+    rc, out, err = wbem('ei', url('alice', CLASS))
+    check(rc == 0 and all('InstanceID="%s"' % i in out for i in many + [j1]),
+          'a large ei (sent in pieces) shows every job', out[-2000:] + err)
+    for i in many:
+        code, out = cm(i, 'KillJob.DeleteOnKill=true')
+        check(code == 0, 'KillJob(DeleteOnKill) of a job of the large ei', out)
+
     # ---- RequestStateChange --------------------------------------------------------------------
     zero = 'TimeoutPeriod="00000000000000.000000:000"'
     code, out = cm(j1, 'RequestStateChange.RequestedState=3,' + zero)
