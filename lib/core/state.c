@@ -112,14 +112,7 @@ cimjob__decision cimjob__state_decide(int state, int busy, int requested, unsign
         default:
             return answer(CIMJOB_RSC_COMPLETED);
         }
-    case CIMJOB_JOB_STATE_QUERY_PENDING:
-        /* Not in the CIM table: a job waiting on a client can still be ended. */
-        if (requested == CIMJOB_REQUEST_TERMINATE)
-            return act_if(have, CIMJOB__HAVE_TERMINATE, CIMJOB__ACT_TERMINATE);
-        if (requested == CIMJOB_REQUEST_KILL)
-            return act_if(have, CIMJOB__HAVE_KILL, CIMJOB__ACT_KILL);
-        return answer(CIMJOB_RSC_INVALID_STATE_TRANSITION);
-    default:
+    default: /* Query Pending (12) included: no backend can enter it (docs/cim-model.md). */
         return answer(CIMJOB_RSC_INVALID_STATE_TRANSITION);
     }
 }
