@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* An SSE stream: events of the Redfish service as `data:` lines, and a comment line when
  * nothing happened for half the idle timeout (at most 15 s). */
@@ -75,8 +76,22 @@ static void sse_free(void *p)
     free(s);
 }
 
+/* For the redfish suite only: CIMJOB_SERVE_TEST_SLOW_MS makes every POST's handler take that
+ * long, to show that an answer that comes after the idle timeout is still sent. */
+static void test_slow_post(const srv_request *req)
+{
+    const char *v = getenv("CIMJOB_SERVE_TEST_SLOW_MS");
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms < 60000 && strcmp(req->method, "POST") == 0) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
+}
+
 void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *resp)
 {
+    test_slow_post(req);
     cimjob_redfish_request rq;
     memset(&rq, 0, sizeof rq);
     rq.version = CIMJOB_REDFISH_REQUEST_VERSION;

@@ -57,9 +57,10 @@ def check(cond, what):
 # ---- the server -------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, name, extra=(), tls=False, accounts=None):
+    def __init__(self, name, extra=(), tls=False, accounts=None, env_extra=None):
         self.tag = "CIMJOB_REDFISH_TEST_TAG=" + uuid.uuid4().hex
         env = dict(os.environ)
+        env.update(env_extra or {})
         k, v = self.tag.split("=", 1)
         env[k] = v
         args = [CIMJOB, "serve", "--listen", "127.0.0.1:0", "--accounts",
@@ -343,6 +344,27 @@ def idle_connection_closed():
     s.close()
     check(data == b"", f"an idle connection was not closed (got {data!r})")
     check(time.monotonic() - t0 < 12, "closed too late")
+
+
+@case
+def answer_after_idle_timeout_is_sent():
+    # A handler slower than the idle timeout (a start under heavy load) still answers on the
+    # same keep-alive connection: libmicrohttpd must not close it as idle with the job created
+    # and no answer sent ("Remote end closed connection without response").
+    srv = Server("slow", extra=["--idle-timeout", "1"],
+                 env_extra={"CIMJOB_SERVE_TEST_SLOW_MS": "2500"})
+    try:
+        with requests.Session() as s:
+            s.auth = ("alice", ACCOUNTS["alice"][1])
+            r = s.get(srv.url(TASKS), timeout=HTTP_TIMEOUT)
+            check(r.status_code == 200, f"GET {TASKS}: {r.status_code}")
+            before = r.json()["Members@odata.count"]
+            r = s.post(srv.url(START), json={"CommandLine": ["true"]}, timeout=HTTP_TIMEOUT)
+            check(r.status_code == 202, f"a slow start: {r.status_code} {r.text[:200]}")
+        after = api("GET", TASKS, "alice", srv, expect=200).doc["Members@odata.count"]
+        check(after == before + 1, f"{after - before} jobs created by one start")
+    finally:
+        srv.stop()
 
 
 # ---- cases: tasks ------------------------------------------------------------------------------
