@@ -252,7 +252,9 @@ CIMJOB_EXTERN uint64_t cimjob_redfish_event_cursor(cimjob_redfish *rf);
  * @param timeout_us how long to wait for one; 0: do not wait.
  * @param json       receives the malloc'd event (free()).
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT (none yet); CIMJOB_RC_INVALID_PARAMETER;
- *         CIMJOB_RC_NO_MEMORY. Events that fell out of the bounded queue are skipped.
+ *         CIMJOB_RC_NO_MEMORY. When events fell out of the bounded queue before this
+ *         stream read them, the next answer is one Event with Base.EventBufferExceeded
+ *         (Id "EventBufferExceeded"), then the stream goes on from the oldest event queued.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_redfish_event_next(cimjob_redfish *rf, uint64_t *cursor,
                                                   const char *user, int role, int64_t timeout_us,

@@ -533,7 +533,8 @@ def sessions_x_auth_token_and_logout():
     api("GET", TASKS, None, token=token, expect=200)
     tid, _ = start(["true"], user="alice")
     api("GET", f"{TASKS}/{tid}", None, token=token, expect=403)
-    api("GET", loc, None, token=token, expect=200)
+    r = api("GET", loc, None, token=token, expect=200)
+    check(r.doc.get("Roles") == [ACCOUNTS["bob"][0]], f"bob's session Roles {r.doc.get('Roles')}")
     api("GET", loc, "alice", expect=403)
     r = api("POST", "/redfish/v1/SessionService/Sessions", None,
             body={"UserName": "bob", "Password": "nope"}, expect=401)
@@ -544,6 +545,7 @@ def sessions_x_auth_token_and_logout():
     api("GET", TASKS, None, token=token, expect=401)
     r = api("POST", "/redfish/v1/SessionService/Sessions", None,
             body={"UserName": "reader", "Password": "reader-pw"}, expect=201)
+    check(r.doc.get("Roles") == ["ReadOnly"], f"reader's session Roles {r.doc.get('Roles')}")
     api("DELETE", r.headers["Location"], None, token=r.headers["X-Auth-Token"], expect=200)
     api("GET", TASKS, None, token="0" * 32, expect=401)
 
