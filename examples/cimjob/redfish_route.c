@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "serve.h"
 
+#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,7 +98,15 @@ void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *res
     rq.version = CIMJOB_REDFISH_REQUEST_VERSION;
     rq.method = req->method;
     rq.path = req->path;
+    /* The $-option with its value ("$expand=.($levels=1)"): libcimjob-redfish reads both. */
+    char query[256];
     rq.query = req->query;
+    if (req->query && req->conn) {
+        const char *v = MHD_lookup_connection_value((struct MHD_Connection *)req->conn,
+                                                    MHD_GET_ARGUMENT_KIND, req->query);
+        if (v && snprintf(query, sizeof query, "%s=%s", req->query, v) < (int)sizeof query)
+            rq.query = query;
+    }
     rq.body = req->body;
     rq.body_len = req->len;
     rq.user = req->user;

@@ -279,6 +279,9 @@ def run(t, srv, b):
 
     def rows_match():
         page.settled()
+        # The service advertises $expand (ProtocolFeaturesSupported.ExpandQuery): the page
+        # takes the Tasks from the collection itself.
+        assert b.eval("cimjobUI.state.expand") is True, "the page did not use $expand"
         api = srv.tasks("alice")
         rows = page.rows()
         got = {r["id"]: r for r in rows}
@@ -300,7 +303,7 @@ def run(t, srv, b):
                      "{Id: 'fe-11'}].sort(cimjobUI.newerFirst).map(t => t.Id))")
         assert json.loads(got) == ["100-1", "ff-10", "ff-9", "fe-11", "7"], got
     t.case("the rows match GET /redfish/v1/TaskService/Tasks (Name, TaskState, JobState, InstanceID, "
-           "containment, Owner), newest first", rows_match)
+           "containment, Owner), newest first; the list came with $expand", rows_match)
 
     def reload():
         # A reload keeps the session of this tab (sessionStorage): no second log in.
