@@ -90,6 +90,29 @@ static void test_slow_post(const srv_request *req)
     }
 }
 
+typedef struct dollar_query {
+    char s[512];
+    size_t len;
+    int overflow;
+} dollar_query;
+
+static enum MHD_Result add_dollar(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    dollar_query *q = cls;
+    (void)kind;
+    if (!key || key[0] != '$')
+        return MHD_YES;
+    int n = snprintf(q->s + q->len, sizeof q->s - q->len, "%s%s%s%s", q->len ? "&" : "", key,
+                     value ? "=" : "", value ? value : "");
+    if (n < 0 || (size_t)n >= sizeof q->s - q->len) {
+        q->overflow = 1;
+        return MHD_NO;
+    }
+    q->len += (size_t)n;
+    return MHD_YES;
+}
+
 void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *resp)
 {
     test_slow_post(req);
@@ -98,14 +121,14 @@ void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *res
     rq.version = CIMJOB_REDFISH_REQUEST_VERSION;
     rq.method = req->method;
     rq.path = req->path;
-    /* The $-option with its value ("$expand=.($levels=1)"): libcimjob-redfish reads both. */
-    char query[256];
+    /* Every $-option with its value ("$expand=.($levels=1)&$top=2"): libcimjob-redfish
+     * answers what it supports and 501 to the rest, so none is silently ignored. */
+    dollar_query dq = {{0}, 0, 0};
     rq.query = req->query;
     if (req->query && req->conn) {
-        const char *v = MHD_lookup_connection_value((struct MHD_Connection *)req->conn,
-                                                    MHD_GET_ARGUMENT_KIND, req->query);
-        if (v && snprintf(query, sizeof query, "%s=%s", req->query, v) < (int)sizeof query)
-            rq.query = query;
+        MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND,
+                                  add_dollar, &dq);
+        rq.query = dq.overflow ? req->query : dq.s;
     }
     rq.body = req->body;
     rq.body_len = req->len;

@@ -141,7 +141,8 @@ typedef struct cimjob_redfish_request {
     unsigned int version; /**< CIMJOB_REDFISH_REQUEST_VERSION. */
     const char *method;   /**< "GET", "HEAD", "POST", "PATCH", "PUT", "DELETE". */
     const char *path;     /**< The decoded path without the query ("/redfish/v1/"). */
-    const char *query;    /**< The query string, or NULL. */
+    const char *query;    /**< The decoded OData options ("$expand=.($levels=1)", several
+                               joined by '&'), or NULL. */
     const char *body;     /**< The body (need not be NUL-terminated), or NULL. */
     size_t body_len;      /**< Its length in bytes. */
     const char *user;     /**< The authenticated account, or NULL. */
