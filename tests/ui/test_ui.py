@@ -305,6 +305,25 @@ def run(t, srv, b):
     t.case("the rows match GET /redfish/v1/TaskService/Tasks (Name, TaskState, JobState, InstanceID, "
            "containment, Owner), newest first; the list came with $expand", rows_match)
 
+    def buffer_exceeded_reloads():
+        # The service's Base.EventBufferExceeded (the stream fell behind and events were lost)
+        # makes the page read the collection again: a Task it had lost track of comes back.
+        page.settled()
+        n0 = b.eval("cimjobUI.state.stats.collectionGets")
+        gone = b.eval("(() => { const k = [...cimjobUI.state.tasks.keys()][0]; "
+                      "cimjobUI.state.tasks.delete(k); return k; })()")
+        ev = {"@odata.type": "#Event.v1_13_0.Event", "Id": "EventBufferExceeded",
+              "Name": "Events lost", "Context": "cimjob",
+              "Events": [{"MessageId": "Base.1.22.EventBufferExceeded", "MessageArgs": [],
+                          "MessageSeverity": "Warning", "EventType": "Other", "MemberId": "0"}]}
+        b.eval(f"cimjobUI.onEvent({json.dumps(json.dumps(ev))}); 1")
+        b.wait(f"cimjobUI.state.stats.collectionGets > {n0} && "
+               f"cimjobUI.state.tasks.has({json.dumps(gone)})")
+        page.settled()
+        return True
+    t.case("Base.EventBufferExceeded on the stream makes the page read the list again",
+           buffer_exceeded_reloads)
+
     def reload():
         # A reload keeps the session of this tab (sessionStorage): no second log in.
         tok = b.eval("cimjobUI.state.auth.token")
