@@ -6,8 +6,10 @@
 #include "cli.h"
 #include "serve.h"
 
+#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* An SSE stream: events of the Redfish service as `data:` lines, and a comment line when
  * nothing happened for half the idle timeout (at most 15 s). */
@@ -75,14 +77,59 @@ static void sse_free(void *p)
     free(s);
 }
 
+/* For the redfish suite only: CIMJOB_SERVE_TEST_SLOW_MS makes every POST's handler take that
+ * long, to show that an answer that comes after the idle timeout is still sent. */
+static void test_slow_post(const srv_request *req)
+{
+    const char *v = getenv("CIMJOB_SERVE_TEST_SLOW_MS");
+    long ms = v ? strtol(v, NULL, 10) : 0;
+    if (ms > 0 && ms < 60000 && strcmp(req->method, "POST") == 0) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
+}
+
+typedef struct dollar_query {
+    char s[512];
+    size_t len;
+    int overflow;
+} dollar_query;
+
+static enum MHD_Result add_dollar(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    dollar_query *q = cls;
+    (void)kind;
+    if (!key || key[0] != '$')
+        return MHD_YES;
+    int n = snprintf(q->s + q->len, sizeof q->s - q->len, "%s%s%s%s", q->len ? "&" : "", key,
+                     value ? "=" : "", value ? value : "");
+    if (n < 0 || (size_t)n >= sizeof q->s - q->len) {
+        q->overflow = 1;
+        return MHD_NO;
+    }
+    q->len += (size_t)n;
+    return MHD_YES;
+}
+
 void srv_route_redfish(serve_ctx *ctx, const srv_request *req, srv_response *resp)
 {
+    test_slow_post(req);
     cimjob_redfish_request rq;
     memset(&rq, 0, sizeof rq);
     rq.version = CIMJOB_REDFISH_REQUEST_VERSION;
     rq.method = req->method;
     rq.path = req->path;
+    /* Every $-option with its value ("$expand=.($levels=1)&$top=2"): libcimjob-redfish
+     * answers what it supports and 501 to the rest, so none is silently ignored. */
+    dollar_query dq = {{0}, 0, 0};
     rq.query = req->query;
+    if (req->query && req->conn) {
+        MHD_get_connection_values((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND,
+                                  add_dollar, &dq);
+        rq.query = dq.overflow ? req->query : dq.s;
+    }
     rq.body = req->body;
     rq.body_len = req->len;
     rq.user = req->user;

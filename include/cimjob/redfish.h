@@ -141,7 +141,8 @@ typedef struct cimjob_redfish_request {
     unsigned int version; /**< CIMJOB_REDFISH_REQUEST_VERSION. */
     const char *method;   /**< "GET", "HEAD", "POST", "PATCH", "PUT", "DELETE". */
     const char *path;     /**< The decoded path without the query ("/redfish/v1/"). */
-    const char *query;    /**< The query string, or NULL. */
+    const char *query;    /**< The decoded OData options ("$expand=.($levels=1)", several
+                               joined by '&'), or NULL. */
     const char *body;     /**< The body (need not be NUL-terminated), or NULL. */
     size_t body_len;      /**< Its length in bytes. */
     const char *user;     /**< The authenticated account, or NULL. */
@@ -252,7 +253,9 @@ CIMJOB_EXTERN uint64_t cimjob_redfish_event_cursor(cimjob_redfish *rf);
  * @param timeout_us how long to wait for one; 0: do not wait.
  * @param json       receives the malloc'd event (free()).
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT (none yet); CIMJOB_RC_INVALID_PARAMETER;
- *         CIMJOB_RC_NO_MEMORY. Events that fell out of the bounded queue are skipped.
+ *         CIMJOB_RC_NO_MEMORY. When events fell out of the bounded queue before this
+ *         stream read them, the next answer is one Event with Base.EventBufferExceeded
+ *         (Id "EventBufferExceeded"), then the stream goes on from the oldest event queued.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_redfish_event_next(cimjob_redfish *rf, uint64_t *cursor,
                                                   const char *user, int role, int64_t timeout_us,

@@ -20,17 +20,17 @@ void rf_get_redfish(rf_call *c)
 
 void rf_get_root(rf_call *c)
 {
-    json_t *doc =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o}, "
-                  "s:{s:b, s:b, s:{s:b}}}",
-                  "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id", RF_ROOT "/", "Id",
-                  "RootService", "Name", "libcimjob Redfish Service", "RedfishVersion", "1.21.0",
-                  "UUID", c->rf->uuid, "Product", "libcimjob", "Vendor", "libcimjob", "Tasks",
-                  link_to(RF_TASKSERVICE), "SessionService", link_to(RF_ROOT "/SessionService"),
-                  "EventService", link_to(RF_ROOT "/EventService"), "Registries",
-                  link_to(RF_REGISTRIES), "JobService", link_to(RF_JOBSERVICE), "Links", "Sessions",
-                  link_to(RF_SESSIONS), "ProtocolFeaturesSupported", "ExcerptQuery", 0,
-                  "OnlyMemberQuery", 0, "ExpandQuery", "ExpandAll", 0);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o}, "
+        "s:{s:b, s:b, s:{s:b, s:b, s:b, s:b, s:i}}}",
+        "@odata.type", "#ServiceRoot.v1_20_0.ServiceRoot", "@odata.id", RF_ROOT "/", "Id",
+        "RootService", "Name", "libcimjob Redfish Service", "RedfishVersion", "1.21.0", "UUID",
+        c->rf->uuid, "Product", "libcimjob", "Vendor", "libcimjob", "Tasks",
+        link_to(RF_TASKSERVICE), "SessionService", link_to(RF_ROOT "/SessionService"),
+        "EventService", link_to(RF_ROOT "/EventService"), "Registries", link_to(RF_REGISTRIES),
+        "JobService", link_to(RF_JOBSERVICE), "Links", "Sessions", link_to(RF_SESSIONS),
+        "ProtocolFeaturesSupported", "ExcerptQuery", 0, "OnlyMemberQuery", 0, "ExpandQuery",
+        "ExpandAll", 1, "NoLinks", 1, "Links", 0, "Levels", 1, "MaxLevels", 1);
     rf_json(c, 200, doc);
 }
 
@@ -343,7 +343,7 @@ void rf_get_tasks(rf_call *c)
     int admin = c->req->role == CIMJOB_REDFISH_ROLE_ADMINISTRATOR;
     size_t count = 0;
     cimjob_registry_count(rf->o.registry, &count);
-    if (admin) {
+    if (admin && !c->expand) {
         pthread_mutex_lock(&rf->lock);
         rf_shared *sh =
             rf->coll && rf->coll_gen == rf->gen && rf->coll_count == count ? rf->coll : NULL;
@@ -394,6 +394,17 @@ void rf_get_tasks(rf_call *c)
             if (!rf_may_access(c, owner))
                 continue;
         }
+        if (c->expand) { /* the Task itself; one that ended just now is left out */
+            size_t at = m.len;
+            if (members)
+                rf_buf_lit(&m, ",");
+            if (rf_task_write(rf, jobs[i], 1, &m) != 0) {
+                m.len = at;
+                continue;
+            }
+            members++;
+            continue;
+        }
         char uri[CIMJOB_INSTANCE_ID_MAX + 64];
         snprintf(uri, sizeof uri, RF_TASKS "/%s", iid + org + 1);
         rf_buf_lit(&m, members ? ",{\"@odata.id\":" : "{\"@odata.id\":");
@@ -411,7 +422,7 @@ void rf_get_tasks(rf_call *c)
         rf_buf_raw(&b, m.p, m.len);
     rf_buf_lit(&b, "]}");
     free(m.p);
-    if (admin && !b.oom) {
+    if (admin && !c->expand && !b.oom) {
         rf_shared *keep = malloc(sizeof *keep + b.len + 1);
         if (keep) {
             keep->refs = 1;

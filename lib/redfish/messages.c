@@ -120,6 +120,8 @@ static const rf_registry_entry rf_registry[] = {
      "limit of the implementation.",
      "Reduce the number of other sessions before trying to establish the session or increase the "
      "limit of simultaneous sessions, if supported."},
+    {RF_BASE_PREFIX, "EventBufferExceeded", 0, "Warning",
+     "Undelivered events may have been lost due to exceeding the event buffer.", "None."},
     {RF_BASE_PREFIX, "CreateLimitReachedForResource", 0, "Critical",
      "The create operation failed because the resource has reached the limit of possible "
      "resources.",

@@ -105,6 +105,7 @@ typedef struct rf_call {
     char id[CIMJOB_INSTANCE_ID_MAX + 1]; /* the '*' segment of the route */
     char action[96];                     /* the action name of an action route */
     json_t *body;                        /* the parsed body (POST/PATCH), or NULL */
+    int expand;                          /* $expand of the Tasks collection: Members inline */
 } rf_call;
 
 /* ---- service.c ---- */

@@ -137,6 +137,18 @@ static int parse_body(rf_call *c)
     return 0;
 }
 
+/* $expand on the Tasks collection, whose only links are its Members (subordinate): "." or "*",
+ * with no $levels or $levels=1. Anything else is not supported. */
+static int expand_query(const char *q)
+{
+    static const char *const ok[] = {"$expand=.", "$expand=*", "$expand=.($levels=1)",
+                                     "$expand=*($levels=1)"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (strcmp(q, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
 cimjob_rc cimjob_redfish_handle(cimjob_redfish *rf, const cimjob_redfish_request *req,
                                 cimjob_redfish_response *resp)
 {
@@ -189,13 +201,15 @@ cimjob_rc cimjob_redfish_handle(cimjob_redfish *rf, const cimjob_redfish_request
     } else if (m != M_GET && req->user && !((r->open | r->anyone) & m) &&
                req->role < CIMJOB_REDFISH_ROLE_OPERATOR) {
         rf_error_base(&c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
-    } else if (req->query && *req->query) {
-        /* $expand, $select, $filter, $top/$skip: not implemented; say so rather than answer
-         * something else than what was asked. */
+    } else if (req->query && *req->query &&
+               !(m == M_GET && strcmp(c.path, RF_TASKS) == 0 && expand_query(req->query))) {
+        /* $select, $filter, $top/$skip, and $expand elsewhere than the Tasks collection: not
+         * implemented; say so rather than answer something else than what was asked. */
         rf_error_base(&c, 501, "QueryNotSupported", NULL, NULL, NULL);
     } else if ((m == M_POST || m == M_PATCH) && parse_body(&c) != 0) {
         /* answered */
     } else {
+        c.expand = req->query && *req->query;
         fn(&c);
         if (m == M_GET && resp->status == 200 && !resp->event_stream)
             allow_header(&c, r); /* what else the resource takes (Redfish: Allow on GET) */

@@ -261,6 +261,29 @@ uint64_t cimjob_redfish_event_cursor(cimjob_redfish *rf)
     return c;
 }
 
+/* The event a stream gets in place of the events that fell out of the queue before it read
+ * them: Base.EventBufferExceeded, with no Id of the queue's (it is not one of its events). */
+static char *lost_events_doc(void)
+{
+    json_t *m = rf_message(RF_BASE_PREFIX, "EventBufferExceeded", NULL, NULL, NULL);
+    if (!m)
+        return NULL;
+    char ts[64];
+    rf_time_iso(rf_now_us(), ts);
+    json_object_del(m, "Resolution");
+    json_object_set_new(m, "EventType", json_string("Other"));
+    json_object_set_new(m, "MemberId", json_string("0"));
+    json_object_set_new(m, "EventTimestamp", json_string(ts));
+    json_object_set_new(m, "OriginOfCondition",
+                        json_pack("{s:s}", "@odata.id", RF_ROOT "/EventService"));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:[o]}", "@odata.type", "#Event.v1_13_0.Event", "Id",
+                  "EventBufferExceeded", "Name", "Events lost", "Context", "cimjob", "Events", m);
+    char *out = doc ? json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(doc);
+    return out;
+}
+
 cimjob_rc cimjob_redfish_event_next(cimjob_redfish *rf, uint64_t *cursor, const char *user,
                                     int role, int64_t timeout_us, char **json)
 {
@@ -280,8 +303,13 @@ cimjob_rc cimjob_redfish_event_next(cimjob_redfish *rf, uint64_t *cursor, const 
     cimjob_rc rc = CIMJOB_RC_TIMEOUT;
     pthread_mutex_lock(&rf->lock);
     for (;;) {
-        if (rf->event_head > RF_EVENTS && *cursor < rf->event_head - RF_EVENTS)
-            *cursor = rf->event_head - RF_EVENTS; /* lost: skip ahead */
+        if (rf->event_head > RF_EVENTS && *cursor < rf->event_head - RF_EVENTS) {
+            /* Fell behind: say so once, then go on from the oldest event still queued. */
+            *cursor = rf->event_head - RF_EVENTS;
+            *json = lost_events_doc();
+            rc = *json ? CIMJOB_RC_SUCCESS : CIMJOB_RC_NO_MEMORY;
+            goto out;
+        }
         if (*cursor > rf->event_head)
             *cursor = rf->event_head;
         while (*cursor < rf->event_head) {

@@ -10,13 +10,28 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* The Redfish standard role of a session (Session.Roles, since v1_7_0): a client such as the
+ * jobs page hides what the account may not do. */
+static const char *role_name(int role)
+{
+    switch (role) {
+    case CIMJOB_REDFISH_ROLE_ADMINISTRATOR:
+        return "Administrator";
+    case CIMJOB_REDFISH_ROLE_OPERATOR:
+        return "Operator";
+    default:
+        return "ReadOnly";
+    }
+}
+
 static json_t *session_doc(const rf_session *s)
 {
     char uri[64];
     snprintf(uri, sizeof uri, RF_SESSIONS "/%s", s->id);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "@odata.type", "#Session.v1_8_0.Session",
-                     "@odata.id", uri, "Id", s->id, "Name", "User Session", "UserName", s->user,
-                     "SessionType", "Redfish");
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "@odata.type",
+                     "#Session.v1_8_0.Session", "@odata.id", uri, "Id", s->id, "Name",
+                     "User Session", "UserName", s->user, "SessionType", "Redfish", "Roles",
+                     role_name(s->role));
 }
 
 static int may_see(const rf_call *c, const rf_session *s)

@@ -207,6 +207,61 @@ static void new_service_progress_completed(void **state)
     cimjob_job_release(job);
 }
 
+/* A stream that fell more than the event queue behind gets Base.EventBufferExceeded once,
+ * then the oldest events still queued; a stream that kept up never gets it. */
+static void lagging_stream_gets_event_buffer_exceeded(void **state)
+{
+    fixture *f = *state;
+    cimjob_fake_outcome o = CIMJOB_FAKE_OUTCOME_INIT;
+    o.run_us = 10000000;
+    assert_int_equal(cimjob_fake_push(f->fake, &o), CIMJOB_RC_SUCCESS);
+    cimjob_job *job;
+    char id[64], path[160];
+    new_job(f, &job, id);
+    uint64_t lagging = cimjob_redfish_event_cursor(f->rf);
+    uint64_t keeping_up = lagging;
+    snprintf(path, sizeof path, "/redfish/v1/TaskService/Tasks/%s/Actions/Oem/CimJob.Resume", id);
+    assert_int_equal(call(f, "POST", path, NULL, NULL), 200);
+    char *ev;
+    int seen = 0;
+    for (int i = 0; i < 300; i++) { /* TaskPaused + TaskResumed: 600 events, the queue holds 512 */
+        char sp[160];
+        snprintf(sp, sizeof sp, "/redfish/v1/TaskService/Tasks/%s/Actions/Oem/CimJob.Suspend", id);
+        assert_int_equal(call(f, "POST", sp, NULL, NULL), 200);
+        assert_int_equal(call(f, "POST", path, NULL, NULL), 200);
+        while (cimjob_redfish_event_next(f->rf, &keeping_up, "alice", CIMJOB_REDFISH_ROLE_OPERATOR,
+                                         0, &ev) == CIMJOB_RC_SUCCESS) {
+            assert_null(strstr(ev, "EventBufferExceeded"));
+            assert_non_null(strstr(ev, "\"TaskEvent.1.0."));
+            seen++;
+            free(ev);
+        }
+    }
+    assert_true(seen >= 600);
+    assert_int_equal(
+        cimjob_redfish_event_next(f->rf, &lagging, "alice", CIMJOB_REDFISH_ROLE_OPERATOR, 0, &ev),
+        CIMJOB_RC_SUCCESS);
+    json_t *doc = json_loads(ev, 0, NULL);
+    free(ev);
+    assert_non_null(doc);
+    assert_string_equal(str(doc, "@odata.type"), "#Event.v1_13_0.Event");
+    json_t *rec = json_array_get(json_object_get(doc, "Events"), 0);
+    assert_string_equal(str(rec, "MessageId"), "Base.1.22.EventBufferExceeded");
+    assert_string_equal(str(rec, "MessageSeverity"), "Warning");
+    assert_int_equal(json_array_size(json_object_get(rec, "MessageArgs")), 0);
+    json_decref(doc);
+    /* Then the task events go on, without a second notice. */
+    int after = 0;
+    while (cimjob_redfish_event_next(f->rf, &lagging, "alice", CIMJOB_REDFISH_ROLE_OPERATOR, 0,
+                                     &ev) == CIMJOB_RC_SUCCESS) {
+        assert_null(strstr(ev, "EventBufferExceeded"));
+        after++;
+        free(ev);
+    }
+    assert_true(after > 0 && after <= 512);
+    cimjob_job_release(job);
+}
+
 static void exception_carries_error_description(void **state)
 {
     fixture *f = *state;
@@ -427,6 +482,7 @@ int main(void)
         cmocka_unit_test(task_state_of_every_job_state),
         cmocka_unit_test_setup_teardown(new_service_progress_completed, setup, teardown),
         cmocka_unit_test_setup_teardown(exception_carries_error_description, setup, teardown),
+        cmocka_unit_test_setup_teardown(lagging_stream_gets_event_buffer_exceeded, setup, teardown),
         cmocka_unit_test_setup_teardown(start_action_durations, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_not_supported_by_the_backend, setup_no_kill, teardown),
         cmocka_unit_test_setup_teardown(api_checks_its_arguments, setup, teardown),

@@ -57,9 +57,10 @@ def check(cond, what):
 # ---- the server -------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, name, extra=(), tls=False, accounts=None):
+    def __init__(self, name, extra=(), tls=False, accounts=None, env_extra=None):
         self.tag = "CIMJOB_REDFISH_TEST_TAG=" + uuid.uuid4().hex
         env = dict(os.environ)
+        env.update(env_extra or {})
         k, v = self.tag.split("=", 1)
         env[k] = v
         args = [CIMJOB, "serve", "--listen", "127.0.0.1:0", "--accounts",
@@ -262,7 +263,7 @@ def unknown_path_404_wrong_method_405():
                  "/redfish/v1/TaskService/TaskMonitors/424242", f"{TASKS}/1/Actions/Oem/Nope"):
         r = requests.get(SRV.url(path), auth=("alice", "alice-pw"), timeout=HTTP_TIMEOUT)
         check(r.status_code == 404, f"{path}: {r.status_code}")
-    r = api("GET", TASKS + "?$expand=.", "alice", expect=501)
+    r = api("GET", TASKS + "?$filter=Id", "alice", expect=501)
     check(error_id(r) == "Base.1.22.QueryNotSupported", error_id(r))
     api("GET", TASKS + "?page=2", "alice", expect=200)  # not an OData option: ignored
     for method, path, allow in (("POST", TASKS, "GET, HEAD"),
@@ -343,6 +344,27 @@ def idle_connection_closed():
     s.close()
     check(data == b"", f"an idle connection was not closed (got {data!r})")
     check(time.monotonic() - t0 < 12, "closed too late")
+
+
+@case
+def answer_after_idle_timeout_is_sent():
+    # A handler slower than the idle timeout (a start under heavy load) still answers on the
+    # same keep-alive connection: libmicrohttpd must not close it as idle with the job created
+    # and no answer sent ("Remote end closed connection without response").
+    srv = Server("slow", extra=["--idle-timeout", "1"],
+                 env_extra={"CIMJOB_SERVE_TEST_SLOW_MS": "2500"})
+    try:
+        with requests.Session() as s:
+            s.auth = ("alice", ACCOUNTS["alice"][1])
+            r = s.get(srv.url(TASKS), timeout=HTTP_TIMEOUT)
+            check(r.status_code == 200, f"GET {TASKS}: {r.status_code}")
+            before = r.json()["Members@odata.count"]
+            r = s.post(srv.url(START), json={"CommandLine": ["true"]}, timeout=HTTP_TIMEOUT)
+            check(r.status_code == 202, f"a slow start: {r.status_code} {r.text[:200]}")
+        after = api("GET", TASKS, "alice", srv, expect=200).doc["Members@odata.count"]
+        check(after == before + 1, f"{after - before} jobs created by one start")
+    finally:
+        srv.stop()
 
 
 # ---- cases: tasks ------------------------------------------------------------------------------
@@ -511,7 +533,8 @@ def sessions_x_auth_token_and_logout():
     api("GET", TASKS, None, token=token, expect=200)
     tid, _ = start(["true"], user="alice")
     api("GET", f"{TASKS}/{tid}", None, token=token, expect=403)
-    api("GET", loc, None, token=token, expect=200)
+    r = api("GET", loc, None, token=token, expect=200)
+    check(r.doc.get("Roles") == [ACCOUNTS["bob"][0]], f"bob's session Roles {r.doc.get('Roles')}")
     api("GET", loc, "alice", expect=403)
     r = api("POST", "/redfish/v1/SessionService/Sessions", None,
             body={"UserName": "bob", "Password": "nope"}, expect=401)
@@ -522,6 +545,7 @@ def sessions_x_auth_token_and_logout():
     api("GET", TASKS, None, token=token, expect=401)
     r = api("POST", "/redfish/v1/SessionService/Sessions", None,
             body={"UserName": "reader", "Password": "reader-pw"}, expect=201)
+    check(r.doc.get("Roles") == ["ReadOnly"], f"reader's session Roles {r.doc.get('Roles')}")
     api("DELETE", r.headers["Location"], None, token=r.headers["X-Auth-Token"], expect=200)
     api("GET", TASKS, None, token="0" * 32, expect=401)
 
@@ -596,6 +620,36 @@ def server_sent_events_task_messages():
 
 
 # ---- cases: the real clients --------------------------------------------------------------------
+
+@case
+def tasks_collection_expand():
+    # $expand=. / * / .($levels=1): the Members are the Tasks themselves, each as a GET of it
+    # answers; other expansions and other query options answer 501 QueryNotSupported.
+    feat = api("GET", "/redfish/v1/", None, expect=200).doc["ProtocolFeaturesSupported"]
+    check(feat["ExpandQuery"] == {"ExpandAll": True, "NoLinks": True, "Links": False,
+                                  "Levels": True, "MaxLevels": 1}, f"ExpandQuery {feat}")
+    tid, _ = start(["true"], user="alice")
+    wait_state(tid, ["Completed"])
+    plain = api("GET", TASKS, "alice", expect=200).doc
+    for q in ("$expand=.", "$expand=*", "$expand=.($levels=1)"):
+        r = api("GET", f"{TASKS}?{q}", "alice", expect=200)
+        mem = r.doc["Members"]
+        check(r.doc["Members@odata.count"] == len(mem) == plain["Members@odata.count"],
+              f"{q}: {len(mem)} members, {plain['Members@odata.count']} without $expand")
+        check([m["@odata.id"] for m in mem] == [m["@odata.id"] for m in plain["Members"]],
+              f"{q}: other members than without $expand")
+        for m in mem:
+            CHECK.resource(m["@odata.id"], m)
+        mine = [m for m in mem if m["Id"] == tid]
+        check(len(mine) == 1 and mine[0] == task(tid), f"{q}: the expanded Task differs")
+    admin = api("GET", f"{TASKS}?$expand=*", "admin", expect=200).doc
+    check(admin["Members@odata.count"] == api("GET", TASKS, "admin").doc["Members@odata.count"],
+          "admin's expanded count")
+    for q in ("$expand=~", "$expand=.($levels=2)", "$top=1", "$expand=.&$top=1"):
+        r = api("GET", f"{TASKS}?{q}", "alice", expect=501)
+        check(error_id(r) == "Base.1.22.QueryNotSupported", f"{q}: {error_id(r)}")
+    api("GET", "/redfish/v1/TaskService?$expand=.", "alice", expect=501)
+
 
 @case
 def quiet_event_stream_outlives_idle_timeout():

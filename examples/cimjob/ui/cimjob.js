@@ -902,7 +902,7 @@
   }
 
   // For the test driver and the curious: the page's state and counters, read-only by convention.
-  window.cimjobUI = { state: S, splitWords, cimInterval, newerFirst,
+  window.cimjobUI = { state: S, splitWords, cimInterval, newerFirst, onEvent,
     act: (id, key) => act(id, OPS.find((o) => o.key === key)), render };
   init();
 })();
