@@ -302,23 +302,6 @@ static const struct {
                         {"Kill", CIMJOB_REQUEST_KILL},
                         {"Service", CIMJOB_REQUEST_SERVICE}};
 
-/* Find the task of c->id and check the caller may act on it (404/403 answered). */
-static cimjob_job *acting_job(rf_call *c, cimjob_info *info)
-{
-    cimjob_job *job = rf_find(c->rf, c->id);
-    if (!job || cimjob_query(job, info) != CIMJOB_RC_SUCCESS) {
-        cimjob_job_release(job);
-        rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
-        return NULL;
-    }
-    if (!rf_may_access(c, info->owner)) {
-        cimjob_job_release(job);
-        rf_error_base(c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
-        return NULL;
-    }
-    return job;
-}
-
 void rf_post_task_action(rf_call *c)
 {
     char action[sizeof c->action + 1];
@@ -391,7 +374,7 @@ void rf_post_task_action(rf_call *c)
         return;
     }
     cimjob_info info = CIMJOB_INFO_INIT;
-    cimjob_job *job = acting_job(c, &info);
+    cimjob_job *job = rf_task_for_call(c, &info);
     if (!job)
         return;
     cimjob_request_options ro = CIMJOB_REQUEST_OPTIONS_INIT;
@@ -436,7 +419,7 @@ static void remove_task(rf_call *c, cimjob_job *job, const char *owner)
 static void delete_task(rf_call *c)
 {
     cimjob_info info = CIMJOB_INFO_INIT;
-    cimjob_job *job = acting_job(c, &info);
+    cimjob_job *job = rf_task_for_call(c, &info);
     if (!job)
         return;
     snprintf(c->action, sizeof c->action, "DELETE");

@@ -440,27 +440,10 @@ void rf_get_tasks(rf_call *c)
     rf_body(c, 200, &b);
 }
 
-/* Find the task of c->id the caller may see; answers 404/403 itself and returns NULL. */
-static cimjob_job *visible_job(rf_call *c, cimjob_info *info)
-{
-    cimjob_job *job = rf_find(c->rf, c->id);
-    if (!job || cimjob_query(job, info) != CIMJOB_RC_SUCCESS) {
-        cimjob_job_release(job);
-        rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
-        return NULL;
-    }
-    if (!rf_may_access(c, info->owner)) {
-        cimjob_job_release(job);
-        rf_error_base(c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
-        return NULL;
-    }
-    return job;
-}
-
 void rf_get_task(rf_call *c)
 {
     cimjob_info info = CIMJOB_INFO_INIT;
-    cimjob_job *job = visible_job(c, &info);
+    cimjob_job *job = rf_task_for_call(c, &info);
     if (!job)
         return;
     rf_buf b = {0};
@@ -476,7 +459,7 @@ void rf_get_task(rf_call *c)
 void rf_get_monitor(rf_call *c)
 {
     cimjob_info info = CIMJOB_INFO_INIT;
-    cimjob_job *job = visible_job(c, &info);
+    cimjob_job *job = rf_task_for_call(c, &info);
     if (!job)
         return;
     if (cimjob_job_state_is_final((int)info.job_state)) {

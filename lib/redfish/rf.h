@@ -121,6 +121,9 @@ json_t *rf_event_new_in(const char *prefix, const char *key, const char *id, con
 cimjob_job *rf_find(cimjob_redfish *rf, const char *id);
 /* May this request see / act on a task owned by owner? */
 int rf_may_access(const rf_call *c, const char *owner);
+/* The task of c->id, queried into info, if the caller may see and act on it; otherwise NULL
+ * with 404 or 403 answered. The caller releases it. */
+cimjob_job *rf_task_for_call(rf_call *c, cimjob_info *info);
 
 /* ---- writer.c: appending JSON to a buffer ---- */
 typedef struct rf_buf {

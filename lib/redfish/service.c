@@ -106,6 +106,22 @@ int rf_may_access(const rf_call *c, const char *owner)
     return c->req->user && owner && strcmp(c->req->user, owner) == 0;
 }
 
+cimjob_job *rf_task_for_call(rf_call *c, cimjob_info *info)
+{
+    cimjob_job *job = rf_find(c->rf, c->id);
+    if (!job || cimjob_query(job, info) != CIMJOB_RC_SUCCESS) {
+        cimjob_job_release(job);
+        rf_error_base(c, 404, "ResourceMissingAtURI", c->req->path, NULL, NULL);
+        return NULL;
+    }
+    if (!rf_may_access(c, info->owner)) {
+        cimjob_job_release(job);
+        rf_error_base(c, 403, "InsufficientPrivilege", NULL, NULL, NULL);
+        return NULL;
+    }
+    return job;
+}
+
 cimjob_rc cimjob_redfish_new(const cimjob_redfish_options *opts, cimjob_redfish **out)
 {
     if (!opts || !out || !opts->registry)
