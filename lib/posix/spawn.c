@@ -41,8 +41,8 @@ extern char **environ;
 #define CHILD_TCSETPGRP(fd, pg) ((void)syscall(SYS_ioctl, (fd), TIOCSPGRP, (pg)))
 #define CHILD_EXECVE(p, a, e)   ((void)syscall(SYS_execve, (p), (a), (e)))
 #define CHILD_EXIT(code)        (syscall(SYS_exit_group, (code)), _exit(code))
-/* Every field zero is SIG_DFL with no flags and an empty mask, whatever the architecture's
- * layout of the kernel's struct sigaction. */
+/* An act of every field zero is SIG_DFL with no flags and an empty mask, whatever the
+ * architecture's layout of the kernel's struct sigaction. */
 #define CHILD_SIGACTION(sig, act)                                                                  \
     ((void)syscall(SYS_rt_sigaction, (sig), (act), NULL, (NSIG - 1) / 8))
 #define CHILD_SETMASK(set)                                                                         \
