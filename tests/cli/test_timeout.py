@@ -264,6 +264,8 @@ def run_one(c, impl):
     env[TAGVAR] = tag.split("=", 1)[1]
     ready = os.path.join(tempfile.gettempdir(), "cimjob-timeout-ready-" + uuid.uuid4().hex)
     env["TIMEOUT_TEST_READY"] = ready
+    if c.core:  # an ASan build would lower its own core limit, and so its command's
+        env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":disable_coredump=0").lstrip(":")
     if c.sh is not None:
         argv = ["sh", "-c", c.sh]
     elif impl == "cimjob" and c.form == "sub":
