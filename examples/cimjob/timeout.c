@@ -414,6 +414,8 @@ int cli_timeout(int argc, char **argv)
      * the mask we inherited, less CHLD. So ALRM and CONT are unblocked only once it runs. */
     cli_sig_set(SIGTTIN, SIG_DFL);
     cli_sig_set(SIGTTOU, SIG_DFL);
+    if (t.term_signal == SIGCONT)
+        cli_sig_catch(SIGCONT); /* as coreutils catches its -s signal, even CONT */
     cli_sig_unblock(SIGCHLD);
 
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;

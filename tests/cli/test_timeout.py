@@ -202,6 +202,8 @@ case("ignored_int_usr1_pipe", sh="trap '' INT USR1 PIPE; " + SIGSTATE_SH)
 case("ignored_hup", sh="trap '' HUP; " + SIGSTATE_SH)
 case("ignored_hup_usr2_ttin", sh="trap '' HUP USR2 TTIN TTOU WINCH; " + SIGSTATE_SH)
 case("ignored_cont_chld_quit", sh="trap '' CONT CHLD QUIT TERM ALRM; " + SIGSTATE_SH)
+case("ignored_cont_s_cont", sh="trap '' CONT USR1; exec timeout -s CONT "
+     + " ".join(shlex.quote(a) for a in SIGSTATE))
 case("ignored_s_usr1", sh="trap '' USR1 USR2; exec timeout -s USR1 "
      + " ".join(shlex.quote(a) for a in SIGSTATE))
 case("nohup_style", sh="exec nohup timeout " + " ".join(shlex.quote(a) for a in SIGSTATE))
