@@ -375,7 +375,7 @@ static void test_job_functions(void **state)
     cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
     EXPECT(cimjob_backend_report_exit(NULL, &r), IP);
     EXPECT(cimjob_backend_report_exit(j, NULL), IP);
-    r.version = 2;
+    r.version = 3;
     EXPECT(cimjob_backend_report_exit(j, &r), IP);
     assert_state(j, CIMJOB_JOB_STATE_RUNNING);
     r.version = 1;

@@ -178,7 +178,12 @@ static void test_info_version_1(void **state)
     assert_int_equal(i.job_state, CIMJOB_JOB_STATE_RUNNING);
     assert_int_equal(i.cim_error_code, 0xEEEE); /* untouched */
     assert_int_equal(i.waiting, (int)0xEEEEEEEE);
-    i.version = 3;
+    memset(&i, 0xEE, sizeof i);
+    i.version = 2; /* version 2 has no core_dumped */
+    assert_int_equal(cimjob_query(j, &i), CIMJOB_RC_SUCCESS);
+    assert_int_equal(i.runs, 1);
+    assert_int_equal(i.core_dumped, (int)0xEEEEEEEE);
+    i.version = CIMJOB_INFO_VERSION + 1;
     assert_int_equal(cimjob_query(j, &i), CIMJOB_RC_INVALID_VERSION);
     i = q(j);
     assert_int_equal(i.runs, 1);

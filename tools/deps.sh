@@ -26,7 +26,7 @@ cimjob_need_packages() {
 CIMJOB_BUILD_PACKAGES=(meson ninja-build pkg-config gcc g++ libc6-dev libcmocka-dev binutils
                        util-linux perl procps python3 libjansson-dev doxygen graphviz)
 # What suite 'cli' compares with and drives: coreutils' timeout(1), a terminal (tmux), an editor.
-CIMJOB_CLI_TEST_PACKAGES=(coreutils tmux vim-tiny)
+CIMJOB_CLI_TEST_PACKAGES=(coreutils tmux vim-tiny git)
 # `cimjob serve` (libmicrohttpd with GnuTLS, libcrypt's yescrypt) and its suite 'redfish' (the
 # real Debian clients redfishtool and python3-sushy, DMTF schemas checked with python3-jsonschema).
 CIMJOB_BUILD_PACKAGES+=(libmicrohttpd-dev libgnutls28-dev libcrypt-dev redfishtool python3-sushy

@@ -403,17 +403,20 @@ int cli_timeout(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", t.prog, strerror(errno));
         return CLI_EXIT_FAILED;
     }
-    static const int caught[] = {SIGALRM, SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGCHLD, SIGCONT};
+    static const int caught[] = {SIGALRM, SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGCHLD};
     for (size_t i = 0; i < sizeof caught / sizeof *caught; i++)
         cli_sig_catch(caught[i]);
     if (t.term_signal > 0 && t.term_signal != SIGKILL && t.term_signal != SIGSTOP &&
         t.term_signal != SIGCHLD && t.term_signal != SIGCONT)
         cli_sig_catch(t.term_signal);
-    cli_sig_set(SIGTTIN, SIG_IGN); /* a background job reading the terminal stops, not us */
-    cli_sig_set(SIGTTOU, SIG_IGN);
+    /* COMMAND gets coreutils' signal state (CIMJOB_JOB_INHERIT_SIGNALS): what our parent
+     * ignored stays ignored, except the signals caught above and TTIN/TTOU (default), and
+     * the mask we inherited, less CHLD. So ALRM and CONT are unblocked only once it runs. */
+    cli_sig_set(SIGTTIN, SIG_DFL);
+    cli_sig_set(SIGTTOU, SIG_DFL);
+    if (t.term_signal == SIGCONT)
+        cli_sig_catch(SIGCONT); /* as coreutils catches its -s signal, even CONT */
     cli_sig_unblock(SIGCHLD);
-    cli_sig_unblock(SIGALRM);
-    cli_sig_unblock(SIGCONT);
 
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
     ro.default_terminate_timeout_us = UINT64_MAX; /* only -k escalates */
@@ -437,9 +440,15 @@ int cli_timeout(int argc, char **argv)
     jo.name = k ? name : "command";
     jo.argv = (const char *const *)t.command;
     jo.flags = CIMJOB_JOB_START | CIMJOB_JOB_DIE_WITH_HOST | CIMJOB_JOB_INHERIT_FDS |
+               CIMJOB_JOB_INHERIT_SIGNALS |
                (cli_tty_wanted() ? (unsigned)CIMJOB_JOB_FOREGROUND : 0u);
     jo.delete_on_completion = 0;
     rc = cimjob_create(t.reg, &jo, &t.job);
+    cli_sig_set(SIGTTIN, SIG_IGN); /* a background job reading the terminal stops, not us */
+    cli_sig_set(SIGTTOU, SIG_IGN);
+    cli_sig_unblock(SIGALRM);
+    cli_sig_catch(SIGCONT); /* not coreutils': an ignored CONT stays ignored for COMMAND */
+    cli_sig_unblock(SIGCONT);
     if (rc != CIMJOB_RC_SUCCESS) {
         fprintf(stderr, "%s: failed to run command ", t.prog);
         put_quoted(stderr, t.command[0]);
@@ -461,6 +470,8 @@ int cli_timeout(int argc, char **argv)
             status = start_failure(&t, &info);
         } else if (info.term_signal > 0) {
             int sig = info.term_signal;
+            if (info.core_dumped)
+                fprintf(stderr, "%s: the monitored command dumped core\n", t.prog);
             if (!t.timed_out)
                 raise_sig = sig; /* die of it as COMMAND did */
             if (t.timed_out && sig == SIGKILL)

@@ -58,19 +58,21 @@ typedef struct cimjob_backend_host {
 
 /** How a job ended, as a backend reports it. Initialise with CIMJOB_BACKEND_RESULT_INIT. */
 typedef struct cimjob_backend_result {
-    unsigned int version; /**< 1. */
+    unsigned int version; /**< 2 (1: without core_dumped; both are accepted). */
     /** ErrorCode: 0 for success (the job becomes Completed), else Exception. */
     uint32_t error_code;
     /** ErrorDescription; NULL or "" for none. Copied. */
     const char *error_description;
     int exit_status; /**< The main process's exit status, or -1. */
     int term_signal; /**< The signal that ended the main process, or 0. */
+    /* Version 2: */
+    int core_dumped; /**< 1 if the main process dumped core as it died of term_signal. */
 } cimjob_backend_result;
 
 /** Static initialiser for cimjob_backend_result: success, no process details. */
 #define CIMJOB_BACKEND_RESULT_INIT                                                                 \
     {                                                                                              \
-        1, 0, NULL, -1, 0                                                                          \
+        2, 0, NULL, -1, 0, 0                                                                       \
     }
 
 /** A backend: a constant vtable. See the rules at the top of this file. */

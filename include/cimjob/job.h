@@ -201,7 +201,19 @@ enum cimjob_job_flags {
      * Ctrl-Z. Giving the terminal back afterwards (tcsetpgrp()) is the host's business. Not a
      * terminal, or not the host's: nothing happens. Backends without processes ignore it.
      */
-    CIMJOB_JOB_FOREGROUND = 1u << 4
+    CIMJOB_JOB_FOREGROUND = 1u << 4,
+    /**
+     * POSIX: the main process starts with the signal state a plain fork and exec would give
+     * it: every signal the host ignores (SIG_IGN) stays ignored, and its blocked mask is the
+     * one of the thread that starts the job (for CIMJOB_JOB_START, the thread calling
+     * cimjob_create()), as captured when the job is spawned. Handlers still become SIG_DFL
+     * (exec does that). Without it every disposition is SIG_DFL and nothing is blocked.
+     * Meant for a command-line front end such as timeout(1), whose command must inherit
+     * `trap '' HUP` or a blocked signal from its parent. A library that predates it refuses
+     * it as an unknown flag (CIMJOB_RC_INVALID_PARAMETER). Backends without processes, and
+     * win32, ignore it.
+     */
+    CIMJOB_JOB_INHERIT_SIGNALS = 1u << 5
 };
 
 /** The version of cimjob_job_options this header describes. */
@@ -376,10 +388,11 @@ CIMJOB_EXTERN cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_opt
                                       cimjob_job **out);
 
 /**
- * The version of cimjob_info this header describes. Version 1 (without the fields after
- * utc_offset_min) is still accepted: the library fills only what that version has.
+ * The version of cimjob_info this header describes. Versions 1 (without the fields after
+ * utc_offset_min) and 2 (without core_dumped) are still accepted: the library fills only what
+ * that version has.
  */
-#define CIMJOB_INFO_VERSION 2
+#define CIMJOB_INFO_VERSION 3
 
 /**
  * A snapshot of a job's CIM properties (CIM_ConcreteJob), filled by cimjob_query().
@@ -440,6 +453,12 @@ typedef struct cimjob_info {
     uint32_t runs; /**< How many runs have started (1 for a job started once). */
     /** When the next scheduled run starts, or CIMJOB_TIME_NONE. */
     int64_t next_run_us;
+    /* Version 3: */
+    /**
+     * 1 if the main process dumped core as it died of term_signal (POSIX: WCOREDUMP, as
+     * timeout(1) reports "the monitored command dumped core"), else 0.
+     */
+    int core_dumped;
 } cimjob_info;
 
 /** Static initialiser for cimjob_info (sets the version; the library fills the rest). */
@@ -449,7 +468,7 @@ typedef struct cimjob_info {
 #define CIMJOB_INFO_INIT                                                                           \
     {                                                                                              \
         CIMJOB_INFO_VERSION, {0}, {0}, CIMJOB_JOB_STATE_NEW, 0, 0, 0, 0, 0, 0, 0, 0, {0}, {0},     \
-            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0, 0, 0, 0, 0                \
+            {0}, 0, {0, 0}, 0, {0}, CIMJOB_CONTAINMENT_AUTO, 0, 0, 0, 0, 0, 0, 0, 0, 0             \
     }
 #else
 #define CIMJOB_INFO_INIT                                                                           \

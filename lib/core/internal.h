@@ -119,6 +119,7 @@ struct cimjob_job {
     uint32_t error_code;
     int exit_status;
     int term_signal;
+    int core_dumped; /* the backend's result said so (version 2) */
     /* ErrorDescription and JobStatus: allocated only when set (most jobs never have either,
      * and inline buffers would double a job's size); NULL reads as "". */
     char *error_description;

@@ -17,7 +17,7 @@ static _Thread_local int in_backend;
 
 #define KNOWN_JOB_FLAGS                                                                            \
     (CIMJOB_JOB_START | CIMJOB_JOB_WAIT_FOR_ALL | CIMJOB_JOB_DIE_WITH_HOST |                       \
-     CIMJOB_JOB_INHERIT_FDS | CIMJOB_JOB_FOREGROUND)
+     CIMJOB_JOB_INHERIT_FDS | CIMJOB_JOB_FOREGROUND | CIMJOB_JOB_INHERIT_SIGNALS)
 #define KNOWN_REQUEST_FLAGS (CIMJOB_REQUEST_ASYNC | CIMJOB_REQUEST_NO_ESCALATE)
 /* JobStatus of a job in the run queue. */
 #define QUEUE_WAIT_TEXT "Waiting for a run slot (the registry's limit of running jobs)"
@@ -271,6 +271,7 @@ static void finalize(cimjob_job *job, const cimjob_backend_result *r)
         job->error_code = r->error_code;
         job->exit_status = r->exit_status;
         job->term_signal = r->term_signal;
+        job->core_dumped = r->version >= 2 && r->core_dumped && r->term_signal > 0;
         /* Out of memory loses the description, never the end of the job. */
         (void)set_text(&job->error_description, r->error_description ? r->error_description : "");
     }
@@ -385,7 +386,7 @@ cimjob_rc cimjob_backend_report_exit(cimjob_job *job, const cimjob_backend_resul
     if (!job || !result)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_backend_report_exit: NULL argument");
-    if (result->version != 1)
+    if (result->version != 1 && result->version != 2)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
                             "cimjob_backend_report_exit: unknown result version %u",
                             result->version);
@@ -696,6 +697,7 @@ static outcome act_start(cimjob_job *job, const request *rq)
         job->error_code = 0;
         job->exit_status = -1;
         job->term_signal = 0;
+        job->core_dumped = 0;
         job->escalated = 0;
         job->spawn_rc = 0;
         job->percent = 0;
@@ -1480,7 +1482,7 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
 {
     if (!job || !info)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_query: NULL argument");
-    if (info->version != 1 && info->version != CIMJOB_INFO_VERSION)
+    if (info->version < 1 || info->version > CIMJOB_INFO_VERSION)
         return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_query: unknown snapshot version %u",
                             info->version);
     cimjob_registry *reg = job->reg;
@@ -1520,6 +1522,8 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
         info->runs = job->runs;
         info->next_run_us = cimjob__plan_of(job)->next_run_us;
     }
+    if (info->version >= 3)
+        info->core_dumped = job->core_dumped;
     cimjob__mutex_unlock(&job->lock);
 
     /* Immutable after creation: no lock needed. */

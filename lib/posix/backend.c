@@ -864,6 +864,7 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
     if (pj->code == CLD_KILLED || pj->code == CLD_DUMPED) {
         const char *name = cimjob__posix_signal_name(pj->status);
         res->term_signal = pj->status;
+        res->core_dumped = pj->code == CLD_DUMPED;
         res->error_code = 128u + (uint32_t)pj->status;
         snprintf(desc, dsize, "killed by signal %d%s%s%s%s", pj->status, name ? " (" : "",
                  name ? name : "", name ? ")" : "", pj->code == CLD_DUMPED ? ", core dumped" : "");

@@ -172,6 +172,11 @@ struct cimjob__posix_exec {
     int max_fd;          /* bound for the close loop when close_range is missing; 0: ask */
     int inherit_fds;     /* CIMJOB_JOB_INHERIT_FDS: leave the host's non-CLOEXEC descriptors */
     int foreground;      /* CIMJOB_JOB_FOREGROUND: make the job's group stdin's foreground */
+    int inherit_signals; /* CIMJOB_JOB_INHERIT_SIGNALS: keep SIG_IGN and mask (below) */
+    sigset_t mask;       /* the spawning thread's blocked mask, for inherit_signals */
+    /* The host's SIG_IGN signals at spawn, for inherit_signals: bit (sig - 1). Captured in the
+     * parent, since a subreaper helper resets its own dispositions before it forks. */
+    unsigned long long ignored[2];
     /* Internal: descriptors the parent opened for stdio (closed by exec_free). */
     int owned[3];
     int in_place[3]; /* stdio[i] == i and not close-on-exec: the child leaves it alone */

@@ -41,12 +41,12 @@ extern char **environ;
 #define CHILD_TCSETPGRP(fd, pg) ((void)syscall(SYS_ioctl, (fd), TIOCSPGRP, (pg)))
 #define CHILD_EXECVE(p, a, e)   ((void)syscall(SYS_execve, (p), (a), (e)))
 #define CHILD_EXIT(code)        (syscall(SYS_exit_group, (code)), _exit(code))
-/* Every field zero is SIG_DFL with no flags and an empty mask, whatever the architecture's
- * layout of the kernel's struct sigaction. */
-#define CHILD_SIGDFL(sig, zero)                                                                    \
-    ((void)syscall(SYS_rt_sigaction, (sig), (zero), NULL, (NSIG - 1) / 8))
-#define CHILD_UNBLOCK_ALL(zero)                                                                    \
-    ((void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, (zero), NULL, (NSIG - 1) / 8))
+/* An act of every field zero is SIG_DFL with no flags and an empty mask, whatever the
+ * architecture's layout of the kernel's struct sigaction. */
+#define CHILD_SIGACTION(sig, act)                                                                  \
+    ((void)syscall(SYS_rt_sigaction, (sig), (act), NULL, (NSIG - 1) / 8))
+#define CHILD_SETMASK(set)                                                                         \
+    ((void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, (set), NULL, (NSIG - 1) / 8))
 #ifdef SYS_close_range
 #define CHILD_CLOSE_RANGE(a, b, f) ((int)syscall(SYS_close_range, (a), (b), (f)))
 #else
@@ -166,6 +166,17 @@ cimjob_rc cimjob__posix_exec_prepare(struct cimjob__posix_exec *x, const cimjob_
     x->cgroup_procs_fd = -1;
     x->inherit_fds = (o->flags & CIMJOB_JOB_INHERIT_FDS) != 0;
     x->foreground = (o->flags & CIMJOB_JOB_FOREGROUND) != 0;
+    x->inherit_signals = (o->flags & CIMJOB_JOB_INHERIT_SIGNALS) != 0;
+    sigemptyset(&x->mask);
+    if (x->inherit_signals) {
+        (void)pthread_sigmask(SIG_BLOCK, NULL, &x->mask);
+        for (int sig = 1; sig < NSIG && sig <= 128; sig++) {
+            struct sigaction old;
+            if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+                x->ignored[(sig - 1) / 64] |= 1ULL << ((sig - 1) % 64);
+            }
+        }
+    }
     for (int i = 0; i < 3; i++) {
         x->stdio[i] = -1;
         x->owned[i] = -1;
@@ -289,18 +300,29 @@ void cimjob__posix_exec_free(struct cimjob__posix_exec *x)
     x->strings = NULL;
 }
 
-/* Reset every disposition in the child (see cimjob__posix_reset_signals), without libc. */
-static CIMJOB__POSIX_CHILD_CODE void px_child_reset_signals(void)
+/* Reset every disposition in the child (see cimjob__posix_reset_signals), without libc.
+ * With inherit_signals, what the host ignored at spawn is ignored again (exec keeps SIG_IGN);
+ * only handlers go, since they would run host code in the child between unblock and exec. */
+static CIMJOB__POSIX_CHILD_CODE void px_child_reset_signals(const struct cimjob__posix_exec *x)
 {
-#if defined(__linux__)
+#if defined(__linux__) && !defined(__mips__)
     unsigned long zero[16] = {0};
+    unsigned long ign[16] = {0};
+    ign[0] = (unsigned long)(uintptr_t)SIG_IGN; /* the kernel's sigaction: the handler first */
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) {
-            CHILD_SIGDFL(sig, zero);
+            int keep = x->inherit_signals && sig <= 128 &&
+                       (x->ignored[(sig - 1) / 64] >> ((sig - 1) % 64)) & 1ULL;
+            CHILD_SIGACTION(sig, keep ? ign : zero);
         }
     }
 #else
     cimjob__posix_reset_signals();
+    for (int sig = 1; x->inherit_signals && sig < NSIG && sig <= 128; sig++) {
+        if ((x->ignored[(sig - 1) / 64] >> ((sig - 1) % 64)) & 1ULL) {
+            (void)signal(sig, SIG_IGN);
+        }
+    }
 #endif
 }
 
@@ -338,7 +360,7 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
         *(volatile int *)x->ran = 1;
     }
     int errfd = px_lift(x->errfd);
-    px_child_reset_signals();
+    px_child_reset_signals(x);
     if (CHILD_SETPGID() != 0) {
         px_child_fail(x, errfd, CIMJOB__POSIX_STAGE_SETPGID, errno);
     }
@@ -418,13 +440,11 @@ CIMJOB__POSIX_CHILD_CODE void cimjob__posix_child_exec(const struct cimjob__posi
             }
         }
     }
+    /* x->mask is empty unless CIMJOB_JOB_INHERIT_SIGNALS asked for the host's. */
 #if defined(__linux__)
-    unsigned long empty[16] = {0};
-    CHILD_UNBLOCK_ALL(empty);
+    CHILD_SETMASK(&x->mask);
 #else
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigprocmask(SIG_SETMASK, &empty, NULL);
+    sigprocmask(SIG_SETMASK, &x->mask, NULL);
 #endif
 
     /* Like execvp: keep searching past directories where the file is missing, remember that

@@ -39,7 +39,7 @@ BIN = {}  # impl -> directory with its `timeout` link
 
 class Case:
     def __init__(self, name, args=None, sh=None, send=(), stdin=None, blocked=(), fds=False,
-                 differs=None, help_text=False, form="link"):
+                 differs=None, help_text=False, form="link", core=False):
         self.name = name
         self.args = args      # argv after `timeout`
         self.sh = sh          # or a shell script that runs `timeout` itself
@@ -50,6 +50,7 @@ class Case:
         self.differs = differs  # documented difference: {"coreutils": check, "cimjob": check}
         self.help_text = help_text  # stdout differs (help/version): compare only that it is there
         self.form = form      # "link": `timeout ...`; "sub": `cimjob timeout ...`
+        self.core = core      # core dumps allowed, in a temporary directory removed afterwards
 
 
 CASES = []
@@ -192,6 +193,33 @@ case("stdout_closed", sh="exec 1>&-; timeout .8 sleep 10; echo $? >&2")
 case("stderr_closed_verbose", sh="exec 2>&-; timeout -v .8 sleep 10; echo $?")
 case("output_order", ["5", "sh", "-c", "echo out; echo err >&2; exit 4"])
 case("odd_command_name", ["5", "./caf\xe9\n"])  # not found, whatever its bytes
+# ---- inherited signal state: exec keeps SIG_IGN and the mask (coreutils resets only the
+# signals it catches, TTIN and TTOU, and unblocks only CHLD for its command) ------------------
+SIGSTATE = ["5", "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"]
+SIGSTATE_SH = "exec timeout " + " ".join(shlex.quote(a) for a in SIGSTATE)
+case("ignored_int", sh="trap '' INT; " + SIGSTATE_SH)
+case("ignored_int_usr1_pipe", sh="trap '' INT USR1 PIPE; " + SIGSTATE_SH)
+case("ignored_hup", sh="trap '' HUP; " + SIGSTATE_SH)
+case("ignored_hup_usr2_ttin", sh="trap '' HUP USR2 TTIN TTOU WINCH; " + SIGSTATE_SH)
+case("ignored_cont_chld_quit", sh="trap '' CONT CHLD QUIT TERM ALRM; " + SIGSTATE_SH)
+case("ignored_cont_s_cont", sh="trap '' CONT USR1; exec timeout -s CONT "
+     + " ".join(shlex.quote(a) for a in SIGSTATE))
+case("ignored_s_usr1", sh="trap '' USR1 USR2; exec timeout -s USR1 "
+     + " ".join(shlex.quote(a) for a in SIGSTATE))
+case("nohup_style", sh="exec nohup timeout " + " ".join(shlex.quote(a) for a in SIGSTATE))
+case("nohup_hup_survives_nothing", sh="trap '' HUP; exec timeout 5 sh -c "
+     "'kill -HUP $$; echo survived'")
+case("ignored_usr1_survives", sh="trap '' USR1; exec timeout 5 sh -c "
+     "'kill -USR1 $$; echo survived'")
+case("ignored_pipe_epipe", sh="trap '' PIPE; timeout 5 sh -c 'yes | head -n 1'; echo $?")
+case("blocked_mask", SIGSTATE, blocked=[signal.SIGUSR1, signal.SIGTERM, signal.SIGINT,
+                                        signal.SIGCONT, signal.SIGCHLD, signal.SIGALRM])
+case("blocked_usr1_pending", ["5", "sh", "-c", "kill -USR1 $$; echo still"],
+     blocked=[signal.SIGUSR1])
+# ---- a core dump: "the monitored command dumped core" (when the kernel writes one: see main) --
+case("core_dumped", sh="ulimit -c unlimited; exec timeout 10 sh -c 'kill -SEGV $$'", core=True)
+case("core_dumped_timed_out", sh="ulimit -c unlimited; exec timeout -s SEGV .5 sleep 10",
+     core=True)
 # ---- the `cimjob timeout` spelling --------------------------------------------------------------
 case("sub_timed_out", [".8", "sleep", "10"], form="sub")
 case("sub_invalid", ["x", "true"], form="sub")
@@ -238,6 +266,8 @@ def run_one(c, impl):
     env[TAGVAR] = tag.split("=", 1)[1]
     ready = os.path.join(tempfile.gettempdir(), "cimjob-timeout-ready-" + uuid.uuid4().hex)
     env["TIMEOUT_TEST_READY"] = ready
+    if c.core:  # an ASan build would lower its own core limit, and so its command's
+        env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":disable_coredump=0").lstrip(":")
     if c.sh is not None:
         argv = ["sh", "-c", c.sh]
     elif impl == "cimjob" and c.form == "sub":
@@ -254,7 +284,11 @@ def run_one(c, impl):
     blocked = list(c.blocked)
 
     def preexec():
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no "dumped core" either way
+        if c.core:  # the script raises its soft limit; cores land in its own directory
+            hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+            resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+        else:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no "dumped core" either way
         if blocked:
             signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         if r is not None:  # inheritable, and a number dash can read (a single digit)
@@ -264,9 +298,10 @@ def run_one(c, impl):
                 os.dup2(r, 5)
 
     # Files, not pipes: the time is the process's own, not that of whoever holds a pipe open.
-    with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
+    with tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr, \
+            tempfile.TemporaryDirectory() as cwd:
         t0 = time.monotonic()
-        p = subprocess.Popen(argv, env=env,
+        p = subprocess.Popen(argv, env=env, cwd=cwd if c.core else None,
                              stdin=subprocess.PIPE if c.stdin else subprocess.DEVNULL,
                              stdout=fout, stderr=ferr, close_fds=not pass_fds, preexec_fn=preexec)
         if c.stdin:
@@ -342,6 +377,9 @@ def judge(c, co, cj):
         problems.append("time differs")
     if c.help_text and not (co["stdout"] and cj["stdout"]):
         problems.append("no help/version text")
+    if c.core and b"dumped core" not in co["stderr"]:
+        c.skip = ("the kernel wrote no core here (core_pattern, its handler or limits): "
+                  "the diagnostic was not compared")
     if problems:
         problems.append(f"coreutils: {show(co)}")
         problems.append(f"cimjob:    {show(cj)}")
@@ -399,6 +437,8 @@ def main():
                 except Exception as e:  # noqa: BLE001 - a broken case fails, the run goes on
                     problems = [f"{type(e).__name__}: {e}"]
                 note = " (documented difference)" if c.differs else ""
+                if getattr(c, "skip", None) and not problems:
+                    note += " # SKIP " + c.skip
                 if problems:
                     failed += 1
                     print(f"not ok {n} - {c.name}{note}", flush=True)

@@ -15,6 +15,7 @@ Every server is ended by its PID at the end of its case.
 """
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -251,6 +252,35 @@ def run_vi_edits_a_file(t, d):
     check(t.status(15) == 0, "vi did not exit 0")
     with open(path) as f:
         check(f.read() == "written in vi under cimjob\n", "the file vi wrote is wrong")
+
+
+@with_term
+def timeout_git_commit_with_vi(t, d):
+    """`timeout 60 git commit` at the prompt: git runs vi on the terminal, under both."""
+    vi = shutil.which("vi") or shutil.which("vim")
+    if not vi or not shutil.which("git"):
+        raise Failure("no vi or git installed (tools/deps.sh installs vim-tiny and git)")
+    repo = os.path.join(d, "repo")
+    git = ["git", "-C", repo, "-c", "user.name=cimjob test", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q", repo], check=True, timeout=30)
+    for n, prog in enumerate(["/usr/bin/timeout", f"{CIMJOB} timeout"]):
+        with open(os.path.join(repo, "f.txt"), "a") as f:
+            f.write(f"change {n}\n")
+        subprocess.run(git + ["add", "f.txt"], check=True, timeout=30)
+        t.line(f"cd {shlex.quote(repo)} && GIT_EDITOR='{vi} -u NONE -N' "
+               f"{prog} 60 git -c user.name=t -c user.email=t@example.invalid commit -q")
+        t.wait_for(r"^# Please enter the commit message", timeout=15, what=f"{prog}: vi")
+        time.sleep(0.5)
+        t.keys("g", "g", "O")
+        t.keys("-l", f"commit {n} in vi under timeout")
+        t.keys("Escape")
+        time.sleep(0.8)  # vi tells a lone Escape from an escape sequence by a pause
+        t.keys("-l", ":wq")
+        t.keys("Enter")
+        check(t.status(20) == 0, f"{prog}: git commit did not exit 0")
+        log = subprocess.run(git + ["log", "-1", "--format=%s"], stdout=subprocess.PIPE,
+                             timeout=30).stdout.decode()
+        check(log == f"commit {n} in vi under timeout\n", f"{prog}: the commit is {log!r}")
 
 
 def ready_cat(t, n):

@@ -35,7 +35,7 @@ int check()
     bad |= qo.version != CIMJOB_REQUEST_OPTIONS_VERSION;
     bad |= info.version != CIMJOB_INFO_VERSION || info.instance_id[0] != '\0';
     bad |= fo.version != CIMJOB_FAKE_OUTCOME_VERSION || fo.run_us != -1;
-    bad |= br.version != 1;
+    bad |= br.version != 2 || br.core_dumped != 0;
     cimjob_redfish_options rfo = CIMJOB_REDFISH_OPTIONS_INIT;
     cimjob_redfish_response rfr = CIMJOB_REDFISH_RESPONSE_INIT;
     bad |= rfo.version != CIMJOB_REDFISH_OPTIONS_VERSION || rfo.terminate_timeout_us != 10000000 ||

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,74 @@ static void inherit_fds(void **state)
     close(p[0]);
     close(p[1]);
     close(cloexec);
+}
+
+/* CIMJOB_JOB_INHERIT_SIGNALS: SIG_IGN and the spawning thread's mask pass, a handler does
+ * not (exec resets it); without the flag every disposition is default and nothing blocked. */
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+static void inherit_signals(void **state)
+{
+    cimjob_registry *reg = *state;
+    struct sigaction ign, handler, old_usr1, old_pipe;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    memset(&handler, 0, sizeof handler);
+    handler.sa_handler = on_usr1;
+    assert_int_equal(sigaction(SIGPIPE, &ign, &old_pipe), 0);
+    assert_int_equal(sigaction(SIGUSR1, &handler, &old_usr1), 0);
+    sigset_t usr2, old_mask;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &usr2, &old_mask), 0);
+    /* PIPE ignored and USR2 blocked: sh survives both and exits 7. */
+    const char *survives = "kill -PIPE $$; kill -USR2 $$; exit 7";
+    assert_int_equal(finish(start(reg, survives, CIMJOB_JOB_INHERIT_SIGNALS)), 7);
+    assert_int_equal(finish(start(reg, survives, 0)), 128 + SIGPIPE);
+    assert_int_equal(finish(start(reg, "kill -USR2 $$; exit 7", 0)), 128 + SIGUSR2);
+    /* Our handler is not inherited: USR1 is default (death) either way. */
+    assert_int_equal(finish(start(reg, "kill -USR1 $$; exit 7", CIMJOB_JOB_INHERIT_SIGNALS)),
+                     128 + SIGUSR1);
+    assert_int_equal(pthread_sigmask(SIG_SETMASK, &old_mask, NULL), 0);
+    assert_int_equal(sigaction(SIGUSR1, &old_usr1, NULL), 0);
+    assert_int_equal(sigaction(SIGPIPE, &old_pipe, NULL), 0);
+}
+
+/* cimjob_info.core_dumped: set when the kernel wrote a core, else 0 (a plain signal death). */
+static void core_dumped(void **state)
+{
+    cimjob_registry *reg = *state;
+    char dir[] = "/tmp/cimjob-core-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char script[256];
+    /* The core (core_pattern "core" or a handler) goes into dir, which is removed after. */
+    snprintf(script, sizeof script, "cd %s && ulimit -c unlimited 2>/dev/null; kill -SEGV $$", dir);
+    cimjob_job *job = start(reg, script, 0);
+    cimjob_job_state st;
+    assert_int_equal(cimjob_wait(job, CIMJOB_STATES_FINAL, 20 * SEC, &st), CIMJOB_RC_SUCCESS);
+    cimjob_info info = CIMJOB_INFO_INIT;
+    assert_int_equal(cimjob_query(job, &info), CIMJOB_RC_SUCCESS);
+    cimjob_job_release(job);
+    assert_int_equal(info.term_signal, SIGSEGV);
+    char rm[300];
+    /* A core file in dir (core_pattern "core..."): the kernel said so, and so must we. */
+    snprintf(rm, sizeof rm, "ls %s | grep -q '^core'", dir);
+    int wrote = system(rm) == 0;
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    assert_int_equal(system(rm), 0);
+    if (wrote)
+        assert_int_equal(info.core_dumped, 1);
+    else if (!info.core_dumped)
+        print_message("# no core file here (core_pattern pipes elsewhere, or no cores)\n");
+    assert_int_equal(finish(start(reg, "kill -SEGV $$", 0)), 128 + SIGSEGV);
+    job = start(reg, "ulimit -c 0; kill -SEGV $$", 0);
+    assert_int_equal(cimjob_wait(job, CIMJOB_STATES_FINAL, 20 * SEC, &st), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_query(job, &info), CIMJOB_RC_SUCCESS);
+    cimjob_job_release(job);
+    assert_int_equal(info.core_dumped, 0);
 }
 
 static void foreground_without_a_terminal(void **state)
@@ -198,6 +267,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(inherit_fds, setup, teardown),
+        cmocka_unit_test_setup_teardown(inherit_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(core_dumped, setup, teardown),
         cmocka_unit_test_setup_teardown(foreground_without_a_terminal, setup, teardown),
         cmocka_unit_test_setup_teardown(signal_whole_job, setup, teardown),
         cmocka_unit_test_setup_teardown(signal_main_only, setup, teardown),
@@ -206,6 +277,8 @@ int main(void)
         cmocka_unit_test(signal_not_posix),
         /* The same through a subreaper helper (Linux: what users without cgroups get). */
         cmocka_unit_test_setup_teardown(inherit_fds, setup_subreaper, teardown),
+        cmocka_unit_test_setup_teardown(inherit_signals, setup_subreaper, teardown),
+        cmocka_unit_test_setup_teardown(core_dumped, setup_subreaper, teardown),
         cmocka_unit_test_setup_teardown(signal_whole_job, setup_subreaper, teardown),
         cmocka_unit_test_setup_teardown(signal_main_only, setup_subreaper, teardown),
         cmocka_unit_test_setup_teardown(signal_group_skips_other_sessions, setup_subreaper,
