@@ -7,8 +7,9 @@
  * registry of N Running jobs on the fake backend, created by StartJob through the service) and
  * /prebuilt (the body /cimom gave for the same request, captured once, copied into each
  * response's buffer as a route with a buffer body does; /cimom answers EnumerateInstances over
- * 64 KiB as a pieced body read out in 1 MiB blocks instead, GetInstance as a buffer). Clients: C threads, one kept-alive loopback connection each,
- * POSTing wbemcli's own request documents. The two arms alternate in rounds.
+ * 64 KiB as a pieced body read out in 1 MiB blocks instead, GetInstance as a buffer). Clients: C
+ * threads, one kept-alive loopback connection each, POSTing wbemcli's own request documents. The
+ * two arms alternate in rounds.
  *
  *   cimxml-bench [--quick] [--seconds S] [--clients C] [--jobs N[,N...]]
  *
