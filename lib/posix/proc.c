@@ -110,66 +110,15 @@ unsigned long long cimjob__posix_proc_start_time(int pid)
     return 0;
 }
 
-long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap)
+/* Call fn for every numeric entry of /proc, until it answers non-zero. 0, or -1 with errno when
+ * /proc cannot be listed (ENOSYS off Linux). */
+static int px_each_pid(int (*fn)(int pid, void *ctx), void *ctx)
 {
 #if defined(__linux__) && defined(SYS_getdents64)
     int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
         return -1;
     }
-    long total = 0;
-    _Alignas(8) char buf[8192];
-    for (;;) {
-        long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            break;
-        }
-        for (long off = 0; off < got;) {
-            unsigned short reclen;
-            memcpy(&reclen, buf + off + 16, sizeof reclen);
-            const char *name = buf + off + 19;
-            off += reclen;
-            if (name[0] < '1' || name[0] > '9') {
-                continue;
-            }
-            const char *end;
-            int pid = px_parse_int(name, &end);
-            int pgid = *end == '\0' ? (int)syscall(SYS_getpgid, pid) : -1;
-            if (pgid <= 0) {
-                continue;
-            }
-            if ((size_t)total < cap) {
-                pairs[total][0] = pid;
-                pairs[total][1] = pgid;
-            }
-            total++;
-        }
-    }
-    close(dfd);
-    return total;
-#else
-    (void)pairs;
-    (void)cap;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
-/* Every process in /proc, or (pgid > 0) only the members of that process group: getpgid()
- * is one cheap system call, /proc/<pid>/stat three costlier ones, so a group's walk reads the
- * stat of its members only. */
-static long px_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
-                         void *ctx)
-{
-#if defined(__linux__) && defined(SYS_getdents64)
-    int dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
-        return -1;
-    }
-    long total = 0;
     _Alignas(8) char buf[8192];
     for (;;) {
         long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
@@ -190,32 +139,77 @@ static long px_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc *p,
             }
             const char *end;
             int pid = px_parse_int(name, &end);
-            if (*end != '\0') {
-                continue;
-            }
-            if (pgid > 0 && (int)syscall(SYS_getpgid, pid) != pgid) {
-                continue; /* another group's, or gone */
-            }
-            struct cimjob__posix_proc p;
-            if (cimjob__posix_proc_stat(pid, &p) != 0 || (pgid > 0 && p.pgrp != pgid)) {
-                continue; /* gone since the listing, or left the group meanwhile */
-            }
-            total++;
-            if (fn(&p, ctx) != 0) {
+            if (*end == '\0' && fn(pid, ctx) != 0) {
                 close(dfd);
-                return total;
+                return 0;
             }
         }
     }
     close(dfd);
-    return total;
+    return 0;
 #else
-    (void)pgid;
     (void)fn;
     (void)ctx;
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+struct px_pgids_ctx {
+    int (*pairs)[2];
+    size_t cap;
+    long total;
+};
+
+static int px_pgids_one(int pid, void *ctx)
+{
+    struct px_pgids_ctx *c = ctx;
+    int pgid = getpgid(pid);
+    if (pgid > 0) {
+        if ((size_t)c->total < c->cap) {
+            c->pairs[c->total][0] = pid;
+            c->pairs[c->total][1] = pgid;
+        }
+        c->total++;
+    }
+    return 0;
+}
+
+long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap)
+{
+    struct px_pgids_ctx c = {pairs, cap, 0};
+    return px_each_pid(px_pgids_one, &c) < 0 ? -1 : c.total;
+}
+
+struct px_walk_ctx {
+    int pgid;
+    int (*fn)(const struct cimjob__posix_proc *p, void *ctx);
+    void *ctx;
+    long total;
+};
+
+static int px_walk_one(int pid, void *ctx)
+{
+    struct px_walk_ctx *w = ctx;
+    if (w->pgid > 0 && getpgid(pid) != w->pgid) {
+        return 0; /* another group's, or gone */
+    }
+    struct cimjob__posix_proc p;
+    if (cimjob__posix_proc_stat(pid, &p) != 0 || (w->pgid > 0 && p.pgrp != w->pgid)) {
+        return 0; /* gone since the listing, or left the group meanwhile */
+    }
+    w->total++;
+    return w->fn(&p, w->ctx);
+}
+
+/* Every process in /proc, or (pgid > 0) only the members of that process group: getpgid()
+ * is one cheap system call, /proc/<pid>/stat three costlier ones, so a group's walk reads the
+ * stat of its members only. */
+static long px_proc_walk(int pgid, int (*fn)(const struct cimjob__posix_proc *p, void *ctx),
+                         void *ctx)
+{
+    struct px_walk_ctx w = {pgid, fn, ctx, 0};
+    return px_each_pid(px_walk_one, &w) < 0 ? -1 : w.total;
 }
 
 long cimjob__posix_proc_each(int (*fn)(const struct cimjob__posix_proc *p, void *ctx), void *ctx)
