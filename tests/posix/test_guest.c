@@ -7,7 +7,8 @@
  *     children have none);
  *   - the host reaps with waitpid(-1) in a loop: it never takes the library's children;
  *   - process group with SIGCHLD ignored: what the job left in its group is still ended;
- *   - a callback delivered from cimjob_wait() may Terminate another job synchronously.
+ *   - a callback delivered from cimjob_wait() may Terminate another job synchronously;
+ *   - the host runs with descriptors 0-2 closed.
  * Every job is bounded in time and killed by cimjob_registry_free(); processes a job leaves
  * are checked by PID.
  */
@@ -448,6 +449,81 @@ static void test_fork_child_frees_registry(void **state)
         cimjob_job_release(jobs[c]);
     }
     assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+}
+
+/* A host that runs with descriptors 0-2 closed (a daemon that closed them): the library's own
+ * descriptors land on 0, 1 and 2. Jobs must still report their true status and end on request,
+ * and a job that inherits the host's (closed) standard streams must not find the library's
+ * descriptors there. In a forked child, so the runner keeps its output; exit status 0 pass,
+ * else the bits of what failed. */
+static int closed_stdio_child(const cimjob_containment *conts, size_t nc)
+{
+    int bad = 0;
+    for (int fd = 0; fd < 3; fd++)
+        close(fd);
+    for (size_t c = 0; c < nc; c++) {
+        cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+        cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+        ro.backend = cimjob_backend_by_name("posix");
+        ro.backend_config = &pc;
+        cimjob_registry *reg = NULL;
+        if (cimjob_registry_new(&ro, &reg) != CIMJOB_RC_SUCCESS)
+            return 1;
+        /* Inherited standard streams: 0-2 must be closed in the job, not ours. */
+        const char *argv1[] = {"/bin/sh", "-c",
+                               "for f in 0 1 2; do [ -e /proc/$$/fd/$f ] && exit 4; done; exit 3",
+                               NULL};
+        cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+        o.name = "closed-stdio";
+        o.argv = argv1;
+        o.envp = g_envp;
+        o.containment = conts[c];
+        o.flags = CIMJOB_JOB_START;
+        cimjob_job *j1 = NULL;
+        cimjob_info info = CIMJOB_INFO_INIT;
+        if (cimjob_create(reg, &o, &j1) != CIMJOB_RC_SUCCESS ||
+            cimjob_wait(j1, 0, 20 * SEC, NULL) != CIMJOB_RC_SUCCESS ||
+            cimjob_query(j1, &info) != CIMJOB_RC_SUCCESS)
+            bad |= 2;
+        else if (info.job_state != CIMJOB_JOB_STATE_EXCEPTION || info.error_code != 3)
+            bad |= info.error_code == 4 ? 4 : 8; /* 4: a descriptor of ours reached the job */
+        cimjob_job_release(j1);
+        /* A job that must be ended on request. */
+        const char *argv2[] = {"/bin/sleep", "100", NULL};
+        o.argv = argv2;
+        for (int i = 0; i < 3; i++)
+            o.stdio[i].mode = CIMJOB_STDIO_NULL;
+        cimjob_job *j2 = NULL;
+        info.version = CIMJOB_INFO_VERSION;
+        if (cimjob_create(reg, &o, &j2) != CIMJOB_RC_SUCCESS ||
+            cimjob_request_state_change(j2, CIMJOB_REQUEST_TERMINATE, NULL) !=
+                CIMJOB_RSC_COMPLETED ||
+            cimjob_query(j2, &info) != CIMJOB_RC_SUCCESS ||
+            info.job_state != CIMJOB_JOB_STATE_TERMINATED)
+            bad |= 16;
+        cimjob_job_release(j2);
+        if (cimjob_registry_free(reg) != CIMJOB_RC_SUCCESS)
+            bad |= 32;
+    }
+    return bad;
+}
+
+static void test_host_closed_stdio(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    size_t nc = containments(conts);
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(closed_stdio_child(conts, nc));
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("with descriptors 0-2 closed: status 0x%x (bits: 2 no end, 4 a descriptor of "
+                 "ours in the job, 8 wrong status, 16 Terminate, 32 free)",
+                 (unsigned)status);
 }
 
 /* ---- 3. never signal what the job cannot prove it owns ----------------------------------------
@@ -900,6 +976,7 @@ int main(void)
         cmocka_unit_test_teardown(test_pgroup_leftover_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
         cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
+        cmocka_unit_test_teardown(test_host_closed_stdio, case_teardown),
         cmocka_unit_test_teardown(test_never_signals_a_stranger, case_teardown),
         cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
         cmocka_unit_test_teardown(test_idle_wait_is_quiet, case_teardown),
