@@ -71,14 +71,24 @@ int cimjob__posix_pidfd_exit_status(int pidfd, int *wstatus)
 #if defined(__linux__)
     _Static_assert(sizeof(struct px_pidfd_info) == 64, "PIDFD_INFO_SIZE_VER0");
     struct px_pidfd_info info;
-    memset(&info, 0, sizeof info);
-    info.mask = PX_PIDFD_INFO_EXIT;
-    if (ioctl(pidfd, PX_PIDFD_GET_INFO, &info) != 0) {
-        return -1;
-    }
-    if (!(info.mask & PX_PIDFD_INFO_EXIT)) {
-        errno = ENODATA;
-        return -1;
+    /* The pidfd turns readable at exit, but the kernel records the exit status only when the
+     * task is released, a moment later when another reaper (SIGCHLD ignored, SA_NOCLDWAIT,
+     * a host's waitpid(-1)) takes it: ask again for up to ~100 ms before calling it lost. */
+    for (int tries = 0;; tries++) {
+        memset(&info, 0, sizeof info);
+        info.mask = PX_PIDFD_INFO_EXIT;
+        if (ioctl(pidfd, PX_PIDFD_GET_INFO, &info) != 0) {
+            return -1;
+        }
+        if (info.mask & PX_PIDFD_INFO_EXIT) {
+            break;
+        }
+        if (tries == 50) {
+            errno = ENODATA;
+            return -1;
+        }
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
     }
     *wstatus = info.exit_code;
     return 0;
