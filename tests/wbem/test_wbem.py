@@ -402,6 +402,26 @@ try:
           prop(out, 'CommunicationStatus') == '1' and
           prop(out, 'DetailedStatus') == '1',
           'a Completed job: JobOutParameters (__ReturnValue, Job, ExitStatus)', out + err)
+    # The same over raw HTTP: the response and both embedded instances valid against the DTD.
+    st, h, rbody = raw(ENV % ('<IMETHODCALL NAME="GetInstance">%s<IPARAMVALUE NAME="LocalOnly">'
+                              '<VALUE>FALSE</VALUE></IPARAMVALUE><IPARAMVALUE NAME="InstanceName">'
+                              '%s</IPARAMVALUE></IMETHODCALL>' % (NS, iname(j7))), 'GetInstance')
+    import html
+    embedded = [html.unescape(m) for m in re.findall(
+        r'NAME="Job(?:In|Out)Parameters" TYPE="string" EmbeddedObject="object"><VALUE>(.*?)</VALUE>'
+        r'</PROPERTY>', rbody)]
+    bad = []
+    for i, text in enumerate(embedded):
+        path = os.path.join(tmp, 'embedded%d.xml' % i)
+        with open(path, 'w') as f:
+            f.write(text)
+        p = subprocess.run([XMLLINT, '--noout', '--nonet', '--dtdvalid', DTD, path],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            bad.append(p.stderr[:500])
+    check(st == 200 and len(embedded) == 2 and not bad,
+          'JobInParameters and JobOutParameters: embedded instances valid against DSP0203',
+          (rbody[:300], bad))
     rc, out, err = wbem('di', inst('alice', j7))
     check(rc == 0, 'di of the Completed job', out + err)
     # GetErrors: wbemcli prints each embedded CIM_Error instance's text (EmbeddedObject).
