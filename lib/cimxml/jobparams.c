@@ -51,12 +51,14 @@ char *cx_job_in_text(cx_ctx *c, const cx_method *m, cx_node *const *nodes)
     cx_attr_w(&t, "CLASSNAME", "__JobInParameters");
     for (unsigned i = 0; i < m->nparams; i++) {
         const cx_parameter *p = &m->params[i];
-        if (!p->in || strcmp(p->type, "reference") == 0 || cx_in_withheld(p))
+        /* A parameter the call did not pass has no property (NULL: no class declares a
+         * default); one passed as NULL has a property without a VALUE. */
+        if (!p->in || strcmp(p->type, "reference") == 0 || cx_in_withheld(p) || !nodes[i])
             continue;
         cx_start(&t, p->is_array ? "PROPERTY.ARRAY" : "PROPERTY");
         cx_attr_w(&t, "NAME", p->name);
         cx_attr_w(&t, "TYPE", p->type);
-        cx_node *v = nodes[i] ? cx_child(nodes[i]) : NULL; /* absent or NULL: no VALUE */
+        cx_node *v = cx_child(nodes[i]); /* NULL: no VALUE */
         if (v && p->is_array && cx_is(v, "VALUE.ARRAY")) {
             cx_start(&t, "VALUE.ARRAY");
             for (cx_node *k = cx_child(v); k; k = cx_next(k)) {

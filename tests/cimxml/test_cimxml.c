@@ -1352,7 +1352,7 @@ static void test_job_parameters_and_status(void **state)
                             "</VALUE></VALUE.ARRAY></PARAMVALUE>"
                             "<PARAMVALUE NAME=\"DeleteOnCompletion\"><VALUE>true</VALUE>"
                             "</PARAMVALUE><PARAMVALUE NAME=\"Priority\"><VALUE>+7</VALUE>"
-                            "</PARAMVALUE>",
+                            "</PARAMVALUE><PARAMVALUE NAME=\"Notify\"></PARAMVALUE>",
                             4096);
     const char *b = gi_doc(f, "alice", id, PLIST_PARAMS);
     assert_int_equal(count(b, "<PROPERTY"), 4);
@@ -1367,9 +1367,11 @@ static void test_job_parameters_and_status(void **state)
     expect_embedded(in, "WorkingDirectory", "/tmp");
     expect_embedded(in, "DeleteOnCompletion", "TRUE"); /* booleans as DSP0201 writes them */
     expect_embedded(in, "Priority", "7");
-    expect_embedded(in, "StartImmediately", NULL); /* not given: NULL */
-    expect_embedded(in, "ScheduledStartTime", NULL);
-    assert_true(embedded_has(in, "StartImmediately"));
+    expect_embedded(in, "StartImmediately", NULL); /* not given: NULL (no property) */
+    assert_false(embedded_has(in, "StartImmediately"));
+    assert_false(embedded_has(in, "ScheduledStartTime"));
+    assert_true(embedded_has(in, "Notify")); /* given as NULL: a property without a VALUE */
+    expect_embedded(in, "Notify", NULL);
     assert_false(embedded_has(in, "Environment"));
     assert_false(embedded_has(in, "Job")); /* an OUT parameter */
     /* CommandLine: a PROPERTY.ARRAY with the arguments in order. */
