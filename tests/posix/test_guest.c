@@ -123,16 +123,6 @@ static size_t containments(cimjob_containment *out)
     return n;
 }
 
-/* Whether the kernel keeps a reaped child's status for its pidfd (PIDFD_INFO_EXIT, 6.15). */
-static int kernel_keeps_exit_status(void)
-{
-    struct utsname u;
-    int major = 0, minor = 0;
-    if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-        return 0;
-    return major > 6 || (major == 6 && minor >= 15);
-}
-
 /* The documented answer when the host took the main process and its status is gone. */
 static int documented_loss(const cimjob_info *i)
 {
@@ -140,39 +130,77 @@ static int documented_loss(const cimjob_info *i)
            strstr(i->error_description, "reaped by someone else") != NULL;
 }
 
-/* Run exit 0 and exit 3 on every containment, with and without pidfds. The subreaper's helper
- * never execs, so its exit signal stays the library's (none) and nothing can take it; a main
- * process that execs gets SIGCHLD back (the kernel resets it at exec), so with pidfds the
- * status comes from the pidfd, and without them the loss is reported as documented. */
+/* The three ways the library runs here: pidfds as this kernel has them (on Linux 6.15 and
+ * later a reaped process's status is kept for its pidfd; before, the reaper stub), the reaper
+ * stub forced (what a kernel before 6.15 gets), no pidfds at all. */
+static const unsigned int g_modes[] = {0, CIMJOB_POSIX_NO_PIDFD_EXIT, CIMJOB_POSIX_NO_PIDFD};
+#define N_MODES (sizeof g_modes / sizeof g_modes[0])
+
+static const char *mode_name(unsigned int flags)
+{
+    return flags & CIMJOB_POSIX_NO_PIDFD        ? ", no pidfd"
+           : flags & CIMJOB_POSIX_NO_PIDFD_EXIT ? ", no PIDFD_INFO_EXIT (reaper stub)"
+                                                : "";
+}
+
+/* With the reaper stub, the main process of a cgroup or pgroup job is not the host's child at
+ * all: `echo $PPID` (the shell's parent) is the stub, never this process. */
+static void main_is_not_the_hosts_child(cimjob_registry *reg, cimjob_containment c,
+                                        unsigned int flags)
+{
+    char file[128], script[256];
+    snprintf(file, sizeof file, "%s/ppid-%d-%u", g_tmp, (int)c, flags);
+    snprintf(script, sizeof script, "echo $PPID > %s; exit 0", file);
+    cimjob_job *j = start_sh(reg, c, script);
+    cimjob_info info = finish(j);
+    assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
+    FILE *f = fopen(file, "re");
+    assert_non_null(f);
+    int ppid = 0;
+    assert_int_equal(fscanf(f, "%d", &ppid), 1);
+    fclose(f);
+    unlink(file);
+    if (ppid == (int)getpid())
+        fail_msg("%s%s: the main process is the host's child", cont_name(c), mode_name(flags));
+    cimjob_job_release(j);
+}
+
+/* Run exit 0 and exit 3 on every containment, in every mode. The subreaper's helper and the
+ * reaper stub never exec, so their exit signal stays the library's (none) and nothing can take
+ * them; a main process that execs gets SIGCHLD back (the kernel resets it at exec): as the
+ * host's child (pidfds that keep the status) its status comes from the pidfd; as the stub's,
+ * the host cannot take it; without pidfds the loss is reported as documented. */
 static void true_status_everywhere(const char *host, int host_takes_mains)
 {
     cimjob_containment conts[3];
     size_t nc = containments(conts);
-    const unsigned int flags[] = {0, CIMJOB_POSIX_NO_PIDFD};
-    for (size_t f = 0; f < 2; f++) {
-        cimjob_registry *reg = new_registry(flags[f]);
+    for (size_t f = 0; f < N_MODES; f++) {
+        const unsigned int mode = g_modes[f];
+        cimjob_registry *reg = new_registry(mode);
         for (size_t c = 0; c < nc; c++) {
             int may_lose = host_takes_mains && conts[c] != CIMJOB_CONTAINMENT_SUBREAPER &&
-                           (flags[f] || !kernel_keeps_exit_status());
+                           (mode & CIMJOB_POSIX_NO_PIDFD);
+            if ((mode & CIMJOB_POSIX_NO_PIDFD_EXIT) && conts[c] != CIMJOB_CONTAINMENT_SUBREAPER)
+                main_is_not_the_hosts_child(reg, conts[c], mode);
             cimjob_job *ok = start_sh(reg, conts[c], "exit 0");
             cimjob_job *three = start_sh(reg, conts[c], "exit 3");
             cimjob_info a = finish(ok), b = finish(three);
             if ((a.job_state != CIMJOB_JOB_STATE_COMPLETED || a.error_code != 0) &&
                 !(may_lose && documented_loss(&a)))
                 fail_msg("%s, %s%s: 'exit 0' ended %s, ErrorCode %u (%s)", host,
-                         cont_name(conts[c]), flags[f] ? ", no pidfd" : "",
+                         cont_name(conts[c]), mode_name(mode),
                          cimjob_job_state_name((int)a.job_state), a.error_code,
                          a.error_description);
             if ((b.job_state != CIMJOB_JOB_STATE_EXCEPTION || b.error_code != 3 ||
                  b.exit_status != 3) &&
                 !(may_lose && documented_loss(&b)))
                 fail_msg("%s, %s%s: 'exit 3' ended %s, ErrorCode %u, exit status %d (%s)", host,
-                         cont_name(conts[c]), flags[f] ? ", no pidfd" : "",
+                         cont_name(conts[c]), mode_name(mode),
                          cimjob_job_state_name((int)b.job_state), b.error_code, b.exit_status,
                          b.error_description);
             if (may_lose && (documented_loss(&a) || documented_loss(&b)))
                 print_message("%s, %s%s: status lost as documented (no pidfd to keep it)\n", host,
-                              cont_name(conts[c]), flags[f] ? ", no pidfd" : "");
+                              cont_name(conts[c]), mode_name(mode));
             cimjob_job_release(ok);
             cimjob_job_release(three);
         }
@@ -299,9 +327,9 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
     assert_int_equal(sigaction(SIGCHLD, &ign, NULL), 0);
-    const unsigned int flags[] = {0, CIMJOB_POSIX_NO_PIDFD};
-    for (size_t f = 0; f < 2; f++) {
-        cimjob_registry *reg = new_registry(flags[f]);
+    for (size_t f = 0; f < N_MODES; f++) {
+        const int pidfds = !(g_modes[f] & CIMJOB_POSIX_NO_PIDFD);
+        cimjob_registry *reg = new_registry(g_modes[f]);
         char file[128], script[256];
         /* The main process ends at once and leaves a sleep in its group. */
         snprintf(file, sizeof file, "%s/left-%zu", g_tmp, f);
@@ -311,9 +339,10 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
         assert_true(left > 0);
         g_left[g_nleft++] = left;
         cimjob_info info = finish(j);
-        if (flags[f] == 0) {
-            /* With a pidfd: the status survives the host's reaping, and every member of the
-             * group, proven through its own pidfd, is ended. */
+        if (pidfds) {
+            /* With pidfds: the status survives the host's reaping (the pidfd kept it, or the
+             * reaper stub never let the host take the leader), and every member of the group
+             * is ended (proven through its own pidfd, or the group of a leader the stub holds). */
             assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
             assert_false(alive(left));
         } else {
@@ -324,7 +353,7 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
             print_message("no pidfd: \"%s\"\n", info.error_description);
         }
         cimjob_job_release(j);
-        if (flags[f] == 0) {
+        if (pidfds) {
             /* Kill of a job whose main process waits: answers in its bound, the group ends. */
             snprintf(file, sizeof file, "%s/kill-%zu", g_tmp, f);
             snprintf(script, sizeof script, "sleep 1000 & echo $! > %s; wait", file);

@@ -1503,6 +1503,22 @@ int main(void)
                      sc->shape->name, cimjob_containment_name((int)g_conts[c]));
         }
     }
+    /* The reaper stub (what kernels before Linux 6.15 get, forced here): the shapes that end,
+     * kill, stop and leave things behind, on the two containments it serves. */
+    static const int stub_shapes[] = {0, 1, 2, 3, 4, 5, 8, 12}; /* 1, 2, 4, 5, 6, 7, 9, 13 */
+    for (size_t k = 0; k < sizeof stub_shapes / sizeof stub_shapes[0]; k++) {
+        for (int c = 0; c < 3; c++) {
+            if (g_conts[c] == CIMJOB_CONTAINMENT_SUBREAPER) {
+                continue;
+            }
+            struct shape_case *sc = &g_shape_cases[nsc++];
+            sc->shape = &g_shapes[stub_shapes[k]];
+            sc->cont = g_conts[c];
+            sc->flags = CIMJOB_POSIX_NO_PIDFD_EXIT;
+            snprintf(sc->name, sizeof sc->name, "stub_shape%02d_%s/%s", sc->shape->num,
+                     sc->shape->name, cimjob_containment_name((int)g_conts[c]));
+        }
+    }
     static const struct CMUnitTest fixed[] = {
         cmocka_unit_test_setup_teardown(test_host_sigterm_ignored, case_setup, case_teardown),
         cmocka_unit_test_setup_teardown(test_exec_errors, case_setup, case_teardown),

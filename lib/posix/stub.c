@@ -1,0 +1,255 @@
+/*
+ * The reaper stub: where a pidfd cannot keep the exit status of a process someone else reaped
+ * (kernels before Linux 6.15, or CIMJOB_POSIX_NO_PIDFD_EXIT), a cgroup or process-group job's
+ * main process is started by a small child of the library instead of by the host itself.
+ *
+ *   host --(no exit signal)--> stub --> main process (execs; the job's cgroup / group)
+ *
+ * The stub never execs, so its exit signal stays none: a host that ignores SIGCHLD does not
+ * get it reaped by the kernel, and the host's waitpid(-1) (without __WALL) never sees it. The
+ * main process is the stub's child, not the host's, so nothing of the host can take it. The
+ * stub keeps it unreaped until the library closes the stub's socket, so while the socket is
+ * open and the stub lives, the main process's PID and the group ID it leads are the job's
+ * (what the process-group containment relies on).
+ *
+ * Protocol (SOCK_SEQPACKET, struct cimjob__posix_helper_msg): the stub sends 'P' once the main
+ * process has exec'd (or has failed to: the exec-error pipe says so), with its PID, or -errno
+ * when it could not be started; then 'X' when it has ended (CLD_* and the status, as the
+ * helper does). The library only ever closes the socket: then the stub reaps the main process
+ * (waiting for it to end, if it has not) and exits.
+ *
+ * The stub is a fork of the host (it starts the main process with helper.c's own start, which
+ * shares the stub's memory until exec): only system calls on the child side.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "posix.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- the stub process ------------------------------------------------------------------- */
+
+static void stub_send(int fd, int kind, int code, int status)
+{
+    struct cimjob__posix_helper_msg m;
+    m.magic = CIMJOB__POSIX_HELPER_MAGIC;
+    m.kind = kind;
+    m.code = code;
+    m.status = status;
+    (void)send(fd, &m, sizeof m, MSG_NOSIGNAL);
+}
+
+/* Every descriptor but the socket: the host's pipes and files, the job's stdio and the
+ * exec-error pipe must not be held open by the stub (the main process has its own copies). */
+static void stub_close_all_but(int keep)
+{
+    if ((keep == 0 || cimjob__posix_close_range(0, (unsigned int)keep - 1, 0) == 0) &&
+        cimjob__posix_close_range((unsigned int)keep + 1, ~0U, 0) == 0) {
+        return;
+    }
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) {
+        max = 65536;
+    }
+    for (int fd = 0; fd < (int)max; fd++) {
+        if (fd != keep) {
+            (void)close(fd);
+        }
+    }
+}
+
+void cimjob__posix_stub_main(const struct cimjob__posix_helper_args *a)
+{
+    /* Every signal stays blocked (our parent blocked them before the fork): nothing sent to
+     * the host's process group ends the stub before it has handed the status over. SIGCHLD
+     * goes back to its default, or an ignored one (SIG_IGN, SA_NOCLDWAIT) inherited from the
+     * host would make the kernel reap the main process behind our back. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGCHLD, &sa, NULL);
+
+    pid_t main_pid = cimjob__posix_helper_start_main(a->exec);
+    int err = errno;
+    stub_close_all_but(a->ctl_fd);
+    stub_send(a->ctl_fd, 'P', 0, main_pid > 0 ? (int)main_pid : -err);
+    if (main_pid <= 0) {
+        _exit(127);
+    }
+    siginfo_t si;
+    int r;
+    do {
+        memset(&si, 0, sizeof si);
+        r = waitid(P_PID, (id_t)main_pid, &si, WEXITED | WNOWAIT | __WALL);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        stub_send(a->ctl_fd, 'X', si.si_code, si.si_status);
+    }
+    /* The library reads the status, then lets go (closes its end) when the main process may
+     * be reaped: for a process group, once the group is empty or killed. */
+    char c;
+    ssize_t got;
+    do {
+        got = recv(a->ctl_fd, &c, 1, 0);
+    } while (got > 0 || (got < 0 && errno == EINTR));
+    do {
+        r = waitid(P_PID, (id_t)main_pid, &si, WEXITED | __WALL);
+    } while (r < 0 && errno == EINTR);
+    _exit(0);
+}
+
+/* ---- the library's side ----------------------------------------------------------------- */
+
+/* Receive one message from the stub. 1: got it; 0: none yet (nonblocking); -1: the stub is
+ * gone (EOF) or the socket failed. */
+static int stub_recv(int fd, struct cimjob__posix_helper_msg *m, int block)
+{
+    for (;;) {
+        ssize_t got = recv(fd, m, sizeof *m, block ? 0 : MSG_DONTWAIT);
+        if (got == (ssize_t)sizeof *m && m->magic == CIMJOB__POSIX_HELPER_MAGIC) {
+            return 1;
+        }
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return 0;
+        }
+        if (got > 0) {
+            continue; /* not ours: cannot happen on a socketpair; skip it */
+        }
+        if (got == 0) {
+            errno = ECHILD;
+        }
+        return -1;
+    }
+}
+
+/* Whether the stub itself is still our live child (not exited, not reaped by anyone). */
+static int stub_alive(pid_t pid, int pidfd)
+{
+    siginfo_t si;
+    return px_wait_child(pid, pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
+}
+
+int cimjob__px_stub_spawn(struct px_spawn *sp)
+{
+    struct cimjob__posix_helper_args a;
+    memset(&a, 0, sizeof a);
+    a.mode = CIMJOB__POSIX_HELPER_STUB;
+    a.exec = &sp->x;
+    a.cg_kill_fd = a.cg_events_fd = a.main_pidfd = -1;
+    sp->pid = -1;
+    if (cimjob__px_start_helper(sp, &a, &sp->ctl_fd, &sp->stub_pid, &sp->stub_pidfd) != 0) {
+        return -1;
+    }
+    struct cimjob__posix_helper_msg m;
+    if (stub_recv(sp->ctl_fd, &m, 1) != 1 || m.kind != 'P') {
+        errno = ECHILD;
+        return -1;
+    }
+    if (m.status <= 0) {
+        errno = -m.status;
+        return -1;
+    }
+    sp->pid = (pid_t)m.status;
+    /* The main process is the stub's child, and the stub reaps it only once we close the
+     * socket: if the stub is still alive after the pidfd was opened, the PID named the main
+     * process (alive or a zombie) when it was opened. (A stub killed meanwhile would have
+     * left its child to another reaper.) */
+    int fd = px_high(cimjob__posix_pidfd_open(sp->pid));
+    if (fd < 0 || !stub_alive(sp->stub_pid, sp->stub_pidfd)) {
+        int e = fd < 0 ? errno : ECHILD;
+        px_close_fd(&fd);
+        sp->pid = -1;
+        errno = e;
+        return -1;
+    }
+    sp->pidfd = fd;
+    return 0;
+}
+
+int cimjob__px_stub_wait(struct px_job *pj, siginfo_t *si, int options)
+{
+    memset(si, 0, sizeof *si);
+    if (pj->ctl_fd < 0) {
+        errno = ECHILD; /* we let go of it already */
+        return -1;
+    }
+    struct cimjob__posix_helper_msg m;
+    int r = stub_recv(pj->ctl_fd, &m, !(options & WNOHANG));
+    while (r == 1 && m.kind != 'X') {
+        r = stub_recv(pj->ctl_fd, &m, !(options & WNOHANG));
+    }
+    if (r == 0) {
+        return 0; /* still running: si_pid 0 */
+    }
+    if (r < 0) {
+        return -1; /* the stub died without the status (killed, or reaped by a host's __WALL) */
+    }
+    si->si_pid = pj->pid;
+    si->si_signo = SIGCHLD;
+    si->si_code = m.code;
+    si->si_status = m.status;
+    if (!(options & WNOWAIT)) {
+        px_close_fd(&pj->ctl_fd); /* the stub reaps it now */
+    }
+    return 0;
+}
+
+int cimjob__px_stub_holds_main(struct px_job *pj)
+{
+    return pj->ctl_fd >= 0 && stub_alive(pj->stub_pid, pj->stub_pidfd);
+}
+
+/* Reap a child of ours if it has ended: 1 when it is no longer ours to reap (reaped now, or by
+ * someone else), 0 while it runs. */
+static int stub_reaped(pid_t pid, int pidfd)
+{
+    siginfo_t si;
+    return px_wait_child(pid, pidfd, &si, WEXITED | WNOHANG) != 0 || si.si_pid != 0;
+}
+
+void cimjob__px_stub_finish(pid_t *pid, int *pidfd, int *ctl, int wait_ms)
+{
+    if (*pid <= 0) {
+        return; /* no stub (the socket, if any, is a subreaper helper's) */
+    }
+    px_close_fd(ctl); /* the stub reaps the main process, once it has ended, and exits */
+    int done = stub_reaped(*pid, *pidfd);
+    if (!done && wait_ms > 0 && *pidfd >= 0) {
+        struct pollfd p = {*pidfd, POLLIN, 0};
+        int r;
+        do {
+            r = poll(&p, 1, wait_ms);
+        } while (r < 0 && errno == EINTR);
+        done = stub_reaped(*pid, *pidfd);
+    }
+    if (!done) {
+        cimjob__px_grave_add(*pid, *pidfd); /* reaped later; the graveyard owns the pidfd */
+        *pidfd = -1;
+    }
+    px_close_fd(pidfd);
+    *pid = -1;
+}
+
+void cimjob__px_reap_main(struct px_job *pj)
+{
+    if (pj->reaped) {
+        return;
+    }
+    if (pj->stub_pid > 0) {
+        px_close_fd(&pj->ctl_fd);
+    } else {
+        siginfo_t si;
+        (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
+    }
+    pj->reaped = 1;
+}
