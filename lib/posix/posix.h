@@ -250,6 +250,7 @@ enum {
 #define CIMJOB__POSIX_CMD_STOP      'S'
 #define CIMJOB__POSIX_CMD_CONT      'C'
 #define CIMJOB__POSIX_CMD_QUIT      'Q' /* the host lets go normally: a watchdog exits quietly */
+#define CIMJOB__POSIX_CMD_REAP      'R' /* a reaper stub may reap the main process now */
 /* cimjob_posix_signal(): 'G', the signal, the target (CIMJOB__POSIX_TO_*), in one message. */
 #define CIMJOB__POSIX_CMD_SIGNAL 'G'
 enum { CIMJOB__POSIX_TO_TREE = 0, CIMJOB__POSIX_TO_MAIN = 1, CIMJOB__POSIX_TO_GROUP = 2 };
@@ -293,7 +294,7 @@ pid_t cimjob__posix_helper_start_main(const struct cimjob__posix_exec *x);
 
 /* The reaper stub (CIMJOB__POSIX_HELPER_STUB), the child side: start the main process, send
  * the host 'P' (its PID, or -errno), wait for it to end without reaping it, send 'X' (how it
- * ended), then reap it when the host closes the socket, and exit. */
+ * ended), then reap it when the host sends CMD_REAP (or closes the socket), and exit. */
 void cimjob__posix_stub_main(const struct cimjob__posix_helper_args *a) __attribute__((noreturn));
 
 /* ---- small shared helpers --------------------------------------------------------------- */
@@ -383,7 +384,8 @@ struct px_job {
     int wpidfd;
     int wctl_fd;
     /* reaper stub (cgroup and pgroup where pidfds keep no status): the main process's parent.
-     * stub_pid -1: none. Its socket is ctl_fd; closing it lets the stub reap the main process. */
+     * stub_pid -1: none. Its socket is ctl_fd; CMD_REAP on it lets the stub reap the main
+     * process, and it is closed then (ctl_fd -1: the main process was let go). */
     pid_t stub_pid;
     int stub_pidfd;
 };
@@ -529,8 +531,8 @@ int cimjob__px_stub_spawn(struct px_spawn *sp);
 int cimjob__px_stub_wait(struct px_job *pj, siginfo_t *si, int options);
 /* Whether the stub still holds the main process unreaped (and so its PID and PGID). */
 int cimjob__px_stub_holds_main(struct px_job *pj);
-/* Let go of a stub: close its socket (it reaps the main process once that has ended, then
- * exits), wait for it up to wait_ms, then reap it, or leave it to the graveyard. */
+/* Let go of a stub: CMD_REAP and close its socket (it reaps the main process once that has
+ * ended, then exits), wait for it up to wait_ms, then reap it, or leave it to the graveyard. */
 void cimjob__px_stub_finish(pid_t *pid, int *pidfd, int *ctl, int wait_ms);
 /* Reap the main process (pgroup, once its group is empty or killed): through its stub, or as
  * our own child. Marks it reaped. */

@@ -8,15 +8,16 @@
  * The stub never execs, so its exit signal stays none: a host that ignores SIGCHLD does not
  * get it reaped by the kernel, and the host's waitpid(-1) (without __WALL) never sees it. The
  * main process is the stub's child, not the host's, so nothing of the host can take it. The
- * stub keeps it unreaped until the library closes the stub's socket, so while the socket is
- * open and the stub lives, the main process's PID and the group ID it leads are the job's
- * (what the process-group containment relies on).
+ * stub keeps it unreaped until the library lets go of it, so until then, while the stub
+ * lives, the main process's PID and the group ID it leads are the job's (what the
+ * process-group containment relies on).
  *
  * Protocol (SOCK_SEQPACKET, struct cimjob__posix_helper_msg): the stub sends 'P' once the main
  * process has exec'd (or has failed to: the exec-error pipe says so), with its PID, or -errno
  * when it could not be started; then 'X' when it has ended (CLD_* and the status, as the
- * helper does). The library only ever closes the socket: then the stub reaps the main process
- * (waiting for it to end, if it has not) and exits.
+ * helper does). The library sends 'R' and closes the socket when the main process may be
+ * reaped: then the stub reaps it (waiting for it to end, if it has not) and exits. 'R' is what
+ * counts: a child the host forked without exec may hold a copy of the socket for long.
  *
  * The stub is a fork of the host (it starts the main process with helper.c's own start, which
  * shares the stub's memory until exec): only system calls on the child side.
@@ -92,13 +93,13 @@ void cimjob__posix_stub_main(const struct cimjob__posix_helper_args *a)
     if (r == 0) {
         stub_send(a->ctl_fd, 'X', si.si_code, si.si_status);
     }
-    /* The library reads the status, then lets go (closes its end) when the main process may
-     * be reaped: for a process group, once the group is empty or killed. */
-    char c;
+    /* The library reads the status, then lets go ('R') when the main process may be reaped:
+     * for a process group, once the group is empty or killed. */
+    char c = 0;
     ssize_t got;
     do {
         got = recv(a->ctl_fd, &c, 1, 0);
-    } while (got > 0 || (got < 0 && errno == EINTR));
+    } while ((got > 0 && c != CIMJOB__POSIX_CMD_REAP) || (got < 0 && errno == EINTR));
     do {
         r = waitid(P_PID, (id_t)main_pid, &si, WEXITED | __WALL);
     } while (r < 0 && errno == EINTR);
@@ -130,6 +131,16 @@ static int stub_recv(int fd, struct cimjob__posix_helper_msg *m, int block)
         }
         return -1;
     }
+}
+
+/* Let the stub reap the main process (and exit): 'R', then our end closed. */
+static void stub_let_go(int *ctl)
+{
+    if (*ctl >= 0) {
+        char r = CIMJOB__POSIX_CMD_REAP;
+        (void)send(*ctl, &r, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    px_close_fd(ctl);
 }
 
 /* Whether the stub itself is still our live child (not exited, not reaped by anyone). */
@@ -199,7 +210,9 @@ int cimjob__px_stub_wait(struct px_job *pj, siginfo_t *si, int options)
     si->si_code = m.code;
     si->si_status = m.status;
     if (!(options & WNOWAIT)) {
-        px_close_fd(&pj->ctl_fd); /* the stub reaps it now */
+        /* The stub reaps it now and exits: reaped too before the job is reported ended, so
+         * nothing started for the job outlives its end. */
+        cimjob__px_stub_finish(&pj->stub_pid, &pj->stub_pidfd, &pj->ctl_fd, 1000);
     }
     return 0;
 }
@@ -222,7 +235,7 @@ void cimjob__px_stub_finish(pid_t *pid, int *pidfd, int *ctl, int wait_ms)
     if (*pid <= 0) {
         return; /* no stub (the socket, if any, is a subreaper helper's) */
     }
-    px_close_fd(ctl); /* the stub reaps the main process, once it has ended, and exits */
+    stub_let_go(ctl); /* the stub reaps the main process, once it has ended, and exits */
     int done = stub_reaped(*pid, *pidfd);
     if (!done && wait_ms > 0 && *pidfd >= 0) {
         struct pollfd p = {*pidfd, POLLIN, 0};
@@ -246,7 +259,7 @@ void cimjob__px_reap_main(struct px_job *pj)
         return;
     }
     if (pj->stub_pid > 0) {
-        px_close_fd(&pj->ctl_fd);
+        cimjob__px_stub_finish(&pj->stub_pid, &pj->stub_pidfd, &pj->ctl_fd, 1000);
     } else {
         siginfo_t si;
         (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);

@@ -544,7 +544,9 @@ static void run_shape(void **state)
     }
     cimjob_info info = query(job);
     assert_int_equal(info.containment, sc->cont);
-    settle(s->settle, 60 * SEC);
+    /* A reaper stub (the main process's parent) lives in the case's cgroup too. */
+    int stub = (sc->flags & CIMJOB_POSIX_NO_PIDFD_EXIT) && sc->cont != CIMJOB_CONTAINMENT_SUBREAPER;
+    settle(s->settle + stub, 60 * SEC);
 
     cimjob_job_state st;
     int64_t t1 = now_us();
@@ -664,8 +666,16 @@ static void test_exec_errors(void **state)
     assert_true(fd >= 0);
     close(fd);
     chmod(noexec, 0644);
-    g_reg = new_registry(0);
-    for (int c = 0; c < 3; c++) {
+    /* As the host's child, and as the reaper stub's (what kernels before 6.15 get). */
+    static const unsigned int modes[] = {0, CIMJOB_POSIX_NO_PIDFD_EXIT};
+    for (size_t m = 0; m < 2 * 3; m++) {
+        int c = (int)(m % 3);
+        if (c == 0) {
+            if (g_reg != NULL) {
+                assert_int_equal(cimjob_registry_free(g_reg), CIMJOB_RC_SUCCESS);
+            }
+            g_reg = new_registry(modes[m / 3]);
+        }
         const char *nf[] = {"cimjob-no-such-command-xyz", NULL};
         expect_exception(g_conts[c], nf, 127, "command not found: cimjob-no-such-command-xyz");
         const char *nf2[] = {"/nonexistent/dir/cmd", NULL};
