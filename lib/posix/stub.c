@@ -161,8 +161,22 @@ int cimjob__px_stub_spawn(struct px_spawn *sp)
     if (cimjob__px_start_helper(sp, &a, &sp->ctl_fd, &sp->stub_pid, &sp->stub_pidfd) != 0) {
         return -1;
     }
+    /* 'P' comes once the main process has exec'd (or failed to). Its end of the socket may
+     * also be held for a moment by a child another thread of the host is forking, so the
+     * stub's own end (its pidfd) says when no answer can come. */
     struct cimjob__posix_helper_msg m;
-    if (stub_recv(sp->ctl_fd, &m, 1) != 1 || m.kind != 'P') {
+    int got;
+    while ((got = stub_recv(sp->ctl_fd, &m, 0)) == 0) {
+        struct pollfd p[2] = {{sp->ctl_fd, POLLIN, 0}, {sp->stub_pidfd, POLLIN, 0}};
+        if (poll(p, 2, -1) < 0 && errno != EINTR) {
+            break;
+        }
+        if (p[1].revents != 0 && !(p[0].revents & POLLIN)) {
+            got = stub_recv(sp->ctl_fd, &m, 0);
+            break;
+        }
+    }
+    if (got != 1 || m.kind != 'P') {
         errno = ECHILD;
         return -1;
     }
