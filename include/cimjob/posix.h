@@ -22,9 +22,9 @@
  *
  * ## In the host's process
  * The backend installs no signal handler and never calls waitpid(-1). Its children that never
- * exec (the subreaper helper, the die-with-host watchdog) have no exit signal, so a host that
- * ignores SIGCHLD or reaps with waitpid(-1) (without __WALL) cannot take them: subreaper jobs
- * report their true status in such hosts. A job's main process has SIGCHLD as its exit signal
+ * exec (the subreaper helper, the reaper stub below, the die-with-host watchdog) have no exit
+ * signal, so a host that ignores SIGCHLD or reaps with waitpid(-1) (without __WALL) cannot
+ * take them: subreaper jobs report their true status in such hosts. A job's main process has SIGCHLD as its exit signal
  * once it has exec'd (the kernel resets it), so as the host's child the host could reap it:
  * - on Linux 6.15 or later (pidfds that keep a reaped process's status, PIDFD_INFO_EXIT,
  *   detected once at run time) cgroup and process-group jobs start their main process as the
@@ -38,9 +38,12 @@
  *   reaped ends the job in Exception with ErrorCode 255 ("the main process was reaped by
  *   someone else"). After that a process group is signalled only through pidfds of members
  *   proven to be in it, never by its ID.
- * What a host can still take: with waitpid(-1, __WALL) (rare) the library's children that
- * have no exit signal (helper, stub, watchdog) too; a stub taken that way loses the job's
- * status (ErrorCode 255) but never lets the library signal a process the job does not own.
+ * What a host can still take: on 6.15 and later, and without pidfds, the main process of a
+ * cgroup or pgroup job (see above); with waitpid(-1, __WALL) (rare) also the library's
+ * children that have no exit signal (helper, stub, watchdog), but only once they have exited,
+ * after they handed the status over. Only a stub killed from outside (SIGKILL, the OOM killer)
+ * loses the job's status (ErrorCode 255); the library then signals the main process through
+ * its pidfd only, and its group only through members proven by their own pidfds.
  * docs/teardown.md has the details.
  */
 #ifndef CIMJOB_POSIX_H
