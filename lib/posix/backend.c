@@ -884,9 +884,11 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
             pj->lost = 1;
             pj->code = CLD_EXITED;
             pj->status = -1;
-            cimjob__px_note(pj,
-                            "the main process was reaped by someone else (%s); exit status unknown",
-                            strerror(e));
+            if (pj->note == NULL) { /* the stub may have said why already */
+                cimjob__px_note(
+                    pj, "the main process was reaped by someone else (%s); exit status unknown",
+                    strerror(e));
+            }
         } else {
             pj->code = si.si_code;
             pj->status = si.si_status;

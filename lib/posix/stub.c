@@ -185,10 +185,10 @@ int cimjob__px_stub_spawn(struct px_spawn *sp)
         return -1;
     }
     sp->pid = (pid_t)m.status;
-    /* The main process is the stub's child, and the stub reaps it only once we close the
-     * socket: if the stub is still alive after the pidfd was opened, the PID named the main
-     * process (alive or a zombie) when it was opened. (A stub killed meanwhile would have
-     * left its child to another reaper.) */
+    /* The main process is the stub's child, and the stub reaps it only once we let it ('R'):
+     * if the stub is still alive after the pidfd was opened, the PID named the main process
+     * (alive or a zombie) when it was opened. (A stub killed meanwhile would have left its
+     * child to another reaper.) */
     int fd = px_high(cimjob__posix_pidfd_open(sp->pid));
     if (fd < 0 || !stub_alive(sp->stub_pid, sp->stub_pidfd)) {
         int e = fd < 0 ? errno : ECHILD;
@@ -217,7 +217,22 @@ int cimjob__px_stub_wait(struct px_job *pj, siginfo_t *si, int options)
         return 0; /* still running: si_pid 0 */
     }
     if (r < 0) {
-        return -1; /* the stub died without the status (killed, or reaped by a host's __WALL) */
+        /* The stub was killed from outside before it sent the status: its child went to
+         * another reaper and may still run, and nothing can say when it ends. A process group
+         * job ends here with what it holds: its group while the leader provably has not been
+         * reaped yet (its pidfd still reaches it: it pins the group's ID; the window is the
+         * one of docs/teardown.md between that check and the kill), and the leader through
+         * its pidfd. (A cgroup job's cgroup still holds everything.) */
+        if (pj->cont == CIMJOB_CONTAINMENT_PGROUP && pj->pidfd >= 0) {
+            if (cimjob__posix_pidfd_send_signal(pj->pidfd, 0) == 0) {
+                (void)kill(-pj->pid, SIGKILL);
+            }
+            (void)cimjob__posix_pidfd_send_signal(pj->pidfd, SIGKILL);
+        }
+        cimjob__px_note(pj, "the main process was reaped by someone else (its reaper stub was "
+                            "killed); exit status unknown");
+        errno = ECHILD;
+        return -1;
     }
     si->si_pid = pj->pid;
     si->si_signo = SIGCHLD;

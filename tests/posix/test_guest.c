@@ -400,6 +400,54 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
     }
 }
 
+/* ---- the reaper stub killed from outside (SIGKILL by someone, the OOM killer) --------------- */
+
+static void test_stub_killed(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    cimjob_containment conts[3];
+    size_t nc = containments(conts);
+    cimjob_registry *reg = new_registry(CIMJOB_POSIX_NO_PIDFD_EXIT);
+    for (size_t c = 0; c < nc; c++) {
+        if (conts[c] == CIMJOB_CONTAINMENT_SUBREAPER)
+            continue;
+        char fstub[128], fmain[128], fleft[128], script[512];
+        snprintf(fstub, sizeof fstub, "%s/stub-%zu", g_tmp, c);
+        snprintf(fmain, sizeof fmain, "%s/main-%zu", g_tmp, c);
+        snprintf(fleft, sizeof fleft, "%s/kleft-%zu", g_tmp, c);
+        snprintf(script, sizeof script,
+                 "sleep 1000 & echo $! > %s; echo $$ > %s; echo $PPID > %s; wait", fleft, fmain,
+                 fstub);
+        cimjob_job *j = start_sh(reg, conts[c], script);
+        pid_t stub = read_pid(fstub), mainp = read_pid(fmain), left = read_pid(fleft);
+        assert_true(stub > 0 && mainp > 0 && left > 0);
+        assert_int_not_equal(stub, getpid());
+        g_left[g_nleft++] = left;
+        g_left[g_nleft++] = mainp;
+        /* The stub is this process's child (no exit signal): its PID is pinned until reaped. */
+        assert_int_equal(kill(stub, SIGKILL), 0);
+        cimjob_info info = finish(j);
+        print_message("%s, stub killed: %s, ErrorCode %u, \"%s\"\n", cont_name(conts[c]),
+                      cimjob_job_state_name((int)info.job_state), info.error_code,
+                      info.error_description);
+        assert_int_equal(info.job_state, CIMJOB_JOB_STATE_EXCEPTION);
+        assert_int_equal(info.error_code, 255);
+        assert_non_null(strstr(info.error_description, "reaper stub was killed"));
+        /* Nothing of the job runs on (bounded: the kernel delivers SIGKILL promptly). */
+        for (int i = 0; i < 500 && (alive(mainp) || alive(left)); i++) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+        assert_false(alive(mainp));
+        assert_false(alive(left));
+        cimjob_job_release(j);
+    }
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+}
+
 /* ---- 5. a callback may Terminate another job synchronously ------------------------------------
  */
 
@@ -1033,6 +1081,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_host_reaps_waitpid_all, case_teardown),
         cmocka_unit_test_teardown(test_host_reaps_waitpid_all_wall, case_teardown),
+        cmocka_unit_test_teardown(test_stub_killed, case_teardown),
         cmocka_unit_test_teardown(test_pgroup_leftover_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
         cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
