@@ -22,13 +22,28 @@
  *
  * ## In the host's process
  * The backend installs no signal handler and never calls waitpid(-1). Its children that never
- * exec (the subreaper helper, the die-with-host watchdog) have no exit signal, so a host that
- * ignores SIGCHLD or reaps with waitpid(-1) (without __WALL) cannot take them: subreaper jobs
- * report their true status in such hosts. A job's main process has SIGCHLD as its exit signal
- * once it has exec'd (the kernel resets it), so such a host can reap it: with pidfds on Linux
- * 6.15 or later its status is still read from the pidfd; otherwise the job ends in Exception
- * with ErrorCode 255 ("the main process was reaped by someone else"). After that a process
- * group is signalled only through pidfds of members proven to be in it, never by its ID.
+ * exec (the subreaper helper, the reaper stub below, the die-with-host watchdog) have no exit
+ * signal, so a host that ignores SIGCHLD or reaps with waitpid(-1) (without __WALL) cannot
+ * take them: subreaper jobs report their true status in such hosts. A job's main process has SIGCHLD as its exit signal
+ * once it has exec'd (the kernel resets it), so as the host's child the host could reap it:
+ * - on Linux 6.15 or later (pidfds that keep a reaped process's status, PIDFD_INFO_EXIT,
+ *   detected once at run time) cgroup and process-group jobs start their main process as the
+ *   host's child; if the host reaps it, its status is still read from the pidfd;
+ * - on Linux 5.3 to 6.14 (or with CIMJOB_POSIX_NO_PIDFD_EXIT) they start it through a small
+ *   **reaper stub**, a child of the library that never execs (no exit signal) and whose only
+ *   child is the main process: the host cannot take the main process at all; the stub hands
+ *   its true status to the library and reaps it when the library says so. This costs one more
+ *   process (a fork of the host) per job (docs/performance.md);
+ * - without pidfds (before Linux 5.3, or CIMJOB_POSIX_NO_PIDFD) a main process the host
+ *   reaped ends the job in Exception with ErrorCode 255 ("the main process was reaped by
+ *   someone else"). After that a process group is signalled only through pidfds of members
+ *   proven to be in it, never by its ID.
+ * What a host can still take: on 6.15 and later, and without pidfds, the main process of a
+ * cgroup or pgroup job (see above); with waitpid(-1, __WALL) (rare) also the library's
+ * children that have no exit signal (helper, stub, watchdog), but only once they have exited,
+ * after they handed the status over. Only a stub killed from outside (SIGKILL, the OOM killer)
+ * loses the job's status (ErrorCode 255); the library then signals the main process through
+ * its pidfd only, and its group only through members proven by their own pidfds.
  * docs/teardown.md has the details.
  */
 #ifndef CIMJOB_POSIX_H
@@ -55,7 +70,13 @@ enum cimjob_posix_flags {
     /** Do not use clone3() (and so not CLONE_INTO_CGROUP): fork and join the cgroup by hand. */
     CIMJOB_POSIX_NO_CLONE3 = 1u << 1,
     /** Never pick a cgroup for CIMJOB_CONTAINMENT_AUTO (a forced cgroup still works). */
-    CIMJOB_POSIX_NO_AUTO_CGROUP = 1u << 2
+    CIMJOB_POSIX_NO_AUTO_CGROUP = 1u << 2,
+    /**
+     * Act as if the kernel could not keep a reaped process's exit status for its pidfd
+     * (PIDFD_INFO_EXIT, Linux 6.15), as kernels before 6.15 cannot: cgroup and process-group
+     * jobs then get the reaper stub described above, as they do there. For tests.
+     */
+    CIMJOB_POSIX_NO_PIDFD_EXIT = 1u << 3
 };
 
 /** How the posix backend behaves. Initialise with CIMJOB_POSIX_CONFIG_INIT. */

@@ -58,12 +58,27 @@ static int px_start_matches(struct px_job *pj)
            cimjob__posix_proc_start_time(pj->pid) == pj->start_time;
 }
 
+/* What says the main process has ended: its pidfd, or its stub's socket (the 'X' message). */
+static int px_exit_fd(const struct px_job *pj)
+{
+    return pj->stub_pid > 0 ? pj->ctl_fd : pj->pidfd;
+}
+
 int cimjob__px_main_is_ours(struct px_job *pj)
 {
     if (pj->reaped) {
         return 0;
     }
     siginfo_t si;
+    if (pj->stub_pid > 0) {
+        /* The stub's child: pinned while the stub lives and we have not let it reap. */
+        if (!cimjob__px_stub_holds_main(pj)) {
+            pj->reaped = 1;
+            pj->lost = 1;
+            return 0;
+        }
+        return 1;
+    }
     if (!px_start_matches(pj) ||
         (px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) != 0 &&
          errno == ECHILD)) {
@@ -99,7 +114,7 @@ static struct px_grave *px_graves;
 static size_t px_ngraves, px_graves_cap;
 static atomic_size_t px_graves_count;
 
-static void px_grave_add(pid_t pid, int pidfd)
+void cimjob__px_grave_add(pid_t pid, int pidfd)
 {
     pthread_mutex_lock(&px_grave_lock);
     if (px_ngraves == px_graves_cap) {
@@ -182,6 +197,7 @@ static void px_job_free(struct px_job *pj)
     px_close_fd(&pj->wpidfd);
     px_close_fd(&pj->wctl_fd);
     px_close_fd(&pj->cg_events_fd);
+    px_close_fd(&pj->stub_pidfd);
     cimjob__free(pj->note);
     pthread_mutex_destroy(&pj->lock);
     cimjob__free(pj);
@@ -250,6 +266,11 @@ static cimjob_rc px_open(const cimjob_backend_host *host, void *config, void **s
     /* The subreaper's helper starts its main process through clone(): probed here, once per
      * process, so that the helper (a fork of ours) inherits the answer. */
     (void)cimjob__posix_clone_vm_works(0);
+    /* Where a pidfd cannot keep the status of a main process the host reaps, cgroup and
+     * pgroup main processes are started by a reaper stub (stub.c). */
+    st->use_exit_info = st->use_pidfd && !(st->flags & CIMJOB_POSIX_NO_PIDFD_EXIT) &&
+                        cimjob__posix_have_pidfd_exit();
+    st->use_stub = st->use_pidfd && !st->use_exit_info;
     st->head.next = st->head.prev = &st->head;
     atomic_init(&st->spare_stack, NULL);
     if (pthread_mutex_init(&st->lock, NULL) != 0) {
@@ -311,9 +332,8 @@ static void px_close_state(void *state)
 
 /* ---- spawn ------------------------------------------------------------------------------ */
 
-/* Start a helper (subreaper, or watchdog) as our child. Fills ctl and pid/pidfd. */
-static int px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args *a, int *ctl_out,
-                           pid_t *pid_out, int *pidfd_out)
+int cimjob__px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args *a, int *ctl_out,
+                            pid_t *pid_out, int *pidfd_out)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -338,6 +358,9 @@ static int px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args
                     : cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
     if (pid == 0) {
         close(sv[0]);
+        if (a->mode == CIMJOB__POSIX_HELPER_STUB) {
+            cimjob__posix_stub_main(a);
+        }
         cimjob__posix_helper_main(a);
     }
     int e = errno;
@@ -382,6 +405,8 @@ static void px_stop_watchdog(pid_t *wpid, int *wpidfd, int *wctl_fd)
 void cimjob__px_spawn_cleanup(struct px_spawn *sp)
 {
     px_stop_watchdog(&sp->wpid, &sp->wpidfd, &sp->wctl_fd);
+    /* A stub whose main process was started has been made to end it (or it failed at once). */
+    cimjob__px_stub_finish(&sp->stub_pid, &sp->stub_pidfd, &sp->ctl_fd, 2000);
     px_close_fd(&sp->cg_dirfd);
     px_close_fd(&sp->cg_events_fd);
     px_close_fd(&sp->ctl_fd);
@@ -510,7 +535,8 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     sp.opts = opts;
     sp.cg_dirfd = sp.cg_events_fd = -1;
     sp.pidfd = sp.ctl_fd = sp.wpidfd = sp.wctl_fd = -1;
-    sp.pid = sp.wpid = -1;
+    sp.pid = sp.wpid = sp.stub_pid = -1;
+    sp.stub_pidfd = -1;
 
     cimjob_rc rc = cimjob__posix_exec_prepare(&sp.x, opts);
     if (rc != CIMJOB_RC_SUCCESS) {
@@ -545,8 +571,9 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         wa.cg_events_fd = sp.cg_events_fd;
         wa.cg_path = cg_path;
         wa.main_pidfd = -1;
-        int r =
-            wa.cg_kill_fd >= 0 ? px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) : -1;
+        int r = wa.cg_kill_fd >= 0
+                    ? cimjob__px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd)
+                    : -1;
         int e = errno;
         px_close_fd(&wa.cg_kill_fd); /* the watchdog has its own copy */
         if (r != 0) {
@@ -559,7 +586,8 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     /* The main process is a child that shares our memory until it execs, where that is
      * available (the subreaper's helper is a fork: it lives on). Such a child reports an exec
      * error in our memory; a forked one through a close-on-exec pipe. */
-    int vm = st->use_clone_vm && sp.cont != CIMJOB_CONTAINMENT_SUBREAPER;
+    int stub = st->use_stub && sp.cont != CIMJOB_CONTAINMENT_SUBREAPER;
+    int vm = st->use_clone_vm && sp.cont != CIMJOB_CONTAINMENT_SUBREAPER && !stub;
     struct cimjob__posix_exec_error ee = {0, 0};
     int ep[2] = {-1, -1};
     if (!vm) {
@@ -584,9 +612,21 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         ha.wait_for_all = wait_all;
         ha.exec = &sp.x;
         ha.cg_kill_fd = ha.cg_events_fd = ha.main_pidfd = -1;
-        if (px_start_helper(&sp, &ha, &sp.ctl_fd, &sp.pid, &sp.pidfd) != 0) {
+        if (cimjob__px_start_helper(&sp, &ha, &sp.ctl_fd, &sp.pid, &sp.pidfd) != 0) {
             spawn_errno = errno;
         }
+    } else if (stub) {
+        /* The main process is the stub's child: it joins the job's cgroup by hand. */
+        int procs_fd = -1;
+        if (sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
+            procs_fd = px_high(openat(sp.cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+            sp.x.cgroup_procs_fd = procs_fd;
+        }
+        if ((sp.cont == CIMJOB_CONTAINMENT_CGROUP && procs_fd < 0) ||
+            cimjob__px_stub_spawn(&sp) != 0) {
+            spawn_errno = errno;
+        }
+        px_close_fd(&procs_fd);
     } else {
         int procs_fd = -1;
         int use_into = sp.cont == CIMJOB_CONTAINMENT_CGROUP && st->use_clone3;
@@ -675,9 +715,12 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         exec_failed = got == (ssize_t)sizeof ee;
     }
     if (exec_failed) {
-        /* The child exits at once; reap it so no zombie is left. */
+        /* The child exits at once; reap it so no zombie is left (a stub's: the stub does, at
+         * the cleanup below). */
         siginfo_t si;
-        (void)px_wait_child(sp.pid, sp.pidfd, &si, WEXITED);
+        if (sp.stub_pid <= 0) {
+            (void)px_wait_child(sp.pid, sp.pidfd, &si, WEXITED);
+        }
         char desc[CIMJOB_TEXT_MAX + 1];
         cimjob_backend_result res = CIMJOB_BACKEND_RESULT_INIT;
         res.error_code = cimjob__posix_exec_error_describe(&ee, opts->argv[0], desc, sizeof desc);
@@ -696,7 +739,7 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
         wa.pgid = sp.pid;
         wa.main_pid = sp.pid;
         wa.main_pidfd = sp.pidfd;
-        if (px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
+        if (cimjob__px_start_helper(&sp, &wa, &sp.wctl_fd, &sp.wpid, &sp.wpidfd) != 0) {
             /* Without its watchdog the job cannot keep its promise: end it now. */
             int e = errno;
             (void)kill(-sp.pid, SIGKILL); /* our unreaped child leads it: the group is ours */
@@ -740,6 +783,8 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     pj->wpid = sp.wpid;
     pj->wpidfd = sp.wpidfd;
     pj->wctl_fd = sp.wctl_fd;
+    pj->stub_pid = sp.stub_pid;
+    pj->stub_pidfd = sp.stub_pidfd;
     pj->cg = sp.cg;
     pj->cg_seq = sp.cg_seq;
     pj->cg_events_fd = sp.cg_events_fd;
@@ -764,11 +809,11 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.data.ptr = pj; /* dispatch finds the job without a lookup (see st->dispatching) */
-    if (pj->pidfd >= 0) {
+    if (px_exit_fd(pj) >= 0) {
         /* One shot: the exit is one event, and a fired entry needs no EPOLL_CTL_DEL later
          * (disarmed, it can never report again; closing the pidfd removes it). */
         ev.events = EPOLLIN | EPOLLONESHOT;
-        pj->in_epoll = epoll_ctl(st->epfd, EPOLL_CTL_ADD, pj->pidfd, &ev) == 0;
+        pj->in_epoll = epoll_ctl(st->epfd, EPOLL_CTL_ADD, px_exit_fd(pj), &ev) == 0;
         pj->pidfd_armed = pj->in_epoll;
     }
     if (!pj->in_epoll) {
@@ -784,8 +829,8 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
 static void px_epoll_forget(struct px_job *pj, int pidfd_too, int events_too)
 {
     if (pidfd_too && pj->in_epoll) {
-        if (pj->pidfd_armed) {
-            (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, pj->pidfd, NULL);
+        if (pj->pidfd_armed && px_exit_fd(pj) >= 0) {
+            (void)epoll_ctl(pj->st->epfd, EPOLL_CTL_DEL, px_exit_fd(pj), NULL);
             pj->pidfd_armed = 0;
         }
         pj->in_epoll = 0;
@@ -814,7 +859,9 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
         int opts = WEXITED | WNOHANG | (ops->keep_zombie ? WNOWAIT : 0);
         int r = -1;
         errno = ECHILD;
-        if (!pj->lost && px_start_matches(pj)) {
+        if (pj->stub_pid > 0) {
+            r = cimjob__px_stub_wait(pj, &si, opts);
+        } else if (!pj->lost && px_start_matches(pj)) {
             r = px_wait_child(pj->pid, pj->pidfd, &si, opts);
         }
         if (r == 0 && si.si_pid == 0) {
@@ -822,7 +869,8 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
         }
         pj->exited = 1;
         int ws;
-        if (r != 0 && pj->pidfd >= 0 && cimjob__posix_pidfd_exit_status(pj->pidfd, &ws) == 0) {
+        if (r != 0 && pj->pidfd >= 0 && pj->st->use_exit_info &&
+            cimjob__posix_pidfd_exit_status(pj->pidfd, &ws) == 0) {
             /* Someone else reaped it (a host that ignores SIGCHLD, or its waitpid(-1): exec
              * gives every process SIGCHLD as its exit signal), but its pidfd kept the status. */
             pj->reaped = 1;
@@ -836,9 +884,11 @@ static int px_job_poll_locked(struct px_job *pj, cimjob_backend_result *res, cha
             pj->lost = 1;
             pj->code = CLD_EXITED;
             pj->status = -1;
-            cimjob__px_note(pj,
-                            "the main process was reaped by someone else (%s); exit status unknown",
-                            strerror(e));
+            if (pj->note == NULL) { /* the stub may have said why already */
+                cimjob__px_note(
+                    pj, "the main process was reaped by someone else (%s); exit status unknown",
+                    strerror(e));
+            }
         } else {
             pj->code = si.si_code;
             pj->status = si.si_status;
@@ -1113,13 +1163,17 @@ static void px_release(void *state, void *job_state)
         char desc[CIMJOB_TEXT_MAX + 1];
         (void)pj->ops->signal_all(pj, PX_KILL);
         (void)px_job_poll_locked(pj, &res, desc, sizeof desc);
-        if (!pj->reaped) {
-            px_grave_add(pj->pid, pj->pidfd);
+        if (!pj->reaped && pj->stub_pid > 0) {
+            pj->reaped = 1; /* the stub's child: the stub reaps it when it can (below) */
+        } else if (!pj->reaped) {
+            cimjob__px_grave_add(pj->pid, pj->pidfd);
             pj->pidfd = -1; /* the graveyard's now */
             pj->reaped = 1;
         }
     }
     px_stop_watchdog(&pj->wpid, &pj->wpidfd, &pj->wctl_fd);
+    /* Let the stub reap the main process and exit: at once when that has ended. */
+    cimjob__px_stub_finish(&pj->stub_pid, &pj->stub_pidfd, &pj->ctl_fd, pj->exited ? 1000 : 0);
     pj->ops->release(pj);
     pthread_mutex_unlock(&pj->lock);
     /* Its epoll entries are gone; a dispatch running now may still hold its pointer from an

@@ -293,11 +293,7 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
          * nothing of it can run on or fork again, so the pin is no longer needed. Reap the
          * leader now; then "no process has that group ID" (ESRCH) is a two-call answer to
          * "empty?", and the usual case (nothing was left) needs no /proc walk. */
-        if (!pj->reaped) {
-            siginfo_t si;
-            (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
-            pj->reaped = 1;
-        }
+        cimjob__px_reap_main(pj);
         if (kill(-pj->pid, 0) != 0 && errno == ESRCH) {
             px_close_fd(&pj->watch_fd);
             return PX_EMPTY;
@@ -336,11 +332,7 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
         return px_pg_watch_member(pj) ? PX_LEFT_EVENT : PX_LEFT;
     }
     px_close_fd(&pj->watch_fd);
-    if (!pj->reaped) {
-        siginfo_t si;
-        (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
-        pj->reaped = 1;
-    }
+    cimjob__px_reap_main(pj);
     return PX_EMPTY;
 }
 

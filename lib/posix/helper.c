@@ -295,6 +295,37 @@ static CIMJOB__POSIX_CHILD_CODE __attribute__((unused)) int helper_child_entry(v
     cimjob__posix_child_exec(arg);
 }
 
+pid_t cimjob__posix_helper_start_main(const struct cimjob__posix_exec *x)
+{
+    /* The main process shares our memory until it execs (no copy of this copy of the host),
+     * on a stack of its own; where that is not available, a fork. */
+    pid_t pid = -1;
+    errno = ENOSYS;
+#if CIMJOB__POSIX_HAVE_CLONE_VM
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    void *stack = mmap(NULL, HELPER_CHILD_STACK + page, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack != MAP_FAILED) {
+        /* The host probed this before it forked us (px_open): no new process here. */
+        if (cimjob__posix_clone_vm_works(0)) {
+            pid = cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)x,
+                                         (char *)stack + page, HELPER_CHILD_STACK, 0, NULL, -1,
+                                         SIGCHLD);
+        }
+        int e = errno;
+        munmap(stack, HELPER_CHILD_STACK + page);
+        errno = e;
+    }
+#endif
+    if (pid < 0 && errno == ENOSYS) {
+        pid = cimjob__posix_fork(SIGCHLD);
+        if (pid == 0) {
+            cimjob__posix_child_exec(x);
+        }
+    }
+    return pid;
+}
+
 void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
 {
     struct helper hs;
@@ -337,32 +368,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
             (void)!write(errfd, &e, sizeof e);
             _exit(127);
         }
-        /* The main process shares our memory until it execs (no copy of this copy of the
-         * host), on a stack of its own; where that is not available, a fork. */
-        h->main_pid = -1;
-        errno = ENOSYS;
-#if CIMJOB__POSIX_HAVE_CLONE_VM
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        void *stack = mmap(NULL, HELPER_CHILD_STACK + page, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (stack != MAP_FAILED) {
-            /* The host probed this before it forked us (px_open): no new process here. */
-            if (cimjob__posix_clone_vm_works(0)) {
-                h->main_pid = cimjob__posix_clone_vm(helper_child_entry, (void *)(uintptr_t)a->exec,
-                                                     (char *)stack + page, HELPER_CHILD_STACK, 0,
-                                                     NULL, -1, SIGCHLD);
-            }
-            int e = errno;
-            munmap(stack, HELPER_CHILD_STACK + page);
-            errno = e;
-        }
-#endif
-        if (h->main_pid < 0 && errno == ENOSYS) {
-            h->main_pid = cimjob__posix_fork(SIGCHLD);
-            if (h->main_pid == 0) {
-                cimjob__posix_child_exec(a->exec);
-            }
-        }
+        h->main_pid = cimjob__posix_helper_start_main(a->exec);
         if (h->main_pid < 0) {
             struct cimjob__posix_exec_error e = {CIMJOB__POSIX_STAGE_FORK, errno};
             (void)!write(errfd, &e, sizeof e);

@@ -9,6 +9,7 @@
  * spawn.c          preparing and running the child side of a spawn (async-signal-safe part)
  * cgroup.c         cgroup v2 file-system operations: discovery, creation, signal, removal
  * helper.c   the per-job helper process: subreaper of the job's tree, or host-death watchdog
+ * stub.c     the reaper stub: the main process's parent where the kernel cannot keep its status
  * proc.c     /proc walking without allocation (usable in a forked child)
  * sys.c      syscall wrappers with run-time detection (pidfd, clone3, close_range)
  */
@@ -104,6 +105,9 @@ int cimjob__posix_clone_vm_works(int use_clone3);
 /* Whether the running kernel has each call (probed once, cached; thread-safe). */
 int cimjob__posix_have_pidfd(void);
 int cimjob__posix_have_clone3(void);
+/* Whether a pidfd keeps the exit status of its process after someone else reaped it
+ * (PIDFD_INFO_EXIT, Linux 6.15): probed once per process with a child that exits at once. */
+int cimjob__posix_have_pidfd_exit(void);
 
 /* ---- proc.c ----------------------------------------------------------------------------- */
 
@@ -236,7 +240,8 @@ long cimjob__posix_cgroup_count(const char *path);
 
 enum {
     CIMJOB__POSIX_HELPER_SUBREAPER = 1, /* parent and subreaper of the job's whole tree */
-    CIMJOB__POSIX_HELPER_WATCH = 2      /* only kills the job if the host dies */
+    CIMJOB__POSIX_HELPER_WATCH = 2,     /* only kills the job if the host dies */
+    CIMJOB__POSIX_HELPER_STUB = 3       /* parent of the main process only (stub.c) */
 };
 
 /* Commands the host sends the helper (one byte each on a SOCK_SEQPACKET). */
@@ -245,6 +250,7 @@ enum {
 #define CIMJOB__POSIX_CMD_STOP      'S'
 #define CIMJOB__POSIX_CMD_CONT      'C'
 #define CIMJOB__POSIX_CMD_QUIT      'Q' /* the host lets go normally: a watchdog exits quietly */
+#define CIMJOB__POSIX_CMD_REAP      'R' /* a reaper stub may reap the main process now */
 /* cimjob_posix_signal(): 'G', the signal, the target (CIMJOB__POSIX_TO_*), in one message. */
 #define CIMJOB__POSIX_CMD_SIGNAL 'G'
 enum { CIMJOB__POSIX_TO_TREE = 0, CIMJOB__POSIX_TO_MAIN = 1, CIMJOB__POSIX_TO_GROUP = 2 };
@@ -279,6 +285,17 @@ struct cimjob__posix_helper_args {
 };
 
 void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a) __attribute__((noreturn));
+/* Start the main process (a->exec) as the calling helper's child, sharing its memory until it
+ * execs where that works, else a fork; its exit signal is SIGCHLD. Returns its PID, or -1 with
+ * errno. Only system calls: for a helper or stub, a fork of the host. */
+pid_t cimjob__posix_helper_start_main(const struct cimjob__posix_exec *x);
+
+/* ---- stub.c ----------------------------------------------------------------------------- */
+
+/* The reaper stub (CIMJOB__POSIX_HELPER_STUB), the child side: start the main process, send
+ * the host 'P' (its PID, or -errno), wait for it to end without reaping it, send 'X' (how it
+ * ended), then reap it when the host sends CMD_REAP (or closes the socket), and exit. */
+void cimjob__posix_stub_main(const struct cimjob__posix_helper_args *a) __attribute__((noreturn));
 
 /* ---- small shared helpers --------------------------------------------------------------- */
 
@@ -366,6 +383,11 @@ struct px_job {
     pid_t wpid;
     int wpidfd;
     int wctl_fd;
+    /* reaper stub (cgroup and pgroup where pidfds keep no status): the main process's parent.
+     * stub_pid -1: none. Its socket is ctl_fd; CMD_REAP on it lets the stub reap the main
+     * process, and it is closed then (ctl_fd -1: the main process was let go). */
+    pid_t stub_pid;
+    int stub_pidfd;
 };
 
 struct px_state {
@@ -376,7 +398,9 @@ struct px_state {
     uint64_t suspend_timeout_us;
     int use_pidfd;
     int use_clone3;
-    int use_clone_vm; /* children share our memory until exec (cimjob__posix_clone_vm) */
+    int use_clone_vm;  /* children share our memory until exec (cimjob__posix_clone_vm) */
+    int use_exit_info; /* a pidfd keeps a reaped process's status (PIDFD_INFO_EXIT) */
+    int use_stub;      /* cgroup and pgroup main processes are a reaper stub's children */
     int epfd, evfd, tfd;
     pthread_mutex_t lock;
     struct px_job head; /* list sentinel */
@@ -410,6 +434,8 @@ struct px_spawn {
     int ctl_fd;
     pid_t wpid;
     int wpidfd, wctl_fd;
+    pid_t stub_pid; /* the reaper stub (stub.c), or -1; its socket is ctl_fd */
+    int stub_pidfd;
 };
 
 /* What is particular to one containment. backend.c holds what they share and calls these with
@@ -486,8 +512,31 @@ void cimjob__px_signal_main(struct px_job *pj, int sig);
 int cimjob__px_main_is_ours(struct px_job *pj);
 /* Set the job's overriding ErrorDescription (under pj->lock). Out of memory: the usual one. */
 void cimjob__px_note(struct px_job *pj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Undo a spawn's set-up (watchdog, descriptors, the job cgroup). */
+/* Undo a spawn's set-up (watchdog, reaper stub, descriptors, the job cgroup). */
 void cimjob__px_spawn_cleanup(struct px_spawn *sp);
+/* Start a helper, watchdog or stub (a->mode) as our child, with no exit signal. Fills its
+ * socket, PID and pidfd. 0, or -1 with errno. */
+int cimjob__px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args *a, int *ctl_out,
+                            pid_t *pid_out, int *pidfd_out);
+/* A child of ours to be reaped later, when it can be, without blocking anyone (takes pidfd). */
+void cimjob__px_grave_add(pid_t pid, int pidfd);
+
+/* stub.c (host side) */
+/* Start the job's main process through a reaper stub: sets sp->stub_pid/stub_pidfd/ctl_fd, and
+ * sp->pid/pidfd to the main process (its pidfd opened while the stub provably had not reaped
+ * it). 0, or -1 with errno (sp->pid -1; what was started is left for the spawn's cleanup). */
+int cimjob__px_stub_spawn(struct px_spawn *sp);
+/* As px_wait_child on the main process, for a job with a stub: its status from the stub's
+ * 'X' (WNOHANG: si_pid 0 while none has come). Without WNOWAIT the stub may then reap it. */
+int cimjob__px_stub_wait(struct px_job *pj, siginfo_t *si, int options);
+/* Whether the stub still holds the main process unreaped (and so its PID and PGID). */
+int cimjob__px_stub_holds_main(struct px_job *pj);
+/* Let go of a stub: CMD_REAP and close its socket (it reaps the main process once that has
+ * ended, then exits), wait for it up to wait_ms, then reap it, or leave it to the graveyard. */
+void cimjob__px_stub_finish(pid_t *pid, int *pidfd, int *ctl, int wait_ms);
+/* Reap the main process (pgroup, once its group is empty or killed): through its stub, or as
+ * our own child. Marks it reaped. */
+void cimjob__px_reap_main(struct px_job *pj);
 
 /* cont_cgroup.c */
 /* Set up the job cgroup for a spawn: an empty one from the pool (allow_pool), or a new one.

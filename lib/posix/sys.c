@@ -100,6 +100,58 @@ int cimjob__posix_pidfd_exit_status(int pidfd, int *wstatus)
 #endif
 }
 
+static atomic_int px_pidfd_exit_state; /* 0 unknown, 1 yes, 2 no */
+
+int cimjob__posix_have_pidfd_exit(void)
+{
+    int s = atomic_load(&px_pidfd_exit_state);
+    if (s != 0) {
+        return s == 1;
+    }
+    s = 2;
+#if defined(__linux__)
+    /* Only a process that has been reaped shows whether the kernel keeps its status: a child
+     * that exits at once (no exit signal: a host's SIGCHLD handler never hears of it), reaped
+     * by us, then asked once. ENOTTY (no PIDFD_GET_INFO, before 6.13) or no PIDFD_INFO_EXIT in
+     * the answer (6.13, 6.14): no. */
+    if (cimjob__posix_have_pidfd()) {
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int pidfd = -1;
+        pid_t pid = cimjob__posix_have_clone3() ? cimjob__posix_clone3(&pidfd, -1, 0)
+                                                : cimjob__posix_fork(0);
+        if (pid == 0) {
+            syscall(SYS_exit_group, 0);
+            _exit(0);
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (pid > 0) {
+            if (pidfd < 0) {
+                pidfd = cimjob__posix_pidfd_open(pid); /* our unreaped child */
+            }
+            siginfo_t si;
+            int r;
+            do {
+                r = waitid(P_PID, (id_t)pid, &si, WEXITED | __WALL);
+            } while (r < 0 && errno == EINTR);
+            struct px_pidfd_info info;
+            memset(&info, 0, sizeof info);
+            info.mask = PX_PIDFD_INFO_EXIT;
+            if (r == 0 && pidfd >= 0 && ioctl(pidfd, PX_PIDFD_GET_INFO, &info) == 0 &&
+                (info.mask & PX_PIDFD_INFO_EXIT)) {
+                s = 1;
+            }
+            if (pidfd >= 0) {
+                close(pidfd);
+            }
+        }
+    }
+#endif
+    atomic_store(&px_pidfd_exit_state, s);
+    return s == 1;
+}
+
 int cimjob__posix_close_range(unsigned int first, unsigned int last, unsigned int flags)
 {
 #if defined(__linux__) && defined(SYS_close_range)

@@ -52,6 +52,7 @@ extern char **environ;
 /* ---- small utilities ------------------------------------------------------------------- */
 
 static int quick;
+static unsigned int posix_flags; /* --posix-flags: cimjob_posix_config.flags of every registry */
 static const char *only;
 static char helper_path[PATH_MAX];
 
@@ -271,8 +272,11 @@ static const char *auto_gets = "?"; /* what CIMJOB_CONTAINMENT_AUTO gives on thi
 
 static cimjob_registry *reg_posix(void)
 {
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.flags = posix_flags;
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
     ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
     ro.kill_timeout_us = 20000000;
     cimjob_registry *reg = NULL;
     if (!ro.backend || cimjob_registry_new(&ro, &reg) != CIMJOB_RC_SUCCESS)
@@ -1549,6 +1553,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]]\n"
+            "                    [--posix-flags N]  (cimjob_posix_config.flags, e.g. 8:\n"
+            "                    CIMJOB_POSIX_NO_PIDFD_EXIT, the reaper stub of kernels < 6.15)\n"
             "groups: spawn peers teardown terminate kill_all latency query concurrency memory\n");
     exit(2);
 }
@@ -1563,6 +1569,8 @@ int main(int argc, char **argv)
             json = argv[++i];
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             only = argv[++i];
+        else if (strcmp(argv[i], "--posix-flags") == 0 && i + 1 < argc)
+            posix_flags = (unsigned int)strtoul(argv[++i], NULL, 0);
         else
             usage();
     }
@@ -1577,8 +1585,8 @@ int main(int argc, char **argv)
     posix_spawnattr_setflags(&pgroup_attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&pgroup_attr, 0);
 
-    fprintf(stderr, "cimjob-bench%s: libcimjob %s, %ld cores\n", quick ? " --quick" : "",
-            cimjob_version(), sysconf(_SC_NPROCESSORS_ONLN));
+    fprintf(stderr, "cimjob-bench%s: libcimjob %s, %ld cores, posix flags %#x\n",
+            quick ? " --quick" : "", cimjob_version(), sysconf(_SC_NPROCESSORS_ONLN), posix_flags);
     int64_t t0 = now_ns();
     /* Peers last: GLib leaves a worker thread and libuv a SIGCHLD handler behind. */
     if (want("spawn"))

@@ -123,16 +123,6 @@ static size_t containments(cimjob_containment *out)
     return n;
 }
 
-/* Whether the kernel keeps a reaped child's status for its pidfd (PIDFD_INFO_EXIT, 6.15). */
-static int kernel_keeps_exit_status(void)
-{
-    struct utsname u;
-    int major = 0, minor = 0;
-    if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-        return 0;
-    return major > 6 || (major == 6 && minor >= 15);
-}
-
 /* The documented answer when the host took the main process and its status is gone. */
 static int documented_loss(const cimjob_info *i)
 {
@@ -140,39 +130,82 @@ static int documented_loss(const cimjob_info *i)
            strstr(i->error_description, "reaped by someone else") != NULL;
 }
 
-/* Run exit 0 and exit 3 on every containment, with and without pidfds. The subreaper's helper
- * never execs, so its exit signal stays the library's (none) and nothing can take it; a main
- * process that execs gets SIGCHLD back (the kernel resets it at exec), so with pidfds the
- * status comes from the pidfd, and without them the loss is reported as documented. */
+/* Set by a case that runs only the modes with pidfds. */
+static int g_pidfd_modes_only;
+
+/* The three ways the library runs here: pidfds as this kernel has them (on Linux 6.15 and
+ * later a reaped process's status is kept for its pidfd; before, the reaper stub), the reaper
+ * stub forced (what a kernel before 6.15 gets), no pidfds at all. */
+static const unsigned int g_modes[] = {0, CIMJOB_POSIX_NO_PIDFD_EXIT, CIMJOB_POSIX_NO_PIDFD};
+#define N_MODES (sizeof g_modes / sizeof g_modes[0])
+
+static const char *mode_name(unsigned int flags)
+{
+    return flags & CIMJOB_POSIX_NO_PIDFD        ? ", no pidfd"
+           : flags & CIMJOB_POSIX_NO_PIDFD_EXIT ? ", no PIDFD_INFO_EXIT (reaper stub)"
+                                                : "";
+}
+
+/* With the reaper stub, the main process of a cgroup or pgroup job is not the host's child at
+ * all: `echo $PPID` (the shell's parent) is the stub, never this process. */
+static void main_is_not_the_hosts_child(cimjob_registry *reg, cimjob_containment c,
+                                        unsigned int flags)
+{
+    char file[128], script[256];
+    snprintf(file, sizeof file, "%s/ppid-%d-%u", g_tmp, (int)c, flags);
+    snprintf(script, sizeof script, "echo $PPID > %s; exit 0", file);
+    cimjob_job *j = start_sh(reg, c, script);
+    cimjob_info info = finish(j);
+    assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
+    FILE *f = fopen(file, "re");
+    assert_non_null(f);
+    int ppid = 0;
+    assert_int_equal(fscanf(f, "%d", &ppid), 1);
+    fclose(f);
+    unlink(file);
+    if (ppid == (int)getpid())
+        fail_msg("%s%s: the main process is the host's child", cont_name(c), mode_name(flags));
+    cimjob_job_release(j);
+}
+
+/* Run exit 0 and exit 3 on every containment, in every mode. The subreaper's helper and the
+ * reaper stub never exec, so their exit signal stays the library's (none) and nothing can take
+ * them; a main process that execs gets SIGCHLD back (the kernel resets it at exec): as the
+ * host's child (pidfds that keep the status) its status comes from the pidfd; as the stub's,
+ * the host cannot take it; without pidfds the loss is reported as documented. */
 static void true_status_everywhere(const char *host, int host_takes_mains)
 {
     cimjob_containment conts[3];
     size_t nc = containments(conts);
-    const unsigned int flags[] = {0, CIMJOB_POSIX_NO_PIDFD};
-    for (size_t f = 0; f < 2; f++) {
-        cimjob_registry *reg = new_registry(flags[f]);
+    for (size_t f = 0; f < N_MODES; f++) {
+        const unsigned int mode = g_modes[f];
+        if (g_pidfd_modes_only && (mode & CIMJOB_POSIX_NO_PIDFD))
+            continue;
+        cimjob_registry *reg = new_registry(mode);
         for (size_t c = 0; c < nc; c++) {
             int may_lose = host_takes_mains && conts[c] != CIMJOB_CONTAINMENT_SUBREAPER &&
-                           (flags[f] || !kernel_keeps_exit_status());
+                           (mode & CIMJOB_POSIX_NO_PIDFD);
+            if ((mode & CIMJOB_POSIX_NO_PIDFD_EXIT) && conts[c] != CIMJOB_CONTAINMENT_SUBREAPER)
+                main_is_not_the_hosts_child(reg, conts[c], mode);
             cimjob_job *ok = start_sh(reg, conts[c], "exit 0");
             cimjob_job *three = start_sh(reg, conts[c], "exit 3");
             cimjob_info a = finish(ok), b = finish(three);
             if ((a.job_state != CIMJOB_JOB_STATE_COMPLETED || a.error_code != 0) &&
                 !(may_lose && documented_loss(&a)))
                 fail_msg("%s, %s%s: 'exit 0' ended %s, ErrorCode %u (%s)", host,
-                         cont_name(conts[c]), flags[f] ? ", no pidfd" : "",
+                         cont_name(conts[c]), mode_name(mode),
                          cimjob_job_state_name((int)a.job_state), a.error_code,
                          a.error_description);
             if ((b.job_state != CIMJOB_JOB_STATE_EXCEPTION || b.error_code != 3 ||
                  b.exit_status != 3) &&
                 !(may_lose && documented_loss(&b)))
                 fail_msg("%s, %s%s: 'exit 3' ended %s, ErrorCode %u, exit status %d (%s)", host,
-                         cont_name(conts[c]), flags[f] ? ", no pidfd" : "",
+                         cont_name(conts[c]), mode_name(mode),
                          cimjob_job_state_name((int)b.job_state), b.error_code, b.exit_status,
                          b.error_description);
             if (may_lose && (documented_loss(&a) || documented_loss(&b)))
                 print_message("%s, %s%s: status lost as documented (no pidfd to keep it)\n", host,
-                              cont_name(conts[c]), flags[f] ? ", no pidfd" : "");
+                              cont_name(conts[c]), mode_name(mode));
             cimjob_job_release(ok);
             cimjob_job_release(three);
         }
@@ -217,12 +250,13 @@ static void test_sigchld_ignored(void **state)
 static atomic_int g_reaper_stop;
 static atomic_int g_reaper_took;
 
+/* arg non-NULL: with __WALL, which also takes children whose exit signal is not SIGCHLD. */
 static void *reaper(void *arg)
 {
-    (void)arg;
+    int wall = arg != NULL ? __WALL : 0;
     while (!atomic_load(&g_reaper_stop)) {
         int st;
-        pid_t p = waitpid(-1, &st, WNOHANG); /* what a host's SIGCHLD handler does */
+        pid_t p = waitpid(-1, &st, WNOHANG | wall); /* what a host's SIGCHLD handler does */
         if (p > 0)
             atomic_fetch_add(&g_reaper_took, 1);
         struct timespec ts = {0, 200000};
@@ -245,6 +279,30 @@ static void test_host_reaps_waitpid_all(void **state)
     atomic_store(&g_reaper_stop, 1);
     pthread_join(t, NULL);
     print_message("the host's waitpid(-1) took %d main processes (exec'd: SIGCHLD again)\n",
+                  atomic_load(&g_reaper_took));
+}
+
+/* A host that reaps with waitpid(-1, __WALL) takes the library's own children too, but only
+ * once they have exited: the subreaper helper and the reaper stub have handed the status over
+ * by then, so jobs still report their true status (modes with pidfds; without them a reaped
+ * child's PID proves nothing, see docs/teardown.md). */
+static void test_host_reaps_waitpid_all_wall(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    pthread_t t;
+    static int wall = 1;
+    atomic_store(&g_reaper_stop, 0);
+    atomic_store(&g_reaper_took, 0);
+    assert_int_equal(pthread_create(&t, NULL, reaper, &wall), 0);
+    g_pidfd_modes_only = 1;
+    true_status_everywhere("waitpid(-1, __WALL) loop", 1);
+    g_pidfd_modes_only = 0;
+    atomic_store(&g_reaper_stop, 1);
+    pthread_join(t, NULL);
+    print_message("the host's waitpid(-1, __WALL) took %d children of the library\n",
                   atomic_load(&g_reaper_took));
 }
 
@@ -299,9 +357,9 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
     assert_int_equal(sigaction(SIGCHLD, &ign, NULL), 0);
-    const unsigned int flags[] = {0, CIMJOB_POSIX_NO_PIDFD};
-    for (size_t f = 0; f < 2; f++) {
-        cimjob_registry *reg = new_registry(flags[f]);
+    for (size_t f = 0; f < N_MODES; f++) {
+        const int pidfds = !(g_modes[f] & CIMJOB_POSIX_NO_PIDFD);
+        cimjob_registry *reg = new_registry(g_modes[f]);
         char file[128], script[256];
         /* The main process ends at once and leaves a sleep in its group. */
         snprintf(file, sizeof file, "%s/left-%zu", g_tmp, f);
@@ -311,9 +369,10 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
         assert_true(left > 0);
         g_left[g_nleft++] = left;
         cimjob_info info = finish(j);
-        if (flags[f] == 0) {
-            /* With a pidfd: the status survives the host's reaping, and every member of the
-             * group, proven through its own pidfd, is ended. */
+        if (pidfds) {
+            /* With pidfds: the status survives the host's reaping (the pidfd kept it, or the
+             * reaper stub never let the host take the leader), and every member of the group
+             * is ended (proven through its own pidfd, or the group of a leader the stub holds). */
             assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
             assert_false(alive(left));
         } else {
@@ -324,7 +383,7 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
             print_message("no pidfd: \"%s\"\n", info.error_description);
         }
         cimjob_job_release(j);
-        if (flags[f] == 0) {
+        if (pidfds) {
             /* Kill of a job whose main process waits: answers in its bound, the group ends. */
             snprintf(file, sizeof file, "%s/kill-%zu", g_tmp, f);
             snprintf(script, sizeof script, "sleep 1000 & echo $! > %s; wait", file);
@@ -339,6 +398,54 @@ static void test_pgroup_leftover_sigchld_ignored(void **state)
         }
         assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
     }
+}
+
+/* ---- the reaper stub killed from outside (SIGKILL by someone, the OOM killer) --------------- */
+
+static void test_stub_killed(void **state)
+{
+    (void)state;
+#ifdef GUEST_TSAN
+    skip();
+#endif
+    cimjob_containment conts[3];
+    size_t nc = containments(conts);
+    cimjob_registry *reg = new_registry(CIMJOB_POSIX_NO_PIDFD_EXIT);
+    for (size_t c = 0; c < nc; c++) {
+        if (conts[c] == CIMJOB_CONTAINMENT_SUBREAPER)
+            continue;
+        char fstub[128], fmain[128], fleft[128], script[512];
+        snprintf(fstub, sizeof fstub, "%s/stub-%zu", g_tmp, c);
+        snprintf(fmain, sizeof fmain, "%s/main-%zu", g_tmp, c);
+        snprintf(fleft, sizeof fleft, "%s/kleft-%zu", g_tmp, c);
+        snprintf(script, sizeof script,
+                 "sleep 1000 & echo $! > %s; echo $$ > %s; echo $PPID > %s; wait", fleft, fmain,
+                 fstub);
+        cimjob_job *j = start_sh(reg, conts[c], script);
+        pid_t stub = read_pid(fstub), mainp = read_pid(fmain), left = read_pid(fleft);
+        assert_true(stub > 0 && mainp > 0 && left > 0);
+        assert_int_not_equal(stub, getpid());
+        g_left[g_nleft++] = left;
+        g_left[g_nleft++] = mainp;
+        /* The stub is this process's child (no exit signal): its PID is pinned until reaped. */
+        assert_int_equal(kill(stub, SIGKILL), 0);
+        cimjob_info info = finish(j);
+        print_message("%s, stub killed: %s, ErrorCode %u, \"%s\"\n", cont_name(conts[c]),
+                      cimjob_job_state_name((int)info.job_state), info.error_code,
+                      info.error_description);
+        assert_int_equal(info.job_state, CIMJOB_JOB_STATE_EXCEPTION);
+        assert_int_equal(info.error_code, 255);
+        assert_non_null(strstr(info.error_description, "reaper stub was killed"));
+        /* Nothing of the job runs on (bounded: the kernel delivers SIGKILL promptly). */
+        for (int i = 0; i < 500 && (alive(mainp) || alive(left)); i++) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+        assert_false(alive(mainp));
+        assert_false(alive(left));
+        cimjob_job_release(j);
+    }
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
 }
 
 /* ---- 5. a callback may Terminate another job synchronously ------------------------------------
@@ -973,6 +1080,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_host_reaps_waitpid_all, case_teardown),
+        cmocka_unit_test_teardown(test_host_reaps_waitpid_all_wall, case_teardown),
+        cmocka_unit_test_teardown(test_stub_killed, case_teardown),
         cmocka_unit_test_teardown(test_pgroup_leftover_sigchld_ignored, case_teardown),
         cmocka_unit_test_teardown(test_callback_terminates_another, case_teardown),
         cmocka_unit_test_teardown(test_fork_child_frees_registry, case_teardown),
