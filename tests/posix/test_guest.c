@@ -702,6 +702,15 @@ static int reuse_case(unsigned int flags, cimjob_containment cont, int round)
     }
     if (stranger_state(main_pid) != 0)
         return 13;
+    /* Without pidfds a PID's incarnations are told apart by their start time, which the kernel
+     * keeps in clock ticks (10 ms at USER_HZ 100): a PID handed out again within the same tick is
+     * not told apart (docs/teardown.md). A real wrap of the PID space takes far longer than a
+     * tick; this test's pid_max of 400 can do it in less, so it waits for the tick to pass. */
+    long tck = sysconf(_SC_CLK_TCK);
+    struct timespec ticks = {0, (long)(3 * 1000000000LL / (tck > 0 ? tck : 100))};
+    if (ticks.tv_nsec >= 1000000000L)
+        ticks = (struct timespec){1, 0};
+    nanosleep(&ticks, NULL);
     /* Cycle the namespace's PIDs until one fork gets the job's old PID: the stranger. */
     pid_t stranger = -1;
     for (int i = 0; i < 5000 && stranger < 0; i++) {
