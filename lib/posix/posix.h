@@ -477,6 +477,13 @@ static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options
     return r;
 }
 
+/* grave.c: what a job released before its processes could be reaped leaves (a child of ours
+ * to reap, a populated job cgroup to remove), taken care of later: at the next dispatch, open or
+ * close of any registry, and by cimjob_posix_reap_released(). The pidfd becomes the list's. */
+void cimjob__px_grave_child(pid_t pid, int pidfd);
+void cimjob__px_grave_cgroup(const char *path);
+void cimjob__px_grave_reap(void); /* never blocks */
+
 /* backend.c */
 /* Signal the main process (or helper): through its pidfd, or by PID while it is provably our
  * unreaped child (cimjob__px_main_is_ours). */
