@@ -149,8 +149,8 @@ CIMJOB_EXTERN cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned i
  * @param left       receives how many processes and job cgroups are still left (may be NULL).
  * @return CIMJOB_RC_SUCCESS: nothing is left (also when nothing ever was);
  *         CIMJOB_RC_TIMEOUT: something is still left after @p timeout_us (call again later);
- *         CIMJOB_RC_NOT_SUPPORTED: called in a child after fork(): what is listed is the
- *         parent's, and nothing is touched.
+ *         CIMJOB_RC_NOT_SUPPORTED: called in a child after fork() while the list holds
+ *         something: it is the parent's, and nothing of it is touched.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_posix_reap_released(int64_t timeout_us, size_t *left);
 

@@ -70,9 +70,10 @@ static const char *cont_name(cimjob_containment c)
     return cimjob_containment_name((int)c);
 }
 
-static cimjob_registry *new_registry(void)
+static cimjob_registry *new_registry_flags(unsigned int posix_flags)
 {
     cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.flags = posix_flags;
     cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
     ro.backend = cimjob_backend_by_name("posix");
     ro.backend_config = &pc;
@@ -80,6 +81,11 @@ static cimjob_registry *new_registry(void)
     cimjob_registry *reg = NULL;
     assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
     return reg;
+}
+
+static cimjob_registry *new_registry(void)
+{
+    return new_registry_flags(0);
 }
 
 /* Start `sh -c script` and return its main process's PID, which the script writes first. */
@@ -318,13 +324,16 @@ static pid_t start_tracer(pid_t pid)
     return t;
 }
 
+/* With pidfds, and without (the children are then waited for by PID). */
 static void test_free_ptrace_stuck(void **state)
 {
     (void)state;
     cimjob_containment conts[3];
     size_t nc = containments(conts);
-    for (size_t c = 0; c < nc; c++) {
-        cimjob_registry *reg = g_reg = new_registry();
+    for (size_t k = 0; k < 2 * nc; k++) {
+        size_t c = k % nc;
+        unsigned int flags = k < nc ? 0 : CIMJOB_POSIX_NO_PIDFD;
+        cimjob_registry *reg = g_reg = new_registry_flags(flags);
         pid_t mains[NSTUCK], *tracers = g_kids;
         (void)start_job(reg, conts[c], "exec sleep 100", 100); /* one that dies */
         for (int i = 0; i < NSTUCK; i++) {
@@ -336,8 +345,25 @@ static void test_free_ptrace_stuck(void **state)
             }
         }
         g_reg = NULL;
-        free_within_bound(reg, conts[c], "held as zombies by a stopped ptrace tracer");
+        free_within_bound(reg, conts[c],
+                          flags ? "held as zombies by a stopped ptrace tracer, no pidfd"
+                                : "held as zombies by a stopped ptrace tracer");
         still_stuck(conts[c], mains, 'Z');
+        if (k == 0) {
+            /* In a child after fork() the list is the parent's: nothing of it is touched. */
+            pid_t f = fork();
+            assert_true(f >= 0);
+            if (f == 0)
+                _exit(cimjob_posix_reap_released(0, NULL) == CIMJOB_RC_NOT_SUPPORTED ? 0 : 1);
+            int st = -1;
+            assert_int_equal(waitpid(f, &st, 0), f);
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                fail_msg("cimjob_posix_reap_released in a forked child did not answer "
+                         "NotSupported");
+            size_t left = 0;
+            assert_int_equal(cimjob_posix_reap_released(0, &left), CIMJOB_RC_TIMEOUT);
+            assert_true(left >= NSTUCK);
+        }
         /* Reapable now: the tracers go, their tracees go back to their parents. */
         for (int i = 0; i < NSTUCK; i++) {
             kill(tracers[i], SIGKILL);
