@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -293,6 +295,17 @@ static void nothing_left(cimjob_containment c, const pid_t *mains)
         fail_msg("%s: %d job cgroup(s) left", cont_name(c), my_job_cgroups());
 }
 
+/* In a child the test starts: should the test be killed (a meson timeout), so is the child, and
+ * what it held goes with it. */
+static pid_t g_test_pid;
+
+static void die_with_test(void)
+{
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != g_test_pid)
+        _exit(1);
+}
+
 /* ---- ptrace: a zombie only its (stopped) tracer may reap ------------------------------------ */
 
 /* A child that attaches to pid and then does nothing; stopped by the test. -1: not allowed. */
@@ -303,6 +316,7 @@ static pid_t start_tracer(pid_t pid)
     pid_t t = fork();
     assert_true(t >= 0);
     if (t == 0) {
+        die_with_test();
         char ok = ptrace(PTRACE_SEIZE, pid, 0, 0) == 0 ? 'y' : 'n';
         (void)!write(p[1], &ok, 1);
         for (;;)
@@ -464,6 +478,7 @@ static int fuse_start(struct fuse_rig *r)
     g_kids[0] = r->server;
     snprintf(g_mnt, sizeof g_mnt, "%s", r->mnt);
     if (r->server == 0) {
+        die_with_test();
         close(p[0]);
         fuse_serve(fd, p[1]);
         _exit(0);
@@ -582,6 +597,10 @@ int main(void)
         printf("SKIP: needs root (ptrace, FUSE mounts, cgroups)\n");
         return 77;
     }
+    g_test_pid = getpid();
+    /* A mount namespace of its own: the FUSE mount goes with the test, however it ends. */
+    if (unshare(CLONE_NEWNS) == 0)
+        (void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_free_ptrace_stuck, case_teardown),
         cmocka_unit_test_teardown(test_free_fuse_stuck, case_teardown),
