@@ -40,6 +40,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@ static const char *g_envp[] = {"PATH=/usr/bin:/bin", NULL};
 static cimjob_registry *g_reg;
 static pid_t g_kids[NSTUCK + 1]; /* tracers, the FUSE server: children of the test */
 static char g_mnt[96];
+static int g_pidfds[NSTUCK]; /* to the stuck processes: gone means reaped (POLLHUP), no PID reuse */
 
 static int64_t now_us(void)
 {
@@ -284,16 +286,39 @@ static void still_stuck(cimjob_containment c, const pid_t *mains, char want)
     assert_true(left >= NSTUCK);
 }
 
-/* Once reapable, nothing is left: no zombie or process of ours, no job cgroup. */
+/* A pidfd to each stuck process, opened while it runs. */
+static void watch(const pid_t *mains)
+{
+    for (int i = 0; i < NSTUCK; i++) {
+        g_pidfds[i] = (int)syscall(SYS_pidfd_open, mains[i], 0);
+        assert_true(g_pidfds[i] >= 0);
+    }
+}
+
+static void unwatch(void)
+{
+    for (int i = 0; i < NSTUCK; i++) {
+        if (g_pidfds[i] >= 0)
+            close(g_pidfds[i]);
+        g_pidfds[i] = -1;
+    }
+}
+
+/* Once reapable, nothing is left: every stuck process reaped (by whoever is its parent), no
+ * other process with the test as parent, no job cgroup. */
 static void nothing_left(cimjob_containment c, const pid_t *mains)
 {
     for (int i = 0; i < NSTUCK; i++) {
+        /* A pidfd reports POLLHUP once its process has been reaped (recent kernels; before,
+         * the PID's absence from /proc says it, barring a reuse of the number). */
+        struct pollfd pf = {g_pidfds[i], POLLIN, 0};
         pid_t pp = 0;
-        char s = proc_state(mains[i], &pp);
-        if (s != '-' && (s == 'Z' || pp == getpid()))
-            fail_msg("%s: process %d still there (state %c, parent %d)", cont_name(c),
-                     (int)mains[i], s, (int)pp);
+        int reaped = poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP);
+        if (!reaped && proc_state(mains[i], &pp) != '-')
+            fail_msg("%s: process %d not reaped (state %c, parent %d)", cont_name(c), (int)mains[i],
+                     proc_state(mains[i], &pp), (int)pp);
     }
+    unwatch();
     if (my_children() != 0)
         fail_msg("%s: %d process(es) with this test as parent left", cont_name(c), my_children());
     if (my_job_cgroups() != 0)
@@ -363,6 +388,7 @@ static void test_free_ptrace_stuck(void **state)
                 skip();
             }
         }
+        watch(mains);
         g_reg = NULL;
         free_within_bound(reg, conts[c],
                           flags ? "held as zombies by a stopped ptrace tracer, no pidfd"
@@ -544,6 +570,7 @@ static void test_free_fuse_stuck(void **state)
             mains[i] = start_job(reg, conts[c], script, i);
             fuse_wait_held(&rig, mains[i]);
         }
+        watch(mains);
         g_reg = NULL;
         free_within_bound(reg, conts[c], "in D state (a FUSE server that never answers)");
         still_stuck(conts[c], mains, 'D');
@@ -574,6 +601,7 @@ static int case_teardown(void **state)
         (void)rmdir(g_mnt);
         g_mnt[0] = '\0';
     }
+    unwatch();
     if (g_reg)
         (void)cimjob_registry_free(g_reg);
     g_reg = NULL;
@@ -603,6 +631,8 @@ int main(void)
         return 77;
     }
     g_test_pid = getpid();
+    for (int i = 0; i < NSTUCK; i++)
+        g_pidfds[i] = -1;
     /* A mount namespace of its own: the FUSE mount goes with the test, however it ends. */
     if (unshare(CLONE_NEWNS) == 0)
         (void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
