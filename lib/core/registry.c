@@ -1000,6 +1000,7 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
                                       "cimjob_registry_free: a job not confirmed ended");
         }
         cimjob__job_remove_cause(j, CIMJOB_REMOVAL_REGISTRY_FREE);
+        cimjob__reg_queue_release(reg, j); /* the backend's part too (no allocation) */
         cimjob_job_release(j);
     }
     int waiting = 0;

@@ -10,6 +10,8 @@
  *     process waits for the answer in uninterruptible sleep (D state): it cannot die. It can
  *     once the test kills the server (the kernel aborts the connection). Skipped with a message
  *     where /dev/fuse cannot be mounted.
+ *   - out of memory (white-box: cimjob__alloc_budget): the call cannot list its jobs and takes
+ *     them one at a time; the same single deadline holds there.
  * Each case asserts that cimjob_registry_free() answers CIMJOB_RC_TIMEOUT within its one bound
  * (kill_timeout_us for the whole call: with a wait per stuck job it would take longer than the
  * limit asserted), that the stuck processes are still there after it (left to the library's
@@ -32,6 +34,7 @@
 #include <linux/fuse.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +431,51 @@ static void test_free_ptrace_stuck(void **state)
     }
 }
 
+/* ---- out of memory: cimjob_registry_free's job-at-a-time path ----------------------------------
+ */
+
+/* White-box: the library's allocation budget (lib/core/alloc.c; -1: no failure). */
+extern atomic_long cimjob__alloc_budget;
+
+/* Every allocation fails during the call, so the registry cannot even list its jobs and takes
+ * them one at a time: the one deadline holds there too. What the library could not put on its
+ * list (out of memory) stays the test's child, reaped here by PID as documented. */
+static void test_free_stuck_out_of_memory(void **state)
+{
+    (void)state;
+    cimjob_registry *reg = g_reg = new_registry();
+    pid_t mains[NSTUCK], *tracers = g_kids;
+    for (int i = 0; i < NSTUCK; i++) {
+        mains[i] = start_job(reg, CIMJOB_CONTAINMENT_PGROUP, "exec sleep 100", i);
+        tracers[i] = start_tracer(mains[i]);
+        if (tracers[i] < 0) {
+            print_message("SKIP: ptrace(PTRACE_SEIZE) is not permitted here\n");
+            skip();
+        }
+    }
+    watch(mains);
+    g_reg = NULL;
+    atomic_store(&cimjob__alloc_budget, 0);
+    free_within_bound(reg, CIMJOB_CONTAINMENT_PGROUP, "held by a tracer, out of memory");
+    atomic_store(&cimjob__alloc_budget, -1);
+    for (int i = 0; i < NSTUCK; i++) {
+        kill(tracers[i], SIGKILL);
+        assert_int_equal(waitpid(tracers[i], NULL, 0), tracers[i]);
+        tracers[i] = 0;
+    }
+    (void)cimjob_posix_reap_released(10 * SEC, NULL);
+    int dropped = 0;
+    for (int i = 0; i < NSTUCK; i++) {
+        struct pollfd pf = {g_pidfds[i], POLLIN, 0};
+        if (poll(&pf, 1, 0) == 1 && !(pf.revents & POLLHUP) &&
+            waitpid(mains[i], NULL, WNOHANG) == mains[i])
+            dropped++;
+    }
+    if (dropped)
+        print_message("%d zombie(s) the library could not list, reaped by the test\n", dropped);
+    nothing_left(CIMJOB_CONTAINMENT_PGROUP, mains);
+}
+
 /* ---- FUSE: a process in D state, waiting for a server that never answers --------------------- */
 
 struct fuse_rig {
@@ -605,6 +653,7 @@ static int case_teardown(void **state)
     if (g_reg)
         (void)cimjob_registry_free(g_reg);
     g_reg = NULL;
+    atomic_store(&cimjob__alloc_budget, -1);
     (void)cimjob_posix_reap_released(10 * SEC, NULL);
     return 0;
 }
@@ -639,6 +688,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_free_ptrace_stuck, case_teardown),
         cmocka_unit_test_teardown(test_free_fuse_stuck, case_teardown),
+        cmocka_unit_test_teardown(test_free_stuck_out_of_memory, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-stuck", tests, group_setup, group_teardown);
 }
