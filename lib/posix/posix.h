@@ -482,7 +482,7 @@ static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options
  * close of any registry, and by cimjob_posix_reap_released(). The pidfd becomes the list's. */
 void cimjob__px_grave_child(pid_t pid, int pidfd);
 void cimjob__px_grave_cgroup(const char *path);
-void cimjob__px_grave_reap(void); /* never blocks */
+void cimjob__px_grave_reap(void); /* never waits for a process */
 
 /* backend.c */
 /* Signal the main process (or helper): through its pidfd, or by PID while it is provably our
