@@ -51,6 +51,8 @@
 #include <cimjob/cimjob.h>
 #include <cimjob/posix.h>
 
+#include "own_cgroup.h"
+
 #define SEC     INT64_C(1000000)
 #define NSTUCK  10        /* stuck jobs per registry */
 #define KILL_US (1 * SEC) /* the registry's kill bound */
@@ -169,38 +171,6 @@ static int my_children(void)
     if (d)
         closedir(d);
     return n;
-}
-
-/* The cgroup v2 directory this process is in, or -1. */
-static int own_cgroup_dir(char *out, size_t size)
-{
-    char mnt[1024] = "", line[4096], own[2048] = "";
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    while (f && fgets(line, sizeof line, f)) {
-        char m[1024], fstype[64];
-        const char *dash = strstr(line, " - ");
-        if (dash && sscanf(dash + 3, "%63s", fstype) == 1 && strcmp(fstype, "cgroup2") == 0 &&
-            sscanf(line, "%*s %*s %*s %*s %1023s", m) == 1) {
-            snprintf(mnt, sizeof mnt, "%s", m);
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-    f = fopen("/proc/self/cgroup", "re");
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "0::", 3) == 0) {
-            line[strcspn(line, "\n")] = '\0';
-            if (strlen(line + 3) < sizeof own)
-                memcpy(own, line + 3, strlen(line + 3) + 1);
-        }
-    }
-    if (f)
-        fclose(f);
-    if (!mnt[0] || !own[0])
-        return -1;
-    snprintf(out, size, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
-    return 0;
 }
 
 /* Job cgroups of this process left beside it (cimjob-<pid>-...). */
@@ -371,6 +341,30 @@ static pid_t start_tracer(pid_t pid)
     return t;
 }
 
+/* NSTUCK jobs, each held by a tracer of its own (g_kids), watched through pidfds. */
+static void start_traced(cimjob_registry *reg, cimjob_containment c, pid_t *mains)
+{
+    for (int i = 0; i < NSTUCK; i++) {
+        mains[i] = start_job(reg, c, "exec sleep 100", i);
+        g_kids[i] = start_tracer(mains[i]);
+        if (g_kids[i] < 0) {
+            print_message("SKIP: ptrace(PTRACE_SEIZE) is not permitted here\n");
+            skip();
+        }
+    }
+    watch(mains);
+}
+
+/* Reapable now: the tracers go, and their tracees back to their parents. */
+static void end_tracers(void)
+{
+    for (int i = 0; i < NSTUCK; i++) {
+        kill(g_kids[i], SIGKILL);
+        assert_int_equal(waitpid(g_kids[i], NULL, 0), g_kids[i]);
+        g_kids[i] = 0;
+    }
+}
+
 /* With pidfds, and without (the children are then waited for by PID). */
 static void test_free_ptrace_stuck(void **state)
 {
@@ -381,17 +375,9 @@ static void test_free_ptrace_stuck(void **state)
         size_t c = k % nc;
         unsigned int flags = k < nc ? 0 : CIMJOB_POSIX_NO_PIDFD;
         cimjob_registry *reg = g_reg = new_registry_flags(flags);
-        pid_t mains[NSTUCK], *tracers = g_kids;
+        pid_t mains[NSTUCK];
         (void)start_job(reg, conts[c], "exec sleep 100", 100); /* one that dies */
-        for (int i = 0; i < NSTUCK; i++) {
-            mains[i] = start_job(reg, conts[c], "exec sleep 100", i);
-            tracers[i] = start_tracer(mains[i]);
-            if (tracers[i] < 0) {
-                print_message("SKIP: ptrace(PTRACE_SEIZE) is not permitted here\n");
-                skip();
-            }
-        }
-        watch(mains);
+        start_traced(reg, conts[c], mains);
         g_reg = NULL;
         free_within_bound(reg, conts[c],
                           flags ? "held as zombies by a stopped ptrace tracer, no pidfd"
@@ -412,12 +398,7 @@ static void test_free_ptrace_stuck(void **state)
             assert_int_equal(cimjob_posix_reap_released(0, &left), CIMJOB_RC_TIMEOUT);
             assert_true(left >= NSTUCK);
         }
-        /* Reapable now: the tracers go, their tracees go back to their parents. */
-        for (int i = 0; i < NSTUCK; i++) {
-            kill(tracers[i], SIGKILL);
-            assert_int_equal(waitpid(tracers[i], NULL, 0), tracers[i]);
-            tracers[i] = 0;
-        }
+        end_tracers();
         /* Reaped with no call made for it: at the next open or close of any registry. */
         int64_t end = now_us() + 10 * SEC;
         while (my_children() != 0 && now_us() < end) {
@@ -444,25 +425,13 @@ static void test_free_stuck_out_of_memory(void **state)
 {
     (void)state;
     cimjob_registry *reg = g_reg = new_registry();
-    pid_t mains[NSTUCK], *tracers = g_kids;
-    for (int i = 0; i < NSTUCK; i++) {
-        mains[i] = start_job(reg, CIMJOB_CONTAINMENT_PGROUP, "exec sleep 100", i);
-        tracers[i] = start_tracer(mains[i]);
-        if (tracers[i] < 0) {
-            print_message("SKIP: ptrace(PTRACE_SEIZE) is not permitted here\n");
-            skip();
-        }
-    }
-    watch(mains);
+    pid_t mains[NSTUCK];
+    start_traced(reg, CIMJOB_CONTAINMENT_PGROUP, mains);
     g_reg = NULL;
     atomic_store(&cimjob__alloc_budget, 0);
     free_within_bound(reg, CIMJOB_CONTAINMENT_PGROUP, "held by a tracer, out of memory");
     atomic_store(&cimjob__alloc_budget, -1);
-    for (int i = 0; i < NSTUCK; i++) {
-        kill(tracers[i], SIGKILL);
-        assert_int_equal(waitpid(tracers[i], NULL, 0), tracers[i]);
-        tracers[i] = 0;
-    }
+    end_tracers();
     (void)cimjob_posix_reap_released(10 * SEC, NULL);
     int dropped = 0;
     for (int i = 0; i < NSTUCK; i++) {
