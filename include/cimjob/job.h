@@ -352,17 +352,24 @@ CIMJOB_EXTERN cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts,
 CIMJOB_EXTERN const char *cimjob_registry_incarnation(const cimjob_registry *reg);
 
 /**
- * Free a registry: every job not yet in a final state is killed (bounded by kill_timeout_us),
- * every job is removed, and the backend is closed. State-change callbacks for those kills run
- * on the calling thread before it returns, so their userdata must outlive this call. References to
- * jobs stay valid memory and answer CIMJOB_RC_NOT_FOUND. Must not be called while another thread
- * is using the registry. Called from a callback of the same registry it does nothing and answers
- * CIMJOB_RC_BUSY (free it once the callback has returned).
+ * Free a registry: every job not yet in a final state is killed, every job is removed, and the
+ * backend is closed. The wait for the killed jobs to end is bounded by kill_timeout_us once for
+ * the whole call, however many jobs there are: a job whose processes cannot die yet (D state,
+ * a zombie a ptrace tracer holds) gets one more kill when the bound has passed and is released
+ * without waiting. With the `posix` backend what it leaves (a zombie or live child of the host,
+ * a job cgroup) is reaped and removed later, once it can be: at the next dispatch, creation or
+ * free of any posix registry, or by cimjob_posix_reap_released() (docs/teardown.md).
+ * State-change callbacks for those kills run on the calling thread before it returns, so their
+ * userdata must outlive this call. References to jobs stay valid memory and answer
+ * CIMJOB_RC_NOT_FOUND. Must not be called while another thread is using the registry. Called
+ * from a callback of the same registry it does nothing and answers CIMJOB_RC_BUSY (free it once
+ * the callback has returned).
  *
  * @param reg the registry; NULL is a no-op.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_TIMEOUT if some job's processes could not be confirmed
- *         ended within the bound (the registry is freed all the same); CIMJOB_RC_BUSY when
- *         called from a state-change callback of @p reg (nothing is freed).
+ *         ended within kill_timeout_us of the call's start (the registry is freed all the
+ *         same); CIMJOB_RC_BUSY when called from a state-change callback of @p reg (nothing
+ *         is freed).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_registry_free(cimjob_registry *reg);
 

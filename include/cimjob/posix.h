@@ -149,6 +149,32 @@ enum cimjob_posix_signal_flags {
  */
 CIMJOB_EXTERN cimjob_rc cimjob_posix_signal(cimjob_job *job, int sig, unsigned int flags);
 
+/**
+ * Reap what jobs of the `posix` backend left behind when they were released before their
+ * processes could be reaped: cimjob_registry_free() waits for the jobs it kills only up to its
+ * bound (kill_timeout_us, once for the whole call), and a process that cannot die yet (in D
+ * state, blocked in the kernel on a hung NFS or FUSE server or a device; a zombie whose ptrace
+ * tracer has not waited for it) outlives that wait. Such a job's main process (cgroup and
+ * process-group containment) or helper (subreaper containment) is still a child of the host
+ * process: the library keeps it, with a job cgroup that still holds processes, on a
+ * process-wide list, and reaps the child and removes the cgroup as soon as they are gone. That
+ * happens by itself, without blocking, at every dispatch, creation or free of any posix
+ * registry of the process; a host that frees its last registry and runs on (or is about to
+ * exit and wants no zombie left) calls this. No thread, no signal handler, no waitpid(-1): each
+ * child is waited for by its own pidfd or PID. A subreaper job's helper needs nothing meanwhile:
+ * it keeps killing and reaping the job's tree and exits when the tree is gone. Thread-safe.
+ *
+ * @param timeout_us how long to wait for what is left, in microseconds: 0 only looks, a
+ *                   negative value waits as long as it takes. While it waits it looks again
+ *                   every 10 ms.
+ * @param left       receives how many processes and job cgroups are still left (may be NULL).
+ * @return CIMJOB_RC_SUCCESS: nothing is left (also when nothing ever was);
+ *         CIMJOB_RC_TIMEOUT: something is still left after @p timeout_us (call again later);
+ *         CIMJOB_RC_NOT_SUPPORTED: called in a child after fork() while the list holds
+ *         something: it is the parent's, and nothing of it is touched.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_posix_reap_released(int64_t timeout_us, size_t *left);
+
 #ifdef __cplusplus
 }
 #endif

@@ -976,10 +976,12 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
      * (the backend sees the fork too and signals, removes and takes nothing). */
     int forked = cimjob__process_id() != reg->creator_pid;
 
-    /* No new jobs from here on; then kill whatever is alive, bounded. */
+    /* No new jobs from here on; then kill whatever is alive, bounded: one deadline for the
+     * whole call, however many jobs cannot die yet (the backend takes care of those later). */
     cimjob__rwlock_wrlock(&reg->map_lock);
     reg->closed = 1;
     cimjob__rwlock_wrunlock(&reg->map_lock);
+    int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
     while (cimjob_registry_list(reg, &jobs, &n) != CIMJOB_RC_SUCCESS) {
         /* Out of memory: remove one job at a time instead. */
         cimjob__rwlock_rdlock(&reg->map_lock);
@@ -988,18 +990,23 @@ cimjob_rc cimjob_registry_free(cimjob_registry *reg)
         if (!j)
             break;
         if (!forked && cimjob__job_kill_for_close(j)) {
-            int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
             while (!j->ended && cimjob__reg_now(reg) < deadline)
                 cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
+            cimjob__mutex_lock(&j->lock);
+            int ended = j->ended;
+            cimjob__mutex_unlock(&j->lock);
+            if (!ended)
+                result = cimjob__fail(CIMJOB_RC_TIMEOUT,
+                                      "cimjob_registry_free: a job not confirmed ended");
         }
         cimjob__job_remove_cause(j, CIMJOB_REMOVAL_REGISTRY_FREE);
+        cimjob__reg_queue_release(reg, j); /* the backend's part too (no allocation) */
         cimjob_job_release(j);
     }
     int waiting = 0;
     for (size_t i = 0; !forked && i < n; i++)
         waiting += cimjob__job_kill_for_close(jobs[i]);
     if (waiting) {
-        int64_t deadline = cimjob__reg_now(reg) + (int64_t)reg->kill_timeout_us;
         for (;;) {
             uint64_t seq = cimjob__reg_seq(reg);
             size_t alive = 0;

@@ -100,62 +100,6 @@ void cimjob__px_signal_main(struct px_job *pj, int sig)
     }
 }
 
-/* ---- the graveyard: children released before they could be reaped ---------------------------- */
-
-/* A main process (or helper) still unreaped when its job was released: reaped later, when it
- * can be, at the next dispatch, open or close of any registry of this process, so that no
- * zombie is left in the host for good. Process-wide: the registry that started it may be gone. */
-struct px_grave {
-    pid_t pid;
-    int pidfd;
-};
-static pthread_mutex_t px_grave_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct px_grave *px_graves;
-static size_t px_ngraves, px_graves_cap;
-static atomic_size_t px_graves_count;
-
-void cimjob__px_grave_add(pid_t pid, int pidfd)
-{
-    pthread_mutex_lock(&px_grave_lock);
-    if (px_ngraves == px_graves_cap) {
-        size_t cap = px_graves_cap ? 2 * px_graves_cap : 16;
-        struct px_grave *g = cimjob__realloc(px_graves, cap * sizeof *g);
-        if (g != NULL) {
-            px_graves = g;
-            px_graves_cap = cap;
-        }
-    }
-    if (px_ngraves < px_graves_cap) {
-        px_graves[px_ngraves++] = (struct px_grave){pid, pidfd};
-        atomic_store(&px_graves_count, px_ngraves);
-    } else if (pidfd >= 0) {
-        close(pidfd); /* out of memory: it stays a zombie until the host exits */
-    }
-    pthread_mutex_unlock(&px_grave_lock);
-}
-
-/* Reap what has ended among them (never blocks). */
-static void px_grave_reap(void)
-{
-    if (atomic_load(&px_graves_count) == 0) {
-        return;
-    }
-    pthread_mutex_lock(&px_grave_lock);
-    size_t k = 0;
-    for (size_t i = 0; i < px_ngraves; i++) {
-        siginfo_t si;
-        int r = px_wait_child(px_graves[i].pid, px_graves[i].pidfd, &si, WEXITED | WNOHANG);
-        if (r == 0 && si.si_pid == 0) {
-            px_graves[k++] = px_graves[i]; /* not yet */
-        } else if (px_graves[i].pidfd >= 0) {
-            close(px_graves[i].pidfd);
-        }
-    }
-    px_ngraves = k;
-    atomic_store(&px_graves_count, k);
-    pthread_mutex_unlock(&px_grave_lock);
-}
-
 /* want: 0 no tick, 1 the 10 ms tick, 2 the 1 ms tick (a killed cgroup draining: reading
  * cgroup.events is cheap, and the kernel delays its "populated 0" notification by up to 10 ms
  * when the previous one was less than 10 ms before, e.g. a job killed soon after it started). */
@@ -238,7 +182,7 @@ static cimjob_rc px_open(const cimjob_backend_host *host, void *config, void **s
     if (st == NULL) {
         return cimjob_backend_fail(CIMJOB_RC_NO_MEMORY, "posix backend: out of memory");
     }
-    px_grave_reap();
+    cimjob__px_grave_reap();
     st->host = host;
     st->pid = getpid();
     st->epfd = st->evfd = st->tfd = -1;
@@ -315,7 +259,7 @@ static void px_close_state(void *state)
         return;
     }
     if (getpid() == st->pid) {
-        px_grave_reap();
+        cimjob__px_grave_reap();
     }
     cimjob__px_cg_close_state(st, getpid() != st->pid);
     void *stack = atomic_exchange(&st->spare_stack, NULL);
@@ -954,7 +898,7 @@ static void px_poll_job(struct px_job *pj, int pidfd_fired)
 static cimjob_rc px_dispatch(void *state)
 {
     struct px_state *st = state;
-    px_grave_reap();
+    cimjob__px_grave_reap();
     uint64_t drain;
     int timer = 0;
     cimjob_rc rc = CIMJOB_RC_SUCCESS;
@@ -1166,7 +1110,7 @@ static void px_release(void *state, void *job_state)
         if (!pj->reaped && pj->stub_pid > 0) {
             pj->reaped = 1; /* the stub's child: the stub reaps it when it can (below) */
         } else if (!pj->reaped) {
-            cimjob__px_grave_add(pj->pid, pj->pidfd);
+            cimjob__px_grave_child(pj->pid, pj->pidfd);
             pj->pidfd = -1; /* the graveyard's now */
             pj->reaped = 1;
         }

@@ -351,8 +351,10 @@ static void px_cg_release(struct px_job *pj)
     cimjob__px_cg_path(pj->cg, pj->cg_seq, path, sizeof path);
     if (!pj->ended) {
         /* Released with processes that could not die yet: one try, no waiting (the registry's
-         * bound holds); the cgroup stays if they are still there. */
-        (void)rmdir(path);
+         * bound holds); if they are still there, the cgroup is removed once they are gone. */
+        if (rmdir(path) != 0 && errno != ENOENT) {
+            cimjob__px_grave_cgroup(path);
+        }
         return;
     }
     (void)cimjob__posix_cgroup_remove(path);

@@ -503,6 +503,13 @@ static inline int px_wait_child(pid_t pid, int pidfd, siginfo_t *si, int options
     return r;
 }
 
+/* grave.c: what a job released before its processes could be reaped leaves (a child of ours
+ * to reap, a populated job cgroup to remove), taken care of later: at the next dispatch, open or
+ * close of any registry, and by cimjob_posix_reap_released(). The pidfd becomes the list's. */
+void cimjob__px_grave_child(pid_t pid, int pidfd);
+void cimjob__px_grave_cgroup(const char *path);
+void cimjob__px_grave_reap(void); /* never waits for a process */
+
 /* backend.c */
 /* Signal the main process (or helper): through its pidfd, or by PID while it is provably our
  * unreaped child (cimjob__px_main_is_ours). */
@@ -518,8 +525,6 @@ void cimjob__px_spawn_cleanup(struct px_spawn *sp);
  * socket, PID and pidfd. 0, or -1 with errno. */
 int cimjob__px_start_helper(struct px_spawn *sp, struct cimjob__posix_helper_args *a, int *ctl_out,
                             pid_t *pid_out, int *pidfd_out);
-/* A child of ours to be reaped later, when it can be, without blocking anyone (takes pidfd). */
-void cimjob__px_grave_add(pid_t pid, int pidfd);
 
 /* stub.c (host side) */
 /* Start the job's main process through a reaper stub: sets sp->stub_pid/stub_pidfd/ctl_fd, and

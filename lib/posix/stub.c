@@ -275,7 +275,7 @@ void cimjob__px_stub_finish(pid_t *pid, int *pidfd, int *ctl, int wait_ms)
         done = stub_reaped(*pid, *pidfd);
     }
     if (!done) {
-        cimjob__px_grave_add(*pid, *pidfd); /* reaped later; the graveyard owns the pidfd */
+        cimjob__px_grave_child(*pid, *pidfd); /* reaped later; the graveyard owns the pidfd */
         *pidfd = -1;
     }
     px_close_fd(pidfd);

@@ -828,38 +828,7 @@ static void test_never_signals_a_stranger(void **state)
 
 /* ---- 11. job cgroups of dead hosts are swept, also of hosts that ran in a PID namespace ---- */
 
-/* This process's cgroup v2 directory, or -1. */
-static int own_cgroup_dir(char *out, size_t size)
-{
-    char mnt[1024] = "", line[4096], own[2048] = "";
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    while (f && fgets(line, sizeof line, f)) {
-        char m[1024], fstype[64];
-        /* ... mount-point ... - fstype source options */
-        const char *dash = strstr(line, " - ");
-        if (dash && sscanf(dash + 3, "%63s", fstype) == 1 && strcmp(fstype, "cgroup2") == 0 &&
-            sscanf(line, "%*s %*s %*s %*s %1023s", m) == 1) {
-            snprintf(mnt, sizeof mnt, "%s", m);
-            break;
-        }
-    }
-    if (f)
-        fclose(f);
-    f = fopen("/proc/self/cgroup", "re");
-    while (f && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "0::", 3) == 0) {
-            line[strcspn(line, "\n")] = '\0';
-            if (strlen(line + 3) < sizeof own)
-                memcpy(own, line + 3, strlen(line + 3) + 1);
-        }
-    }
-    if (f)
-        fclose(f);
-    if (!mnt[0] || !own[0])
-        return -1;
-    snprintf(out, size, "%s%s", mnt, strcmp(own, "/") == 0 ? "" : own);
-    return 0;
-}
+#include "own_cgroup.h" /* own_cgroup_dir(), shared with test_stuck.c */
 
 static void test_sweep_dead_hosts_of_other_namespaces(void **state)
 {
