@@ -1,4 +1,4 @@
-/* The core's private structures, shared by registry.c and job.c. */
+/* The core's private structures, shared by registry.c and the job_*.c files. */
 #ifndef CIMJOB_CORE_INTERNAL_H
 #define CIMJOB_CORE_INTERNAL_H
 
@@ -268,21 +268,22 @@ int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us);
 
 /* job.c */
 void cimjob__job_destroy(cimjob_job *job);
-/* A timer of this job fell due. */
+/* job_timer.c: a timer of this job fell due. */
 void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
-/* Remove a job from its registry (final, or the registry is closing); the cause is what the
- * deletion indication reports. cimjob__job_remove() infers it (DeleteOnKill, or the registry
- * closing). */
+/* job_remove.c: remove a job from its registry (final, or the registry is closing); the
+ * cause is what the deletion indication reports. cimjob__job_remove() infers it (DeleteOnKill,
+ * or the registry closing). */
 void cimjob__job_remove(cimjob_job *job);
 void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause);
-/* A recurring job between runs has no run left (JobRunTimes or UntilTime changed): it ends as
- * its last run did (no lock held). */
+/* job_transition.c: a recurring job between runs has no run left (JobRunTimes or UntilTime
+ * changed): it ends as its last run did (no lock held). */
 void cimjob__job_end_recurrence(cimjob_job *job);
 /* TimeBeforeRemoval changed on an ended job: retention restarts from the end (no lock held). */
 void cimjob__job_rearm_retention(cimjob_job *job);
-/* Whether caller may act on the job (the Owner, or privileged). */
+/* job_request.c: whether caller may act on the job (the Owner, or privileged). */
 int cimjob__caller_allowed(cimjob_job *job, const char *caller);
-/* The writable properties changed (mask): re-plan the schedule and the queue (no lock held). */
+/* settings.c: the writable properties changed (mask): re-plan the schedule and the queue (no lock
+ * held). */
 void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask);
 /* queue.c (job->lock held for admit, leave and reorder): take a run slot (1), or wait in the
  * queue (0). */
@@ -293,7 +294,7 @@ void cimjob__queue_leave(cimjob_job *job);
 void cimjob__queue_reorder(cimjob_job *job);
 /* Start waiting jobs while slots are free (no lock held). */
 void cimjob__queue_kick(cimjob_registry *reg);
-/* job.c: start a job the queue admitted (no lock held). */
+/* job_request.c: start a job the queue admitted (no lock held). */
 void cimjob__job_start_admitted(cimjob_job *job);
 
 /* schedule.c: the first occurrence of a calendar schedule at or after not_before (realtime
@@ -309,9 +310,9 @@ int cimjob__sched_plan(cimjob_job *job, int first);
 
 /* status.c: OperationalStatus of a snapshot, from the same table as cimjob_info_status(). */
 void cimjob__info_operational_status(cimjob_info *info);
-/* Drop the job's user data, running its destructor (no lock held). */
+/* job_remove.c: drop the job's user data, running its destructor (no lock held). */
 void cimjob__job_drop_user_data(cimjob_job *job);
-/* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
+/* job_kill.c: kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
 int cimjob__job_kill_for_close(cimjob_job *job);
 
 /* cim_error.c: record a condition (job->lock held). Arguments are copied and cut to
