@@ -31,24 +31,62 @@ static size_t strv_len(const char *const *v)
     return n;
 }
 
-/* One block: the pointer array followed by the strings. */
-static const char *const *strv_dup(const char *const *v)
+/* The job's copies of its options' strings live behind its record, in the same allocation:
+ * first the argv and envp pointer arrays (the record's size is a multiple of its alignment),
+ * then the characters. */
+typedef struct copies {
+    size_t nptrs; /* pointers, NULLs included */
+    size_t nchars;
+} copies;
+
+static void count_str(copies *c, const char *s)
 {
-    size_t n = strv_len(v), bytes = (n + 1) * sizeof(char *);
+    c->nchars += strlen(s) + 1;
+}
+
+static void count_strv(copies *c, const char *const *v)
+{
+    size_t n = strv_len(v);
+    c->nptrs += n + 1;
     for (size_t i = 0; i < n; i++)
-        bytes += strlen(v[i]) + 1;
-    char **out = cimjob__malloc(bytes);
-    if (!out)
-        return NULL;
-    char *p = (char *)(out + n + 1);
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(v[i]) + 1;
-        memcpy(p, v[i], len);
-        out[i] = p;
-        p += len;
-    }
+        count_str(c, v[i]);
+}
+
+static copies count_copies(const cimjob_job_options *o, const char *owner)
+{
+    copies c = {0, 0};
+    count_str(&c, o->name);
+    count_str(&c, owner);
+    if (o->argv)
+        count_strv(&c, o->argv);
+    if (o->envp)
+        count_strv(&c, o->envp);
+    if (o->cwd)
+        count_str(&c, o->cwd);
+    for (int i = 0; i < 3; i++)
+        if (o->stdio[i].mode == CIMJOB_STDIO_FILE)
+            count_str(&c, o->stdio[i].path);
+    return c;
+}
+
+static const char *pack_str(char **chars, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *out = *chars;
+    memcpy(out, s, len);
+    *chars += len;
+    return out;
+}
+
+static const char *const *pack_strv(const char ***ptrs, char **chars, const char *const *v)
+{
+    const char **out = *ptrs;
+    size_t n = strv_len(v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = pack_str(chars, v[i]);
     out[n] = NULL;
-    return (const char *const *)out;
+    *ptrs += n + 1;
+    return out;
 }
 
 static cimjob_rc validate_options(cimjob_registry *reg, const cimjob_job_options *o)
@@ -118,17 +156,10 @@ void cimjob_job_release(cimjob_job *job)
         cimjob__job_destroy(job);
 }
 
+/* What the job allocated besides its record (its option strings are part of the record). */
 static void free_copies(cimjob_job *job)
 {
-    cimjob_job_options *o = &job->spawn_opts;
-    cimjob__free(cimjob__unconst(o->argv));
-    cimjob__free(cimjob__unconst(o->envp));
-    cimjob__free(cimjob__unconst(o->cwd));
-    for (int i = 0; i < 3; i++)
-        cimjob__free(cimjob__unconst(o->stdio[i].path));
     cimjob__free(job->instance_id);
-    cimjob__free(job->name);
-    cimjob__free(job->owner);
     cimjob__free(job->error_description);
     cimjob__free(job->job_status);
     if (job->plan) {
@@ -156,41 +187,23 @@ const char *cimjob_job_instance_id(const cimjob_job *job)
     return job && job->instance_id ? job->instance_id : "";
 }
 
-static cimjob_rc copy_options(cimjob_job *job, const cimjob_job_options *o)
+/* The options as the job keeps them: the strings copied behind the record (n: their sizes,
+ * from count_copies()), the LocalID dropped (the InstanceID has it). */
+static void copy_options(cimjob_job *job, const cimjob_job_options *o, const char *owner, copies n)
 {
     cimjob_job_options *c = &job->spawn_opts;
+    const char **ptrs = (const char **)(void *)(job + 1);
+    char *chars = (char *)(void *)(ptrs + n.nptrs);
     *c = *o;
-    c->name = c->local_id = c->owner = NULL;
-    c->argv = c->envp = NULL;
-    c->cwd = NULL;
+    c->local_id = NULL;
+    c->name = pack_str(&chars, o->name);
+    c->owner = pack_str(&chars, owner);
+    c->argv = o->argv ? pack_strv(&ptrs, &chars, o->argv) : NULL;
+    c->envp = o->envp ? pack_strv(&ptrs, &chars, o->envp) : NULL;
+    c->cwd = o->cwd ? pack_str(&chars, o->cwd) : NULL;
     for (int i = 0; i < 3; i++)
-        c->stdio[i].path = NULL;
-    job->name = cimjob__strdup(o->name);
-    if (!job->name)
-        return CIMJOB_RC_NO_MEMORY;
-    if (o->argv && !(c->argv = strv_dup(o->argv)))
-        return CIMJOB_RC_NO_MEMORY;
-    if (o->envp && !(c->envp = strv_dup(o->envp)))
-        return CIMJOB_RC_NO_MEMORY;
-    if (o->cwd && !(c->cwd = cimjob__strdup(o->cwd)))
-        return CIMJOB_RC_NO_MEMORY;
-    for (int i = 0; i < 3; i++)
-        if (o->stdio[i].mode == CIMJOB_STDIO_FILE &&
-            !(c->stdio[i].path = cimjob__strdup(o->stdio[i].path)))
-            return CIMJOB_RC_NO_MEMORY;
-    c->name = job->name;
-    char ident[CIMJOB_TEXT_MAX + 1];
-    if (o->owner) {
-        job->owner = cimjob__strdup(o->owner);
-    } else {
-        if (cimjob__current_identity(ident, sizeof ident) != 0)
-            cimjob__strlcpy(ident, "unknown", sizeof ident);
-        job->owner = cimjob__strdup(ident);
-    }
-    if (!job->owner)
-        return CIMJOB_RC_NO_MEMORY;
-    c->owner = job->owner;
-    return CIMJOB_RC_SUCCESS;
+        c->stdio[i].path =
+            o->stdio[i].mode == CIMJOB_STDIO_FILE ? pack_str(&chars, o->stdio[i].path) : NULL;
 }
 
 cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, cimjob_job **out)
@@ -206,7 +219,15 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
         return rc;
     cimjob__reg_drain_releases(reg);
 
-    cimjob_job *job = cimjob__calloc(1, sizeof *job);
+    char ident[CIMJOB_TEXT_MAX + 1];
+    const char *owner = opts->owner;
+    if (!owner) {
+        if (cimjob__current_identity(ident, sizeof ident) != 0)
+            cimjob__strlcpy(ident, "unknown", sizeof ident);
+        owner = ident;
+    }
+    copies n = count_copies(opts, owner);
+    cimjob_job *job = cimjob__calloc(1, sizeof *job + n.nptrs * sizeof(char *) + n.nchars);
     if (!job)
         return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_create: out of memory");
     if (cimjob__mutex_init(&job->lock) != 0) {
@@ -227,12 +248,8 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->state = CIMJOB_JOB_STATE_NEW;
     job->user_local_id = opts->local_id != NULL;
     job->priority = opts->priority;
-    job->flags = opts->flags;
-    job->containment_req = opts->containment;
     job->delete_on_completion = !!opts->delete_on_completion;
     job->time_before_removal_us = opts->time_before_removal_us;
-    job->on_state_change = opts->on_state_change;
-    job->userdata = opts->userdata;
     job->time_submitted_us = cimjob__reg_realtime(reg);
     job->time_of_last_state_change_us = CIMJOB_TIME_NONE;
     job->start_time_us = CIMJOB_TIME_NONE;
@@ -242,10 +259,7 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->exit_status = -1;
     job->containment = CIMJOB_CONTAINMENT_NONE;
 
-    if ((rc = copy_options(job, opts)) != CIMJOB_RC_SUCCESS) {
-        cimjob__job_destroy(job);
-        return cimjob__fail(rc, "cimjob_create: out of memory");
-    }
+    copy_options(job, opts, owner, n);
     if ((rc = cimjob__reg_insert(reg, job, opts->local_id)) != CIMJOB_RC_SUCCESS) {
         cimjob__job_destroy(job);
         return rc;

@@ -56,8 +56,8 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
 
     /* Immutable after creation: no lock needed. */
     strcpy(info->instance_id, job->instance_id);
-    strcpy(info->name, job->name);
-    cimjob__strlcpy(info->owner, job->owner, sizeof info->owner);
+    strcpy(info->name, job->spawn_opts.name);
+    cimjob__strlcpy(info->owner, job->spawn_opts.owner, sizeof info->owner);
     info->time_submitted_us = job->time_submitted_us;
     info->utc_offset_min = reg->utc_offset_min;
     cimjob__strlcpy(info->backend, reg->be->name, sizeof info->backend);

@@ -15,7 +15,7 @@
 int cimjob__caller_allowed(cimjob_job *job, const char *caller)
 {
     cimjob_registry *reg = job->reg;
-    if (!caller || strcmp(caller, job->owner) == 0)
+    if (!caller || strcmp(caller, job->spawn_opts.owner) == 0)
         return 1;
     return reg->is_privileged && reg->is_privileged(caller, reg->userdata);
 }

@@ -51,7 +51,7 @@ static void record_end_error(cimjob_job *job, int starting)
 {
     char num[24], num2[24];
     const char *desc = job->error_description ? job->error_description : "";
-    const char *argv0 = job->spawn_opts.argv ? job->spawn_opts.argv[0] : job->name;
+    const char *argv0 = job->spawn_opts.argv ? job->spawn_opts.argv[0] : job->spawn_opts.name;
     snprintf(num, sizeof num, "%lu", (unsigned long)job->error_code);
     /* A program that ran and ended before the job left Starting (a quick `exit 3`) is not a
      * failed start: only a spawn error or the helper's 126/127 (exec failed) are. */
@@ -61,8 +61,9 @@ static void record_end_error(cimjob_job *job, int starting)
     if (starting) {
         const char *args[2] = {argv0, desc};
         if (job->spawn_rc == CIMJOB_RC_NOT_SUPPORTED &&
-            job->containment_req != CIMJOB_CONTAINMENT_AUTO) {
-            const char *cargs[2] = {cimjob_containment_name((int)job->containment_req), desc};
+            job->spawn_opts.containment != CIMJOB_CONTAINMENT_AUTO) {
+            const char *cargs[2] = {cimjob_containment_name((int)job->spawn_opts.containment),
+                                    desc};
             cimjob__job_add_error(job, CIMJOB_MSG_CONTAINMENT_UNAVAILABLE, 1, job->error_code, 0, 2,
                                   cargs);
         } else if (!job->spawn_rc && job->error_code == 127) {

@@ -534,7 +534,7 @@ static int queue_event(cimjob_registry *reg, cimjob_job *job, const cimjob_event
 {
     if (!(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) &
           CIMJOB_EVENT_BIT(ev->kind)) ||
-        !(reg->on_state_change || job->on_state_change))
+        !(reg->on_state_change || job->spawn_opts.on_state_change))
         return 0;
     if (reg->ev_count == reg->ev_cap) {
         size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
@@ -578,7 +578,7 @@ int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kin
                          uint32_t changed, cimjob_removal_cause cause)
 {
     /* Nobody listens (the common case of a host without callbacks): no clock, no lock. */
-    if (!(reg->on_state_change || job->on_state_change) ||
+    if (!(reg->on_state_change || job->spawn_opts.on_state_change) ||
         !(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) & CIMJOB_EVENT_BIT(kind)))
         return 0;
     cimjob_event ev;
@@ -649,8 +649,8 @@ void cimjob__reg_deliver(cimjob_registry *reg)
         cimjob__mutex_unlock(&reg->lock);
         if (reg->on_state_change)
             reg->on_state_change(&ev, reg->userdata);
-        if (ev.job->on_state_change)
-            ev.job->on_state_change(&ev, ev.job->userdata);
+        if (ev.job->spawn_opts.on_state_change)
+            ev.job->spawn_opts.on_state_change(&ev, ev.job->spawn_opts.userdata);
         if (ev.kind == CIMJOB_EVENT_DELETION)
             cimjob__job_drop_user_data(ev.job); /* after the callbacks that may read it */
         cimjob_job_release(ev.job);
