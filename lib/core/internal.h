@@ -1,4 +1,4 @@
-/* The core's private structures, shared by registry.c and the job_*.c files. */
+/* The core's private structures, shared by the registry*.c and job*.c files. */
 #ifndef CIMJOB_CORE_INTERNAL_H
 #define CIMJOB_CORE_INTERNAL_H
 
@@ -236,7 +236,8 @@ struct cimjob_registry {
     cimjob__mutex pump;
 };
 
-/* registry.c */
+/* registry.c, registry_map.c (insert, unlink), registry_timer.c (timer_add, job_gone) and
+ * registry_pump.c (pump, forked, deadline) */
 int64_t cimjob__reg_now(cimjob_registry *reg);
 int64_t cimjob__reg_realtime(cimjob_registry *reg);
 void cimjob__reg_ref(cimjob_registry *reg);
