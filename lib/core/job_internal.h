@@ -31,8 +31,9 @@ typedef struct cimjob__outcome {
 } cimjob__outcome;
 
 /* job_transition.c */
-/* Replace a text property (ErrorDescription, JobStatus); see the definition. With job->lock
- * held. Returns -1 when memory runs out. */
+/* Replace a text property (ErrorDescription, JobStatus), cut to CIMJOB_TEXT_MAX bytes, bytes
+ * that are not UTF-8 replaced; "" frees it. With job->lock held. Returns -1 when memory runs
+ * out (the old text is then gone). */
 int cimjob__job_set_text(char **field, const char *text);
 /* The new state, its indication and the properties changed with it (job->lock held). */
 void cimjob__job_set_state(cimjob_job *job, cimjob_job_state st);
