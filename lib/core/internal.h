@@ -1,4 +1,4 @@
-/* The core's private structures, shared by registry.c and job.c. */
+/* The core's private structures, shared by the registry*.c and job*.c files. */
 #ifndef CIMJOB_CORE_INTERNAL_H
 #define CIMJOB_CORE_INTERNAL_H
 
@@ -71,6 +71,10 @@ typedef struct cimjob__plan {
     int64_t run_sched_us; /* realtime the current (last) run was scheduled for */
 } cimjob__plan;
 
+/* A job. Its record and the strings it keeps from cimjob_create (Name, Owner, argv, envp, the
+ * working directory, stdio paths) are one allocation (cimjob_create); the InstanceID, the
+ * texts, the CIM_Error records and the plan are allocated only when a job has them. The
+ * small fields are grouped by width so that the record has no holes. */
 struct cimjob_job {
     atomic_uint refs;
     uint32_t changed_acc; /* property bits changed since the last event (lock) */
@@ -82,44 +86,57 @@ struct cimjob_job {
      * instance_id: a lookup touches one line per job it passes. Guarded by map_lock. */
     struct cimjob_job *hash_next;
     size_t hash;
-    char *name;
-    char *owner;
-    int user_local_id;
     uint32_t priority; /* writable: guarded by lock */
-    unsigned int flags;
-    cimjob_containment containment_req;
-    int delete_on_completion; /* writable: guarded by lock */
-    int spawn_rc; /* what spawn returned when the start failed in the core, else 0 (lock) */
+    int spawn_rc;      /* what spawn returned when the start failed in the core, else 0 (lock) */
     uint64_t time_before_removal_us; /* writable: guarded by lock */
     int64_t time_submitted_us;
-    cimjob_state_cb on_state_change;
-    void *userdata;
-    cimjob_job_options spawn_opts; /* deep copy: argv, envp, cwd, stdio paths */
+    /* The options as created, immutable: Name, Owner, flags, the requested containment and
+     * the state-change callback are read from here (name and owner are never NULL). The
+     * strings point into the job's own allocation. */
+    cimjob_job_options spawn_opts;
 
     /* Serialises backend slot calls for this job; never held while waiting. */
     cimjob__mutex op_lock;
 
-    /* Everything below is guarded by lock; held only for short copies. */
+    /* Everything below is guarded by lock (unless it says otherwise); held only for short
+     * copies. */
     cimjob__mutex lock;
     cimjob_job_state state;
-    int busy;        /* requests calling the backend now: others answer Busy */
-    int pending;     /* CIMJOB__PENDING_* */
-    int ended;       /* the backend reported the end */
-    int removed;     /* out of the registry: every operation answers Not Found */
     atomic_int dead; /* = removed, readable under the registry's lock (timer compaction) */
-    int keep;        /* KillJob(DeleteOnKill=0): stay until cimjob_remove */
-    int delete_on_kill;
-    int escalated;
-    int no_escalate;
+    uint32_t error_code;
+    int exit_status;
+    int term_signal;
+    int kill_retries;
+    uint32_t terminate_grace_ms; /* the grace of the Terminate in progress (for its error) */
+    uint32_t runs;               /* runs started */
+    cimjob_containment containment;
+    uint16_t busy;   /* requests calling the backend now: others answer Busy */
+    uint8_t pending; /* CIMJOB__PENDING_* */
+    uint8_t ended;   /* the backend reported the end */
+    uint8_t removed; /* out of the registry: every operation answers Not Found */
+    uint8_t keep;    /* KillJob(DeleteOnKill=0): stay until cimjob_remove */
+    uint8_t delete_on_kill;
+    uint8_t escalated;
+    uint8_t no_escalate;
+    uint8_t core_dumped;          /* the backend's result said so (version 2) */
+    uint8_t user_local_id;        /* immutable: the LocalID was the caller's */
+    uint8_t delete_on_completion; /* writable */
+    uint8_t percent;
+    uint8_t waiting;        /* CIMJOB_WAITING_* */
+    uint8_t between_runs;   /* a recurring job between two runs (JobState Suspended) */
+    uint8_t queued;         /* in the run queue (registry's lock) */
+    uint8_t admitted;       /* holds one of the registry's run slots (registry's lock) */
+    uint8_t release_queued; /* registry's lock */
     int64_t time_of_last_state_change_us;
     int64_t start_time_us;
     int64_t start_mono_us;
     int64_t end_mono_us;
-    unsigned int percent;
-    uint32_t error_code;
-    int exit_status;
-    int term_signal;
-    int core_dumped; /* the backend's result said so (version 2) */
+    /* ElapsedTime leaves out Suspended time: the total so far and the current suspension's
+     * start (monotonic, -1 when not suspended). */
+    uint64_t suspended_us;
+    int64_t suspended_since;
+    int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
+    int64_t remove_at;   /* monotonic retention deadline, or -1 */
     /* ErrorDescription and JobStatus: allocated only when set (most jobs never have either,
      * and inline buffers would double a job's size); NULL reads as "". */
     char *error_description;
@@ -127,32 +144,17 @@ struct cimjob_job {
     /* CIM_Error records, oldest first (at most CIMJOB__ERRORS_MAX). */
     cimjob__err *err_head;
     cimjob__plan *plan; /* NULL until a job needs one */
-    /* ElapsedTime leaves out Suspended time: the total so far and the current suspension's
-     * start (monotonic, -1 when not suspended). */
-    uint64_t suspended_us;
-    int64_t suspended_since;
-    /* The run queue (queue.c), guarded by the registry's lock. */
-    struct cimjob_job *queue_next;
-    uint64_t queue_seq; /* FIFO order within a Priority */
     void *user_data;    /* cimjob_job_set_user_data() */
     cimjob_destroy_cb user_destroy;
     void *be_job; /* the backend's per-job state, NULL when none */
-    cimjob_containment containment;
-    uint8_t waiting;      /* CIMJOB_WAITING_* */
-    uint8_t between_runs; /* a recurring job between two runs (JobState Suspended) */
-    uint8_t queued;       /* in the run queue (registry's lock) */
-    uint8_t admitted;     /* holds one of the registry's run slots (registry's lock) */
-    int64_t escalate_at;  /* monotonic deadline of the Terminate escalation, or -1 */
-    int64_t remove_at;    /* monotonic retention deadline, or -1 */
-    int kill_retries;
-    uint32_t terminate_grace_ms; /* the grace of the Terminate in progress (for its error) */
+    /* The run queue (queue.c), guarded by the registry's lock. */
+    struct cimjob_job *queue_next;
+    uint64_t queue_seq; /* FIFO order within a Priority */
 
     /* Registry links, guarded by the registry's map_lock. */
     struct cimjob_job *list_prev, *list_next;
     /* Guarded by the registry's lock. */
     struct cimjob_job *release_next;
-    int release_queued;
-    uint32_t runs; /* runs started (lock) */
 };
 
 /* The job's plan, or the defaults when it has none (job->lock held). */
@@ -234,7 +236,8 @@ struct cimjob_registry {
     cimjob__mutex pump;
 };
 
-/* registry.c */
+/* registry.c, registry_map.c (insert, unlink), registry_timer.c (timer_add, job_gone) and
+ * registry_pump.c (pump, forked, deadline) */
 int64_t cimjob__reg_now(cimjob_registry *reg);
 int64_t cimjob__reg_realtime(cimjob_registry *reg);
 void cimjob__reg_ref(cimjob_registry *reg);
@@ -268,21 +271,22 @@ int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us);
 
 /* job.c */
 void cimjob__job_destroy(cimjob_job *job);
-/* A timer of this job fell due. */
+/* job_timer.c: a timer of this job fell due. */
 void cimjob__job_timer(cimjob_job *job, int kind, int64_t when);
-/* Remove a job from its registry (final, or the registry is closing); the cause is what the
- * deletion indication reports. cimjob__job_remove() infers it (DeleteOnKill, or the registry
- * closing). */
+/* job_remove.c: remove a job from its registry (final, or the registry is closing); the
+ * cause is what the deletion indication reports. cimjob__job_remove() infers it (DeleteOnKill,
+ * or the registry closing). */
 void cimjob__job_remove(cimjob_job *job);
 void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause);
-/* A recurring job between runs has no run left (JobRunTimes or UntilTime changed): it ends as
- * its last run did (no lock held). */
+/* job_transition.c: a recurring job between runs has no run left (JobRunTimes or UntilTime
+ * changed): it ends as its last run did (no lock held). */
 void cimjob__job_end_recurrence(cimjob_job *job);
 /* TimeBeforeRemoval changed on an ended job: retention restarts from the end (no lock held). */
 void cimjob__job_rearm_retention(cimjob_job *job);
-/* Whether caller may act on the job (the Owner, or privileged). */
+/* job_request.c: whether caller may act on the job (the Owner, or privileged). */
 int cimjob__caller_allowed(cimjob_job *job, const char *caller);
-/* The writable properties changed (mask): re-plan the schedule and the queue (no lock held). */
+/* settings.c: the writable properties changed (mask): re-plan the schedule and the queue (no lock
+ * held). */
 void cimjob__job_settings_changed(cimjob_job *job, uint32_t mask);
 /* queue.c (job->lock held for admit, leave and reorder): take a run slot (1), or wait in the
  * queue (0). */
@@ -293,7 +297,7 @@ void cimjob__queue_leave(cimjob_job *job);
 void cimjob__queue_reorder(cimjob_job *job);
 /* Start waiting jobs while slots are free (no lock held). */
 void cimjob__queue_kick(cimjob_registry *reg);
-/* job.c: start a job the queue admitted (no lock held). */
+/* job_request.c: start a job the queue admitted (no lock held). */
 void cimjob__job_start_admitted(cimjob_job *job);
 
 /* schedule.c: the first occurrence of a calendar schedule at or after not_before (realtime
@@ -309,9 +313,9 @@ int cimjob__sched_plan(cimjob_job *job, int first);
 
 /* status.c: OperationalStatus of a snapshot, from the same table as cimjob_info_status(). */
 void cimjob__info_operational_status(cimjob_info *info);
-/* Drop the job's user data, running its destructor (no lock held). */
+/* job_remove.c: drop the job's user data, running its destructor (no lock held). */
 void cimjob__job_drop_user_data(cimjob_job *job);
-/* Kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
+/* job_kill.c: kill a live job for cimjob_registry_free; returns 1 if it must be waited for. */
 int cimjob__job_kill_for_close(cimjob_job *job);
 
 /* cim_error.c: record a condition (job->lock held). Arguments are copied and cut to

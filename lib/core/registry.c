@@ -1,10 +1,11 @@
 /*
- * The registry: jobs by InstanceID, timers, the ordered queue of state-change events, and the
- * pump that observes exits. No thread of its own: whoever waits or dispatches does the work.
+ * The registry: its creation and its end, and the ordered queue of state-change events and their
+ * delivery. The map is registry_map.c, the timers registry_timer.c, the pump registry_pump.c.
+ * No thread of its own: whoever waits or dispatches does the work.
  */
 #include <string.h>
 
-#include "internal.h"
+#include "registry_internal.h"
 #include "state.h"
 #include "text.h"
 
@@ -122,17 +123,6 @@ static void host_notify(void *core)
         reg->be->dispatch(reg->be_state);
     cimjob__mutex_unlock(&reg->pump);
     cimjob_registry_dispatch(reg);
-}
-
-static int64_t host_next_deadline(void *core)
-{
-    cimjob_registry *reg = core;
-    int64_t when = -1;
-    cimjob__mutex_lock(&reg->lock);
-    if (reg->ntimers)
-        when = reg->timers[0].when;
-    cimjob__mutex_unlock(&reg->lock);
-    return when;
 }
 
 static unsigned int backend_have(const cimjob_backend *be)
@@ -262,7 +252,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
     reg->host.version = 1;
     reg->host.core = reg;
     reg->host.notify = host_notify;
-    reg->host.next_deadline = host_next_deadline;
+    reg->host.next_deadline = cimjob__reg_next_deadline;
     rc = be->open(&reg->host, opts->backend_config, &reg->be_state);
     if (rc != CIMJOB_RC_SUCCESS)
         goto fail_pump;
@@ -286,222 +276,6 @@ fail_alloc:
     return rc;
 }
 
-/* ---- the map ----------------------------------------------------------------------------- */
-
-static size_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s) {
-        h ^= (unsigned char)*s++;
-        h *= 1099511628211ULL;
-    }
-    return (size_t)(h ^ (h >> 32));
-}
-
-static cimjob_job *map_get(cimjob_registry *reg, const char *id)
-{
-    size_t h = hash_str(id);
-    /* The hash first: a job that does not match costs one cache line, not its string. */
-    for (cimjob_job *j = reg->buckets[h & (reg->nbuckets - 1)]; j; j = j->hash_next)
-        if (j->hash == h && strcmp(j->instance_id, id) == 0)
-            return j;
-    return NULL;
-}
-
-static int tomb_has(cimjob_registry *reg, const char *id)
-{
-    for (cimjob__tombstone *t = reg->tombs[hash_str(id) & (reg->ntombs_buckets - 1)]; t;
-         t = t->next)
-        if (strcmp(t->id, id) == 0)
-            return 1;
-    return 0;
-}
-
-/* Double the buckets when the load passes 1; a failed grow only costs speed. */
-static void map_grow(cimjob_registry *reg)
-{
-    size_t n = reg->nbuckets * 2;
-    cimjob_job **b = cimjob__calloc(n, sizeof *b);
-    if (!b)
-        return;
-    for (size_t i = 0; i < reg->nbuckets; i++) {
-        cimjob_job *j = reg->buckets[i];
-        while (j) {
-            cimjob_job *next = j->hash_next;
-            size_t k = j->hash & (n - 1);
-            j->hash_next = b[k];
-            b[k] = j;
-            j = next;
-        }
-    }
-    cimjob__free(reg->buckets);
-    reg->buckets = b;
-    reg->nbuckets = n;
-}
-
-cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *local_id)
-{
-    size_t org_len = strlen(reg->org_id);
-    char buf[CIMJOB_INSTANCE_ID_MAX + 1];
-    cimjob_rc rc = CIMJOB_RC_SUCCESS;
-
-    cimjob__rwlock_wrlock(&reg->map_lock);
-    if (reg->closed) {
-        rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_create: the registry is being freed");
-        goto out;
-    }
-    if (local_id) {
-        if (org_len + 1 + strlen(local_id) > CIMJOB_INSTANCE_ID_MAX) {
-            rc = cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
-                              "cimjob_create: InstanceID would exceed %d bytes",
-                              CIMJOB_INSTANCE_ID_MAX);
-            goto out;
-        }
-        memcpy(buf, reg->org_id, org_len);
-        buf[org_len] = ':';
-        strcpy(buf + org_len + 1, local_id);
-        if (map_get(reg, buf) || tomb_has(reg, buf)) {
-            rc = cimjob__fail(CIMJOB_RC_EXISTS, "cimjob_create: InstanceID '%s' is or was in use",
-                              buf);
-            goto out;
-        }
-    } else {
-        /* Numbers never go back; skip any a caller took by hand. */
-        do {
-            unsigned long long n = (unsigned long long)reg->next_local_id++;
-            char num[24];
-            size_t k = sizeof num;
-            num[--k] = '\0';
-            do {
-                num[--k] = (char)('0' + n % 10);
-                n /= 10;
-            } while (n);
-            size_t inc_len = strlen(reg->incarnation);
-            memcpy(buf, reg->org_id, org_len);
-            buf[org_len] = ':';
-            memcpy(buf + org_len + 1, reg->incarnation, inc_len);
-            buf[org_len + 1 + inc_len] = '-';
-            strcpy(buf + org_len + 2 + inc_len, num + k);
-        } while (map_get(reg, buf) || tomb_has(reg, buf));
-    }
-    job->instance_id = cimjob__strdup(buf);
-    if (!job->instance_id) {
-        rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_create: out of memory");
-        goto out;
-    }
-    if (local_id) {
-        /* Reserve the tombstone now, so removal cannot fail for lack of memory. */
-        size_t len = strlen(buf) + 1;
-        cimjob__tombstone *t = cimjob__malloc(sizeof *t + len);
-        if (!t) {
-            cimjob__free(job->instance_id);
-            job->instance_id = NULL;
-            rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_create: out of memory");
-            goto out;
-        }
-        memcpy(t->id, buf, len);
-        size_t k = hash_str(buf) & (reg->ntombs_buckets - 1);
-        t->next = reg->tombs[k];
-        reg->tombs[k] = t;
-    }
-    job->hash = hash_str(job->instance_id);
-    size_t k = job->hash & (reg->nbuckets - 1);
-    job->hash_next = reg->buckets[k];
-    reg->buckets[k] = job;
-    job->list_prev = reg->tail;
-    job->list_next = NULL;
-    if (reg->tail)
-        reg->tail->list_next = job;
-    else
-        reg->head = job;
-    reg->tail = job;
-    reg->count++;
-    if (reg->count > reg->nbuckets)
-        map_grow(reg);
-out:
-    cimjob__rwlock_wrunlock(&reg->map_lock);
-    return rc;
-}
-
-void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job)
-{
-    cimjob__rwlock_wrlock(&reg->map_lock);
-    cimjob_job **pp = &reg->buckets[job->hash & (reg->nbuckets - 1)];
-    while (*pp && *pp != job)
-        pp = &(*pp)->hash_next;
-    if (*pp) {
-        *pp = job->hash_next;
-        if (job->list_prev)
-            job->list_prev->list_next = job->list_next;
-        else
-            reg->head = job->list_next;
-        if (job->list_next)
-            job->list_next->list_prev = job->list_prev;
-        else
-            reg->tail = job->list_prev;
-        job->list_prev = job->list_next = job->hash_next = NULL;
-        reg->count--;
-    }
-    cimjob__rwlock_wrunlock(&reg->map_lock);
-}
-
-cimjob_rc cimjob_find(cimjob_registry *reg, const char *instance_id, cimjob_job **out)
-{
-    if (!reg || !instance_id || !out)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_find: NULL argument");
-    cimjob__rwlock_rdlock(&reg->map_lock);
-    cimjob_job *job = map_get(reg, instance_id);
-    if (job)
-        cimjob_job_ref(job);
-    cimjob__rwlock_rdunlock(&reg->map_lock);
-    if (!job)
-        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_find: no job '%.300s'", instance_id);
-    *out = job;
-    return CIMJOB_RC_SUCCESS;
-}
-
-cimjob_rc cimjob_registry_count(cimjob_registry *reg, size_t *count)
-{
-    if (!reg || !count)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_count: NULL argument");
-    cimjob__rwlock_rdlock(&reg->map_lock);
-    *count = reg->count;
-    cimjob__rwlock_rdunlock(&reg->map_lock);
-    return CIMJOB_RC_SUCCESS;
-}
-
-cimjob_rc cimjob_registry_list(cimjob_registry *reg, cimjob_job ***jobs, size_t *count)
-{
-    if (!reg || !jobs || !count)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_list: NULL argument");
-    cimjob__rwlock_rdlock(&reg->map_lock);
-    size_t n = reg->count;
-    cimjob_job **arr = NULL;
-    if (n) {
-        arr = cimjob__malloc(n * sizeof *arr);
-        if (!arr) {
-            cimjob__rwlock_rdunlock(&reg->map_lock);
-            return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_registry_list: out of memory");
-        }
-        size_t i = 0;
-        for (cimjob_job *j = reg->head; j; j = j->list_next)
-            arr[i++] = cimjob_job_ref(j);
-    }
-    cimjob__rwlock_rdunlock(&reg->map_lock);
-    *jobs = arr;
-    *count = n;
-    return CIMJOB_RC_SUCCESS;
-}
-
-void cimjob_job_list_free(cimjob_job **jobs, size_t count)
-{
-    if (!jobs)
-        return;
-    for (size_t i = 0; i < count; i++)
-        cimjob_job_release(jobs[i]);
-    cimjob__free(jobs);
-}
-
 /* ---- changes, events, wake-ups ------------------------------------------------------------ */
 
 uint64_t cimjob__reg_seq(cimjob_registry *reg)
@@ -513,7 +287,7 @@ uint64_t cimjob__reg_seq(cimjob_registry *reg)
 }
 
 /* With reg->lock held. */
-static void poke_locked(cimjob_registry *reg)
+void cimjob__reg_poke_locked(cimjob_registry *reg)
 {
     reg->seq++;
     cimjob__cond_broadcast(&reg->cond);
@@ -524,7 +298,7 @@ static void poke_locked(cimjob_registry *reg)
 void cimjob__reg_poke(cimjob_registry *reg)
 {
     cimjob__mutex_lock(&reg->lock);
-    poke_locked(reg);
+    cimjob__reg_poke_locked(reg);
     cimjob__mutex_unlock(&reg->lock);
 }
 
@@ -534,7 +308,7 @@ static int queue_event(cimjob_registry *reg, cimjob_job *job, const cimjob_event
 {
     if (!(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) &
           CIMJOB_EVENT_BIT(ev->kind)) ||
-        !(reg->on_state_change || job->on_state_change))
+        !(reg->on_state_change || job->spawn_opts.on_state_change))
         return 0;
     if (reg->ev_count == reg->ev_cap) {
         size_t cap = reg->ev_cap ? reg->ev_cap * 2 : 16;
@@ -570,7 +344,7 @@ void cimjob__reg_changed(cimjob_registry *reg, cimjob_job *job, cimjob_job_state
     ev.changed = changed;
     cimjob__mutex_lock(&reg->lock);
     (void)queue_event(reg, job, &ev);
-    poke_locked(reg);
+    cimjob__reg_poke_locked(reg);
     cimjob__mutex_unlock(&reg->lock);
 }
 
@@ -578,7 +352,7 @@ int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kin
                          uint32_t changed, cimjob_removal_cause cause)
 {
     /* Nobody listens (the common case of a host without callbacks): no clock, no lock. */
-    if (!(reg->on_state_change || job->on_state_change) ||
+    if (!(reg->on_state_change || job->spawn_opts.on_state_change) ||
         !(atomic_load_explicit(&reg->ind_mask, memory_order_relaxed) & CIMJOB_EVENT_BIT(kind)))
         return 0;
     cimjob_event ev;
@@ -591,7 +365,7 @@ int cimjob__reg_indicate(cimjob_registry *reg, cimjob_job *job, cimjob_event_kin
     cimjob__mutex_lock(&reg->lock);
     int queued = queue_event(reg, job, &ev);
     if (queued)
-        poke_locked(reg); /* a pollable loop dispatches it */
+        cimjob__reg_poke_locked(reg); /* a pollable loop dispatches it */
     cimjob__mutex_unlock(&reg->lock);
     return queued;
 }
@@ -612,7 +386,7 @@ cimjob_rc cimjob_registry_set_indications(cimjob_registry *reg, unsigned int mas
 /* Callbacks run with no library lock held. This thread's depth of dispatch with a pump held:
  * an exit observed there only queues its event, and finish_pump() delivers it once the pump is
  * given up (a callback may then request, wait and pump itself). */
-static _Thread_local int tl_pumping;
+_Thread_local int cimjob__reg_pumping;
 
 /* The registries whose callbacks run on this thread now, innermost first: freeing one of them
  * from its own callback is refused (its delivery loop still uses it). */
@@ -632,7 +406,7 @@ static int delivering_here(const cimjob_registry *reg)
 
 void cimjob__reg_deliver(cimjob_registry *reg)
 {
-    if (tl_pumping)
+    if (cimjob__reg_pumping)
         return;
     cimjob__mutex_lock(&reg->lock);
     if (reg->delivering) {
@@ -649,8 +423,8 @@ void cimjob__reg_deliver(cimjob_registry *reg)
         cimjob__mutex_unlock(&reg->lock);
         if (reg->on_state_change)
             reg->on_state_change(&ev, reg->userdata);
-        if (ev.job->on_state_change)
-            ev.job->on_state_change(&ev, ev.job->userdata);
+        if (ev.job->spawn_opts.on_state_change)
+            ev.job->spawn_opts.on_state_change(&ev, ev.job->spawn_opts.userdata);
         if (ev.kind == CIMJOB_EVENT_DELETION)
             cimjob__job_drop_user_data(ev.job); /* after the callbacks that may read it */
         cimjob_job_release(ev.job);
@@ -699,264 +473,6 @@ void cimjob__reg_drain_releases(cimjob_registry *reg)
         cimjob__mutex_unlock(&job->op_lock);
         cimjob_job_release(job);
     }
-}
-
-/* ---- timers: a binary min-heap on the deadline -------------------------------------------- */
-
-static void heap_swap(cimjob__timer *a, cimjob__timer *b)
-{
-    cimjob__timer t = *a;
-    *a = *b;
-    *b = t;
-}
-
-cimjob_rc cimjob__reg_timer_add(cimjob_registry *reg, cimjob_job *job, int kind, int64_t when)
-{
-    cimjob__mutex_lock(&reg->lock);
-    if (reg->ntimers == reg->timers_cap) {
-        size_t cap = reg->timers_cap ? reg->timers_cap * 2 : 32;
-        cimjob__timer *t = cimjob__realloc(reg->timers, cap * sizeof *t);
-        if (!t) {
-            cimjob__mutex_unlock(&reg->lock);
-            return cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob: out of memory for a timer");
-        }
-        reg->timers = t;
-        reg->timers_cap = cap;
-    }
-    size_t i = reg->ntimers++;
-    reg->timers[i].when = when;
-    reg->timers[i].job = cimjob_job_ref(job);
-    reg->timers[i].kind = kind;
-    while (i > 0 && reg->timers[(i - 1) / 2].when > reg->timers[i].when) {
-        heap_swap(&reg->timers[(i - 1) / 2], &reg->timers[i]);
-        i = (i - 1) / 2;
-    }
-    /* A waiter sleeping until a later deadline must re-arm. */
-    poke_locked(reg);
-    cimjob__mutex_unlock(&reg->lock);
-    return CIMJOB_RC_SUCCESS;
-}
-
-static void heap_sift_down(cimjob_registry *reg, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < reg->ntimers && reg->timers[l].when < reg->timers[m].when)
-            m = l;
-        if (r < reg->ntimers && reg->timers[r].when < reg->timers[m].when)
-            m = r;
-        if (m == i)
-            return;
-        heap_swap(&reg->timers[i], &reg->timers[m]);
-        i = m;
-    }
-}
-
-/* A removed job's retention timer would keep its memory for TimeBeforeRemoval (five minutes by
- * default): at a high rate of jobs that is a lot of dead jobs. Compact once removed jobs could
- * make up half the heap, so the cost stays amortised O(1) per removal. */
-void cimjob__reg_job_gone(cimjob_registry *reg)
-{
-    cimjob_job **drop = NULL;
-    size_t ndrop = 0;
-    cimjob__mutex_lock(&reg->lock);
-    reg->gone++;
-    if (reg->gone >= 64 && reg->gone * 2 >= reg->ntimers) {
-        drop = cimjob__malloc(reg->ntimers * sizeof *drop);
-        if (drop) { /* out of memory: try again at the next removal */
-            size_t k = 0;
-            for (size_t i = 0; i < reg->ntimers; i++) {
-                if (atomic_load(&reg->timers[i].job->dead))
-                    drop[ndrop++] = reg->timers[i].job;
-                else
-                    reg->timers[k++] = reg->timers[i];
-            }
-            reg->ntimers = k;
-            for (size_t i = k / 2; i-- > 0;)
-                heap_sift_down(reg, i);
-            reg->gone = 0;
-        }
-    }
-    cimjob__mutex_unlock(&reg->lock);
-    for (size_t i = 0; i < ndrop; i++)
-        cimjob_job_release(drop[i]);
-    cimjob__free(drop);
-}
-
-/* Pop the earliest timer if it is due; with reg->lock held. */
-static int heap_pop_due(cimjob_registry *reg, int64_t now, cimjob__timer *out)
-{
-    if (!reg->ntimers || reg->timers[0].when > now)
-        return 0;
-    *out = reg->timers[0];
-    reg->timers[0] = reg->timers[--reg->ntimers];
-    heap_sift_down(reg, 0);
-    return 1;
-}
-
-static void run_timers(cimjob_registry *reg)
-{
-    int64_t now = cimjob__reg_now(reg);
-    cimjob__timer t;
-    cimjob__mutex_lock(&reg->lock);
-    while (heap_pop_due(reg, now, &t)) {
-        cimjob__mutex_unlock(&reg->lock);
-        cimjob__job_timer(t.job, t.kind, t.when);
-        cimjob_job_release(t.job);
-        cimjob__mutex_lock(&reg->lock);
-    }
-    cimjob__mutex_unlock(&reg->lock);
-}
-
-/* ---- the pump ----------------------------------------------------------------------------- */
-
-/* Observe exits and run timers; with reg->pump held. */
-static cimjob_rc dispatch_locked(cimjob_registry *reg)
-{
-    cimjob_rc rc = CIMJOB_RC_SUCCESS;
-    tl_pumping++;
-    if (reg->be->dispatch)
-        rc = reg->be->dispatch(reg->be_state);
-    run_timers(reg);
-    tl_pumping--;
-    return rc;
-}
-
-static void finish_pump(cimjob_registry *reg)
-{
-    cimjob__mutex_unlock(&reg->pump);
-    /* Another waiter may take the pump over now. */
-    cimjob__reg_poke(reg);
-    cimjob__reg_drain_releases(reg);
-    cimjob__reg_deliver(reg);
-}
-
-static int64_t until_of(cimjob_registry *reg, int64_t deadline, int64_t now)
-{
-    int64_t next = host_next_deadline(reg);
-    int64_t until = deadline;
-    if (next >= 0 && (until < 0 || next < until))
-        until = next;
-    if (until < 0)
-        return -1;
-    return until > now ? until - now : 0;
-}
-
-cimjob_rc cimjob__reg_pump(cimjob_registry *reg, int64_t deadline, uint64_t seen_seq)
-{
-    cimjob_rc rc = CIMJOB_RC_SUCCESS;
-    int64_t now = cimjob__reg_now(reg);
-    int64_t wait_us = until_of(reg, deadline, now);
-
-    if (cimjob__mutex_trylock(&reg->pump) == 0) {
-        cimjob__mutex_lock(&reg->lock);
-        int changed = reg->seq != seen_seq;
-        if (!changed && reg->be->wait) {
-            reg->in_backend_wait = 1;
-            cimjob__mutex_unlock(&reg->lock);
-            rc = reg->be->wait(reg->be_state, wait_us);
-            cimjob__mutex_lock(&reg->lock);
-            reg->in_backend_wait = 0;
-        } else if (!changed) {
-            if (wait_us < 0)
-                cimjob__cond_wait(&reg->cond, &reg->lock);
-            else
-                cimjob__cond_timedwait(&reg->cond, &reg->lock, wait_us);
-        }
-        cimjob__mutex_unlock(&reg->lock);
-        cimjob_rc drc = dispatch_locked(reg);
-        finish_pump(reg);
-        return rc != CIMJOB_RC_SUCCESS ? rc : drc;
-    }
-    /* Someone else pumps: sleep until it reports a change or gives the pump up. */
-    cimjob__mutex_lock(&reg->lock);
-    if (reg->seq == seen_seq) {
-        if (wait_us < 0)
-            cimjob__cond_wait(&reg->cond, &reg->lock);
-        else
-            cimjob__cond_timedwait(&reg->cond, &reg->lock, wait_us);
-    }
-    cimjob__mutex_unlock(&reg->lock);
-    return rc;
-}
-
-cimjob_rc cimjob_registry_dispatch(cimjob_registry *reg)
-{
-    if (!reg)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_dispatch: reg is NULL");
-    if (cimjob__reg_forked(reg, "cimjob_registry_dispatch"))
-        return CIMJOB_RC_NOT_SUPPORTED;
-    if (cimjob__mutex_trylock(&reg->pump) != 0) {
-        /* A waiting thread pumps: make it look now. */
-        cimjob__reg_poke(reg);
-        return CIMJOB_RC_SUCCESS;
-    }
-    cimjob_rc rc = dispatch_locked(reg);
-    finish_pump(reg);
-    return rc;
-}
-
-int cimjob__reg_forked(cimjob_registry *reg, const char *fn)
-{
-    if (cimjob__process_id() == reg->creator_pid)
-        return 0;
-    /* The jobs, their descriptors and the exit observation are the parent's: a child that
-     * acted on them would kill the parent's jobs or take its events. */
-    cimjob__fail(CIMJOB_RC_NOT_SUPPORTED,
-                 "%s: the registry belongs to the parent of this fork()ed process (only queries, "
-                 "releases and cimjob_registry_free, which frees memory only, work here)",
-                 fn);
-    return 1;
-}
-
-int64_t cimjob__reg_deadline(cimjob_registry *reg, int64_t timeout_us)
-{
-    if (timeout_us < 0)
-        return -1;
-    int64_t now = cimjob__reg_now(reg);
-    /* Past the clock's range (INT64_MAX and its neighbours): no deadline, never an overflow. */
-    return timeout_us > INT64_MAX - now ? -1 : now + timeout_us;
-}
-
-cimjob_rc cimjob_registry_run(cimjob_registry *reg, int64_t timeout_us)
-{
-    if (!reg)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_run: reg is NULL");
-    if (cimjob__reg_forked(reg, "cimjob_registry_run"))
-        return CIMJOB_RC_NOT_SUPPORTED;
-    int64_t deadline = cimjob__reg_deadline(reg, timeout_us);
-    cimjob_rc rc = cimjob__reg_pump(reg, deadline, cimjob__reg_seq(reg));
-    if (rc == CIMJOB_RC_WOULD_BLOCK)
-        rc = CIMJOB_RC_SUCCESS;
-    return rc;
-}
-
-cimjob_rc cimjob_registry_next_timeout(cimjob_registry *reg, int64_t *timeout_us)
-{
-    if (!reg || !timeout_us)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
-                            "cimjob_registry_next_timeout: NULL argument");
-    int64_t next = host_next_deadline(reg);
-    if (next < 0) {
-        *timeout_us = -1;
-    } else {
-        int64_t now = cimjob__reg_now(reg);
-        *timeout_us = next > now ? next - now : 0;
-    }
-    return CIMJOB_RC_SUCCESS;
-}
-
-cimjob_rc cimjob_registry_fd(cimjob_registry *reg, intptr_t *fd)
-{
-    if (!reg || !fd)
-        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_registry_fd: NULL argument");
-    intptr_t h = reg->be->pollable ? reg->be->pollable(reg->be_state) : -1;
-    if (h == -1)
-        return cimjob__fail(CIMJOB_RC_NOT_SUPPORTED,
-                            "cimjob_registry_fd: backend '%s' has no pollable descriptor",
-                            reg->be->name);
-    *fd = h;
-    return CIMJOB_RC_SUCCESS;
 }
 
 /* ---- free ----------------------------------------------------------------------------------- */

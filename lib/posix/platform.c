@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(cimjob__mutex), "pthread_mutex_t too big");
-_Static_assert(_Alignof(pthread_mutex_t) <= 16, "pthread_mutex_t alignment");
+_Static_assert(_Alignof(pthread_mutex_t) <= _Alignof(cimjob__mutex), "pthread_mutex_t alignment");
 _Static_assert(sizeof(pthread_rwlock_t) <= sizeof(cimjob__rwlock), "pthread_rwlock_t too big");
 _Static_assert(_Alignof(pthread_rwlock_t) <= 16, "pthread_rwlock_t alignment");
 _Static_assert(sizeof(pthread_cond_t) <= sizeof(cimjob__cond), "pthread_cond_t too big");
