@@ -210,6 +210,8 @@ int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, c
  * hole at @p hole. */
 void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
                    size_t len, size_t hole);
+/* Append the INSTANCENAME of job @p id: a text kept with the job's record, written once. */
+void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_out *o);
 /* Drop the records of jobs no longer in the registry. */
 void cx_side_sweep(cx_side *s, cimjob_registry *reg);
 size_t cx_side_count(cx_side *s);
