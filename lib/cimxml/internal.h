@@ -122,6 +122,8 @@ void cx_reqcache_free(cx_reqcache *c);
 /* The tree of a document with exactly these bytes (a reference), or NULL; sets *hash for
  * cx_reqcache_put either way. */
 cx_doc *cx_reqcache_get(cx_reqcache *c, const char *body, size_t len, uint64_t *hash);
+/* A hash of n bytes (a slot picker: keys are compared in full). */
+uint64_t cx_hash_bytes(const char *s, size_t n);
 /* Keep a well-formed document's tree (takes a reference of its own). */
 void cx_reqcache_put(cx_reqcache *c, const char *body, size_t len, uint64_t hash, cx_doc *doc);
 /* Each returns CX_OK or a CIM status with c->err set. */

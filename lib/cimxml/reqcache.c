@@ -29,9 +29,9 @@ struct cx_reqcache {
     cx_rq_slot slots[CX_RQ_SLOTS];
 };
 
-/* 64-bit words at a time (the tail byte by byte): the hash only picks a slot, the body is
- * compared in full. */
-static uint64_t cx_rq_hash(const char *s, size_t n)
+/* 64-bit words at a time (the tail byte by byte): it only picks a slot, keys are compared in
+ * full. Also the side table's (InstanceIDs). */
+uint64_t cx_hash_bytes(const char *s, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
     size_t i = 0;
@@ -73,7 +73,7 @@ cx_doc *cx_reqcache_get(cx_reqcache *c, const char *body, size_t len, uint64_t *
     *hash = 0;
     if (!c || len > CX_RQ_MAX_BODY)
         return NULL;
-    uint64_t h = cx_rq_hash(body, len);
+    uint64_t h = cx_hash_bytes(body, len);
     *hash = h;
     cx_doc *d = NULL;
     pthread_rwlock_rdlock(&c->lock);

@@ -38,10 +38,7 @@ struct cx_side {
 
 static size_t cx_hash(const char *s)
 {
-    size_t h = 1469598103934665603ull & (size_t)-1; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
-    return h;
+    return (size_t)cx_hash_bytes(s, strlen(s));
 }
 
 cx_side *cx_side_new(void)
