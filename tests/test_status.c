@@ -40,38 +40,54 @@ static void expect(cimjob_job *j, unsigned n, int os0, int os1, const char *stat
     assert_int_equal(s.operating_status, operating);
 }
 
+/* CommunicationStatus and DetailedStatus (cimjob_status version 2). */
+static void expect_cd(cimjob_job *j, int communication, int detailed)
+{
+    cimjob_status s = status_of(j);
+    assert_int_equal(s.communication_status, communication);
+    assert_int_equal(s.detailed_status, detailed);
+}
+
 static void test_status_per_state(void **state)
 {
     fx *f = *state;
     cimjob_job *j = fx_job(f, "s", 0);
     expect(j, 1, CIMJOB_OPSTATUS_DORMANT, 0, "OK", 5, 1, CIMJOB_OPERATING_DORMANT);
+    expect_cd(j, CIMJOB_COMMUNICATION_NOT_AVAILABLE, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_START, NULL), 0);
     expect(j, 1, CIMJOB_OPSTATUS_OK, 0, "OK", 5, 1, CIMJOB_OPERATING_IN_SERVICE);
+    expect_cd(j, CIMJOB_COMMUNICATION_OK, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_SUSPEND, NULL), 0);
     expect(j, 1, CIMJOB_OPSTATUS_DORMANT, 0, "Stopped", 5, 1, CIMJOB_OPERATING_DORMANT);
+    expect_cd(j, CIMJOB_COMMUNICATION_OK, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_SERVICE, NULL), 0);
     expect(j, 1, CIMJOB_OPSTATUS_IN_SERVICE, 0, "Service", 5, 1, CIMJOB_OPERATING_SERVICING);
+    expect_cd(j, CIMJOB_COMMUNICATION_OK, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_START, NULL), 0);
     assert_int_equal(cimjob_fake_finish(f->fake, j, 0, NULL), CIMJOB_RC_SUCCESS);
     expect(j, 2, CIMJOB_OPSTATUS_COMPLETED, CIMJOB_OPSTATUS_OK, "OK", 5, 1,
            CIMJOB_OPERATING_COMPLETED);
+    expect_cd(j, CIMJOB_COMMUNICATION_NOT_AVAILABLE, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     cimjob_job_release(j);
 
     j = fx_job(f, "e", 1);
     assert_int_equal(cimjob_fake_finish(f->fake, j, 2, "bad"), CIMJOB_RC_SUCCESS);
     expect(j, 2, CIMJOB_OPSTATUS_COMPLETED, CIMJOB_OPSTATUS_ERROR, "Error", 20, 3,
            CIMJOB_OPERATING_COMPLETED);
+    expect_cd(j, CIMJOB_COMMUNICATION_NOT_AVAILABLE, CIMJOB_DETAILED_NON_RECOVERABLE_ERROR);
     cimjob_job_release(j);
 
     j = fx_job(f, "t", 1);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_TERMINATE, NULL), 0);
     expect(j, 1, CIMJOB_OPSTATUS_STOPPED, 0, "Stopped", 5, 1, CIMJOB_OPERATING_STOPPED);
+    expect_cd(j, CIMJOB_COMMUNICATION_NOT_AVAILABLE, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     cimjob_job_release(j);
 
     /* Killed is an abrupt stop: Aborted. */
     j = fx_job(f, "k", 1);
     assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_KILL, NULL), 0);
     expect(j, 1, CIMJOB_OPSTATUS_ABORTED, 0, "Stopped", 5, 1, CIMJOB_OPERATING_ABORTED);
+    expect_cd(j, CIMJOB_COMMUNICATION_NOT_AVAILABLE, CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION);
     cimjob_job_release(j);
 
     /* An escalated Terminate: Stopped but Degraded. */
@@ -84,6 +100,7 @@ static void test_status_per_state(void **state)
         CIMJOB_RSC_TIMEOUT);
     expect(j, 2, CIMJOB_OPSTATUS_STOPPED, CIMJOB_OPSTATUS_DEGRADED, "Stopped", 10, 2,
            CIMJOB_OPERATING_STOPPED);
+    expect_cd(j, CIMJOB_COMMUNICATION_NOT_AVAILABLE, CIMJOB_DETAILED_STRESSED);
     cimjob_job_release(j);
 }
 
@@ -98,6 +115,7 @@ static void test_status_transitional_and_bad(void **state)
     assert_int_equal(s.operational_status[0], CIMJOB_OPSTATUS_STOPPING);
     assert_int_equal(s.operating_status, CIMJOB_OPERATING_STOPPING);
     assert_string_equal(s.status, "Stopping");
+    assert_int_equal(s.communication_status, CIMJOB_COMMUNICATION_OK);
     i.job_state = CIMJOB_JOB_STATE_STARTING;
     assert_int_equal(cimjob_info_status(&i, &s), CIMJOB_RC_SUCCESS);
     assert_int_equal(s.operational_status[0], CIMJOB_OPSTATUS_STARTING);
@@ -106,8 +124,19 @@ static void test_status_transitional_and_bad(void **state)
     assert_int_equal(cimjob_info_status(&i, &s), CIMJOB_RC_INVALID_PARAMETER);
     i.job_state = CIMJOB_JOB_STATE_RUNNING;
     assert_int_equal(cimjob_info_status(NULL, &s), CIMJOB_RC_INVALID_PARAMETER);
+    /* A caller built against version 1 gets version 1's fields only. */
+    s.version = 1;
+    s.communication_status = 77;
+    s.detailed_status = 77;
+    assert_int_equal(cimjob_info_status(&i, &s), CIMJOB_RC_SUCCESS);
+    assert_int_equal(s.communication_status, 77);
+    assert_int_equal(s.detailed_status, 77);
     s.version = 5;
     assert_int_equal(cimjob_info_status(&i, &s), CIMJOB_RC_INVALID_VERSION);
+    assert_string_equal(cimjob_communication_status_name(2), "Communication OK");
+    assert_string_equal(cimjob_communication_status_name(5), "DMTF Reserved");
+    assert_string_equal(cimjob_detailed_status_name(4), "Non-Recoverable Error");
+    assert_string_equal(cimjob_detailed_status_name(0x8000), "Vendor Reserved");
     assert_string_equal(cimjob_operational_status_name(14), "Aborted");
     assert_string_equal(cimjob_operational_status_name(20), "DMTF Reserved");
     assert_string_equal(cimjob_operational_status_name(0x8000), "Vendor Reserved");

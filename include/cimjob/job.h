@@ -585,6 +585,23 @@ CIMJOB_EXTERN cimjob_rc cimjob_info_format_time(const cimjob_info *info, cimjob_
     X(CIMJOB_OPERATING_TRANSITIONING, 15, "Transitioning")                                         \
     X(CIMJOB_OPERATING_IN_SERVICE, 16, "In Service")
 
+/** CIM_ManagedSystemElement.CommunicationStatus. X(C name, value, DMTF name). */
+#define CIMJOB_COMMUNICATION_STATUS_TABLE(X)                                                       \
+    X(CIMJOB_COMMUNICATION_UNKNOWN, 0, "Unknown")                                                  \
+    X(CIMJOB_COMMUNICATION_NOT_AVAILABLE, 1, "Not Available")                                      \
+    X(CIMJOB_COMMUNICATION_OK, 2, "Communication OK")                                              \
+    X(CIMJOB_COMMUNICATION_LOST, 3, "Lost Communication")                                          \
+    X(CIMJOB_COMMUNICATION_NO_CONTACT, 4, "No Contact")
+
+/** CIM_ManagedSystemElement.DetailedStatus. X(C name, value, DMTF name). */
+#define CIMJOB_DETAILED_STATUS_TABLE(X)                                                            \
+    X(CIMJOB_DETAILED_NOT_AVAILABLE, 0, "Not Available")                                           \
+    X(CIMJOB_DETAILED_NO_ADDITIONAL_INFORMATION, 1, "No Additional Information")                   \
+    X(CIMJOB_DETAILED_STRESSED, 2, "Stressed")                                                     \
+    X(CIMJOB_DETAILED_PREDICTIVE_FAILURE, 3, "Predictive Failure")                                 \
+    X(CIMJOB_DETAILED_NON_RECOVERABLE_ERROR, 4, "Non-Recoverable Error")                           \
+    X(CIMJOB_DETAILED_SUPPORTING_ENTITY_IN_ERROR, 5, "Supporting Entity in Error")
+
 /** @cond INTERNAL */
 #define CIMJOB__STATUS_ITEM(e, n, name) e = n,
 /** @endcond */
@@ -605,6 +622,14 @@ typedef enum cimjob_primary_status {
 typedef enum cimjob_operating_status {
     CIMJOB_OPERATING_STATUS_TABLE(CIMJOB__STATUS_ITEM)
 } cimjob_operating_status;
+/** CommunicationStatus values (see CIMJOB_COMMUNICATION_STATUS_TABLE). */
+typedef enum cimjob_communication_status {
+    CIMJOB_COMMUNICATION_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_communication_status;
+/** DetailedStatus values (see CIMJOB_DETAILED_STATUS_TABLE). */
+typedef enum cimjob_detailed_status {
+    CIMJOB_DETAILED_STATUS_TABLE(CIMJOB__STATUS_ITEM)
+} cimjob_detailed_status;
 
 /**
  * The DMTF name of an OperationalStatus value.
@@ -630,9 +655,24 @@ CIMJOB_EXTERN const char *cimjob_primary_status_name(int value);
  * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
  */
 CIMJOB_EXTERN const char *cimjob_operating_status_name(int value);
+/**
+ * The DMTF name of a CommunicationStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_communication_status_name(int value);
+/**
+ * The DMTF name of a DetailedStatus value.
+ *
+ * @return a static string, never NULL: "DMTF Reserved", "Vendor Reserved" or "Invalid".
+ */
+CIMJOB_EXTERN const char *cimjob_detailed_status_name(int value);
 
-/** The version of cimjob_status this header describes. */
-#define CIMJOB_STATUS_VERSION 1
+/**
+ * The version of cimjob_status this header describes. 2 added communication_status and
+ * detailed_status; a caller built against version 1 still gets version 1's fields only.
+ */
+#define CIMJOB_STATUS_VERSION 2
 
 /**
  * The status properties CIM_ManagedSystemElement gives a job, derived from its JobState as the
@@ -648,23 +688,35 @@ typedef struct cimjob_status {
     uint16_t health_state;     /**< HealthState (cimjob_health_state). */
     uint16_t primary_status;   /**< PrimaryStatus (cimjob_primary_status). */
     uint16_t operating_status; /**< OperatingStatus (cimjob_operating_status). */
+    /**
+     * CommunicationStatus (cimjob_communication_status, version 2): 2 Communication OK while
+     * the backend holds the job's live work (Starting ... Shutting Down, Service, Query
+     * Pending), 1 Not Available while there is none (New, and every final state).
+     */
+    uint16_t communication_status;
+    /**
+     * DetailedStatus (cimjob_detailed_status, version 2), the detail of PrimaryStatus:
+     * 1 No Additional Information (OK), 2 Stressed (Degraded: an escalated Terminate),
+     * 4 Non-Recoverable Error (Error: Exception).
+     */
+    uint16_t detailed_status;
 } cimjob_status;
 
 /** Static initialiser for cimjob_status (sets the version; the library fills the rest). */
 #define CIMJOB_STATUS_INIT                                                                         \
     {                                                                                              \
-        CIMJOB_STATUS_VERSION, {0, 0}, 0, {{0}, {0}}, {0}, 0, 0, 0                                 \
+        CIMJOB_STATUS_VERSION, {0, 0}, 0, {{0}, {0}}, {0}, 0, 0, 0, 0, 0                           \
     }
 
 /**
- * Derive OperationalStatus, StatusDescriptions, Status, HealthState, PrimaryStatus and
- * OperatingStatus from a snapshot (its JobState, whether a Terminate was escalated, whether it
- * waits). Pure: no lock, no job needed.
+ * Derive OperationalStatus, StatusDescriptions, Status, HealthState, PrimaryStatus,
+ * OperatingStatus, CommunicationStatus and DetailedStatus (version 2) from a snapshot (its
+ * JobState, whether a Terminate was escalated, whether it waits). Pure: no lock, no job needed.
  *
  * @param info a snapshot from cimjob_query().
- * @param out  receives the status; its version must be set (CIMJOB_STATUS_INIT).
+ * @param out  receives the status; its version must be set (CIMJOB_STATUS_INIT): 1 or 2.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument, a JobState that is not
- *         2..12); CIMJOB_RC_INVALID_VERSION.
+ *         2..12); CIMJOB_RC_INVALID_VERSION (a version other than 1 or 2).
  */
 CIMJOB_EXTERN cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out);
 

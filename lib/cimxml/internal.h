@@ -207,6 +207,14 @@ int cx_setting_parse(cx_ctx *c, const char *name, const char *text, cimjob_job_s
 uint32_t cx_settings_changed(const cimjob_job_settings *a, const cimjob_job_settings *b,
                              uint32_t mask);
 
+/* ---- jobparams.c: JobInParameters and JobOutParameters ---- */
+/* The __JobInParameters INSTANCE text of StartJob's IN parameters (@p nodes: the PARAMVALUE
+ * of each of @p m's parameters, or NULL): malloc'd, or NULL when out of memory. */
+char *cx_job_in_text(cx_ctx *c, const cx_method *m, cx_node *const *nodes);
+/* Write JobOutParameters' VALUE (the __JobOutParameters INSTANCE text) of a Completed job that
+ * StartJob made; nothing (NULL) otherwise. */
+void cx_job_out_value(cx_ctx *c, cx_out *o, const cimjob_info *info);
+
 /* ---- intrinsic.c / methods.c ---- */
 int cx_intrinsic(cx_ctx *c);
 int cx_extrinsic(cx_ctx *c);
@@ -217,6 +225,11 @@ void cx_side_free(cx_side *s);
 /* Copies argv (NULL-terminated) and cwd (may be NULL). 0 or -1 (out of memory). */
 int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char *cwd);
 void cx_side_remove(cx_side *s, const char *id);
+/* Keep a job's JobInParameters text with its record (takes @p job_in, malloc'd; freed when the
+ * job has no record). */
+void cx_side_put_in(cx_side *s, const char *id, char *job_in);
+/* Write <VALUE>JobInParameters</VALUE> into @p o (NULL: only ask); 0 when the job has none. */
+int cx_side_in_value(cx_side *s, const char *id, cx_out *o);
 /* Calls fn with the record under the table's lock; 0 when there is none. */
 int cx_side_with(cx_side *s, const char *id,
                  void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg);

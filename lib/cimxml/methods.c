@@ -441,6 +441,8 @@ static int cx_m_start_job(cx_ctx *c, const cx_params *p)
     cimjob_rc r = CIMJOB_RC_SUCCESS;
     if (rc == CX_OK) {
         cimjob_registry *reg = c->svc->reg;
+        /* NULL when out of memory: JobInParameters then reads NULL. */
+        char *job_in = cx_job_in_text(c, p->m, p->nodes);
         size_t jobs = 0;
         if (cimjob_registry_count(reg, &jobs) == CIMJOB_RC_SUCCESS &&
             cx_side_count(c->svc->side) > 2 * jobs + 64)
@@ -450,6 +452,10 @@ static int cx_m_start_job(cx_ctx *c, const cx_params *p)
             cx_side_put(c->svc->side, cimjob_job_instance_id(job), o.argv, o.cwd) != 0) {
             /* Out of memory: the job runs, only CommandLine will read NULL. */
         }
+        if (r == CIMJOB_RC_SUCCESS && job_in)
+            cx_side_put_in(c->svc->side, cimjob_job_instance_id(job), job_in);
+        else
+            free(job_in);
         if (r == CIMJOB_RC_SUCCESS && mask && (r = cx_start_apply(c, job, &set, mask)) != 0) {
             cimjob_job_release(job);
             job = NULL;

@@ -18,6 +18,7 @@ typedef struct cx_rec {
     char *id;
     char **argv; /* NULL-terminated; the strings live in the same allocation; NULL: none */
     char *cwd;
+    char *job_in; /* JobInParameters: the __JobInParameters INSTANCE text (jobparams.c), or NULL */
     /* The instance cache: the snapshot the texts were made from, and per variant (without,
      * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
     unsigned char *snap; /* packed (cx_pack): mostly zero bytes, 4 KB unpacked */
@@ -79,6 +80,7 @@ static void cx_rec_free(cx_rec *r)
     free(r->id);
     free(r->argv);
     free(r->cwd);
+    free(r->job_in);
     free(r);
 }
 
@@ -175,6 +177,31 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     s->count++;
     pthread_rwlock_unlock(&s->lock);
     return 0;
+}
+
+void cx_side_put_in(cx_side *s, const char *id, char *job_in)
+{
+    pthread_rwlock_wrlock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    if (r) {
+        free(r->job_in);
+        r->job_in = job_in;
+        job_in = NULL;
+        cx_rec_drop_cache(r); /* an instance written meanwhile lacks it */
+    }
+    pthread_rwlock_unlock(&s->lock);
+    free(job_in);
+}
+
+int cx_side_in_value(cx_side *s, const char *id, cx_out *o)
+{
+    pthread_rwlock_rdlock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    int has = r && r->job_in;
+    if (has && o)
+        cx_value(o, r->job_in);
+    pthread_rwlock_unlock(&s->lock);
+    return has;
 }
 
 /*

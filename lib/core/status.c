@@ -51,6 +51,22 @@ const char *cimjob_operating_status_name(int value)
     return status_range(value, 0x8000);
 }
 
+const char *cimjob_communication_status_name(int value)
+{
+    switch (value) {
+        CIMJOB_COMMUNICATION_STATUS_TABLE(CASE_NAME)
+    }
+    return status_range(value, 0x8000);
+}
+
+const char *cimjob_detailed_status_name(int value)
+{
+    switch (value) {
+        CIMJOB_DETAILED_STATUS_TABLE(CASE_NAME)
+    }
+    return status_range(value, 0x8000);
+}
+
 uint16_t cimjob_cim_error_code(uint32_t error_code)
 {
     return error_code > 65535u ? (uint16_t)65535u : (uint16_t)error_code;
@@ -62,27 +78,49 @@ typedef struct status_row {
     const char *desc[2];
     const char *status;
     uint16_t health, primary, operating;
+    uint16_t communication, detailed;
 } status_row;
 
 /* Indexed by JobState 2..12. Killed is an abrupt stop: Aborted, not Stopped (the MOF's
- * "Stopped implies a clean and orderly stop, Aborted an abrupt stop"). */
+ * "Stopped implies a clean and orderly stop, Aborted an abrupt stop").
+ * CommunicationStatus: 2 Communication OK while the backend holds live work to act on, 1 Not
+ * Available before there is any (New) and after it ended (the values are then the record's).
+ * DetailedStatus details PrimaryStatus: OK -> 1 No Additional Information (the MOF's own
+ * pairing), Degraded -> 2 Stressed (it works but needs attention: the job ignored SIGTERM),
+ * Error -> 4 Non-Recoverable Error (an ended job cannot recover: start a new one). */
 static const status_row rows[] = {
     /* New */
-    {{15, 0}, 1, {"Dormant: the job has not been started", NULL}, "OK", 5, 1, 7},
+    {{15, 0}, 1, {"Dormant: the job has not been started", NULL}, "OK", 5, 1, 7, 1, 1},
     /* Starting */
-    {{8, 0}, 1, {"Starting: the job is being started", NULL}, "Starting", 5, 1, 3},
+    {{8, 0}, 1, {"Starting: the job is being started", NULL}, "Starting", 5, 1, 3, 2, 1},
     /* Running */
-    {{2, 0}, 1, {"OK: the job is running", NULL}, "OK", 5, 1, 16},
+    {{2, 0}, 1, {"OK: the job is running", NULL}, "OK", 5, 1, 16, 2, 1},
     /* Suspended */
-    {{15, 0}, 1, {"Dormant: the job is suspended and can be resumed", NULL}, "Stopped", 5, 1, 7},
+    {{15, 0},
+     1,
+     {"Dormant: the job is suspended and can be resumed", NULL},
+     "Stopped",
+     5,
+     1,
+     7,
+     2,
+     1},
     /* Shutting Down */
-    {{9, 0}, 1, {"Stopping: the job is being ended", NULL}, "Stopping", 5, 1, 4},
+    {{9, 0}, 1, {"Stopping: the job is being ended", NULL}, "Stopping", 5, 1, 4, 2, 1},
     /* Completed */
-    {{17, 2}, 2, {"Completed: the job has ended", "OK: it completed without error"}, "OK", 5, 1, 8},
+    {{17, 2},
+     2,
+     {"Completed: the job has ended", "OK: it completed without error"},
+     "OK",
+     5,
+     1,
+     8,
+     1,
+     1},
     /* Terminated */
-    {{10, 0}, 1, {"Stopped: the job was terminated on request", NULL}, "Stopped", 5, 1, 5},
+    {{10, 0}, 1, {"Stopped: the job was terminated on request", NULL}, "Stopped", 5, 1, 5, 1, 1},
     /* Killed */
-    {{14, 0}, 1, {"Aborted: the job was killed on request", NULL}, "Stopped", 5, 1, 6},
+    {{14, 0}, 1, {"Aborted: the job was killed on request", NULL}, "Stopped", 5, 1, 6, 1, 1},
     /* Exception */
     {{17, 6},
      2,
@@ -90,11 +128,13 @@ static const status_row rows[] = {
      "Error",
      20,
      3,
-     8},
+     8,
+     1,
+     4},
     /* Service */
-    {{11, 0}, 1, {"In Service: the job is in its service state", NULL}, "Service", 5, 1, 2},
+    {{11, 0}, 1, {"In Service: the job is in its service state", NULL}, "Service", 5, 1, 2, 2, 1},
     /* Query Pending */
-    {{15, 0}, 1, {"Dormant: the job waits for a client's answer", NULL}, "OK", 5, 1, 7},
+    {{15, 0}, 1, {"Dormant: the job waits for a client's answer", NULL}, "OK", 5, 1, 7, 2, 1},
 };
 
 /* A Terminate that had to be escalated to a kill ended the job in order, but not cleanly. */
@@ -106,7 +146,9 @@ static const status_row terminated_escalated = {
     "Stopped",
     10,
     2,
-    5};
+    5,
+    1,
+    2};
 
 static void put(char *dst, size_t size, const char *src)
 {
@@ -128,7 +170,7 @@ cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out)
 {
     if (!info || !out)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_info_status: NULL argument");
-    if (out->version != CIMJOB_STATUS_VERSION)
+    if (out->version != 1 && out->version != CIMJOB_STATUS_VERSION)
         return cimjob__fail(CIMJOB_RC_INVALID_VERSION, "cimjob_info_status: unknown version %u",
                             out->version);
     int st = (int)info->job_state;
@@ -156,6 +198,10 @@ cimjob_rc cimjob_info_status(const cimjob_info *info, cimjob_status *out)
     out->health_state = r->health;
     out->primary_status = r->primary;
     out->operating_status = r->operating;
+    if (out->version >= 2) { /* a version 1 struct ends before these */
+        out->communication_status = r->communication;
+        out->detailed_status = r->detailed;
+    }
     return CIMJOB_RC_SUCCESS;
 }
 

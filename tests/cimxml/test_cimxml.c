@@ -428,7 +428,8 @@ static void test_start_enumerate_get(void **state)
                       "</IPARAMVALUE><IPARAMVALUE NAME=\"LocalOnly\"><VALUE>FALSE</VALUE>"
                       "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL);
     assert_int_equal(count(b, "<VALUE.NAMEDINSTANCE>"), 2);
-    assert_null(strstr(b, "CommandLine"));
+    /* (JobInParameters, a CIM_ConcreteJob property, names CommandLine inside its escaped text.) */
+    assert_null(strstr(b, "<PROPERTY.ARRAY NAME=\"CommandLine\""));
     assert_non_null(strstr(b, "NAME=\"JobState\""));
     /* ei on CIM_Error: no instances. */
     b = call(f, "EnumerateInstances",
@@ -1252,6 +1253,253 @@ static void test_start_job_settings(void **state)
     assert_int_equal(before, after);
 }
 
+/*
+ * The embedded instance in the VALUE of the property @p name of a GetInstance answer (the
+ * PROPERTY carries EmbeddedObject="object", as the MOF's EmbeddedObject qualifier asks), valid
+ * against the DTD and of class @p cls; NULL when the property is NULL. Free with xmlFreeDoc.
+ */
+static xmlDocPtr embedded_property(const char *body, const char *name, const char *cls)
+{
+    xmlDocPtr doc = xmlReadMemory(body, (int)strlen(body), NULL, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlNodePtr inst = child_named(
+        child_named(
+            child_named(child_named(child_named(xmlDocGetRootElement(doc), "MESSAGE"), "SIMPLERSP"),
+                        "IMETHODRESPONSE"),
+            "IRETURNVALUE"),
+        "INSTANCE");
+    assert_non_null(inst);
+    xmlDocPtr e = NULL;
+    int found = 0;
+    for (xmlNodePtr p = inst->children; p; p = p->next) {
+        if (p->type != XML_ELEMENT_NODE || strcmp((const char *)p->name, "PROPERTY") != 0)
+            continue;
+        char *pn = attr_of(p, "NAME");
+        int match = pn && strcmp(pn, name) == 0;
+        xmlFree(pn);
+        if (!match)
+            continue;
+        found = 1;
+        char *eo = attr_of(p, "EmbeddedObject"), *type = attr_of(p, "TYPE");
+        assert_string_equal(eo, "object");
+        assert_string_equal(type, "string");
+        xmlFree(eo);
+        xmlFree(type);
+        xmlNodePtr v = child_named(p, "VALUE");
+        if (!v)
+            break;
+        char *text = (char *)xmlNodeGetContent(v);
+        e = xmlReadMemory(text, (int)strlen(text), NULL, NULL, XML_PARSE_NONET);
+        assert_non_null(e);
+        xmlValidCtxtPtr vc = xmlNewValidCtxt();
+        int ok = xmlValidateDtd(vc, e, dtd);
+        if (!ok)
+            fprintf(stderr, "embedded instance not valid DSP0203:\n%.3000s\n", text);
+        assert_true(ok);
+        xmlFreeValidCtxt(vc);
+        xmlFree(text);
+        xmlNodePtr root = xmlDocGetRootElement(e);
+        assert_string_equal((const char *)root->name, "INSTANCE");
+        char *cn = attr_of(root, "CLASSNAME");
+        assert_string_equal(cn, cls);
+        xmlFree(cn);
+    }
+    assert_true(found);
+    xmlFreeDoc(doc);
+    return e;
+}
+
+/* Whether an embedded instance has a PROPERTY (or PROPERTY.ARRAY) named @p name at all. */
+static int embedded_has(xmlDocPtr e, const char *name)
+{
+    for (xmlNodePtr p = xmlDocGetRootElement(e)->children; p; p = p->next) {
+        char *pn = p->type == XML_ELEMENT_NODE ? attr_of(p, "NAME") : NULL;
+        int match = pn && strcmp(pn, name) == 0;
+        xmlFree(pn);
+        if (match)
+            return 1;
+    }
+    return 0;
+}
+
+static void expect_embedded(xmlDocPtr e, const char *name, const char *value)
+{
+    char *v = embedded_prop(xmlDocGetRootElement(e), name);
+    if (value)
+        assert_string_equal(nz(v), value);
+    else
+        assert_null(v);
+    xmlFree(v);
+}
+
+#define PLIST_PARAMS                                                                               \
+    "<IPARAMVALUE NAME=\"PropertyList\"><VALUE.ARRAY><VALUE>JobInParameters</VALUE>"               \
+    "<VALUE>JobOutParameters</VALUE><VALUE>CommunicationStatus</VALUE><VALUE>DetailedStatus"       \
+    "</VALUE></VALUE.ARRAY></IPARAMVALUE>\n"
+
+/*
+ * JobInParameters (what StartJob received, as an embedded __JobInParameters instance; the
+ * Environment withheld), JobOutParameters (NULL until Completed, then an embedded
+ * __JobOutParameters with __ReturnValue, the Job reference and ExitStatus; NULL for Exception),
+ * and CommunicationStatus / DetailedStatus per JobState.
+ */
+static void test_job_parameters_and_status(void **state)
+{
+    fixture *f = *state;
+    char *id = start_job_as(f, "alice", "jp",
+                            "<PARAMVALUE NAME=\"workingdirectory\"><VALUE>/tmp</VALUE></PARAMVALUE>"
+                            "<PARAMVALUE NAME=\"Environment\"><VALUE.ARRAY><VALUE>TOKEN=s3cr3t"
+                            "</VALUE></VALUE.ARRAY></PARAMVALUE>"
+                            "<PARAMVALUE NAME=\"DeleteOnCompletion\"><VALUE>true</VALUE>"
+                            "</PARAMVALUE><PARAMVALUE NAME=\"Priority\"><VALUE>+7</VALUE>"
+                            "</PARAMVALUE><PARAMVALUE NAME=\"Notify\"></PARAMVALUE>",
+                            4096);
+    const char *b = gi_doc(f, "alice", id, PLIST_PARAMS);
+    assert_int_equal(count(b, "<PROPERTY"), 4);
+    assert_null(strstr(b, "s3cr3t")); /* an instance is no place for the environment */
+    assert_non_null(strstr(b, "NAME=\"CommunicationStatus\" TYPE=\"uint16\" "
+                              "CLASSORIGIN=\"CIM_ManagedSystemElement\"><VALUE>2</VALUE>"));
+    assert_non_null(strstr(b, "NAME=\"DetailedStatus\" TYPE=\"uint16\" "
+                              "CLASSORIGIN=\"CIM_ManagedSystemElement\"><VALUE>1</VALUE>"));
+    xmlDocPtr in = embedded_property(b, "JobInParameters", "__JobInParameters");
+    assert_non_null(in);
+    expect_embedded(in, "Name", "jp");
+    expect_embedded(in, "WorkingDirectory", "/tmp");
+    expect_embedded(in, "DeleteOnCompletion", "TRUE"); /* booleans as DSP0201 writes them */
+    expect_embedded(in, "Priority", "7");
+    expect_embedded(in, "StartImmediately", NULL); /* not given: NULL (no property) */
+    assert_false(embedded_has(in, "StartImmediately"));
+    assert_false(embedded_has(in, "ScheduledStartTime"));
+    assert_true(embedded_has(in, "Notify")); /* given as NULL: a property without a VALUE */
+    expect_embedded(in, "Notify", NULL);
+    assert_false(embedded_has(in, "Environment"));
+    assert_false(embedded_has(in, "Job")); /* an OUT parameter */
+    /* CommandLine: a PROPERTY.ARRAY with the arguments in order. */
+    int args = 0;
+    for (xmlNodePtr p = xmlDocGetRootElement(in)->children; p; p = p->next) {
+        char *pn = p->type == XML_ELEMENT_NODE ? attr_of(p, "NAME") : NULL;
+        if (pn && strcmp(pn, "CommandLine") == 0) {
+            assert_string_equal((const char *)p->name, "PROPERTY.ARRAY");
+            char *type = attr_of(p, "TYPE");
+            assert_string_equal(type, "string");
+            xmlFree(type);
+            for (xmlNodePtr v = child_named(p, "VALUE.ARRAY")->children; v; v = v->next) {
+                if (v->type != XML_ELEMENT_NODE)
+                    continue;
+                char *t = (char *)xmlNodeGetContent(v);
+                assert_string_equal(t, args == 0 ? "sleep" : "60");
+                xmlFree(t);
+                args++;
+            }
+        }
+        xmlFree(pn);
+    }
+    assert_int_equal(args, 2);
+    xmlFreeDoc(in);
+    /* Running: no JobOutParameters yet. */
+    assert_null(embedded_property(b, "JobOutParameters", "__JobOutParameters"));
+
+    /* Suspended: the process is still held (Communication OK). */
+    b = cm_doc(f, "alice", "RequestStateChange", id,
+               "<PARAMVALUE NAME=\"RequestedState\"><VALUE>3</VALUE></PARAMVALUE>");
+    expect_rv(b, 0);
+    expect_prop(f, id, "CommunicationStatus", "2");
+    b = cm_doc(f, "alice", "RequestStateChange", id,
+               "<PARAMVALUE NAME=\"RequestedState\"><VALUE>2</VALUE></PARAMVALUE>");
+    expect_rv(b, 0);
+
+    /* Completed: __JobOutParameters; the work is gone (Not Available). */
+    cimjob_job *job = NULL;
+    assert_int_equal(cimjob_find(f->reg, id, &job), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_fake_finish(f->fake, job, 0, NULL), CIMJOB_RC_SUCCESS);
+    cimjob_info info = CIMJOB_INFO_INIT;
+    assert_int_equal(cimjob_query(job, &info), CIMJOB_RC_SUCCESS);
+    assert_int_equal(info.job_state, CIMJOB_JOB_STATE_COMPLETED);
+    cimjob_job_release(job);
+    b = gi_doc(f, "alice", id, PLIST_PARAMS);
+    assert_non_null(strstr(b, "NAME=\"CommunicationStatus\" TYPE=\"uint16\" "
+                              "CLASSORIGIN=\"CIM_ManagedSystemElement\"><VALUE>1</VALUE>"));
+    assert_non_null(strstr(b, "NAME=\"DetailedStatus\" TYPE=\"uint16\" "
+                              "CLASSORIGIN=\"CIM_ManagedSystemElement\"><VALUE>1</VALUE>"));
+    xmlDocPtr out = embedded_property(b, "JobOutParameters", "__JobOutParameters");
+    assert_non_null(out);
+    expect_embedded(out, "__ReturnValue", "0");
+    char uri[300], num[16];
+    snprintf(uri, sizeof uri, "/root/cimv2:CIMJOB_ConcreteJob.InstanceID=\"%s\"", id);
+    expect_embedded(out, "Job", uri);
+    snprintf(num, sizeof num, "%d", info.exit_status);
+    expect_embedded(out, "ExitStatus", info.exit_status >= 0 ? num : NULL);
+    /* Job is a REF: a string qualified Reference("CIMJOB_ConcreteJob"). */
+    xmlNodePtr q = NULL;
+    for (xmlNodePtr p = xmlDocGetRootElement(out)->children; p; p = p->next) {
+        char *pn = p->type == XML_ELEMENT_NODE ? attr_of(p, "NAME") : NULL;
+        if (pn && strcmp(pn, "Job") == 0)
+            q = child_named(p, "QUALIFIER");
+        xmlFree(pn);
+    }
+    assert_non_null(q);
+    char *qn = attr_of(q, "NAME"), *qv = (char *)xmlNodeGetContent(q);
+    assert_string_equal(qn, "Reference");
+    assert_string_equal(qv, "CIMJOB_ConcreteJob");
+    xmlFree(qn);
+    xmlFree(qv);
+    xmlFreeDoc(out);
+    /* JobInParameters does not change at the end. */
+    in = embedded_property(b, "JobInParameters", "__JobInParameters");
+    expect_embedded(in, "Name", "jp");
+    xmlFreeDoc(in);
+    /* The whole instance (what ei and gi ask for; cached) carries both, and stays valid. */
+    b = gi_doc(f, "alice", id, NULL);
+    assert_non_null(strstr(b, "NAME=\"JobOutParameters\" TYPE=\"string\" "
+                              "CLASSORIGIN=\"CIM_ConcreteJob\" EmbeddedObject=\"object\"><VALUE>"
+                              "&lt;INSTANCE CLASSNAME=\"__JobOutParameters\"&gt;"));
+    free(id);
+
+    /* Exception: JobOutParameters stays NULL (the MOF: NULL unless Completed); DetailedStatus
+     * says the error cannot be recovered from. */
+    cimjob_fake_outcome o = CIMJOB_FAKE_OUTCOME_INIT;
+    o.run_us = 1000;
+    o.error_code = 3;
+    o.error_description = "exited with status 3";
+    assert_int_equal(cimjob_fake_push(f->fake, &o), CIMJOB_RC_SUCCESS);
+    id = start_job(f, "fails");
+    cimjob_fake_advance(f->fake, 2000);
+    cimjob_registry_dispatch(f->reg);
+    assert_int_equal(job_state(f, id), 10);
+    b = gi_doc(f, "alice", id, PLIST_PARAMS);
+    assert_null(embedded_property(b, "JobOutParameters", "__JobOutParameters"));
+    assert_non_null(strstr(b, "NAME=\"DetailedStatus\" TYPE=\"uint16\" "
+                              "CLASSORIGIN=\"CIM_ManagedSystemElement\"><VALUE>4</VALUE>"));
+    in = embedded_property(b, "JobInParameters", "__JobInParameters");
+    expect_embedded(in, "Name", "fails");
+    expect_embedded(in, "WorkingDirectory", NULL);
+    xmlFreeDoc(in);
+    /* wbemcli mi sends the whole instance back, embedded instances unescaped (as markup):
+     * accepted and ignored, the change applied. */
+    b = mi_doc(
+        f, "alice", id,
+        "<PROPERTY NAME=\"JobInParameters\" TYPE=\"string\"><VALUE><INSTANCE "
+        "CLASSNAME=\"__JobInParameters\"><PROPERTY NAME=\"Name\" TYPE=\"string\"><VALUE>"
+        "fails</VALUE></PROPERTY></INSTANCE></VALUE></PROPERTY>" PROP("Priority", "uint32", "3"));
+    assert_non_null(strstr(b, "<IRETURNVALUE>"));
+    expect_prop(f, id, "Priority", "3");
+    free(id);
+
+    /* A job not made by StartJob (the library's API, Redfish): no call to report on. */
+    cimjob_job_options jo = CIMJOB_JOB_OPTIONS_INIT;
+    jo.name = "direct";
+    jo.owner = "alice";
+    const char *argv[] = {"true", NULL};
+    jo.argv = argv;
+    jo.flags = CIMJOB_JOB_START;
+    assert_int_equal(cimjob_create(f->reg, &jo, &job), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_fake_finish(f->fake, job, 0, NULL), CIMJOB_RC_SUCCESS);
+    b = gi_doc(f, "alice", cimjob_job_instance_id(job), PLIST_PARAMS);
+    assert_null(embedded_property(b, "JobInParameters", "__JobInParameters"));
+    assert_null(embedded_property(b, "JobOutParameters", "__JobOutParameters"));
+    cimjob_job_release(job);
+}
+
 static const char *raw(fixture *f, const char *cim_method, const char *body, size_t len)
 {
     cimjob_cimxml_request rq = CIMJOB_CIMXML_REQUEST_INIT;
@@ -1588,6 +1836,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_modify_instance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_job_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_parameters_and_status, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("cimxml", tests, NULL, NULL);
     xmlFreeDtd(dtd);
