@@ -36,6 +36,9 @@
  * Requests are parsed by libxml2 without network access, without loading or substituting
  * entities and without a DTD: a document with a DOCTYPE is refused (no XXE, no entity
  * expansion), and the body size is bounded (cimjob_cimxml_options.max_request_bytes).
+ * A service keeps the trees of the last 16 well-formed documents of up to 2 KiB it read and
+ * reuses one when a body equal to it byte for byte arrives again (wbemcli repeats its documents
+ * exactly); everything after the reading is done for each request.
  */
 #ifndef CIMJOB_CIMXML_H
 #define CIMJOB_CIMXML_H

@@ -37,6 +37,11 @@ typedef struct cx_side cx_side;
 
 #define CX_CTXT_POOL 8
 
+/* Requests already read, by their exact bytes (reqcache.c). */
+typedef struct cx_reqcache cx_reqcache;
+#define CX_RQ_SLOTS    16
+#define CX_RQ_MAX_BODY ((size_t)2048)
+
 struct cimjob_cimxml {
     cimjob_registry *reg;
     char *host;
@@ -52,6 +57,7 @@ struct cimjob_cimxml {
         unsigned uses;
     } ctxts[CX_CTXT_POOL];
     int nctxt;
+    cx_reqcache *rq;
 };
 
 /* A cached INSTANCE text, shared by the instance cache and the pieced responses that send it
@@ -107,7 +113,19 @@ cx_node *cx_next(const cx_node *n);                      /* next element sibling
 const char *cx_attr(const cx_node *n, const char *name); /* NULL if absent; owned by the tree */
 char *cx_text(const cx_node *n); /* its character data (free it); NULL: out of memory */
 cx_node *cx_root(const cx_doc *d);
-void cx_doc_free(cx_doc *d);
+cx_doc *cx_doc_ref(cx_doc *d); /* another reference (NULL: NULL) */
+void cx_doc_free(cx_doc *d);   /* drops a reference */
+
+/* ---- reqcache.c: requests already read ---- */
+cx_reqcache *cx_reqcache_new(void);
+void cx_reqcache_free(cx_reqcache *c);
+/* The tree of a document with exactly these bytes (a reference), or NULL; sets *hash for
+ * cx_reqcache_put either way. */
+cx_doc *cx_reqcache_get(cx_reqcache *c, const char *body, size_t len, uint64_t *hash);
+/* A hash of n bytes (a slot picker: keys are compared in full). */
+uint64_t cx_hash_bytes(const char *s, size_t n);
+/* Keep a well-formed document's tree (takes a reference of its own). */
+void cx_reqcache_put(cx_reqcache *c, const char *body, size_t len, uint64_t hash, cx_doc *doc);
 /* Each returns CX_OK or a CIM status with c->err set. */
 int cx_namespace(cx_ctx *c, const cx_node *lnp);
 int cx_bool_text(cx_ctx *c, const char *what, const char *text, int *out);
@@ -223,6 +241,8 @@ int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, c
  * hole at @p hole. */
 void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
                    size_t len, size_t hole);
+/* Append the INSTANCENAME of job @p id: a text kept with the job's record, written once. */
+void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_out *o);
 /* Drop the records of jobs no longer in the registry. */
 void cx_side_sweep(cx_side *s, cimjob_registry *reg);
 size_t cx_side_count(cx_side *s);

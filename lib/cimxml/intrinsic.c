@@ -280,7 +280,7 @@ static void cx_name_one(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *a
 {
     (void)job;
     (void)arg;
-    cx_instancename(&c->out, c->svc->job_class->name, snap->info.instance_id);
+    cx_side_instancename(c->svc->side, c->svc->job_class->name, snap->info.instance_id, &c->out);
 }
 
 static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
@@ -299,7 +299,7 @@ static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
 static void cx_instance_one(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *arg)
 {
     cx_start(&c->out, "VALUE.NAMEDINSTANCE");
-    cx_instancename(&c->out, c->svc->job_class->name, snap->info.instance_id);
+    cx_side_instancename(c->svc->side, c->svc->job_class->name, snap->info.instance_id, &c->out);
     cx_write_instance(c, job, snap, arg);
     cx_end(&c->out);
 }

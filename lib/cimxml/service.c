@@ -37,9 +37,10 @@ cimjob_rc cimjob_cimxml_new(cimjob_registry *reg, const cimjob_cimxml_options *o
         opts && opts->max_wait_us ? opts->max_wait_us : CIMJOB_CIMXML_DEFAULT_MAX_WAIT_US;
     svc->job_class = cx_class_find(CIMJOB_CIMXML_CLASS);
     svc->side = cx_side_new();
+    svc->rq = cx_reqcache_new();
     if (opts && opts->host && !(svc->host = strdup(opts->host)))
         goto nomem;
-    if (!svc->side || !svc->job_class || cx_getters_init(svc) != 0)
+    if (!svc->side || !svc->rq || !svc->job_class || cx_getters_init(svc) != 0)
         goto nomem;
     *out = svc;
     return CIMJOB_RC_SUCCESS;
@@ -55,6 +56,7 @@ void cimjob_cimxml_free(cimjob_cimxml *svc)
     cx_ctxt_pool_free(svc);
     pthread_mutex_destroy(&svc->ctxt_lock);
     cx_side_free(svc->side);
+    cx_reqcache_free(svc->rq);
     free(svc->getters);
     free(svc->host);
     free(svc);

@@ -1,7 +1,10 @@
 /*
  * What StartJob was given that the library does not keep (the command line, the working
- * directory), by InstanceID, for the CommandLine and WorkingDirectory properties. A chained
- * hash table under one mutex; records of jobs that left the registry are swept out.
+ * directory), by InstanceID, for the CommandLine and WorkingDirectory properties, and the
+ * instance cache (each job's INSTANCE and INSTANCENAME texts). A chained hash table under one
+ * read-write lock: lookups and cache hits only read, so concurrent requests do not queue behind
+ * each other, and the cached texts are copied or referenced after the lock is released.
+ * Records of jobs that left the registry are swept out.
  */
 #include "internal.h"
 
@@ -24,10 +27,11 @@ typedef struct cx_rec {
         cx_shared *text;
         size_t hole;
     } inst[2];
+    cx_shared *name; /* the INSTANCENAME text (it never changes); NULL until first asked for */
 } cx_rec;
 
 struct cx_side {
-    pthread_mutex_t lock;
+    pthread_rwlock_t lock; /* readers: the lookups and the instance cache hits */
     cx_rec **slots;
     size_t nslots;
     size_t count;
@@ -35,10 +39,7 @@ struct cx_side {
 
 static size_t cx_hash(const char *s)
 {
-    size_t h = 1469598103934665603ull & (size_t)-1; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * (size_t)1099511628211ull;
-    return h;
+    return (size_t)cx_hash_bytes(s, strlen(s));
 }
 
 cx_side *cx_side_new(void)
@@ -48,7 +49,7 @@ cx_side *cx_side_new(void)
         return NULL;
     s->nslots = 256;
     s->slots = calloc(s->nslots, sizeof *s->slots);
-    if (!s->slots || pthread_mutex_init(&s->lock, NULL) != 0) {
+    if (!s->slots || pthread_rwlock_init(&s->lock, NULL) != 0) {
         free(s->slots);
         free(s);
         return NULL;
@@ -74,6 +75,7 @@ static void cx_rec_drop_cache(cx_rec *r)
 static void cx_rec_free(cx_rec *r)
 {
     cx_rec_drop_cache(r);
+    cx_shared_unref(r->name);
     free(r->snap);
     free(r->id);
     free(r->argv);
@@ -99,7 +101,7 @@ void cx_side_free(cx_side *s)
             n = r->next;
             cx_rec_free(r);
         }
-    pthread_mutex_destroy(&s->lock);
+    pthread_rwlock_destroy(&s->lock);
     free(s->slots);
     free(s);
 }
@@ -153,7 +155,7 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
         cx_rec_free(r);
         return -1;
     }
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_wrlock(&s->lock);
     cx_rec *old = cx_find_locked(s, id);
     if (old) { /* made by the instance cache before StartJob returned */
         free(old->argv);
@@ -163,7 +165,7 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
         r->argv = NULL;
         r->cwd = NULL;
         cx_rec_drop_cache(old);
-        pthread_mutex_unlock(&s->lock);
+        pthread_rwlock_unlock(&s->lock);
         cx_rec_free(r);
         return 0;
     }
@@ -173,13 +175,13 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     r->next = s->slots[h];
     s->slots[h] = r;
     s->count++;
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
     return 0;
 }
 
 void cx_side_put_in(cx_side *s, const char *id, char *job_in)
 {
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_wrlock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
     if (r) {
         free(r->job_in);
@@ -187,18 +189,18 @@ void cx_side_put_in(cx_side *s, const char *id, char *job_in)
         job_in = NULL;
         cx_rec_drop_cache(r); /* an instance written meanwhile lacks it */
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
     free(job_in);
 }
 
 int cx_side_in_value(cx_side *s, const char *id, cx_out *o)
 {
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_rdlock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
     int has = r && r->job_in;
     if (has && o)
         cx_value(o, r->job_in);
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
     return has;
 }
 
@@ -292,39 +294,100 @@ static int cx_snap_same(const unsigned char *packed, size_t len, const cx_snap *
 int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
                  const char *elapsed)
 {
-    int done = 0;
-    pthread_mutex_lock(&s->lock);
+    cx_shared *t = NULL;
+    size_t hole = 0;
+    pthread_rwlock_rdlock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
     if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, r->snap_len, snap)) {
-        cx_shared *t = r->inst[variant].text;
-        size_t hole = r->inst[variant].hole;
-        cx_out_shared(o, t, 0, hole);
-        cx_text_w(o, elapsed);
-        cx_out_shared(o, t, hole, t->len - hole);
-        done = 1;
+        t = r->inst[variant].text;
+        hole = r->inst[variant].hole;
+        atomic_fetch_add(&t->refs, 1);
     }
-    pthread_mutex_unlock(&s->lock);
-    return done;
+    pthread_rwlock_unlock(&s->lock);
+    if (!t)
+        return 0;
+    /* Copied (GetInstance) or referenced outside the lock: the text is immutable. */
+    cx_out_shared(o, t, 0, hole);
+    cx_text_w(o, elapsed);
+    cx_out_shared(o, t, hole, t->len - hole);
+    cx_shared_unref(t);
+    return 1;
+}
+
+/* The record of @p id, made (without a command line) when there is none; NULL: out of memory. */
+static cx_rec *cx_find_or_add_locked(cx_side *s, const char *id)
+{
+    cx_rec *r = cx_find_locked(s, id);
+    if (r || (r = calloc(1, sizeof *r)) == NULL)
+        return r;
+    if (!(r->id = strdup(id))) {
+        free(r);
+        return NULL;
+    }
+    if (s->count >= s->nslots)
+        cx_grow(s);
+    size_t h = cx_hash(id) % s->nslots;
+    r->next = s->slots[h];
+    s->slots[h] = r;
+    s->count++;
+    return r;
+}
+
+static cx_shared *cx_shared_new(char *text, size_t len)
+{
+    cx_shared *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    atomic_init(&t->refs, 1);
+    t->text = text;
+    t->len = len;
+    return t;
+}
+
+void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_out *o)
+{
+    pthread_rwlock_rdlock(&s->lock);
+    cx_rec *r = cx_find_locked(s, id);
+    cx_shared *known = r ? r->name : NULL;
+    if (known)
+        atomic_fetch_add(&known->refs, 1);
+    pthread_rwlock_unlock(&s->lock);
+    if (known) {
+        cx_out_shared(o, known, 0, known->len);
+        cx_shared_unref(known);
+        return;
+    }
+    /* Written once per job: every enumeration after this one references the text. */
+    cx_out t;
+    memset(&t, 0, sizeof t);
+    cx_instancename(&t, classname, id);
+    size_t len = 0;
+    char *text = t.failed ? NULL : cx_out_take(&t, &len);
+    cx_out_discard(&t);
+    char *fit = text ? realloc(text, len + 1) : NULL; /* ~150 bytes kept, not the 4 KiB buffer */
+    if (fit)
+        text = fit;
+    cx_shared *n = text ? cx_shared_new(text, len) : NULL;
+    if (!n) {
+        free(text);
+        cx_instancename(o, classname, id);
+        return;
+    }
+    cx_out_shared(o, n, 0, len);
+    pthread_rwlock_wrlock(&s->lock);
+    r = cx_find_or_add_locked(s, id);
+    if (r && !r->name)
+        r->name = n;
+    else
+        cx_shared_unref(n);
+    pthread_rwlock_unlock(&s->lock);
 }
 
 void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
                    size_t len, size_t hole)
 {
-    pthread_mutex_lock(&s->lock);
-    cx_rec *r = cx_find_locked(s, id);
-    if (!r && (r = calloc(1, sizeof *r)) != NULL) {
-        if (!(r->id = strdup(id))) {
-            free(r);
-            r = NULL;
-        } else {
-            if (s->count >= s->nslots)
-                cx_grow(s);
-            size_t h = cx_hash(id) % s->nslots;
-            r->next = s->slots[h];
-            s->slots[h] = r;
-            s->count++;
-        }
-    }
+    pthread_rwlock_wrlock(&s->lock);
+    cx_rec *r = cx_find_or_add_locked(s, id);
     if (r && r->snap && !cx_snap_same(r->snap, r->snap_len, snap)) {
         cx_rec_drop_cache(r);
         free(r->snap);
@@ -334,27 +397,24 @@ void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant,
         r->snap = cx_pack(snap, &r->snap_len);
     if (!r || !r->snap) {
         free(text); /* no room to keep it: the next request writes it again */
-        pthread_mutex_unlock(&s->lock);
+        pthread_rwlock_unlock(&s->lock);
         return;
     }
-    cx_shared *t = malloc(sizeof *t);
+    cx_shared *t = cx_shared_new(text, len);
     if (!t) {
         free(text);
-        pthread_mutex_unlock(&s->lock);
+        pthread_rwlock_unlock(&s->lock);
         return;
     }
-    atomic_init(&t->refs, 1);
-    t->text = text;
-    t->len = len;
     cx_shared_unref(r->inst[variant].text);
     r->inst[variant].text = t;
     r->inst[variant].hole = hole;
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
 }
 
 void cx_side_remove(cx_side *s, const char *id)
 {
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_wrlock(&s->lock);
     for (cx_rec **pp = &s->slots[cx_hash(id) % s->nslots]; *pp; pp = &(*pp)->next) {
         if (strcmp((*pp)->id, id) == 0) {
             cx_rec *r = *pp;
@@ -364,14 +424,14 @@ void cx_side_remove(cx_side *s, const char *id)
             break;
         }
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
 }
 
 int cx_side_with(cx_side *s, const char *id,
                  void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg)
 {
     int found = 0;
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_rdlock(&s->lock);
     for (cx_rec *r = s->slots[cx_hash(id) % s->nslots]; r; r = r->next) {
         if (strcmp(r->id, id) == 0) {
             if (r->argv) {
@@ -381,13 +441,13 @@ int cx_side_with(cx_side *s, const char *id,
             break;
         }
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
     return found;
 }
 
 void cx_side_sweep(cx_side *s, cimjob_registry *reg)
 {
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_wrlock(&s->lock);
     for (size_t i = 0; i < s->nslots; i++) {
         for (cx_rec **pp = &s->slots[i]; *pp;) {
             cimjob_job *job = NULL;
@@ -402,13 +462,13 @@ void cx_side_sweep(cx_side *s, cimjob_registry *reg)
             pp = &(*pp)->next;
         }
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
 }
 
 size_t cx_side_count(cx_side *s)
 {
-    pthread_mutex_lock(&s->lock);
+    pthread_rwlock_rdlock(&s->lock);
     size_t n = s->count;
-    pthread_mutex_unlock(&s->lock);
+    pthread_rwlock_unlock(&s->lock);
     return n;
 }

@@ -126,55 +126,60 @@ static void cx_close_tag(cx_out *o)
     }
 }
 
+/* What each byte needs in XML text: written as it is (0), escaped in attribute values only (1),
+ * escaped everywhere (2), the end of the string (3), cleaning first (4: a control character or
+ * any non-ASCII byte). One table lookup per byte instead of a switch. */
+enum { CX_ESC_PLAIN, CX_ESC_ATTR, CX_ESC_ALWAYS, CX_ESC_END, CX_ESC_CLEAN };
+static const unsigned char cx_esc_class[256] = {
+    3, 4, 4, 4, 4, 4, 4, 4, 4, 1, 1, 4, 4, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+};
+
+static const char *cx_esc_rep(unsigned char ch)
+{
+    switch (ch) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '\r':
+        return "&#13;";
+    case '"':
+        return "&quot;";
+    case '\n':
+        return "&#10;";
+    default: /* '\t' */
+        return "&#9;";
+    }
+}
+
 /* Write text escaped, in one pass. Returns -1, having written nothing, when the text holds a
  * byte that may need cleaning first (a control character or any non-ASCII byte). */
 static int cx_escaped(cx_out *o, const char *s, int attr)
 {
-    const char *run = s;
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    const unsigned char special = attr ? CX_ESC_ATTR : CX_ESC_ALWAYS;
     size_t start = o->len;
-    for (const char *p = s;; p++) {
-        const char *rep;
-        unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x80 || (ch < 0x20 && ch && ch != '\t' && ch != '\n' && ch != '\r')) {
+    for (;; p++) {
+        unsigned char k = cx_esc_class[*p];
+        if (k < special)
+            continue;
+        if (k == CX_ESC_CLEAN) {
             o->len = start;
             return -1;
         }
-        switch (*p) {
-        case '\0':
-            cx_raw(o, run, (size_t)(p - run));
+        cx_raw(o, (const char *)run, (size_t)(p - run));
+        if (k == CX_ESC_END)
             return 0;
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        case '"':
-            if (!attr)
-                continue;
-            rep = "&quot;";
-            break;
-        case '\n':
-            if (!attr)
-                continue;
-            rep = "&#10;";
-            break;
-        case '\t':
-            if (!attr)
-                continue;
-            rep = "&#9;";
-            break;
-        default:
-            continue;
-        }
-        cx_raw(o, run, (size_t)(p - run));
-        cx_lit(o, rep);
+        cx_lit(o, cx_esc_rep(*p));
         run = p + 1;
     }
 }

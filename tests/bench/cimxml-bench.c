@@ -11,10 +11,17 @@
  * threads, one kept-alive loopback connection each, POSTing wbemcli's own request documents. The
  * two arms alternate in rounds.
  *
- *   cimxml-bench [--quick] [--seconds S] [--clients C] [--jobs N[,N...]]
+ * wbemcli sends the same bytes for the same operation (MESSAGE ID is always 4711), so the
+ * library reads each document once and reuses its tree (lib/cimxml/reqcache.c). --vary-id gives
+ * every request of both arms its own 4-digit MESSAGE ID instead, as clients that count their
+ * messages do (pywbem), so that every request is read by libxml2.
  *
- * Prints, per operation and job count: requests/s, p50 and p99 latency and response bytes of
- * each arm, and the ratio cimom / prebuilt (the goal: >= 0.8).
+ *   cimxml-bench [--quick] [--seconds S] [--clients C] [--jobs N[,N...]] [--ops gi,ei]
+ *                [--vary-id]
+ *
+ * Prints, per operation and job count: requests/s, p50 and p99 latency, response bytes and the
+ * process's CPU time per request of each arm, the ratio cimom / prebuilt of requests/s (the
+ * goal: >= 0.8) and that of CPU time per request (prebuilt / cimom).
  */
 #include "serve.h"
 
@@ -25,6 +32,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +64,14 @@ static const srv_route bench_routes[] = {
     {"/prebuilt", 0, route_prebuilt},
 };
 
+/* The process's CPU time: per request, what an arm costs whatever else the machine runs. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -81,6 +97,7 @@ typedef struct bench_client {
     size_t nlat, caplat;
     size_t bytes; /* of the last response body */
     int failed;
+    int vary_id; /* a new MESSAGE ID per request */
 } bench_client;
 
 static int bench_connect(unsigned port)
@@ -166,7 +183,14 @@ static void *bench_client_main(void *arg)
         c->failed = 1;
         goto out;
     }
+    char *id = c->vary_id && n > 0 ? strstr(req, "<MESSAGE ID=\"4711\"") : NULL;
+    unsigned seq = (unsigned)(uintptr_t)c % 9000; /* clients start apart */
     while (now_s() < c->until) {
+        if (id) { /* 1000-9999: the response keeps its length */
+            char digits[5];
+            snprintf(digits, sizeof digits, "%04u", 1000 + seq++ % 9000);
+            memcpy(id + 13, digits, 4);
+        }
         double t0 = now_s();
         long len = bench_one(fd, req, (size_t)n, buf, bufsize);
         double t1 = now_s();
@@ -199,19 +223,20 @@ typedef struct bench_arm {
     double *lat;
     size_t nlat, caplat;
     double secs;
+    double cpu; /* CPU seconds of the whole process (server and clients) */
     size_t bytes;
     int failed;
 } bench_arm;
 
 static void bench_run(bench_arm *arm, unsigned port, const char *path, const char *method,
-                      const char *body, unsigned clients, double secs)
+                      const char *body, unsigned clients, double secs, int vary_id)
 {
     bench_client cs[16];
     pthread_t th[16];
     memset(cs, 0, sizeof cs);
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (unsigned i = 0; i < clients; i++) {
-        cs[i] = (bench_client){port, path, method, body, t0 + secs, NULL, 0, 0, 0, 0};
+        cs[i] = (bench_client){port, path, method, body, t0 + secs, NULL, 0, 0, 0, 0, vary_id};
         pthread_create(&th[i], NULL, bench_client_main, &cs[i]);
     }
     for (unsigned i = 0; i < clients; i++) {
@@ -230,6 +255,7 @@ static void bench_run(bench_arm *arm, unsigned port, const char *path, const cha
         free(cs[i].lat);
     }
     arm->secs += now_s() - t0;
+    arm->cpu += cpu_s() - c0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -271,6 +297,7 @@ int main(int argc, char **argv)
     unsigned clients = 2, rounds = 3;
     unsigned counts[4] = {1000, 10000};
     size_t ncounts = 2;
+    int vary_id = 0, do_ops[2] = {1, 1};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             secs = 0.3;
@@ -281,20 +308,29 @@ int main(int argc, char **argv)
             clients = (unsigned)atoi(argv[++i]);
             if (clients < 1 || clients > 16)
                 clients = 2;
+        } else if (strcmp(argv[i], "--vary-id") == 0) {
+            vary_id = 1;
+        } else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
+            const char *o = argv[++i];
+            do_ops[0] = strstr(o, "gi") != NULL;
+            do_ops[1] = strstr(o, "ei") != NULL;
         } else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
             ncounts = 0;
             for (char *s = strtok(argv[++i], ","); s && ncounts < 4; s = strtok(NULL, ","))
                 counts[ncounts++] = (unsigned)atoi(s);
         } else {
             fprintf(stderr, "usage: cimxml-bench [--quick] [--seconds S] [--clients C] "
-                            "[--jobs N[,N...]]\n");
+                            "[--jobs N[,N...]] [--ops gi,ei] [--vary-id]\n");
             return 2;
         }
     }
-    printf("cimxml-bench: %u client connection(s), %u round(s) of %.1f s per arm\n", clients,
-           rounds, secs);
-    printf("%-20s %6s | %9s %8s %8s %10s | %9s %8s %8s | %6s\n", "operation", "jobs", "cimom r/s",
-           "p50 ms", "p99 ms", "bytes", "prebuilt", "p50 ms", "p99 ms", "ratio");
+    printf("cimxml-bench: %u client connection(s), %u round(s) of %.1f s per arm%s\n", clients,
+           rounds, secs, vary_id ? ", a new MESSAGE ID per request" : "");
+    /* cpu us: the process's CPU time per request (server and client threads); "cpu" is the
+     * prebuilt arm's over the mapping's, what the ratio tends to when both arms are CPU-bound. */
+    printf("%-20s %6s | %9s %8s %8s %10s %9s | %9s %8s %8s %9s | %6s %6s\n", "operation", "jobs",
+           "cimom r/s", "p50 ms", "p99 ms", "bytes", "cpu us", "prebuilt", "p50 ms", "p99 ms",
+           "cpu us", "ratio", "cpu");
     int status = 0;
     for (size_t ci = 0; ci < ncounts; ci++) {
         unsigned njobs = counts[ci];
@@ -372,6 +408,8 @@ int main(int argc, char **argv)
         } ops[] = {{"GetInstance", "GetInstance", gi},
                    {"EnumerateInstances", "EnumerateInstances", ei}};
         for (size_t oi = 0; oi < 2; oi++) {
+            if (!do_ops[oi])
+                continue;
             size_t plen = 0;
             free(bench_prebuilt);
             bench_prebuilt = bench_handle(svc, ops[oi].body, &plen);
@@ -386,14 +424,18 @@ int main(int argc, char **argv)
             }
             bench_arm a = {0}, b = {0};
             for (unsigned r = 0; r < rounds; r++) {
-                bench_run(&a, port, "/cimom", ops[oi].method, ops[oi].body, clients, secs);
-                bench_run(&b, port, "/prebuilt", ops[oi].method, ops[oi].body, clients, secs);
+                bench_run(&a, port, "/cimom", ops[oi].method, ops[oi].body, clients, secs, vary_id);
+                bench_run(&b, port, "/prebuilt", ops[oi].method, ops[oi].body, clients, secs,
+                          vary_id);
             }
             double ra = (double)a.nlat / a.secs, rb = (double)b.nlat / b.secs;
-            printf("%-20s %6u | %9.1f %8.3f %8.3f %10zu | %9.1f %8.3f %8.3f | %6.2f%s\n",
-                   ops[oi].name, njobs, ra, pct(&a, 0.5) * 1e3, pct(&a, 0.99) * 1e3, a.bytes, rb,
-                   pct(&b, 0.5) * 1e3, pct(&b, 0.99) * 1e3, rb > 0 ? ra / rb : 0,
-                   a.failed || b.failed ? "  (a request failed)" : "");
+            double ca = a.nlat ? a.cpu / (double)a.nlat * 1e6 : 0,
+                   cb = b.nlat ? b.cpu / (double)b.nlat * 1e6 : 0;
+            printf("%-20s %6u | %9.1f %8.3f %8.3f %10zu %9.1f | %9.1f %8.3f %8.3f %9.1f | %6.2f "
+                   "%6.2f%s\n",
+                   ops[oi].name, njobs, ra, pct(&a, 0.5) * 1e3, pct(&a, 0.99) * 1e3, a.bytes, ca,
+                   rb, pct(&b, 0.5) * 1e3, pct(&b, 0.99) * 1e3, cb, rb > 0 ? ra / rb : 0,
+                   ca > 0 ? cb / ca : 0, a.failed || b.failed ? "  (a request failed)" : "");
             fflush(stdout);
             if (a.failed || b.failed || a.bytes != plen || b.bytes != plen)
                 status = 1;

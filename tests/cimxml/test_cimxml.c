@@ -1515,6 +1515,93 @@ static const char *raw(fixture *f, const char *cim_method, const char *body, siz
     return f->rsp.body;
 }
 
+/* Requests already read are kept by their exact bytes (reqcache.c): the same document again
+ * is answered from the job's state now, for the identity asking now; another MESSAGE ID is
+ * another document; refused documents stay refused; more documents than the cache holds, and
+ * documents too large to keep, are answered as well. */
+#define DEEP "<IPARAMVALUE NAME=\"DeepInheritance\"><VALUE>TRUE</VALUE></IPARAMVALUE>"
+static void test_request_cache(void **state)
+{
+    fixture *f = *state;
+    char *id = start_job(f, "again");
+    char *gi = NULL;
+    assert_true(asprintf(&gi,
+                         ENV_HEAD
+                         "<IMETHODCALL NAME=\"GetInstance\">" NS_OPEN
+                         "<IPARAMVALUE NAME=\"LocalOnly\"><VALUE>FALSE</VALUE></IPARAMVALUE>"
+                         "<IPARAMVALUE NAME=\"InstanceName\"><INSTANCENAME "
+                         "CLASSNAME=\"CIMJOB_ConcreteJob\"><KEYBINDING "
+                         "NAME=\"InstanceID\"><KEYVALUE>%s</KEYVALUE></KEYBINDING>"
+                         "</INSTANCENAME></IPARAMVALUE></IMETHODCALL>" ENV_TAIL,
+                         id) > 0);
+    const char *b = call(f, "GetInstance", "%s", gi);
+    assert_non_null(strstr(b, "<PROPERTY NAME=\"JobState\" TYPE=\"uint16\"><VALUE>4</VALUE>"));
+    /* the same bytes: the job's state now */
+    expect_rv(cm_doc(f, "alice", "RequestStateChange", id,
+                     "<PARAMVALUE NAME=\"RequestedState\"><VALUE>3</VALUE></PARAMVALUE>"),
+              0);
+    b = call(f, "GetInstance", "%s", gi);
+    assert_non_null(strstr(b, "<PROPERTY NAME=\"JobState\" TYPE=\"uint16\"><VALUE>5</VALUE>"));
+    /* the same bytes from another account: its own answer */
+    b = call_as(f, "GetInstance", "bob", 0, "%s", gi);
+    expect_error(b, 2);
+    b = call_as(f, "GetInstance", "root", 1, "%s", gi);
+    assert_non_null(strstr(b, "<INSTANCE CLASSNAME=\"CIMJOB_ConcreteJob\""));
+    /* a job removed meanwhile is not found with the same bytes */
+    expect_rv(cm_doc(f, "alice", "KillJob", id,
+                     "<PARAMVALUE NAME=\"DeleteOnKill\"><VALUE>TRUE</VALUE></PARAMVALUE>"),
+              0);
+    b = call(f, "GetInstance", "%s", gi);
+    expect_error(b, 6);
+    /* documents that differ in their MESSAGE ID only, more of them than the cache holds, in
+     * rounds: each answer carries its own ID */
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 40; i++) {
+            b = call(f, "EnumerateClassNames",
+                     "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<CIM CIMVERSION=\"2.0\" "
+                     "DTDVERSION=\"2.0\">\n<MESSAGE ID=\"%d\" PROTOCOLVERSION=\"1.0\">"
+                     "<SIMPLEREQ><IMETHODCALL NAME=\"EnumerateClassNames\">" NS_OPEN DEEP
+                     "</IMETHODCALL>" ENV_TAIL,
+                     1000 + i);
+            char want[64];
+            snprintf(want, sizeof want, "<MESSAGE ID=\"%d\" ", 1000 + i);
+            assert_non_null(strstr(b, want));
+            assert_non_null(strstr(b, "<CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/>"));
+        }
+    }
+    /* refused every time, not only the first */
+    const char *dt =
+        "<?xml version=\"1.0\"?><!DOCTYPE CIM [<!ENTITY x \"y\">]><CIM "
+        "CIMVERSION=\"2.0\" DTDVERSION=\"2.0\"><MESSAGE ID=\"1\" "
+        "PROTOCOLVERSION=\"1.0\"><SIMPLEREQ><IMETHODCALL NAME=\"EnumerateClassNames\">" NS_SELF
+        "</IMETHODCALL></SIMPLEREQ></MESSAGE></CIM>";
+    const char *bad = "<CIM><MESSAGE></CIM>";
+    for (int i = 0; i < 2; i++) {
+        raw(f, "EnumerateClassNames", dt, strlen(dt));
+        assert_int_equal(f->rsp.http_status, 400);
+        assert_string_equal(f->rsp.cim_error, "request-not-valid");
+        raw(f, NULL, bad, strlen(bad));
+        assert_int_equal(f->rsp.http_status, 400);
+        assert_string_equal(f->rsp.cim_error, "request-not-well-formed");
+    }
+    /* a document too large to keep (padded with whitespace), twice */
+    char *big = malloc(8192);
+    assert_non_null(big);
+    int n = snprintf(big, 8192,
+                     ENV_HEAD "<IMETHODCALL NAME=\"EnumerateClassNames\">" NS_OPEN DEEP "%*s"
+                              "</IMETHODCALL>" ENV_TAIL,
+                     4000, "");
+    assert_true(n > 4000 && n < 8192);
+    for (int i = 0; i < 2; i++) {
+        b = raw(f, "EnumerateClassNames", big, (size_t)n);
+        assert_int_equal(f->rsp.http_status, 200);
+        assert_non_null(strstr(b, "<CLASSNAME NAME=\"CIMJOB_ConcreteJob\"/>"));
+    }
+    free(big);
+    free(gi);
+    free(id);
+}
+
 static void test_bad_input(void **state)
 {
     fixture *f = *state;
@@ -1633,6 +1720,8 @@ static void test_bad_input(void **state)
     expect_error(
         cm_doc(f, "alice", "KillJob", id, "<PARAMVALUE NAME=\"Job\"><VALUE>x</VALUE></PARAMVALUE>"),
         4);
+#undef DEEP
+
 #define START(params)                                                                              \
     call(f, "StartJob",                                                                            \
          ENV_HEAD "<METHODCALL NAME=\"StartJob\"><LOCALCLASSPATH>" NS_SELF                         \
@@ -1741,6 +1830,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_get_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_instance, setup, teardown),
