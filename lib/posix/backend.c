@@ -183,6 +183,7 @@ static void px_job_free(struct px_job *pj)
     px_close_fd(&pj->wctl_fd);
     px_close_fd(&pj->cg_events_fd);
     cimjob__free(pj->note);
+    cimjob__free(pj->pg_drain);
     pthread_mutex_destroy(&pj->lock);
     cimjob__free(pj);
 }

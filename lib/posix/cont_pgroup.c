@@ -11,6 +11,8 @@
 #endif
 #include "posix.h"
 
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 
 /* Members of the group, for signalling them one by one (at most this many per call: a kill is
@@ -66,11 +68,15 @@ static void px_signal_members(struct px_job *pj, int sig)
     }
 }
 
+static void px_pg_sealed(struct px_job *pj);
+
 void cimjob__px_signal_group(struct px_job *pj, int sig)
 {
     if (cimjob__px_main_is_ours(pj)) {
         /* The leader is our unreaped child: it (or its zombie) keeps the PGID ours. */
-        (void)kill(-pj->pid, sig);
+        if (kill(-pj->pid, sig) == 0 && sig == SIGKILL && pj->cont == CIMJOB_CONTAINMENT_PGROUP) {
+            px_pg_sealed(pj);
+        }
     } else if (pj->lost && pj->st->use_pidfd) {
         /* Reaped by someone else while members may be left: only proven members. */
         px_signal_members(pj, sig);
@@ -100,18 +106,25 @@ static int px_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
     return c->first_only;
 }
 
-/* The dispatching thread's snapshot of every process's group (see cimjob__px_snap_begin). */
+/* Listings of every process's group are numbered as they start, so that a job can tell one
+ * that began after a given moment (its group was killed, its last known member ended) from an
+ * older one. */
+static _Atomic unsigned long long px_epoch;
+
+/* A listing of (pid, pgid) for every process on the machine: one getpgid() per process. The
+ * dispatching thread keeps one per round (see cimjob__px_snap_begin). */
 struct px_snap {
-    int active, built;
-    int (*pairs)[2];
+    int active;               /* the thread's round is on */
+    unsigned long long epoch; /* its number; 0: not read */
+    int (*pairs)[2];          /* NULL: could not be read (no /proc, out of memory) */
     size_t n;
 };
 static _Thread_local struct px_snap tl_snap;
 
 void cimjob__px_snap_begin(void)
 {
+    memset(&tl_snap, 0, sizeof tl_snap);
     tl_snap.active = 1;
-    tl_snap.built = 0;
 }
 
 void cimjob__px_snap_end(void)
@@ -120,36 +133,58 @@ void cimjob__px_snap_end(void)
     memset(&tl_snap, 0, sizeof tl_snap);
 }
 
-/* The snapshot, read now if this round has none yet; NULL outside a dispatch or when it could
- * not be read whole (then the caller scans by itself). */
+/* (Re)read a listing. 0, or -1 when /proc cannot be listed or memory is short. */
+static int px_snap_read(struct px_snap *s)
+{
+    cimjob__free(s->pairs);
+    s->pairs = NULL;
+    s->n = 0;
+    s->epoch = atomic_fetch_add(&px_epoch, 1) + 1;
+    size_t cap = 4096;
+    for (int tries = 0; tries < 4; tries++) {
+        int(*pairs)[2] = cimjob__malloc(cap * sizeof *pairs);
+        if (pairs == NULL) {
+            break;
+        }
+        long n = cimjob__posix_proc_pgids(pairs, cap);
+        if (n >= 0 && (size_t)n <= cap) {
+            s->pairs = pairs;
+            s->n = (size_t)n;
+            break;
+        }
+        cimjob__free(pairs);
+        if (n < 0) {
+            break;
+        }
+        cap = (size_t)n + (size_t)n / 4 + 64;
+    }
+    return s->pairs != NULL ? 0 : -1;
+}
+
+/* This round's listing, read now if the round has none yet; NULL outside a dispatch or when it
+ * could not be read whole (then the caller scans by itself). */
 static struct px_snap *px_snap_get(void)
 {
     struct px_snap *s = &tl_snap;
     if (!s->active) {
         return NULL;
     }
-    if (!s->built) {
-        s->built = 1;
-        size_t cap = 4096;
-        for (int tries = 0; tries < 4; tries++) {
-            int(*pairs)[2] = cimjob__malloc(cap * sizeof *pairs);
-            if (pairs == NULL) {
-                break;
-            }
-            long n = cimjob__posix_proc_pgids(pairs, cap);
-            if (n >= 0 && (size_t)n <= cap) {
-                s->pairs = pairs;
-                s->n = (size_t)n;
-                break;
-            }
-            cimjob__free(pairs);
-            if (n < 0) {
-                break;
-            }
-            cap = (size_t)n + (size_t)n / 4 + 64;
-        }
+    if (s->epoch == 0) {
+        (void)px_snap_read(s);
     }
     return s->pairs != NULL ? s : NULL;
+}
+
+/* A listing that began after listing number @p after: this round's when it is recent enough
+ * (read again when not: later jobs of the round share the new one), else @p own (zeroed by the
+ * caller, its pairs freed by the caller). NULL when none can be read. */
+static struct px_snap *px_listing_after(unsigned long long after, struct px_snap *own)
+{
+    struct px_snap *s = tl_snap.active ? &tl_snap : own;
+    if (s->pairs != NULL && s->epoch > after) {
+        return s;
+    }
+    return px_snap_read(s) == 0 ? s : NULL;
 }
 
 /* Live members of a process group: from this round's snapshot (one getpgid() per process on
@@ -234,56 +269,242 @@ static void px_pg_observe(struct px_job *pj)
     }
 }
 
-struct px_first_member {
-    int pgid;
-    int pid;
+/* ---- waiting for the members once the main process has ended ------------------------------
+ *
+ * Linux has no per-group list of processes and no event for "this group has emptied". So the
+ * group is listed once (every process's group: one getpgid() each), and its members are then
+ * passed in order as they end; the first one still running is watched through a pidfd (one
+ * descriptor per job, one shot in the epoll set), and its end is when to look again, from that
+ * member on. Nothing here sends a signal.
+ *
+ * "Ended" is "has exited": a zombie that its parent has not reaped yet can no longer run, fork
+ * or be signalled to any effect, so it is no longer the job's. (With this containment the
+ * parent is often init, or a subreaper, once the member's own parent in the group has died: it
+ * reaps in its own time, ~1.7 s on the machine of docs/performance.md.) kill(-pgid, 0) counts
+ * such zombies too, so it only serves to say "nothing at all is left". Whether a member has
+ * exited is one readlink() of /proc/<pid>/exe (it stops resolving when the process gives up its
+ * memory on its way out): a pidfd per member costs ten times more to open and close.
+ *
+ * A group is sealed once SIGKILL went to the whole group by kill(-pgid) while its leader
+ * pinned its ID: the kernel delivers that to every member at once, and a process with SIGKILL
+ * pending cannot fork, so no member can appear after it. Any listing begun after that kill
+ * holds every member the group will ever have, and once they have all ended the job has ended:
+ * no second listing. (A process outside the group may still setpgid() itself into it, in the
+ * same session; such a process is not one the job started.) A group that is not sealed
+ * (CIMJOB_JOB_WAIT_FOR_ALL: nothing was killed) can grow while it is waited for: when every
+ * member listed has ended it is listed again from then on, and the live members that shows
+ * are waited for in turn, until a listing shows none.
+ *
+ * Without pidfds (CIMJOB_POSIX_NO_PIDFD) the members are passed the same way and the first
+ * live one is looked at again at the 10 ms tick. */
+struct px_pg_drain {
+    int sealed;                    /* see above */
+    unsigned long long seal_epoch; /* listings numbered above it began after the kill */
+    unsigned long long listed;     /* the listing the members waited for came from; 0: none */
+    size_t n, next;                /* members to wait for; the first not yet seen ending */
+    int pids[];
 };
 
-static int px_first_visit(const struct cimjob__posix_proc *p, void *ctx)
+/* Called with a group just sent SIGKILL by kill(-pgid) while its leader pinned the ID. */
+static void px_pg_sealed(struct px_job *pj)
 {
-    struct px_first_member *m = ctx;
-    if (p->pgrp != m->pgid || p->pid == m->pgid || p->state == 'Z' || p->state == 'X') {
-        return 0;
+    struct px_pg_drain *d = pj->pg_drain;
+    if (d != NULL && d->sealed) {
+        return;
     }
-    m->pid = p->pid;
-    return 1;
+    /* Read after the kill: a listing numbered above it began after the kill. */
+    unsigned long long e = atomic_load(&px_epoch);
+    if (d == NULL) {
+        d = cimjob__calloc(1, sizeof *d);
+        if (d == NULL) {
+            return; /* then the group is waited for as one that may grow: slower, as correct */
+        }
+        pj->pg_drain = d;
+    } else {
+        /* Listed before the kill: list again. */
+        px_close_fd(&pj->watch_fd);
+        d->listed = 0;
+        d->n = d->next = 0;
+    }
+    d->sealed = 1;
+    d->seal_epoch = e;
 }
 
-/* No event says a process group has emptied: watch one live member's pidfd instead, and look
- * again when it ends (then the next one, until none is left). 1 when watched. */
-static int px_pg_watch_member(struct px_job *pj)
+static int px_cmp_int(const void *a, const void *b)
 {
-    if (pj->watch_fd >= 0) {
-        /* Spent or still armed: a fresh one either way (its member may be gone). */
-        px_close_fd(&pj->watch_fd);
-    }
-    if (!pj->st->use_pidfd) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether a process has exited, in one cheap system call: 1 yes (gone, or a zombie: its
+ * /proc/<pid>/exe no longer resolves once it has given up its memory), 0 no, -1 cannot tell
+ * (a process of another user). Opening a pidfd per member costs ten times more here. */
+static int px_proc_exited(int pid)
+{
+    char path[40] = "/proc/", buf[8];
+    size_t n = strlen(path);
+    n += cimjob__posix_utoa((unsigned long)pid, path + n);
+    memcpy(path + n, "/exe", 5);
+    if (readlink(path, buf, sizeof buf) >= 0) {
         return 0;
     }
-    struct px_first_member m = {pj->pid, 0};
-    (void)cimjob__posix_proc_each_in_pgrp(pj->pid, px_first_visit, &m);
-    if (m.pid <= 0) {
-        return 0;
+    return errno == ENOENT || errno == ESRCH ? 1 : -1;
+}
+
+/* List the group (a listing begun after listing number @p after) and make its members the
+ * ones to wait for: in the first listing all of them, later the live ones only. Returns how
+ * many, or -1 (no listing, out of memory: the drain is unchanged). */
+static long px_pg_list(struct px_job *pj, unsigned long long after)
+{
+    struct px_snap own;
+    memset(&own, 0, sizeof own);
+    struct px_snap *s = px_listing_after(after, &own);
+    struct px_pg_drain *m = NULL;
+    size_t cap = 64, n = 0;
+    if (s != NULL) {
+        m = cimjob__malloc(sizeof *m + cap * sizeof(int));
     }
-    int fd = px_high(cimjob__posix_pidfd_open(m.pid));
+    for (size_t i = 0; m != NULL && i < s->n; i++) {
+        int pid = s->pairs[i][0];
+        if (s->pairs[i][1] != pj->pid || pid == pj->pid ||
+            (pj->pg_drain->listed != 0 && px_proc_exited(pid) == 1)) {
+            continue;
+        }
+        if (n == cap) {
+            struct px_pg_drain *g = cimjob__realloc(m, sizeof *m + 2 * cap * sizeof(int));
+            if (g == NULL) {
+                cimjob__free(m);
+                m = NULL;
+                break;
+            }
+            m = g;
+            cap *= 2;
+        }
+        m->pids[n++] = pid;
+    }
+    if (m == NULL) {
+        cimjob__free(own.pairs);
+        return -1;
+    }
+    qsort(m->pids, n, sizeof(int), px_cmp_int);
+    m->sealed = pj->pg_drain->sealed;
+    m->seal_epoch = pj->pg_drain->seal_epoch;
+    m->listed = s->epoch;
+    m->n = n;
+    m->next = 0;
+    cimjob__free(own.pairs);
+    cimjob__free(pj->pg_drain);
+    pj->pg_drain = m;
+    return (long)n;
+}
+
+/* Whether member @p pid has ended: 1 yes (or its PID is no longer in the group); 0 no, and its
+ * pidfd is now watched; -1 no, and only the tick can tell (no pidfds, or none to spare). */
+static int px_member_check(struct px_job *pj, int pid)
+{
+    if (px_proc_exited(pid) == 1) {
+        return 1;
+    }
+    int fd = pj->st->use_pidfd ? px_high(cimjob__posix_pidfd_open(pid)) : -1;
     if (fd < 0) {
-        return 0;
+        if (pj->st->use_pidfd && errno == ESRCH) {
+            return 1; /* reaped */
+        }
+        struct cimjob__posix_proc p;
+        return cimjob__posix_proc_stat(pid, &p) != 0 || p.pgrp != pj->pid || p.state == 'Z' ||
+                       p.state == 'X'
+                   ? 1
+                   : -1;
     }
-    /* Opened first, then checked: if it is still in the group, the pidfd names a member. */
-    if (getpgid(m.pid) != pj->pid) {
+    /* Readable: whoever the pidfd names has exited (the member, or a process that took its
+     * number after it was reaped). Not: the pidfd was opened first, and its process is then
+     * checked to be in the group, so it names a member (or the member left the group, and
+     * what leaves the group is out of reach). */
+    struct pollfd p = {fd, POLLIN, 0};
+    int r = poll(&p, 1, 0);
+    if (r > 0 || (r == 0 && getpgid(pid) != pj->pid)) {
         close(fd);
-        return 0;
+        return 1;
     }
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = EPOLLIN | EPOLLONESHOT;
     ev.data.u64 = (uint64_t)(uintptr_t)pj | PX_WATCH_TAG;
-    if (epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (r < 0 || epoll_ctl(pj->st->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         close(fd);
-        return 0;
+        return -1;
     }
     pj->watch_fd = fd;
-    return 1;
+    return 0;
+}
+
+/* PX_EMPTY, PX_LEFT_EVENT (a member's pidfd is watched), PX_LEFT (look again at the tick), or
+ * -1: the group cannot be listed (no /proc, out of memory). */
+static int px_pg_drain(struct px_job *pj)
+{
+    if (pj->pg_drain == NULL) {
+        pj->pg_drain = cimjob__calloc(1, sizeof *pj->pg_drain);
+        if (pj->pg_drain == NULL) {
+            return -1;
+        }
+    }
+    if (pj->pg_drain->listed == 0 &&
+        px_pg_list(pj, pj->pg_drain->sealed ? pj->pg_drain->seal_epoch : 0) < 0) {
+        return -1;
+    }
+    for (;;) {
+        struct px_pg_drain *d = pj->pg_drain;
+        if (pj->watch_fd >= 0) {
+            struct pollfd p = {pj->watch_fd, POLLIN, 0};
+            if (poll(&p, 1, 0) == 0) {
+                return PX_LEFT_EVENT; /* still armed: its end will say when */
+            }
+            px_close_fd(&pj->watch_fd);
+            d->next++; /* the watched member has ended */
+        }
+        while (d->next < d->n) {
+            int r = px_member_check(pj, d->pids[d->next]);
+            if (r <= 0) {
+                return r == 0 ? PX_LEFT_EVENT : PX_LEFT;
+            }
+            d->next++;
+        }
+        /* Every member listed has ended. A sealed group was listed after its kill, so that
+         * listing held every member it can ever have: done. */
+        if (d->sealed) {
+            return PX_EMPTY;
+        }
+        /* One that may grow: nothing at all in it (zombies included), or its number given to
+         * a new process (possible only once the group is empty)? Else confirm with a listing
+         * begun from now; a member it shows live is waited for in turn. */
+        if ((kill(-pj->pid, 0) != 0 && errno == ESRCH) ||
+            (pj->reaped && (kill(pj->pid, 0) == 0 || errno == EPERM))) {
+            return PX_EMPTY;
+        }
+        long more = px_pg_list(pj, atomic_load(&px_epoch));
+        if (more < 0) {
+            return PX_LEFT;
+        }
+        if (more == 0) {
+            return PX_EMPTY;
+        }
+    }
+}
+
+static void px_pg_drain_end(struct px_job *pj)
+{
+    px_close_fd(&pj->watch_fd);
+    cimjob__free(pj->pg_drain);
+    pj->pg_drain = NULL;
+}
+
+static void px_pg_reap_leader(struct px_job *pj)
+{
+    if (!pj->reaped) {
+        siginfo_t si;
+        (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
+        pj->reaped = 1;
+    }
 }
 
 static int px_pg_empty(struct px_job *pj, int kill_rest)
@@ -293,16 +514,24 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
          * nothing of it can run on or fork again, so the pin is no longer needed. Reap the
          * leader now; then "no process has that group ID" (ESRCH) is a two-call answer to
          * "empty?", and the usual case (nothing was left) needs no /proc walk. */
-        if (!pj->reaped) {
-            siginfo_t si;
-            (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
-            pj->reaped = 1;
-        }
+        px_pg_reap_leader(pj);
         if (kill(-pj->pid, 0) != 0 && errno == ESRCH) {
-            px_close_fd(&pj->watch_fd);
+            px_pg_drain_end(pj);
             return PX_EMPTY;
         }
         /* Members, or zombies their parents have not reaped yet: look closer. */
+    }
+    if (!pj->lost) {
+        int r = px_pg_drain(pj);
+        if (r == PX_EMPTY) {
+            px_pg_drain_end(pj);
+            px_pg_reap_leader(pj);
+            return PX_EMPTY;
+        }
+        if (r >= 0) {
+            return r;
+        }
+        /* The group cannot be listed: the whole-machine count below, at the tick. */
     }
     long live;
     px_pgrp_count(pj->pid, pj->pid, &live, NULL);
@@ -330,23 +559,17 @@ static int px_pg_empty(struct px_job *pj, int kill_rest)
     if (live != 0) {
         if (kill_rest) {
             cimjob__px_signal_group(pj, SIGKILL);
-            return PX_LEFT; /* killed: gone within a tick or two */
         }
-        /* Waiting for all (CIMJOB_JOB_WAIT_FOR_ALL): as long as it takes, at no cost. */
-        return px_pg_watch_member(pj) ? PX_LEFT_EVENT : PX_LEFT;
+        return PX_LEFT; /* killed: gone within a tick or two; else as long as it takes */
     }
-    px_close_fd(&pj->watch_fd);
-    if (!pj->reaped) {
-        siginfo_t si;
-        (void)px_wait_child(pj->pid, pj->pidfd, &si, WEXITED | WNOHANG);
-        pj->reaped = 1;
-    }
+    px_pg_drain_end(pj);
+    px_pg_reap_leader(pj);
     return PX_EMPTY;
 }
 
 static void px_pg_release(struct px_job *pj)
 {
-    (void)pj;
+    px_pg_drain_end(pj);
 }
 
 const struct px_cont_ops cimjob__px_pgroup_ops = {

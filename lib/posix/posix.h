@@ -318,6 +318,7 @@ struct px_cgpooled {
 };
 
 struct px_cont_ops;
+struct px_pg_drain;
 
 struct px_job {
     struct px_job *prev, *next; /* in the state's list or its deferred list; under st->lock */
@@ -359,6 +360,9 @@ struct px_job {
     /* pgroup: the pidfd of one live member, in epoll (one shot), once the main process has
      * ended and members are left: its end is when to look again (no tick). -1: none */
     int watch_fd;
+    /* pgroup: the members being waited for once the main process has ended (cont_pgroup.c);
+     * NULL until then */
+    struct px_pg_drain *pg_drain;
     /* subreaper */
     int ctl_fd;
     struct cimjob__posix_helper_msg exit_msg;
