@@ -926,6 +926,7 @@ static cimjob_rc px_dispatch(void *state)
                                      strerror(errno));
             break;
         }
+        cimjob__px_snap_mark();
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 == PX_TOKEN_TIMER) {
                 timer = read(st->tfd, &drain, sizeof drain) > 0 || timer;

@@ -11,6 +11,7 @@
 #endif
 #include "posix.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -107,24 +108,45 @@ static int px_pgrp_visit(const struct cimjob__posix_proc *p, void *ctx)
 }
 
 /* Listings of every process's group are numbered as they start, so that a job can tell one
- * that began after a given moment (its group was killed, its last known member ended) from an
- * older one. */
+ * that began after a given moment (its group was killed, its main process was seen ending)
+ * from an older one. */
 static _Atomic unsigned long long px_epoch;
 
-/* A listing of (pid, pgid) for every process on the machine: one getpgid() per process. The
- * dispatching thread keeps one per round (see cimjob__px_snap_begin). */
+/* A listing of (pid, pgid) for every process on the machine: one getpgid() per process, from
+ * the cgroup v2 tree where it can serve (live processes only: cgroup_list.c), else from /proc
+ * (zombies too). The dispatching thread keeps one per round (see cimjob__px_snap_begin). */
 struct px_snap {
     int active;               /* the thread's round is on */
+    int live;                 /* from the cgroup tree: no zombies in it */
+    unsigned long long mark;  /* the last epoll batch of the round was collected before it */
     unsigned long long epoch; /* its number; 0: not read */
     int (*pairs)[2];          /* NULL: could not be read (no /proc, out of memory) */
     size_t n;
 };
 static _Thread_local struct px_snap tl_snap;
 
+int cimjob__px_pg_use_proc;
+
+/* The cgroup2 mount, found once per process; "" where it cannot serve. */
+static pthread_once_t px_cg_once = PTHREAD_ONCE_INIT;
+static char px_cg_mnt[PATH_MAX];
+
+static void px_cg_find(void)
+{
+    if (cimjob__posix_cgroup2_mount(px_cg_mnt, sizeof px_cg_mnt) != 0) {
+        px_cg_mnt[0] = '\0';
+    }
+}
+
 void cimjob__px_snap_begin(void)
 {
     memset(&tl_snap, 0, sizeof tl_snap);
     tl_snap.active = 1;
+}
+
+void cimjob__px_snap_mark(void)
+{
+    tl_snap.mark = atomic_load(&px_epoch);
 }
 
 void cimjob__px_snap_end(void)
@@ -133,30 +155,36 @@ void cimjob__px_snap_end(void)
     memset(&tl_snap, 0, sizeof tl_snap);
 }
 
-/* (Re)read a listing. 0, or -1 when /proc cannot be listed or memory is short. */
+/* (Re)read a listing. 0, or -1 when nothing can be listed or memory is short. */
 static int px_snap_read(struct px_snap *s)
 {
     cimjob__free(s->pairs);
     s->pairs = NULL;
     s->n = 0;
     s->epoch = atomic_fetch_add(&px_epoch, 1) + 1;
+    (void)pthread_once(&px_cg_once, px_cg_find);
+    s->live = px_cg_mnt[0] != '\0' && !cimjob__px_pg_use_proc;
     size_t cap = 4096;
-    for (int tries = 0; tries < 4; tries++) {
+    for (int tries = 0; tries < 6; tries++) {
         int(*pairs)[2] = cimjob__malloc(cap * sizeof *pairs);
         if (pairs == NULL) {
             break;
         }
-        long n = cimjob__posix_proc_pgids(pairs, cap);
+        long n = s->live ? cimjob__posix_cgroup_pgids(px_cg_mnt, pairs, cap)
+                         : cimjob__posix_proc_pgids(pairs, cap);
         if (n >= 0 && (size_t)n <= cap) {
             s->pairs = pairs;
             s->n = (size_t)n;
             break;
         }
         cimjob__free(pairs);
-        if (n < 0) {
+        if (n < 0 && s->live) {
+            s->live = 0; /* some cgroup could not be read: /proc instead */
+        } else if (n < 0) {
             break;
+        } else {
+            cap = (size_t)n + (size_t)n / 4 + 64;
         }
-        cap = (size_t)n + (size_t)n / 4 + 64;
     }
     return s->pairs != NULL ? 0 : -1;
 }
@@ -262,8 +290,11 @@ static cimjob_rc px_pg_freeze(struct px_job *pj, int on, int64_t deadline)
     }
 }
 
+static void px_pg_note_exit(struct px_job *pj);
+
 static void px_pg_observe(struct px_job *pj)
 {
+    px_pg_note_exit(pj);
     if (!pj->wait_all) {
         cimjob__px_signal_group(pj, SIGKILL); /* the main process is gone: end what it left */
     }
@@ -272,38 +303,70 @@ static void px_pg_observe(struct px_job *pj)
 /* ---- waiting for the members once the main process has ended ------------------------------
  *
  * Linux has no per-group list of processes and no event for "this group has emptied". So the
- * group is listed once (every process's group: one getpgid() each), and its members are then
- * passed in order as they end; the first one still running is watched through a pidfd (one
- * descriptor per job, one shot in the epoll set), and its end is when to look again, from that
- * member on. Nothing here sends a signal.
+ * group is listed (every process's group: one getpgid() each), the first member found still
+ * running is watched through a pidfd (one descriptor per job, one shot in the epoll set), and
+ * when it ends the job looks again. Nothing here sends a signal.
  *
  * "Ended" is "has exited": a zombie that its parent has not reaped yet can no longer run, fork
  * or be signalled to any effect, so it is no longer the job's. (With this containment the
- * parent is often init, or a subreaper, once the member's own parent in the group has died: it
- * reaps in its own time, ~1.7 s on the machine of docs/performance.md.) kill(-pgid, 0) counts
- * such zombies too, so it only serves to say "nothing at all is left". Whether a member has
- * exited is one readlink() of /proc/<pid>/exe (it stops resolving when the process gives up its
- * memory on its way out): a pidfd per member costs ten times more to open and close.
+ * parent is often init, or a subreaper, once the member's own parent in the group has died;
+ * it reaps in its own time: ~1.7 s on the machine of docs/performance.md.) kill(-pgid, 0)
+ * counts such zombies too, so it only serves to say "nothing at all is left".
  *
- * A group is sealed once SIGKILL went to the whole group by kill(-pgid) while its leader
- * pinned its ID: the kernel delivers that to every member at once, and a process with SIGKILL
- * pending cannot fork, so no member can appear after it. Any listing begun after that kill
- * holds every member the group will ever have, and once they have all ended the job has ended:
- * no second listing. (A process outside the group may still setpgid() itself into it, in the
- * same session; such a process is not one the job started.) A group that is not sealed
- * (CIMJOB_JOB_WAIT_FOR_ALL: nothing was killed) can grow while it is waited for: when every
- * member listed has ended it is listed again from then on, and the live members that shows
- * are waited for in turn, until a listing shows none.
+ * The listing comes from the cgroup v2 tree where it is mounted and readable (cgroup_list.c):
+ * it shows live processes only, so "a listing begun after the main process's end shows no
+ * member" is the end. That holds for a group that may still grow too: a child is born in its
+ * parent's cgroup, so a member alive when its cgroup is read is listed, and one that died
+ * before had forked its children (into that cgroup) before. (A process moved into another
+ * cgroup by someone else while the tree is read can be missed by that reading.) After the
+ * watched member ends, the group is listed again, which costs less than looking at each
+ * member that was listed.
  *
- * Without pidfds (CIMJOB_POSIX_NO_PIDFD) the members are passed the same way and the first
- * live one is looked at again at the 10 ms tick. */
+ * Elsewhere /proc is listed, zombies and all, and the members are passed in order, each looked
+ * at once (one readlink() of /proc/<pid>/exe: it stops resolving when the process gives up its
+ * memory on its way out; a pidfd per member costs ten times more to open and close). A group
+ * is sealed once SIGKILL went to the whole group by kill(-pgid) while its leader pinned its ID:
+ * the kernel delivers that to every member at once, and a process with SIGKILL pending cannot
+ * fork, so no member can appear after it and a /proc listing begun after the kill holds every
+ * member the group will ever have. (A process outside the group may setpgid() itself into it,
+ * in the same session; such a process is not one the job started.) A group that is not sealed
+ * (CIMJOB_JOB_WAIT_FOR_ALL) is listed again once every member listed has ended, from then on,
+ * until a listing shows no live member.
+ *
+ * Without pidfds (CIMJOB_POSIX_NO_PIDFD) the first live member is looked at again at the 10 ms
+ * tick. */
 struct px_pg_drain {
-    int sealed;                    /* see above */
-    unsigned long long seal_epoch; /* listings numbered above it began after the kill */
-    unsigned long long listed;     /* the listing the members waited for came from; 0: none */
-    size_t n, next;                /* members to wait for; the first not yet seen ending */
+    int sealed;                /* see above */
+    int live;                  /* the candidates came from a listing of live processes */
+    unsigned long long from;   /* only a listing numbered above it counts: begun after the
+                                * kill that sealed the group, or after the main process's end */
+    unsigned long long listed; /* the listing the candidates came from; 0: none yet */
+    size_t n, next;            /* the candidates; the first not yet seen ending */
     int pids[];
 };
+
+static struct px_pg_drain *px_pg_drain_get(struct px_job *pj)
+{
+    if (pj->pg_drain == NULL) {
+        pj->pg_drain = cimjob__calloc(1, sizeof *pj->pg_drain);
+        if (pj->pg_drain != NULL) {
+            /* Now is after the main process's end, which is all a first listing needs. */
+            pj->pg_drain->from = atomic_load(&px_epoch);
+        }
+    }
+    return pj->pg_drain;
+}
+
+/* The main process's end has just been seen. */
+static void px_pg_note_exit(struct px_job *pj)
+{
+    struct px_pg_drain *d = px_pg_drain_get(pj);
+    if (d != NULL && !d->sealed && tl_snap.active && pj->pidfd >= 0) {
+        /* Seen through its pidfd's event, which this round's last epoll batch held: it ended
+         * before that batch was collected, and the jobs of the batch can share a listing. */
+        d->from = tl_snap.mark;
+    }
+}
 
 /* Called with a group just sent SIGKILL by kill(-pgid) while its leader pinned the ID. */
 static void px_pg_sealed(struct px_job *pj)
@@ -314,20 +377,18 @@ static void px_pg_sealed(struct px_job *pj)
     }
     /* Read after the kill: a listing numbered above it began after the kill. */
     unsigned long long e = atomic_load(&px_epoch);
+    d = px_pg_drain_get(pj);
     if (d == NULL) {
-        d = cimjob__calloc(1, sizeof *d);
-        if (d == NULL) {
-            return; /* then the group is waited for as one that may grow: slower, as correct */
-        }
-        pj->pg_drain = d;
-    } else {
+        return; /* then the group is waited for as one that may grow: slower, as correct */
+    }
+    if (d->listed != 0) {
         /* Listed before the kill: list again. */
         px_close_fd(&pj->watch_fd);
         d->listed = 0;
         d->n = d->next = 0;
     }
     d->sealed = 1;
-    d->seal_epoch = e;
+    d->from = e;
 }
 
 static int px_cmp_int(const void *a, const void *b)
@@ -336,9 +397,9 @@ static int px_cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Whether a process has exited, in one cheap system call: 1 yes (gone, or a zombie: its
+/* Whether a process has exited, in one system call: 1 yes (gone, or a zombie: its
  * /proc/<pid>/exe no longer resolves once it has given up its memory), 0 no, -1 cannot tell
- * (a process of another user). Opening a pidfd per member costs ten times more here. */
+ * (a process of another user). */
 static int px_proc_exited(int pid)
 {
     char path[40] = "/proc/", buf[8];
@@ -351,9 +412,9 @@ static int px_proc_exited(int pid)
     return errno == ENOENT || errno == ESRCH ? 1 : -1;
 }
 
-/* List the group (a listing begun after listing number @p after) and make its members the
- * ones to wait for: in the first listing all of them, later the live ones only. Returns how
- * many, or -1 (no listing, out of memory: the drain is unchanged). */
+/* List the group (a listing numbered above @p after) and make its members the candidates: from
+ * /proc, on the first listing all of them, later the live ones only. Returns how many, or -1
+ * (no listing, out of memory: the drain is unchanged). */
 static long px_pg_list(struct px_job *pj, unsigned long long after)
 {
     struct px_snap own;
@@ -364,10 +425,10 @@ static long px_pg_list(struct px_job *pj, unsigned long long after)
     if (s != NULL) {
         m = cimjob__malloc(sizeof *m + cap * sizeof(int));
     }
+    int filter = s != NULL && !s->live && pj->pg_drain->listed != 0;
     for (size_t i = 0; m != NULL && i < s->n; i++) {
         int pid = s->pairs[i][0];
-        if (s->pairs[i][1] != pj->pid || pid == pj->pid ||
-            (pj->pg_drain->listed != 0 && px_proc_exited(pid) == 1)) {
+        if (s->pairs[i][1] != pj->pid || pid == pj->pid || (filter && px_proc_exited(pid) == 1)) {
             continue;
         }
         if (n == cap) {
@@ -388,7 +449,8 @@ static long px_pg_list(struct px_job *pj, unsigned long long after)
     }
     qsort(m->pids, n, sizeof(int), px_cmp_int);
     m->sealed = pj->pg_drain->sealed;
-    m->seal_epoch = pj->pg_drain->seal_epoch;
+    m->from = pj->pg_drain->from;
+    m->live = s->live;
     m->listed = s->epoch;
     m->n = n;
     m->next = 0;
@@ -442,14 +504,7 @@ static int px_member_check(struct px_job *pj, int pid)
  * -1: the group cannot be listed (no /proc, out of memory). */
 static int px_pg_drain(struct px_job *pj)
 {
-    if (pj->pg_drain == NULL) {
-        pj->pg_drain = cimjob__calloc(1, sizeof *pj->pg_drain);
-        if (pj->pg_drain == NULL) {
-            return -1;
-        }
-    }
-    if (pj->pg_drain->listed == 0 &&
-        px_pg_list(pj, pj->pg_drain->sealed ? pj->pg_drain->seal_epoch : 0) < 0) {
+    if (px_pg_drain_get(pj) == NULL) {
         return -1;
     }
     for (;;) {
@@ -460,33 +515,39 @@ static int px_pg_drain(struct px_job *pj)
                 return PX_LEFT_EVENT; /* still armed: its end will say when */
             }
             px_close_fd(&pj->watch_fd);
-            d->next++; /* the watched member has ended */
+            /* The watched member has ended. For a group that may grow, a listing of live
+             * processes says more than a look at each candidate after it. */
+            d->next = d->live && !d->sealed ? d->n : d->next + 1;
         }
-        while (d->next < d->n) {
+        while (d->listed != 0 && d->next < d->n) {
             int r = px_member_check(pj, d->pids[d->next]);
             if (r <= 0) {
                 return r == 0 ? PX_LEFT_EVENT : PX_LEFT;
             }
             d->next++;
         }
-        /* Every member listed has ended. A sealed group was listed after its kill, so that
-         * listing held every member it can ever have: done. */
-        if (d->sealed) {
+        unsigned long long after = d->from > d->listed ? d->from : d->listed;
+        if (d->listed != 0 && d->sealed) {
+            /* Every candidate has ended. Listed after the kill that sealed the group, they
+             * were every member it had (live ones, or zombies too): none can have come since. */
             return PX_EMPTY;
         }
-        /* One that may grow: nothing at all in it (zombies included), or its number given to
-         * a new process (possible only once the group is empty)? Else confirm with a listing
-         * begun from now; a member it shows live is waited for in turn. */
-        if ((kill(-pj->pid, 0) != 0 && errno == ESRCH) ||
-            (pj->reaped && (kill(pj->pid, 0) == 0 || errno == EPERM))) {
-            return PX_EMPTY;
+        if (d->listed != 0 && !d->live) {
+            /* Every member of a /proc listing has ended. Nothing at all in the group (zombies
+             * included), or its number given to a new process (possible only once the group
+             * is empty)? Else list again, from now on: members forked since are live in it. */
+            if ((kill(-pj->pid, 0) != 0 && errno == ESRCH) ||
+                (pj->reaped && (kill(pj->pid, 0) == 0 || errno == EPERM))) {
+                return PX_EMPTY;
+            }
+            after = atomic_load(&px_epoch);
         }
-        long more = px_pg_list(pj, atomic_load(&px_epoch));
-        if (more < 0) {
-            return PX_LEFT;
+        long c = px_pg_list(pj, after);
+        if (c < 0) {
+            return d->listed == 0 ? -1 : PX_LEFT; /* d is unchanged then */
         }
-        if (more == 0) {
-            return PX_EMPTY;
+        if (c == 0) {
+            return PX_EMPTY; /* nobody (live) in a listing that counts */
         }
     }
 }
