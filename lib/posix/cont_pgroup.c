@@ -307,29 +307,29 @@ static void px_pg_observe(struct px_job *pj)
  * running is watched through a pidfd (one descriptor per job, one shot in the epoll set), and
  * when it ends the job looks again. Nothing here sends a signal.
  *
- * "Ended" is "has exited": a zombie that its parent has not reaped yet can no longer run, fork
- * or be signalled to any effect, so it is no longer the job's. (With this containment the
- * parent is often init, or a subreaper, once the member's own parent in the group has died;
- * it reaps in its own time: ~1.7 s on the machine of docs/performance.md.) kill(-pgid, 0)
- * counts such zombies too, so it only serves to say "nothing at all is left".
+ * "Ended" is what a pidfd's readability says: the member has exited and released its memory
+ * and descriptors (it is a zombie, or reaped). A zombie that its parent has not reaped yet is
+ * no longer the job's: it cannot run, fork or hold anything. (With this containment its parent
+ * is often init, or a subreaper, once the member's own parent in the group has died; it reaps
+ * in its own time: ~1.7 s on the machine of docs/performance.md.) kill(-pgid, 0) counts such
+ * zombies too, so it only serves to say "nothing at all is left".
  *
  * The listing comes from the cgroup v2 tree where it is mounted and readable (cgroup_list.c):
- * it shows live processes only, so "a listing begun after the main process's end shows no
- * member" is the end. That holds for a group that may still grow too: a child is born in its
- * parent's cgroup, so a member alive when its cgroup is read is listed, and one that died
- * before had forked its children (into that cgroup) before. (A process moved into another
- * cgroup by someone else while the tree is read can be missed by that reading.) After the
- * watched member ends, the group is listed again, which costs less than looking at each
- * member that was listed.
+ * cgroup.procs lists a process until it has released its memory and descriptors (just before
+ * it becomes a zombie), so "a listing begun after the main process's end shows no member" is
+ * the end. That holds for a group that may still grow too: a child is born in its parent's
+ * cgroup, so a member alive when its cgroup is read is listed, and one that had ended by then
+ * had forked its children (into that cgroup) before. (A process moved into another cgroup by
+ * someone else while the tree is read can be missed by that reading.) After the watched member
+ * ends the group is listed again: one listing costs less than a look at each member listed.
  *
- * Elsewhere /proc is listed, zombies and all, and the members are passed in order, each looked
- * at once (one readlink() of /proc/<pid>/exe: it stops resolving when the process gives up its
- * memory on its way out; a pidfd per member costs ten times more to open and close). A group
- * is sealed once SIGKILL went to the whole group by kill(-pgid) while its leader pinned its ID:
- * the kernel delivers that to every member at once, and a process with SIGKILL pending cannot
- * fork, so no member can appear after it and a /proc listing begun after the kill holds every
- * member the group will ever have. (A process outside the group may setpgid() itself into it,
- * in the same session; such a process is not one the job started.) A group that is not sealed
+ * Elsewhere /proc is listed, zombies and all, and its members are passed in order, each looked
+ * at once (a pidfd's readability, or /proc/<pid>/stat without pidfds). A group is sealed once
+ * SIGKILL went to the whole group by kill(-pgid) while its leader pinned its ID: the kernel
+ * delivers that to every member at once, and a process with SIGKILL pending cannot fork, so no
+ * member can appear after it and a /proc listing begun after the kill holds every member the
+ * group will ever have. (A process outside the group may setpgid() itself into it, in the same
+ * session; such a process is not one the job started.) A group that is not sealed
  * (CIMJOB_JOB_WAIT_FOR_ALL) is listed again once every member listed has ended, from then on,
  * until a listing shows no live member.
  *
@@ -397,21 +397,6 @@ static int px_cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Whether a process has exited, in one system call: 1 yes (gone, or a zombie: its
- * /proc/<pid>/exe no longer resolves once it has given up its memory), 0 no, -1 cannot tell
- * (a process of another user). */
-static int px_proc_exited(int pid)
-{
-    char path[40] = "/proc/", buf[8];
-    size_t n = strlen(path);
-    n += cimjob__posix_utoa((unsigned long)pid, path + n);
-    memcpy(path + n, "/exe", 5);
-    if (readlink(path, buf, sizeof buf) >= 0) {
-        return 0;
-    }
-    return errno == ENOENT || errno == ESRCH ? 1 : -1;
-}
-
 /* List the group (a listing numbered above @p after) and make its members the candidates: from
  * /proc, on the first listing all of them, later the live ones only. Returns how many, or -1
  * (no listing, out of memory: the drain is unchanged). */
@@ -428,7 +413,10 @@ static long px_pg_list(struct px_job *pj, unsigned long long after)
     int filter = s != NULL && !s->live && pj->pg_drain->listed != 0;
     for (size_t i = 0; m != NULL && i < s->n; i++) {
         int pid = s->pairs[i][0];
-        if (s->pairs[i][1] != pj->pid || pid == pj->pid || (filter && px_proc_exited(pid) == 1)) {
+        struct cimjob__posix_proc p;
+        if (s->pairs[i][1] != pj->pid || pid == pj->pid ||
+            (filter && (cimjob__posix_proc_stat(pid, &p) != 0 || p.pgrp != pj->pid ||
+                        p.state == 'Z' || p.state == 'X'))) {
             continue;
         }
         if (n == cap) {
@@ -464,9 +452,6 @@ static long px_pg_list(struct px_job *pj, unsigned long long after)
  * pidfd is now watched; -1 no, and only the tick can tell (no pidfds, or none to spare). */
 static int px_member_check(struct px_job *pj, int pid)
 {
-    if (px_proc_exited(pid) == 1) {
-        return 1;
-    }
     int fd = pj->st->use_pidfd ? px_high(cimjob__posix_pidfd_open(pid)) : -1;
     if (fd < 0) {
         if (pj->st->use_pidfd && errno == ESRCH) {
@@ -515,9 +500,9 @@ static int px_pg_drain(struct px_job *pj)
                 return PX_LEFT_EVENT; /* still armed: its end will say when */
             }
             px_close_fd(&pj->watch_fd);
-            /* The watched member has ended. For a group that may grow, a listing of live
-             * processes says more than a look at each candidate after it. */
-            d->next = d->live && !d->sealed ? d->n : d->next + 1;
+            /* The watched member has ended. A listing of live processes says more than a look
+             * at each candidate after it. */
+            d->next = d->live ? d->n : d->next + 1;
         }
         while (d->listed != 0 && d->next < d->n) {
             int r = px_member_check(pj, d->pids[d->next]);
@@ -527,15 +512,15 @@ static int px_pg_drain(struct px_job *pj)
             d->next++;
         }
         unsigned long long after = d->from > d->listed ? d->from : d->listed;
-        if (d->listed != 0 && d->sealed) {
-            /* Every candidate has ended. Listed after the kill that sealed the group, they
-             * were every member it had (live ones, or zombies too): none can have come since. */
-            return PX_EMPTY;
-        }
         if (d->listed != 0 && !d->live) {
-            /* Every member of a /proc listing has ended. Nothing at all in the group (zombies
-             * included), or its number given to a new process (possible only once the group
-             * is empty)? Else list again, from now on: members forked since are live in it. */
+            /* Every member of a /proc listing has ended. Begun after the kill that sealed the
+             * group, it held every member the group will ever have. */
+            if (d->sealed) {
+                return PX_EMPTY;
+            }
+            /* Nothing at all in the group (zombies included), or its number given to a new
+             * process (possible only once the group is empty)? Else list again, from now on:
+             * members forked since are live in it. */
             if ((kill(-pj->pid, 0) != 0 && errno == ESRCH) ||
                 (pj->reaped && (kill(pj->pid, 0) == 0 || errno == EPERM))) {
                 return PX_EMPTY;
