@@ -926,7 +926,7 @@ static cimjob_rc px_dispatch(void *state)
                                      strerror(errno));
             break;
         }
-        cimjob__px_snap_mark();
+        cimjob__px_snap_mark(1);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 == PX_TOKEN_TIMER) {
                 timer = read(st->tfd, &drain, sizeof drain) > 0 || timer;
@@ -951,6 +951,7 @@ static cimjob_rc px_dispatch(void *state)
         }
     }
     if (timer) {
+        cimjob__px_snap_mark(0);
         /* Snapshot the ticking jobs with a reference each, then poll them. */
         pthread_mutex_lock(&st->lock);
         size_t cap = (size_t)st->ticking;

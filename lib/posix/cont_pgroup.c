@@ -118,7 +118,8 @@ static _Atomic unsigned long long px_epoch;
 struct px_snap {
     int active;               /* the thread's round is on */
     int live;                 /* from the cgroup tree: no zombies in it */
-    unsigned long long mark;  /* the last epoll batch of the round was collected before it */
+    int events;               /* the jobs polled now are polled for their epoll events... */
+    unsigned long long mark;  /* ...which were collected before listing number mark + 1 */
     unsigned long long epoch; /* its number; 0: not read */
     int (*pairs)[2];          /* NULL: could not be read (no /proc, out of memory) */
     size_t n;
@@ -144,8 +145,9 @@ void cimjob__px_snap_begin(void)
     tl_snap.active = 1;
 }
 
-void cimjob__px_snap_mark(void)
+void cimjob__px_snap_mark(int events)
 {
+    tl_snap.events = events;
     tl_snap.mark = atomic_load(&px_epoch);
 }
 
@@ -155,6 +157,13 @@ void cimjob__px_snap_end(void)
     memset(&tl_snap, 0, sizeof tl_snap);
 }
 
+/* Whether listings come from the cgroup tree (unless reading it fails). */
+static int px_lists_live(void)
+{
+    (void)pthread_once(&px_cg_once, px_cg_find);
+    return px_cg_mnt[0] != '\0' && !cimjob__px_pg_use_proc;
+}
+
 /* (Re)read a listing. 0, or -1 when nothing can be listed or memory is short. */
 static int px_snap_read(struct px_snap *s)
 {
@@ -162,8 +171,7 @@ static int px_snap_read(struct px_snap *s)
     s->pairs = NULL;
     s->n = 0;
     s->epoch = atomic_fetch_add(&px_epoch, 1) + 1;
-    (void)pthread_once(&px_cg_once, px_cg_find);
-    s->live = px_cg_mnt[0] != '\0' && !cimjob__px_pg_use_proc;
+    s->live = px_lists_live();
     size_t cap = 4096;
     for (int tries = 0; tries < 6; tries++) {
         int(*pairs)[2] = cimjob__malloc(cap * sizeof *pairs);
@@ -336,12 +344,13 @@ static void px_pg_observe(struct px_job *pj)
  * Without pidfds (CIMJOB_POSIX_NO_PIDFD) the first live member is looked at again at the 10 ms
  * tick. */
 struct px_pg_drain {
-    int sealed;                /* see above */
-    int live;                  /* the candidates came from a listing of live processes */
-    unsigned long long from;   /* only a listing numbered above it counts: begun after the
-                                * kill that sealed the group, or after the main process's end */
-    unsigned long long listed; /* the listing the candidates came from; 0: none yet */
-    size_t n, next;            /* the candidates; the first not yet seen ending */
+    int sealed;                   /* see above */
+    int live;                     /* the candidates came from a listing of live processes */
+    unsigned long long from;      /* only a listing numbered above it counts: begun after the
+                                   * main process's end was seen */
+    unsigned long long sealed_at; /* a /proc listing numbered above it holds every member */
+    unsigned long long listed;    /* the listing the candidates came from; 0: none yet */
+    size_t n, next;               /* the candidates; the first not yet seen ending */
     int pids[];
 };
 
@@ -350,7 +359,8 @@ static struct px_pg_drain *px_pg_drain_get(struct px_job *pj)
     if (pj->pg_drain == NULL) {
         pj->pg_drain = cimjob__calloc(1, sizeof *pj->pg_drain);
         if (pj->pg_drain != NULL) {
-            /* Now is after the main process's end, which is all a first listing needs. */
+            /* Now is after the main process's end if it has ended (px_pg_note_exit says when
+             * it is seen ending). */
             pj->pg_drain->from = atomic_load(&px_epoch);
         }
     }
@@ -361,10 +371,10 @@ static struct px_pg_drain *px_pg_drain_get(struct px_job *pj)
 static void px_pg_note_exit(struct px_job *pj)
 {
     struct px_pg_drain *d = px_pg_drain_get(pj);
-    if (d != NULL && !d->sealed && tl_snap.active && pj->pidfd >= 0) {
-        /* Seen through its pidfd's event, which this round's last epoll batch held: it ended
+    if (d != NULL) {
+        /* Seen through its pidfd's event, which this round's last epoll batch held, it ended
          * before that batch was collected, and the jobs of the batch can share a listing. */
-        d->from = tl_snap.mark;
+        d->from = tl_snap.active && tl_snap.events ? tl_snap.mark : atomic_load(&px_epoch);
     }
 }
 
@@ -388,7 +398,7 @@ static void px_pg_sealed(struct px_job *pj)
         d->n = d->next = 0;
     }
     d->sealed = 1;
-    d->from = e;
+    d->sealed_at = e;
 }
 
 static int px_cmp_int(const void *a, const void *b)
@@ -437,6 +447,7 @@ static long px_pg_list(struct px_job *pj, unsigned long long after)
     }
     qsort(m->pids, n, sizeof(int), px_cmp_int);
     m->sealed = pj->pg_drain->sealed;
+    m->sealed_at = pj->pg_drain->sealed_at;
     m->from = pj->pg_drain->from;
     m->live = s->live;
     m->listed = s->epoch;
@@ -512,10 +523,13 @@ static int px_pg_drain(struct px_job *pj)
             d->next++;
         }
         unsigned long long after = d->from > d->listed ? d->from : d->listed;
+        if (d->listed == 0 && d->sealed && !px_lists_live() && d->sealed_at > after) {
+            after = d->sealed_at; /* /proc: one listing after the kill will do */
+        }
         if (d->listed != 0 && !d->live) {
             /* Every member of a /proc listing has ended. Begun after the kill that sealed the
              * group, it held every member the group will ever have. */
-            if (d->sealed) {
+            if (d->sealed && d->listed > d->sealed_at) {
                 return PX_EMPTY;
             }
             /* Nothing at all in the group (zombies included), or its number given to a new

@@ -522,8 +522,9 @@ cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack);
 /* Around one dispatch round: process-group membership is read from /proc once for every job
  * the round looks at (ending 1,000 pgroup jobs at once scanned /proc 1,000 times). */
 void cimjob__px_snap_begin(void);
-/* After each epoll_wait of the round: what it returned happened before this. */
-void cimjob__px_snap_mark(void);
+/* After each epoll_wait of the round (events 1: what it returned happened before this), and
+ * before the jobs on the tick are polled (events 0). */
+void cimjob__px_snap_mark(int events);
 void cimjob__px_snap_end(void);
 /* Tests: non-zero lists process groups through /proc even where the cgroup tree could serve. */
 extern int cimjob__px_pg_use_proc;
