@@ -279,25 +279,34 @@ static void listing_live_only(void **state)
     assert_true(proc_zombie);
 }
 
-/* Kill of a group of 200 sleeping members: Killed, and none of them runs afterwards. */
-static void kill_wide_group(void **state)
+/* On each variant: start SCRIPT, wait for @p members live processes in its group, end it with
+ * @p request (TimeoutPeriod 20 s), and check it reaches @p want with nothing of it running. */
+static void end_group(const char *script, long members, cimjob_requested_state request,
+                      cimjob_job_state want)
 {
-    (void)state;
     for (size_t v = 0; v < N_VARIANTS; v++) {
         cimjob__px_pg_use_proc = g_variants[v].use_proc;
         cimjob_registry *reg = new_registry(g_variants[v].flags);
         int pgid;
-        cimjob_job *job = start(reg,
-                                "echo $$; i=0; while [ $i -lt 200 ]; do sleep 1000 & "
-                                "i=$((i+1)); done; wait",
-                                0, &pgid);
-        wait_members(pgid, 201);
-        assert_int_equal(cimjob_kill_job(job, 0), CIMJOB_RC_SUCCESS);
-        assert_int_equal(final_state(job), CIMJOB_JOB_STATE_KILLED);
+        cimjob_job *job = start(reg, script, 0, &pgid);
+        wait_members(pgid, members);
+        usleep(200000); /* the shells have set their traps */
+        cimjob_request_options ro = CIMJOB_REQUEST_OPTIONS_INIT;
+        ro.timeout_us = 20 * SEC;
+        assert_int_equal(cimjob_request_state_change_ex(job, request, &ro), CIMJOB_RSC_COMPLETED);
+        assert_int_equal(final_state(job), want);
         assert_group_ended(job, pgid, g_variants[v].name);
         cimjob_job_release(job);
         assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
     }
+}
+
+/* Kill of a group of 200 sleeping members: Killed, and none of them runs afterwards. */
+static void kill_wide_group(void **state)
+{
+    (void)state;
+    end_group("echo $$; i=0; while [ $i -lt 200 ]; do sleep 1000 & i=$((i+1)); done; wait", 201,
+              CIMJOB_REQUEST_KILL, CIMJOB_JOB_STATE_KILLED);
 }
 
 /* Terminate of a group whose members end on SIGTERM, one of them only after a while (the
@@ -305,26 +314,9 @@ static void kill_wide_group(void **state)
 static void terminate_group(void **state)
 {
     (void)state;
-    for (size_t v = 0; v < N_VARIANTS; v++) {
-        cimjob__px_pg_use_proc = g_variants[v].use_proc;
-        cimjob_registry *reg = new_registry(g_variants[v].flags);
-        int pgid;
-        cimjob_job *job = start(reg,
-                                "echo $$; i=0; while [ $i -lt 50 ]; do sleep 1000 & "
-                                "i=$((i+1)); done; sh -c 'trap \"sleep 0.2; exit 0\" TERM; "
-                                "while :; do sleep 1; done' & wait",
-                                0, &pgid);
-        wait_members(pgid, 52);
-        usleep(200000); /* the trap is set */
-        cimjob_request_options ro = CIMJOB_REQUEST_OPTIONS_INIT;
-        ro.timeout_us = 20 * SEC;
-        int rsc = cimjob_request_state_change_ex(job, CIMJOB_REQUEST_TERMINATE, &ro);
-        assert_int_equal(rsc, CIMJOB_RSC_COMPLETED);
-        assert_int_equal(final_state(job), CIMJOB_JOB_STATE_TERMINATED);
-        assert_group_ended(job, pgid, g_variants[v].name);
-        cimjob_job_release(job);
-        assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
-    }
+    end_group("echo $$; i=0; while [ $i -lt 50 ]; do sleep 1000 & i=$((i+1)); done; "
+              "sh -c 'trap \"sleep 0.2; exit 0\" TERM; while :; do sleep 1; done' & wait",
+              52, CIMJOB_REQUEST_TERMINATE, CIMJOB_JOB_STATE_TERMINATED);
 }
 
 /* CIMJOB_JOB_WAIT_FOR_ALL: the main process ends at once, a member sleeps 0.4 s and then
