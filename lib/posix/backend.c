@@ -143,6 +143,7 @@ static void px_job_free(struct px_job *pj)
     px_close_fd(&pj->cg_events_fd);
     px_close_fd(&pj->stub_pidfd);
     cimjob__free(pj->note);
+    cimjob__free(pj->pg_drain);
     pthread_mutex_destroy(&pj->lock);
     cimjob__free(pj);
 }
@@ -919,6 +920,7 @@ static cimjob_rc px_dispatch(void *state)
                                      strerror(errno));
             break;
         }
+        cimjob__px_snap_mark(1);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 == PX_TOKEN_TIMER) {
                 timer = read(st->tfd, &drain, sizeof drain) > 0 || timer;
@@ -943,6 +945,7 @@ static cimjob_rc px_dispatch(void *state)
         }
     }
     if (timer) {
+        cimjob__px_snap_mark(0);
         /* Snapshot the ticking jobs with a reference each, then poll them. */
         pthread_mutex_lock(&st->lock);
         size_t cap = (size_t)st->ticking;

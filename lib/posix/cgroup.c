@@ -158,6 +158,16 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
     return 0;
 }
 
+int cimjob__posix_cgroup2_mount(char *buf, size_t size)
+{
+    char root[PATH_MAX], own[PATH_MAX];
+    if (cimjob__posix_cgroup_parent(NULL, own, sizeof own) != 0 ||
+        px_cgroup2_mount(buf, size, root, sizeof root) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
 static atomic_uint px_cgroup_seq;
 
 int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned long long start,

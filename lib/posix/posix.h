@@ -136,6 +136,11 @@ long cimjob__posix_proc_each_in_pgrp(int pgid,
 /* (pid, pgid) of every process visible in /proc, at most cap of them: one getpgid() each.
  * Returns the count (> cap: truncated at cap) or -1. */
 long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap);
+/* (pid, pgid) of every live process (zombies are not listed) in the cgroup v2 tree mounted at
+ * @p mnt, at most cap of them: one read of cgroup.procs per cgroup and one getpgid() per
+ * process, no /proc at all. Returns the count (> cap: truncated at cap), or -1 when some
+ * cgroup could not be read (then the listing would not be complete). (cgroup_list.c) */
+long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap);
 /* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
  * table was too small and was truncated at cap) or -1. Async-signal-safe. */
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
@@ -208,6 +213,9 @@ uint32_t cimjob__posix_exec_error_describe(const struct cimjob__posix_exec_error
 /* The directory under which job cgroups go: @p override, or the host's own cgroup. Returns 0,
  * or -1 with errno (ENOENT: no cgroup2 mount; ENOSYS: no cgroup.kill support). */
 int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size);
+/* The cgroup2 mount point, when the host's own cgroup is visible through it (then every
+ * process the host starts is in a cgroup below it). Returns 0, or -1 with errno. */
+int cimjob__posix_cgroup2_mount(char *buf, size_t size);
 /* Create a fresh per-job cgroup <parent>/cimjob-<pid>-<start>-<seq>, storing seq: <pid> and
  * <start> (its start time, /proc/<pid>/stat field 22) name the process that made it, even when
  * that process ran in another PID namespace. With check_kill, make sure it has cgroup.kill
@@ -335,6 +343,7 @@ struct px_cgpooled {
 };
 
 struct px_cont_ops;
+struct px_pg_drain;
 
 struct px_job {
     struct px_job *prev, *next; /* in the state's list or its deferred list; under st->lock */
@@ -376,6 +385,9 @@ struct px_job {
     /* pgroup: the pidfd of one live member, in epoll (one shot), once the main process has
      * ended and members are left: its end is when to look again (no tick). -1: none */
     int watch_fd;
+    /* pgroup: the members being waited for once the main process has ended (cont_pgroup.c);
+     * NULL until then */
+    struct px_pg_drain *pg_drain;
     /* subreaper */
     int ctl_fd;
     struct cimjob__posix_helper_msg exit_msg;
@@ -564,7 +576,12 @@ cimjob_rc cimjob__px_helper_cmd(struct px_job *pj, char cmd, int want_ack);
 /* Around one dispatch round: process-group membership is read from /proc once for every job
  * the round looks at (ending 1,000 pgroup jobs at once scanned /proc 1,000 times). */
 void cimjob__px_snap_begin(void);
+/* After each epoll_wait of the round (events 1: what it returned happened before this), and
+ * before the jobs on the tick are polled (events 0). */
+void cimjob__px_snap_mark(int events);
 void cimjob__px_snap_end(void);
+/* Tests: non-zero lists process groups through /proc even where the cgroup tree could serve. */
+extern int cimjob__px_pg_use_proc;
 /* Signal the job's process group, only while its leader is unreaped. */
 void cimjob__px_signal_group(struct px_job *pj, int sig);
 
