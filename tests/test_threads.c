@@ -378,7 +378,13 @@ static void report_unlock(void)
 {
     atomic_flag_clear(&g_report_lock);
 }
-static cimjob_job *g_to_report[64];
+/* The core asks again (kill retries) until the end is reported: each job is queued once, or a
+ * second entry could be reported after the job's removal freed it. */
+struct rb_job {
+    cimjob_job *job;
+    int queued; /* under g_report_lock */
+};
+static struct rb_job *g_to_report[64];
 static int g_nreport;
 static atomic_int g_reporter_stop;
 
@@ -398,22 +404,29 @@ static cimjob_rc rb_spawn(void *state, cimjob_job *job, const cimjob_job_options
 {
     (void)state;
     (void)opts;
-    *job_state = job;
+    struct rb_job *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return CIMJOB_RC_NO_MEMORY;
+    b->job = job;
+    *job_state = b;
     return CIMJOB_RC_SUCCESS;
 }
 static cimjob_rc rb_kill(void *state, void *job_state)
 {
     (void)state;
+    struct rb_job *b = job_state;
     report_lock();
-    if (g_nreport < 64)
-        g_to_report[g_nreport++] = job_state;
+    if (!b->queued && g_nreport < 64) {
+        b->queued = 1;
+        g_to_report[g_nreport++] = b;
+    }
     report_unlock();
     return CIMJOB_RC_SUCCESS;
 }
 static void rb_release(void *state, void *job_state)
 {
     (void)state;
-    (void)job_state;
+    free(job_state); /* popped already: the job ended, which only its one report does */
 }
 
 static void reporter(void *arg)
@@ -421,7 +434,7 @@ static void reporter(void *arg)
     (void)arg;
     while (!atomic_load(&g_reporter_stop)) {
         report_lock();
-        cimjob_job *j = g_nreport ? g_to_report[--g_nreport] : NULL;
+        cimjob_job *j = g_nreport ? g_to_report[--g_nreport]->job : NULL;
         report_unlock();
         if (j) {
             cimjob_backend_result r = CIMJOB_BACKEND_RESULT_INIT;
