@@ -124,9 +124,10 @@ static long helper_signal_tree(struct helper *h, int sig, int sig2, int only_run
         return 0;
     }
     /* After the scan: a process the group gains meanwhile gets the signal too. */
-    int grp = how == HELPER_OTHERS                                       ? h->main_pid
-              : how == HELPER_GROUP && helper_signal_group(h, sig, sig2) ? h->main_pid
-                                                                         : 0;
+    int grp = 0;
+    if (how == HELPER_OTHERS || (how == HELPER_GROUP && helper_signal_group(h, sig, sig2))) {
+        grp = h->main_pid;
+    }
     size_t cnt = n > HELPER_TABLE ? HELPER_TABLE : (size_t)n;
     cimjob__posix_proc_mark_descendants(h->tab, cnt, h->self);
     long live = 0;
