@@ -65,10 +65,11 @@ struct helper {
 #define HELPER_KILL_FIRST_MS 5
 #define HELPER_KILL_MAX_MS   100
 #define HELPER_STALL_MS      5
-/* After the main process's group had the signal, its end wakes us (SIGCHLD) and brings the
- * first sweep forward to HELPER_KILL_FIRST_MS; until then none comes before this. On a loaded
- * machine a main process can take longer than a few milliseconds to die, and 1,000 helpers
- * scanning /proc meanwhile is what made freeing 1,000 jobs quadratic. */
+/* After the main process's group had SIGKILL, no sweep comes before the main process's end
+ * (SIGCHLD wakes us), which brings the first one forward to HELPER_KILL_FIRST_MS: on a loaded
+ * machine a killed process can take long to die, and 1,000 helpers scanning /proc meanwhile is
+ * what made freeing 1,000 jobs quadratic. After a Terminate's SIGTERM, the main process may
+ * well live on (it cleans up): what left the group gets SIGTERM this long after at the latest. */
 #define HELPER_MAIN_WAIT_MS 100
 
 static void helper_send(struct helper *h, int kind, int code, int status)
@@ -222,6 +223,9 @@ static int helper_reap(struct helper *h)
  * after next_kill_us (a tree that keeps orphaning children to us is swept all the same). */
 static int64_t helper_sweep_due(const struct helper *h)
 {
+    if (h->killing && h->kill_sent && !h->term_sweep && helper_group_pinned(h)) {
+        return INT64_MAX; /* the main process's end first (HELPER_MAIN_WAIT_MS) */
+    }
     int64_t due = h->next_kill_us;
     int64_t stall = h->last_reap_us + HELPER_STALL_MS * 1000;
     int64_t latest = h->next_kill_us + HELPER_KILL_MAX_MS * 1000;
@@ -256,7 +260,7 @@ static void helper_kill_step(struct helper *h)
         h->kill_every_ms = HELPER_KILL_FIRST_MS;
         if (helper_signal_group(h, SIGKILL, 0)) {
             h->last_reap_us = now;
-            h->next_kill_us = now + HELPER_MAIN_WAIT_MS * 1000;
+            h->next_kill_us = now + HELPER_KILL_FIRST_MS * 1000;
         } else if (!h->term_sweep) {
             h->next_kill_us = now;
         }
@@ -560,7 +564,9 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
         int timeout = -1;
         if (h->killing || h->term_sweep) {
             /* A child's end wakes us before that (SIGCHLD), unless there is no signalfd. */
-            int64_t left = helper_sweep_due(h) - cimjob__posix_now_us();
+            int64_t due = helper_sweep_due(h);
+            int64_t left =
+                due == INT64_MAX ? HELPER_KILL_MAX_MS * 1000 : due - cimjob__posix_now_us();
             timeout = left <= 0 ? 0 : (int)(left / 1000) + 1;
             if (h->sfd < 0 && timeout > 10) {
                 timeout = 10;
