@@ -100,11 +100,18 @@ static int helper_signal_group(struct helper *h, int sig, int sig2)
     if (!helper_group_pinned(h)) {
         return 0;
     }
+    /* The main process on its own only when it has left the group (setpgid, setsid): a
+     * second SIGTERM can mean "now, without cleaning up" to a program. */
+    int left = getpgid(h->main_pid) != h->main_pid;
     (void)kill(-h->main_pid, sig);
-    (void)kill(h->main_pid, sig); /* it may have left its group */
+    if (left) {
+        (void)kill(h->main_pid, sig);
+    }
     if (sig2 != 0) {
         (void)kill(-h->main_pid, sig2);
-        (void)kill(h->main_pid, sig2);
+        if (left) {
+            (void)kill(h->main_pid, sig2);
+        }
     }
     return 1;
 }
