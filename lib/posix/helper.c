@@ -61,10 +61,11 @@ struct helper {
  * its death re-parents to us alive), later ones back off, so that many helpers killing at once
  * do not each scan /proc every few milliseconds. A child's death wakes us to reap it without a
  * sweep, and a sweep waits while children keep ending (HELPER_STALL_MS without one): a tree
- * that is dying needs no /proc scan, one that is not gets it. */
+ * that is dying needs no /proc scan, one that is not gets it. Not shorter: on a loaded machine
+ * killed processes wait for a CPU to die, and a scan then only takes CPU from them. */
 #define HELPER_KILL_FIRST_MS 5
 #define HELPER_KILL_MAX_MS   100
-#define HELPER_STALL_MS      5
+#define HELPER_STALL_MS      20
 /* After the main process's group had SIGKILL, no sweep comes before the main process's end
  * (SIGCHLD wakes us), which brings the first one forward to HELPER_KILL_FIRST_MS: on a loaded
  * machine a killed process can take long to die, and 1,000 helpers scanning /proc meanwhile is
