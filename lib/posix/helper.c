@@ -4,9 +4,13 @@
  *
  * SUBREAPER  the parent of the job's main process and PR_SET_CHILD_SUBREAPER, so every process
  *            of the job that is orphaned (double fork, setsid daemon) is re-parented to it. It
- *            reaps the whole tree, forwards terminate/kill/stop/cont to every descendant (each
- *            through a pidfd checked to still be a descendant), and exits once the main process
- *            has ended and the tree is empty, sending the main process's status to the host.
+ *            reaps the whole tree, forwards terminate/kill/stop/cont to every descendant, and
+ *            exits once the main process has ended and the tree is empty, sending the main
+ *            process's status to the host. Terminate and Kill go to the main process's group in
+ *            one kill() while the main process is unreaped (that pins the group's number); a
+ *            sweep of /proc finds the rest only once children stop ending, and signals each
+ *            descendant through a pidfd checked to still be a descendant (its own children, whose
+ *            PIDs are pinned until it reaps them, directly).
  * WATCH      for cgroup and process-group jobs with CIMJOB_JOB_DIE_WITH_HOST: waits for the host
  *            to die (its pidfd, PR_SET_PDEATHSIG, getppid()) and then kills the job. The host
  *            says goodbye with CMD_QUIT when it releases the job normally.
