@@ -58,6 +58,7 @@ struct helper {
     int64_t next_kill_us; /* killing (or term_sweep): the earliest next sweep of the tree */
     int kill_every_ms;    /* ...and how long after that (backs off to HELPER_KILL_MAX_MS) */
     int64_t last_reap_us; /* when a child was last reaped */
+    int64_t teardown_us;  /* when the Terminate or the kill began */
     pid_t main_pid;
 };
 
@@ -65,17 +66,22 @@ struct helper {
  * its death re-parents to us alive), later ones back off, so that many helpers killing at once
  * do not each scan /proc every few milliseconds. A child's death wakes us to reap it without a
  * sweep, and a sweep waits while children keep ending (HELPER_STALL_MS without one): a tree
- * that is dying needs no /proc scan, one that is not gets it. Not shorter: on a loaded machine
- * killed processes wait for a CPU to die, and a scan then only takes CPU from them. */
-#define HELPER_KILL_FIRST_MS 5
-#define HELPER_KILL_MAX_MS   100
-#define HELPER_STALL_MS      20
+ * that is dying needs no /proc scan, one that is not gets it. The silence waited for is half
+ * of how long the tree has been dying, at least HELPER_STALL_MS: on a loaded machine killed
+ * processes wait long for a CPU to die, and a scan (thousands of system calls, each a chance
+ * to be preempted) then only takes it from them (a sweep made a 1,000-process Terminate take
+ * 350-550 ms instead of ~100 ms at load 200). A tree that keeps orphaning children that end is
+ * swept HELPER_SWEEP_LATEST_MS after next_kill_us at the latest. */
+#define HELPER_KILL_FIRST_MS   5
+#define HELPER_KILL_MAX_MS     100
+#define HELPER_STALL_MS        20
+#define HELPER_SWEEP_LATEST_MS 1000
 /* After the main process's group had SIGKILL, no sweep comes before the main process's end
  * (SIGCHLD wakes us), which brings the first one forward to HELPER_KILL_FIRST_MS: on a loaded
  * machine a killed process can take long to die, and 1,000 helpers scanning /proc meanwhile is
  * what made freeing 1,000 jobs quadratic. After a Terminate's SIGTERM, the main process may
  * well live on (it cleans up): what left the group gets SIGTERM this long after at the latest. */
-#define HELPER_MAIN_WAIT_MS 100
+#define HELPER_MAIN_WAIT_MS 250
 
 static void helper_send(struct helper *h, int kind, int code, int status)
 {
@@ -231,16 +237,21 @@ static int helper_reap(struct helper *h)
 }
 
 /* When the next sweep of the tree is due: not before next_kill_us, and not while children keep
- * ending (a tree that is dying on its own needs no /proc scan), but at most HELPER_KILL_MAX_MS
- * after next_kill_us (a tree that keeps orphaning children to us is swept all the same). */
+ * ending (see HELPER_STALL_MS), but HELPER_SWEEP_LATEST_MS after next_kill_us at the latest. */
 static int64_t helper_sweep_due(const struct helper *h)
 {
     if (h->killing && h->kill_sent && !h->term_sweep && helper_group_pinned(h)) {
         return INT64_MAX; /* the main process's end first (HELPER_MAIN_WAIT_MS) */
     }
     int64_t due = h->next_kill_us;
-    int64_t stall = h->last_reap_us + HELPER_STALL_MS * 1000;
-    int64_t latest = h->next_kill_us + HELPER_KILL_MAX_MS * 1000;
+    int64_t patience = (h->last_reap_us - h->teardown_us) / 2;
+    if (patience < HELPER_STALL_MS * 1000) {
+        patience = HELPER_STALL_MS * 1000;
+    } else if (patience > HELPER_SWEEP_LATEST_MS * 1000) {
+        patience = HELPER_SWEEP_LATEST_MS * 1000;
+    }
+    int64_t stall = h->last_reap_us + patience;
+    int64_t latest = h->next_kill_us + HELPER_SWEEP_LATEST_MS * 1000;
     if (stall > due) {
         due = stall < latest ? stall : latest;
     }
@@ -258,6 +269,7 @@ static void helper_terminate(struct helper *h)
     }
     h->term_sweep = 1;
     h->last_reap_us = cimjob__posix_now_us(); /* the signal starts the tree's dying */
+    h->teardown_us = h->last_reap_us;
     h->next_kill_us = h->last_reap_us + HELPER_MAIN_WAIT_MS * 1000;
 }
 
@@ -270,6 +282,9 @@ static void helper_kill_step(struct helper *h)
          * and then we exit at its end without reading /proc at all. */
         h->kill_sent = 1;
         h->kill_every_ms = HELPER_KILL_FIRST_MS;
+        if (!h->term_sweep) {
+            h->teardown_us = now;
+        }
         if (helper_signal_group(h, SIGKILL, 0)) {
             h->last_reap_us = now;
             h->next_kill_us = now + HELPER_KILL_FIRST_MS * 1000;
