@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build cimjob-bench (release, -Dbench=true, in build-bench) and run it: every metric of
 # docs/performance.md in one run, library and baseline interleaved. Installs what it needs.
-#   tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUP[,GROUP...]]
+#   tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUP[,GROUP...]] [--samples N]
 # --quick: every metric in seconds (the CI smoke run); --json: also write the JSON object;
 # --plot: draw docs/perf-*.png from that JSON (tools/plot-bench.sh; needs --json).
 set -euo pipefail
@@ -17,8 +17,9 @@ while [ $# -gt 0 ]; do
     --quick) args+=(--quick) ;;
     --json) json=$2; shift ;;
     --only) args+=(--only "$2"); shift ;;
+    --samples) args+=(--samples "$2"); shift ;;
     --plot) plot=1 ;;
-    *) echo "usage: tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUPS]" >&2; exit 2 ;;
+    *) echo "usage: tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUPS] [--samples N]" >&2; exit 2 ;;
     esac
     shift
 done
