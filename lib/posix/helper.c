@@ -99,13 +99,14 @@ static void helper_send(struct helper *h, int kind, int code, int status)
  * group's number is that PID, which cannot be reused before we reap it, and only the main
  * process can have made a group of that number (setpgid at spawn). Its members are the main
  * process's descendants that did not leave it, plus anything of the host's session that joins
- * it by naming it in setpgid(), which puts itself into the job as in the pgroup containment.
- * One kill() reaches them all, as kill(-pgid) does for a shell. Returns 1 when sent. */
+ * it by naming it in setpgid(), which puts itself into the job as in the pgroup containment. */
 static int helper_group_pinned(const struct helper *h)
 {
     return h->main_pid > 0 && !h->main_done;
 }
 
+/* One kill() reaches the whole group, as kill(-pgid) does for a shell (then sig2, if not 0).
+ * Returns 1 when sent, 0 when the group is not pinned (nothing sent). */
 static int helper_signal_group(struct helper *h, int sig, int sig2)
 {
     if (!helper_group_pinned(h)) {
