@@ -74,7 +74,7 @@ struct helper {
  * swept HELPER_SWEEP_LATEST_MS after next_kill_us at the latest. */
 #define HELPER_KILL_FIRST_MS   5
 #define HELPER_KILL_MAX_MS     100
-#define HELPER_STALL_MS        20
+#define HELPER_STALL_MS        50
 #define HELPER_SWEEP_LATEST_MS 1000
 /* After the main process's group had SIGKILL, no sweep comes before the main process's end
  * (SIGCHLD wakes us), which brings the first one forward to HELPER_KILL_FIRST_MS: on a loaded
