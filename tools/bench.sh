@@ -2,6 +2,7 @@
 # Build cimjob-bench (release, -Dbench=true, in build-bench) and run it: every metric of
 # docs/performance.md in one run, library and baseline interleaved. Installs what it needs.
 #   tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUP[,GROUP...]] [--posix-flags N]
+#                  [--samples N]
 # --quick: every metric in seconds (the CI smoke run); --json: also write the JSON object;
 # --plot: draw docs/perf-*.png from that JSON (tools/plot-bench.sh; needs --json).
 set -euo pipefail
@@ -18,8 +19,9 @@ while [ $# -gt 0 ]; do
     --json) json=$2; shift ;;
     --only) args+=(--only "$2"); shift ;;
     --posix-flags) args+=(--posix-flags "$2"); shift ;;
+    --samples) args+=(--samples "$2"); shift ;;
     --plot) plot=1 ;;
-    *) echo "usage: tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUPS] [--posix-flags N]" >&2; exit 2 ;;
+    *) echo "usage: tools/bench.sh [--quick] [--json FILE] [--plot] [--only GROUPS] [--posix-flags N] [--samples N]" >&2; exit 2 ;;
     esac
     shift
 done

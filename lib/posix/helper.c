@@ -4,9 +4,13 @@
  *
  * SUBREAPER  the parent of the job's main process and PR_SET_CHILD_SUBREAPER, so every process
  *            of the job that is orphaned (double fork, setsid daemon) is re-parented to it. It
- *            reaps the whole tree, forwards terminate/kill/stop/cont to every descendant (each
- *            through a pidfd checked to still be a descendant), and exits once the main process
- *            has ended and the tree is empty, sending the main process's status to the host.
+ *            reaps the whole tree, forwards terminate/kill/stop/cont to every descendant, and
+ *            exits once the main process has ended and the tree is empty, sending the main
+ *            process's status to the host. Terminate and Kill go to the main process's group in
+ *            one kill() while the main process is unreaped (that pins the group's number); a
+ *            sweep of /proc finds the rest only once children stop ending, and signals each
+ *            descendant through a pidfd checked to still be a descendant (its own children, whose
+ *            PIDs are pinned until it reaps them, directly).
  * WATCH      for cgroup and process-group jobs with CIMJOB_JOB_DIE_WITH_HOST: waits for the host
  *            to die (its pidfd, PR_SET_PDEATHSIG, getppid()) and then kills the job. The host
  *            says goodbye with CMD_QUIT when it releases the job normally.
@@ -49,17 +53,35 @@ struct helper {
     int main_code;
     int main_status;
     int killing;
-    int64_t next_kill_us; /* killing: when to scan and signal the tree again */
+    int kill_sent;        /* killing: the main process and its group have had SIGKILL */
+    int term_sweep;       /* a Terminate reached only the main process's group so far */
+    int64_t next_kill_us; /* killing (or term_sweep): the earliest next sweep of the tree */
     int kill_every_ms;    /* ...and how long after that (backs off to HELPER_KILL_MAX_MS) */
+    int64_t last_reap_us; /* when a child was last reaped */
+    int64_t teardown_us;  /* when the Terminate or the kill began */
     pid_t main_pid;
 };
 
-/* While killing: the first rounds come quickly (what a killed process forked a moment before
+/* While killing: the first sweeps come quickly (what a killed process forked a moment before
  * its death re-parents to us alive), later ones back off, so that many helpers killing at once
  * do not each scan /proc every few milliseconds. A child's death wakes us to reap it without a
- * scan. */
-#define HELPER_KILL_FIRST_MS 5
-#define HELPER_KILL_MAX_MS   100
+ * sweep, and a sweep waits while children keep ending (HELPER_STALL_MS without one): a tree
+ * that is dying needs no /proc scan, one that is not gets it. The silence waited for is half
+ * of how long the tree has been dying, at least HELPER_STALL_MS: on a loaded machine killed
+ * processes wait long for a CPU to die, and a scan (thousands of system calls, each a chance
+ * to be preempted) then only takes it from them (a sweep made a 1,000-process Terminate take
+ * 350-550 ms instead of ~100 ms at load 200). A tree that keeps orphaning children that end is
+ * swept HELPER_SWEEP_LATEST_MS after next_kill_us at the latest. */
+#define HELPER_KILL_FIRST_MS   5
+#define HELPER_KILL_MAX_MS     100
+#define HELPER_STALL_MS        50
+#define HELPER_SWEEP_LATEST_MS 1000
+/* After the main process's group had SIGKILL, no sweep comes before the main process's end
+ * (SIGCHLD wakes us), which brings the first one forward to HELPER_KILL_FIRST_MS: on a loaded
+ * machine a killed process can take long to die, and 1,000 helpers scanning /proc meanwhile is
+ * what made freeing 1,000 jobs quadratic. After a Terminate's SIGTERM, the main process may
+ * well live on (it cleans up): what left the group gets SIGTERM this long after at the latest. */
+#define HELPER_MAIN_WAIT_MS 250
 
 static void helper_send(struct helper *h, int kind, int code, int status)
 {
@@ -73,13 +95,58 @@ static void helper_send(struct helper *h, int kind, int code, int status)
     }
 }
 
-/* Signal every descendant once (then sig2, if not 0, in the same pass). Returns how many live
- * (non-zombie) descendants were seen. */
-static long helper_signal_tree(struct helper *h, int sig, int sig2, int only_running)
+/* The main process's group is the job's while the main process is our unreaped child: the
+ * group's number is that PID, which cannot be reused before we reap it, and only the main
+ * process can have made a group of that number (setpgid at spawn). Its members are the main
+ * process's descendants that did not leave it, plus anything of the host's session that joins
+ * it by naming it in setpgid(), which puts itself into the job as in the pgroup containment. */
+static int helper_group_pinned(const struct helper *h)
+{
+    return h->main_pid > 0 && !h->main_done;
+}
+
+/* One kill() reaches the whole group, as kill(-pgid) does for a shell (then sig2, if not 0).
+ * Returns 1 when sent, 0 when the group is not pinned (nothing sent). */
+static int helper_signal_group(struct helper *h, int sig, int sig2)
+{
+    if (!helper_group_pinned(h)) {
+        return 0;
+    }
+    /* The main process on its own only when it has left the group (setpgid, setsid): a
+     * second SIGTERM can mean "now, without cleaning up" to a program. */
+    int left = getpgid(h->main_pid) != h->main_pid;
+    (void)kill(-h->main_pid, sig);
+    if (left) {
+        (void)kill(h->main_pid, sig);
+    }
+    if (sig2 != 0) {
+        (void)kill(-h->main_pid, sig2);
+        if (left) {
+            (void)kill(h->main_pid, sig2);
+        }
+    }
+    return 1;
+}
+
+/* How helper_signal_tree treats the main process's group. */
+enum {
+    HELPER_EACH = 0,  /* every descendant one by one */
+    HELPER_GROUP = 1, /* the group in one kill() after the scan, the others one by one */
+    HELPER_OTHERS = 2 /* the others only: the group had this signal already */
+};
+
+/* Signal every descendant once (then sig2, if not 0, in the same pass); see the enum for how.
+ * Returns how many live (non-zombie) descendants were seen. */
+static long helper_signal_tree(struct helper *h, int sig, int sig2, int only_running, int how)
 {
     long n = cimjob__posix_proc_scan(h->tab, HELPER_TABLE);
     if (n < 0) {
         return 0;
+    }
+    /* After the scan: a process the group gains meanwhile gets the signal too. */
+    int grp = 0;
+    if (how == HELPER_OTHERS || (how == HELPER_GROUP && helper_signal_group(h, sig, sig2))) {
+        grp = h->main_pid;
     }
     size_t cnt = n > HELPER_TABLE ? HELPER_TABLE : (size_t)n;
     cimjob__posix_proc_mark_descendants(h->tab, cnt, h->self);
@@ -93,9 +160,14 @@ static long helper_signal_tree(struct helper *h, int sig, int sig2, int only_run
             continue;
         }
         live++;
-        if (!h->a->use_pidfd) {
-            /* Documented fallback: by PID, with the small window in which a descendant that
-             * another descendant has just reaped could have had its PID reused. */
+        if (grp != 0 && p->pgrp == grp) {
+            continue; /* the group's signal reached it */
+        }
+        if (p->ppid == h->self || !h->a->use_pidfd) {
+            /* Our own child: its PID cannot be reused until we reap it, and we do not reap
+             * during a sweep. Otherwise the documented fallback: by PID, with the small window
+             * in which a descendant that another descendant has just reaped could have had its
+             * PID reused. */
             (void)kill(p->pid, sig);
             if (sig2 != 0) {
                 (void)kill(p->pid, sig2);
@@ -146,8 +218,14 @@ static int helper_reap(struct helper *h)
         if (p < 0) {
             return errno == ECHILD;
         }
+        h->last_reap_us = cimjob__posix_now_us();
         if (p == h->main_pid) {
             h->main_done = 1;
+            /* The top of the tree has ended: what it leaves behind is looked for soon. */
+            int64_t soon = h->last_reap_us + HELPER_KILL_FIRST_MS * 1000;
+            if (h->next_kill_us > soon) {
+                h->next_kill_us = soon;
+            }
             if (WIFSIGNALED(st)) {
                 h->main_code = WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED;
                 h->main_status = WTERMSIG(st);
@@ -159,12 +237,87 @@ static int helper_reap(struct helper *h)
     }
 }
 
+/* When the next sweep of the tree is due: not before next_kill_us, and not while children keep
+ * ending (see HELPER_STALL_MS), but HELPER_SWEEP_LATEST_MS after next_kill_us at the latest. */
+static int64_t helper_sweep_due(const struct helper *h)
+{
+    if (h->killing && h->kill_sent && !h->term_sweep && helper_group_pinned(h)) {
+        return INT64_MAX; /* the main process's end first (HELPER_MAIN_WAIT_MS) */
+    }
+    int64_t due = h->next_kill_us;
+    int64_t patience = (h->last_reap_us - h->teardown_us) / 2;
+    if (patience < HELPER_STALL_MS * 1000) {
+        patience = HELPER_STALL_MS * 1000;
+    } else if (patience > HELPER_SWEEP_LATEST_MS * 1000) {
+        patience = HELPER_SWEEP_LATEST_MS * 1000;
+    }
+    int64_t stall = h->last_reap_us + patience;
+    int64_t latest = h->next_kill_us + HELPER_SWEEP_LATEST_MS * 1000;
+    if (stall > due) {
+        due = stall < latest ? stall : latest;
+    }
+    return due;
+}
+
+/* Terminate: SIGTERM, then SIGCONT (a stopped process cannot act on SIGTERM). While the main
+ * process's group is pinned, one kill() reaches the group at once, and what left it gets the
+ * signals at the first sweep; otherwise one pass over the tree. */
+static void helper_terminate(struct helper *h)
+{
+    if (h->killing || !helper_signal_group(h, SIGTERM, SIGCONT)) {
+        (void)helper_signal_tree(h, SIGTERM, SIGCONT, 0, HELPER_EACH);
+        return;
+    }
+    h->term_sweep = 1;
+    h->last_reap_us = cimjob__posix_now_us(); /* the signal starts the tree's dying */
+    h->teardown_us = h->last_reap_us;
+    h->next_kill_us = h->last_reap_us + HELPER_MAIN_WAIT_MS * 1000;
+}
+
+/* One step of a kill, or of a Terminate's sweep: called at every turn of the loop. */
+static void helper_kill_step(struct helper *h)
+{
+    int64_t now = cimjob__posix_now_us();
+    if (h->killing && !h->kill_sent) {
+        /* The main process and its group first, without a scan: often that is the whole job,
+         * and then we exit at its end without reading /proc at all. */
+        h->kill_sent = 1;
+        h->kill_every_ms = HELPER_KILL_FIRST_MS;
+        if (!h->term_sweep) {
+            h->teardown_us = now;
+        }
+        if (helper_signal_group(h, SIGKILL, 0)) {
+            h->last_reap_us = now;
+            h->next_kill_us = now + HELPER_KILL_FIRST_MS * 1000;
+        } else if (!h->term_sweep) {
+            h->next_kill_us = now;
+        }
+    }
+    if ((!h->killing && !h->term_sweep) || now < helper_sweep_due(h)) {
+        return;
+    }
+    if (h->term_sweep) {
+        /* What the Terminate's group signal did not reach, before any SIGKILL. */
+        h->term_sweep = 0;
+        (void)helper_signal_tree(h, SIGTERM, SIGCONT, 0, HELPER_OTHERS);
+    } else {
+        (void)helper_signal_tree(h, SIGKILL, 0, 0, HELPER_GROUP);
+        if (h->kill_every_ms < HELPER_KILL_MAX_MS) {
+            h->kill_every_ms *= 2;
+        }
+    }
+    if (h->kill_every_ms == 0) {
+        h->kill_every_ms = HELPER_KILL_FIRST_MS;
+    }
+    h->next_kill_us = cimjob__posix_now_us() + (int64_t)h->kill_every_ms * 1000;
+}
+
 /* cimjob_posix_signal() for a subreaper job: the tree, or the main process (our unreaped
  * child: its PID, and the group it leads, cannot be reused), or it and its group. */
 static void helper_signal(struct helper *h, int sig, int to)
 {
     if (to == CIMJOB__POSIX_TO_TREE) {
-        (void)helper_signal_tree(h, sig, 0, 0);
+        (void)helper_signal_tree(h, sig, 0, 0, HELPER_EACH);
         return;
     }
     if (h->main_pid <= 0 || h->main_done) {
@@ -182,7 +335,7 @@ static int helper_stop_tree(struct helper *h)
     int64_t bound = h->a->suspend_timeout_us > 0 ? (int64_t)h->a->suspend_timeout_us : 2000000;
     int64_t deadline = cimjob__posix_now_us() + bound;
     for (;;) {
-        long running = helper_signal_tree(h, SIGSTOP, 0, 1);
+        long running = helper_signal_tree(h, SIGSTOP, 0, 1, HELPER_EACH);
         if (running == 0) {
             return 0;
         }
@@ -426,25 +579,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
                 helper_send(h, 'X', h->main_code, h->main_status);
                 _exit(0);
             }
-            if (h->killing && h->kill_every_ms == 0 && !h->main_done && h->main_pid > 0) {
-                /* The main process first: our own unreaped child, no scan needed. Often it is
-                 * the whole job, and then we exit at its end without reading /proc at all. */
-                (void)kill(h->main_pid, SIGKILL);
-                h->kill_every_ms = HELPER_KILL_FIRST_MS;
-                h->next_kill_us = cimjob__posix_now_us() + HELPER_KILL_FIRST_MS * 1000;
-            }
-            /* Until the main process has been reaped, its end wakes us (SIGCHLD): the tree is
-             * scanned only for what it leaves behind. */
-            int main_gone = h->main_done || h->main_pid <= 0;
-            if (h->killing && main_gone && cimjob__posix_now_us() >= h->next_kill_us) {
-                (void)helper_signal_tree(h, SIGKILL, 0, 0);
-                if (h->kill_every_ms == 0) {
-                    h->kill_every_ms = HELPER_KILL_FIRST_MS;
-                } else if (h->kill_every_ms < HELPER_KILL_MAX_MS) {
-                    h->kill_every_ms *= 2;
-                }
-                h->next_kill_us = cimjob__posix_now_us() + (int64_t)h->kill_every_ms * 1000;
-            }
+            helper_kill_step(h);
         }
         struct pollfd pf[3];
         nfds_t np = 0;
@@ -461,11 +596,15 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
             pf[np++] = (struct pollfd){a->host_pidfd, POLLIN, 0};
         }
         int timeout = -1;
-        if (h->killing && (h->main_done || h->main_pid <= 0 || h->sfd < 0)) {
-            int64_t left = h->next_kill_us - cimjob__posix_now_us();
+        if (h->killing || h->term_sweep) {
+            /* A child's end wakes us before that (SIGCHLD), unless there is no signalfd. */
+            int64_t due = helper_sweep_due(h);
+            int64_t left =
+                due == INT64_MAX ? HELPER_KILL_MAX_MS * 1000 : due - cimjob__posix_now_us();
             timeout = left <= 0 ? 0 : (int)(left / 1000) + 1;
-        } else if (h->killing) {
-            timeout = HELPER_KILL_MAX_MS; /* SIGCHLD says when the main process ends */
+            if (h->sfd < 0 && timeout > 10) {
+                timeout = 10;
+            }
         } else if (a->die_with_host && a->host_pidfd < 0) {
             timeout = 100; /* no pidfd: notice re-parenting by polling getppid() */
         } else if (a->mode == CIMJOB__POSIX_HELPER_SUBREAPER && h->sfd < 0) {
@@ -502,8 +641,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
                     }
                     break;
                 case CIMJOB__POSIX_CMD_TERMINATE:
-                    /* SIGCONT after SIGTERM: a stopped process cannot act on SIGTERM. */
-                    (void)helper_signal_tree(h, SIGTERM, SIGCONT, 0); /* one pass */
+                    helper_terminate(h);
                     break;
                 case CIMJOB__POSIX_CMD_KILL:
                     h->killing = 1;
@@ -512,7 +650,7 @@ void cimjob__posix_helper_main(const struct cimjob__posix_helper_args *a)
                     helper_send(h, 'A', cmd, helper_stop_tree(h));
                     break;
                 case CIMJOB__POSIX_CMD_CONT:
-                    (void)helper_signal_tree(h, SIGCONT, 0, 0);
+                    (void)helper_signal_tree(h, SIGCONT, 0, 0, HELPER_EACH);
                     helper_send(h, 'A', cmd, 0);
                     break;
                 case CIMJOB__POSIX_CMD_QUIT:

@@ -2,7 +2,7 @@
  * cimjob-bench: every metric of docs/performance.md (spec: bench.md) in one process run, the
  * library and its baseline interleaved so that a noisy machine moves both alike.
  *
- *   cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]]
+ *   cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]] [--samples N]
  *
  * GROUPs: spawn, peers, teardown, terminate, kill_all, latency, query, concurrency, memory.
  * Ratios are library / baseline; lower is better except where a metric says "higher".
@@ -54,6 +54,7 @@ extern char **environ;
 static int quick;
 static unsigned int posix_flags; /* --posix-flags: cimjob_posix_config.flags of every registry */
 static const char *only;
+static int samples_opt; /* --samples N: teardown and terminate samples (0: the defaults) */
 static char helper_path[PATH_MAX];
 
 static int64_t now_ns(void)
@@ -667,6 +668,8 @@ static double base_teardown(long n, int terminate)
 static void teardown_metric(const char *key, cimjob_registry *reg, cimjob_containment c, long n,
                             int samples, int terminate, int scaling)
 {
+    if (samples_opt > 0)
+        samples = samples_opt;
     double *lt = xcalloc((size_t)samples, sizeof *lt), *bt = xcalloc((size_t)samples, sizeof *bt);
     (void)lib_teardown(reg, c, n, terminate); /* warm up */
     for (int i = 0; i < samples; i++) {
@@ -1552,7 +1555,8 @@ static void find_helper(const char *argv0)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]]\n"
+            "usage: cimjob-bench [--quick] [--json FILE|-] [--only GROUP[,GROUP...]] "
+            "[--samples N]\n"
             "                    [--posix-flags N]  (cimjob_posix_config.flags, e.g. 8:\n"
             "                    CIMJOB_POSIX_NO_PIDFD_EXIT, the reaper stub of kernels < 6.15)\n"
             "groups: spawn peers teardown terminate kill_all latency query concurrency memory\n");
@@ -1571,7 +1575,11 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (strcmp(argv[i], "--posix-flags") == 0 && i + 1 < argc)
             posix_flags = (unsigned int)strtoul(argv[++i], NULL, 0);
-        else
+        else if (strcmp(argv[i], "--samples") == 0 && i + 1 < argc) {
+            samples_opt = atoi(argv[++i]);
+            if (samples_opt < 1 || samples_opt > 1000)
+                usage();
+        } else
             usage();
     }
     find_helper(argv[0]);

@@ -544,9 +544,10 @@ static void run_shape(void **state)
     }
     cimjob_info info = query(job);
     assert_int_equal(info.containment, sc->cont);
-    /* A reaper stub (the main process's parent) lives in the case's cgroup too. */
+    /* A reaper stub (the main process's parent) and the subreaper's helper live in the case's
+     * cgroup too: wait for the job's own processes. */
     int stub = (sc->flags & CIMJOB_POSIX_NO_PIDFD_EXIT) && sc->cont != CIMJOB_CONTAINMENT_SUBREAPER;
-    settle(s->settle + stub, 60 * SEC);
+    settle(s->settle + stub + (sc->cont == CIMJOB_CONTAINMENT_SUBREAPER), 60 * SEC);
 
     cimjob_job_state st;
     int64_t t1 = now_us();
@@ -1477,7 +1478,7 @@ static void test_threads(void **state)
     for (int c = 0; c < 3; c++) {
         const char *argv[] = {"sh", "-c", "trap '' TERM; sleep 1000 & exec sleep 1000", NULL};
         cimjob_job *job = start_job(g_reg, argv, g_conts[c], 0, NULL);
-        settle(2, 5 * SEC);
+        settle(2 + (g_conts[c] == CIMJOB_CONTAINMENT_SUBREAPER), 5 * SEC); /* and the helper */
         struct killer k = {job};
         pthread_t kt;
         assert_int_equal(pthread_create(&kt, NULL, kill_later, &k), 0);

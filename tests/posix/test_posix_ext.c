@@ -222,6 +222,60 @@ static void signal_group_skips_other_sessions(void **state)
     unlink(mark);
 }
 
+/* Terminate reaches every process of the job exactly once: the main process (it counts its
+ * SIGTERMs) and a child in a session of its own, which the subreaper helper signals apart from
+ * the main process's group. The main process waits (up to 5 s) for the child's mark, so the
+ * order of the two does not matter. */
+static void terminate_reaches_each_process_once(void **state)
+{
+    cimjob_registry *reg = *state;
+    char dir[] = "/tmp/cimjob-ext-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char script[1024];
+    snprintf(script, sizeof script,
+             "setsid sh -c 'trap \"echo d >> %s/d; exit 0\" TERM; "
+             "while :; do sleep 0.05; done' </dev/null & "
+             "trap 'echo m >> %s/m; i=0; while [ ! -s %s/d ] && [ $i -lt 100 ]; do "
+             "sleep 0.05; i=$((i+1)); done; exit 3' TERM; "
+             "echo up > %s/up; while :; do sleep 0.05; done",
+             dir, dir, dir, dir);
+    cimjob_job *job = start(reg, script, 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/up", dir);
+    for (int i = 0; i < 200 && access(path, F_OK) != 0; i++) {
+        usleep(25000);
+    }
+    usleep(100000); /* the child's trap */
+    cimjob_request_options ro = CIMJOB_REQUEST_OPTIONS_INIT;
+    ro.timeout_us = 10 * SEC;
+    assert_int_equal(cimjob_request_state_change_ex(job, CIMJOB_REQUEST_TERMINATE, &ro),
+                     CIMJOB_RSC_COMPLETED);
+    cimjob_job_ref(job);
+    assert_int_equal(finish(job), 3);
+    cimjob_info info = CIMJOB_INFO_INIT;
+    assert_int_equal(cimjob_query(job, &info), CIMJOB_RC_SUCCESS);
+    assert_int_equal(info.job_state, CIMJOB_JOB_STATE_TERMINATED);
+    cimjob_job_release(job);
+    const char *names[] = {"m", "d"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        char buf[64] = "";
+        FILE *f = fopen(path, "r");
+        size_t got = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f != NULL)
+            fclose(f);
+        buf[got] = '\0';
+        char want[8];
+        snprintf(want, sizeof want, "%s\n", names[k]);
+        if (strcmp(buf, want) != 0)
+            fail_msg("SIGTERMs seen by '%s': \"%s\" (want exactly one)", names[k], buf);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/up", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void signal_bad_input(void **state)
 {
     cimjob_registry *reg = *state;
@@ -273,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(signal_whole_job, setup, teardown),
         cmocka_unit_test_setup_teardown(signal_main_only, setup, teardown),
         cmocka_unit_test_setup_teardown(signal_group_skips_other_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(terminate_reaches_each_process_once, setup, teardown),
         cmocka_unit_test_setup_teardown(signal_bad_input, setup, teardown),
         cmocka_unit_test(signal_not_posix),
         /* The same through a subreaper helper (Linux: what users without cgroups get). */
@@ -282,6 +337,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(signal_whole_job, setup_subreaper, teardown),
         cmocka_unit_test_setup_teardown(signal_main_only, setup_subreaper, teardown),
         cmocka_unit_test_setup_teardown(signal_group_skips_other_sessions, setup_subreaper,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(terminate_reaches_each_process_once, setup_subreaper,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
