@@ -249,6 +249,8 @@ static void test_sigchld_ignored(void **state)
 
 static atomic_int g_reaper_stop;
 static atomic_int g_reaper_took;
+static pthread_t g_reaper_thread;
+static int g_reaper_running;
 
 /* arg non-NULL: with __WALL, which also takes children whose exit signal is not SIGCHLD. */
 static void *reaper(void *arg)
@@ -265,19 +267,34 @@ static void *reaper(void *arg)
     return NULL;
 }
 
+static void start_reaper(void *arg)
+{
+    atomic_store(&g_reaper_stop, 0);
+    atomic_store(&g_reaper_took, 0);
+    assert_int_equal(pthread_create(&g_reaper_thread, NULL, reaper, arg), 0);
+    g_reaper_running = 1;
+}
+
+/* Also from case_teardown: a case that failed half-way must not leave its reaper taking the
+ * children of the cases after it (test_fork_child_frees_registry's waitpid() failed so). */
+static void stop_reaper(void)
+{
+    if (g_reaper_running) {
+        atomic_store(&g_reaper_stop, 1);
+        pthread_join(g_reaper_thread, NULL);
+        g_reaper_running = 0;
+    }
+}
+
 static void test_host_reaps_waitpid_all(void **state)
 {
     (void)state;
 #ifdef GUEST_TSAN
     skip();
 #endif
-    pthread_t t;
-    atomic_store(&g_reaper_stop, 0);
-    atomic_store(&g_reaper_took, 0);
-    assert_int_equal(pthread_create(&t, NULL, reaper, NULL), 0);
+    start_reaper(NULL);
     true_status_everywhere("waitpid(-1) loop", 1);
-    atomic_store(&g_reaper_stop, 1);
-    pthread_join(t, NULL);
+    stop_reaper();
     print_message("the host's waitpid(-1) took %d main processes (exec'd: SIGCHLD again)\n",
                   atomic_load(&g_reaper_took));
 }
@@ -292,16 +309,12 @@ static void test_host_reaps_waitpid_all_wall(void **state)
 #ifdef GUEST_TSAN
     skip();
 #endif
-    pthread_t t;
     static int wall = 1;
-    atomic_store(&g_reaper_stop, 0);
-    atomic_store(&g_reaper_took, 0);
-    assert_int_equal(pthread_create(&t, NULL, reaper, &wall), 0);
+    start_reaper(&wall);
     g_pidfd_modes_only = 1;
     true_status_everywhere("waitpid(-1, __WALL) loop", 1);
     g_pidfd_modes_only = 0;
-    atomic_store(&g_reaper_stop, 1);
-    pthread_join(t, NULL);
+    stop_reaper();
     print_message("the host's waitpid(-1, __WALL) took %d children of the library\n",
                   atomic_load(&g_reaper_took));
 }
@@ -1136,11 +1149,13 @@ static int group_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Whatever a case did to SIGCHLD is undone, and what it saw left is ended, also when it failed
- * half-way. */
+/* Whatever a case did to SIGCHLD is undone, its waitpid(-1) thread stopped, and what it saw
+ * left is ended, also when it failed half-way. */
 static int case_teardown(void **state)
 {
     (void)state;
+    stop_reaper();
+    g_pidfd_modes_only = 0;
     signal(SIGCHLD, SIG_DFL);
     for (int i = 0; i < g_nleft; i++)
         if (alive(g_left[i]))
