@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -240,12 +241,36 @@ void cimjob__posix_cgroup_sweep(const char *parent)
                 continue;
             }
         }
-        char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/%s", parent, de->d_name) < (int)sizeof path) {
+        /* The PID and start time are those of the maker's PID namespace: a maker alive in
+         * another one (a container next to ours) looks dead from here. A live maker holds a
+         * shared lock on its cgroup's cgroup.events (cimjob__posix_cgroup_hold), and a dead
+         * one holds nothing: remove it only under the exclusive lock. */
+        char path[PATH_MAX], events[NAME_MAX + sizeof "/cgroup.events"];
+        if (snprintf(path, sizeof path, "%s/%s", parent, de->d_name) >= (int)sizeof path) {
+            continue;
+        }
+        snprintf(events, sizeof events, "%s/cgroup.events", de->d_name);
+        int fd = openat(dirfd(d), events, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) {
             (void)rmdir(path); /* the kernel refuses unless it is empty, with nothing below */
         }
+        close(fd);
     }
     closedir(d);
+}
+
+int cimjob__posix_cgroup_hold(int events_fd)
+{
+    /* A sweep holds the exclusive lock while it removes: once we have the shared one, the
+     * cgroup is still there (cgroup.events readable) or was removed before (ENODEV). (A file
+     * system without flock: the sweep cannot take the lock either and judges as before.) */
+    if (flock(events_fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+        return -1;
+    }
+    return cimjob__posix_cgroup_events(events_fd, NULL, NULL);
 }
 
 int cimjob__posix_cgroup_write(int dirfd, const char *file, const char *val)

@@ -172,13 +172,12 @@ static int px_cg_from_pool(struct px_spawn *sp)
     }
 }
 
-int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t size)
+/* A new job cgroup, open and held (cimjob__posix_cgroup_hold). 1: a sweep of another PID
+ * namespace removed it before we held it (make another); 0 done; -1 failed (`why`). */
+static int px_cg_fresh(struct px_spawn *sp, char *why, size_t size)
 {
     struct px_state *st = sp->st;
     char path[PATH_MAX];
-    if (allow_pool && px_cg_from_pool(sp)) {
-        return 0;
-    }
     const struct px_cgparent *cg = px_cg_parent(st, NULL, why, size);
     if (cg == NULL) {
         return -1;
@@ -207,6 +206,15 @@ int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t s
     if (sp->cg_dirfd >= 0) {
         sp->cg_events_fd = px_high(openat(sp->cg_dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC));
     }
+    if (sp->cg_dirfd >= 0 && sp->cg_events_fd >= 0 &&
+        cimjob__posix_cgroup_hold(sp->cg_events_fd) != 0) {
+        /* Empty and not yet held: a sweep judged its maker dead. */
+        px_close_fd(&sp->cg_dirfd);
+        px_close_fd(&sp->cg_events_fd);
+        (void)rmdir(path);
+        sp->cg = NULL;
+        return 1;
+    }
     if (sp->cg_dirfd < 0 || sp->cg_events_fd < 0) {
         int e = errno;
         snprintf(why, size, "cannot open the cgroup %s (%s)", path, strerror(e));
@@ -215,6 +223,23 @@ int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t s
         return -1;
     }
     return 0;
+}
+
+int cimjob__px_cg_setup(struct px_spawn *sp, int allow_pool, char *why, size_t size)
+{
+    if (allow_pool && px_cg_from_pool(sp)) {
+        return 0;
+    }
+    int r = 1;
+    for (int attempt = 0; r == 1 && attempt < 8; attempt++) {
+        r = px_cg_fresh(sp, why, size);
+    }
+    if (r == 1) {
+        snprintf(why, size, "every new cgroup was removed by another process's sweep");
+        errno = EAGAIN;
+        return -1;
+    }
+    return r;
 }
 
 void cimjob__px_cg_close_state(struct px_state *st, int forked)
@@ -294,7 +319,13 @@ static int px_cg_empty(struct px_job *pj, int kill_rest)
      * cgroup before the main process's exit is seen, so "0" here means nothing is left,
      * without a kill or a second read. */
     int populated = -1, frozen = -1;
-    (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
+    if (cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen) != 0 &&
+        errno == ENODEV) {
+        /* Removed from outside: the kernel removes only an empty cgroup, and nothing can
+         * join a removed one. Never pooled again (cg_end_clean 0). */
+        pj->cg_end_clean = 0;
+        return PX_EMPTY;
+    }
     if (populated != 0) {
         /* Something was left (or the read failed): end it unless we wait for it. */
         if (kill_rest) {

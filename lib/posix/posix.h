@@ -223,11 +223,16 @@ int cimjob__posix_cgroup2_mount(char *buf, size_t size);
 int cimjob__posix_cgroup_mkdir(const char *parent, long pid, unsigned long long start,
                                unsigned int *seq_out, int check_kill);
 /* Remove the empty job cgroups under @p parent whose maker is gone: what a host that died left
- * in its pool. The maker is alive only if a process with its <pid> has its <start> (a host
- * that was, say, PID 1 of a container is gone even though a PID 1 exists here); the older
- * name cimjob-<pid>-<seq> is judged by the PID alone. Only empty ones go (rmdir refuses the
- * others). */
+ * in its pool. The maker is alive if a process with its <pid> has its <start> (a host that
+ * was, say, PID 1 of a container is gone even though a PID 1 exists here); the older name
+ * cimjob-<pid>-<seq> is judged by the PID alone. As PIDs differ between PID namespaces, a
+ * cgroup whose cgroup.events is locked (cimjob__posix_cgroup_hold) is a live maker's, and is
+ * kept. Only empty ones go (rmdir refuses the others). */
 void cimjob__posix_cgroup_sweep(const char *parent);
+/* Take the shared lock on a job cgroup's open cgroup.events that tells every sweep (in any PID
+ * namespace) its maker is alive; held while the descriptor (or a copy) is open. Returns 0, or
+ * -1 with errno when a sweep is removing it or has removed it: make another. */
+int cimjob__posix_cgroup_hold(int events_fd);
 /* Read cgroup.events once (this re-arms POLLPRI): "populated" and "frozen" as 0/1 into the
  * non-NULL pointers (left alone when the key is missing). Returns 0 or -1. */
 int cimjob__posix_cgroup_events(int events_fd, int *populated, int *frozen);

@@ -249,6 +249,8 @@ static void test_sigchld_ignored(void **state)
 
 static atomic_int g_reaper_stop;
 static atomic_int g_reaper_took;
+static pthread_t g_reaper_thread;
+static int g_reaper_running;
 
 /* arg non-NULL: with __WALL, which also takes children whose exit signal is not SIGCHLD. */
 static void *reaper(void *arg)
@@ -265,19 +267,34 @@ static void *reaper(void *arg)
     return NULL;
 }
 
+static void start_reaper(void *arg)
+{
+    atomic_store(&g_reaper_stop, 0);
+    atomic_store(&g_reaper_took, 0);
+    assert_int_equal(pthread_create(&g_reaper_thread, NULL, reaper, arg), 0);
+    g_reaper_running = 1;
+}
+
+/* Also from case_teardown: a case that failed half-way must not leave its reaper taking the
+ * children of the cases after it (test_fork_child_frees_registry's waitpid() failed so). */
+static void stop_reaper(void)
+{
+    if (g_reaper_running) {
+        atomic_store(&g_reaper_stop, 1);
+        pthread_join(g_reaper_thread, NULL);
+        g_reaper_running = 0;
+    }
+}
+
 static void test_host_reaps_waitpid_all(void **state)
 {
     (void)state;
 #ifdef GUEST_TSAN
     skip();
 #endif
-    pthread_t t;
-    atomic_store(&g_reaper_stop, 0);
-    atomic_store(&g_reaper_took, 0);
-    assert_int_equal(pthread_create(&t, NULL, reaper, NULL), 0);
+    start_reaper(NULL);
     true_status_everywhere("waitpid(-1) loop", 1);
-    atomic_store(&g_reaper_stop, 1);
-    pthread_join(t, NULL);
+    stop_reaper();
     print_message("the host's waitpid(-1) took %d main processes (exec'd: SIGCHLD again)\n",
                   atomic_load(&g_reaper_took));
 }
@@ -292,16 +309,12 @@ static void test_host_reaps_waitpid_all_wall(void **state)
 #ifdef GUEST_TSAN
     skip();
 #endif
-    pthread_t t;
     static int wall = 1;
-    atomic_store(&g_reaper_stop, 0);
-    atomic_store(&g_reaper_took, 0);
-    assert_int_equal(pthread_create(&t, NULL, reaper, &wall), 0);
+    start_reaper(&wall);
     g_pidfd_modes_only = 1;
     true_status_everywhere("waitpid(-1, __WALL) loop", 1);
     g_pidfd_modes_only = 0;
-    atomic_store(&g_reaper_stop, 1);
-    pthread_join(t, NULL);
+    stop_reaper();
     print_message("the host's waitpid(-1, __WALL) took %d children of the library\n",
                   atomic_load(&g_reaper_took));
 }
@@ -323,9 +336,10 @@ static int alive(pid_t pid)
     return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
 }
 
-static pid_t read_pid(const char *file)
+/* The number a job wrote to file, waiting up to tries * 10 ms for it; -1 if none came. */
+static pid_t read_pid_within(const char *file, int tries)
 {
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < tries; i++) {
         FILE *f = fopen(file, "re");
         int pid = 0;
         if (f) {
@@ -339,6 +353,11 @@ static pid_t read_pid(const char *file)
         nanosleep(&ts, NULL);
     }
     return -1;
+}
+
+static pid_t read_pid(const char *file)
+{
+    return read_pid_within(file, 200);
 }
 
 /* Processes a test saw the library leave on purpose (the documented no-pidfd case), ended by
@@ -970,7 +989,9 @@ static void test_nested_cgroups_any_depth(void **state)
              file);
     cimjob_registry *reg = new_registry(0);
     cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, script);
-    assert_true(read_pid(file) == 100);
+    /* 101 cgroup mkdirs (each under the kernel's one cgroup lock) and a few forks: seconds
+     * when other tests make cgroups too. */
+    assert_true(read_pid_within(file, 6000) == 100);
     /* Terminate reaches the deepest process: no escalation, no Timeout. */
     int rsc = cimjob_request_state_change(j, CIMJOB_REQUEST_TERMINATE, NULL);
     cimjob_info info = finish(j);
@@ -982,6 +1003,102 @@ static void test_nested_cgroups_any_depth(void **state)
     assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
     /* Every directory the job made is gone with its cgroup. */
     assert_int_equal(my_job_cgroups(own), 0);
+}
+
+/* ---- 9b. a sweep in another PID namespace spares a live host's cgroups ---------------------- */
+
+/* A registry in another PID namespace (a container beside this host, under the same cgroup)
+ * cannot tell by PID and start time whether this host is alive: its sweep must leave this
+ * host's empty job cgroups alone. (It removed them: a job whose main process had ended, its
+ * cgroup empty, then hung in Shutting Down; a cgroup made for a job just before its process
+ * was born into it was gone.) In the namespace's PID 1; exit status 0, else the failed step. */
+static int sweep_from_other_namespace(const char *parent)
+{
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.cgroup_parent = parent;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    cimjob_registry *reg = NULL;
+    if (cimjob_registry_new(&ro, &reg) != CIMJOB_RC_SUCCESS)
+        return 1;
+    const char *argv[] = {"/bin/sh", "-c", "exit 0", NULL};
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    o.name = "neighbour";
+    o.argv = argv;
+    o.envp = g_envp;
+    o.containment = CIMJOB_CONTAINMENT_CGROUP; /* its first cgroup job sweeps the parent */
+    o.flags = CIMJOB_JOB_START;
+    for (int i = 0; i < 3; i++)
+        o.stdio[i].mode = CIMJOB_STDIO_NULL;
+    cimjob_job *j = NULL;
+    if (cimjob_create(reg, &o, &j) != CIMJOB_RC_SUCCESS)
+        return 2;
+    if (cimjob_wait(j, 0, 20 * SEC, NULL) != CIMJOB_RC_SUCCESS)
+        return 3;
+    cimjob_job_release(j);
+    return cimjob_registry_free(reg) == CIMJOB_RC_SUCCESS ? 0 : 4;
+}
+
+static void test_sweep_spares_live_hosts_of_other_namespaces(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    char own[3072], parent[3200];
+    if (containments(conts) < 3 || own_cgroup_dir(own, sizeof own) != 0) {
+        print_message("SKIP: no cgroup containment here\n");
+        skip();
+    }
+    snprintf(parent, sizeof parent, "%s/cimjob-guest-spare-%d", own, (int)getpid());
+    if (mkdir(parent, 0755) != 0) {
+        print_message("SKIP: cannot make a cgroup under %s: %s\n", own, strerror(errno));
+        skip();
+    }
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.cgroup_parent = parent;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    /* An empty job cgroup of this live host: the one its ended job left in its pool. */
+    cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
+    assert_int_equal(finish(j).job_state, CIMJOB_JOB_STATE_COMPLETED);
+    cimjob_job_release(j);
+    int before = my_job_cgroups(parent);
+    fflush(NULL);
+    pid_t outer = fork();
+    assert_true(outer >= 0);
+    if (outer == 0) {
+        if (unshare(CLONE_NEWPID) != 0)
+            _exit(REUSE_SKIP);
+        pid_t init = fork(); /* PID 1 there: this host's PID names nobody, or somebody else */
+        if (init == 0)
+            _exit(sweep_from_other_namespace(parent));
+        int st = 0;
+        while (init > 0 && waitpid(init, &st, 0) < 0 && errno == EINTR) {
+        }
+        _exit(init < 0 ? 5 : WIFEXITED(st) ? WEXITSTATUS(st) : 6);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(outer, &status, 0), outer);
+    int after = my_job_cgroups(parent);
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    int left = my_job_cgroups(parent);
+    rmdir(parent);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == REUSE_SKIP) {
+        print_message("SKIP: no PID namespace here (needs root)\n");
+        skip();
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the registry in the other namespace failed at step %d (status 0x%x)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, status);
+    assert_int_equal(before, 1);
+    if (after != before)
+        fail_msg("a sweep in another PID namespace removed %d empty job cgroup(s) of this live "
+                 "host",
+                 before - after);
+    assert_int_equal(left, 0); /* and this host's own end removes them */
 }
 
 /* ---- 10. waiting costs nothing when nothing happens ------------------------------------------ */
@@ -1040,11 +1157,13 @@ static int group_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Whatever a case did to SIGCHLD is undone, and what it saw left is ended, also when it failed
- * half-way. */
+/* Whatever a case did to SIGCHLD is undone, its waitpid(-1) thread stopped, and what it saw
+ * left is ended, also when it failed half-way. */
 static int case_teardown(void **state)
 {
     (void)state;
+    stop_reaper();
+    g_pidfd_modes_only = 0;
     signal(SIGCHLD, SIG_DFL);
     for (int i = 0; i < g_nleft; i++)
         if (alive(g_left[i]))
@@ -1068,6 +1187,7 @@ int main(void)
         cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
         cmocka_unit_test_teardown(test_idle_wait_is_quiet, case_teardown),
         cmocka_unit_test_teardown(test_nested_cgroups_any_depth, case_teardown),
+        cmocka_unit_test_teardown(test_sweep_spares_live_hosts_of_other_namespaces, case_teardown),
         cmocka_unit_test_teardown(test_free_many_subreaper_jobs, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-guest", tests, group_setup, group_teardown);
