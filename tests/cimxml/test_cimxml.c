@@ -840,6 +840,8 @@ static void test_access(void **state)
     free(bobs);
 }
 
+static const char *mi_doc(fixture *f, const char *user, const char *id, const char *props);
+
 /* Full instances are cached per job with a hole for ElapsedTime: every change shows. */
 static void test_instance_cache(void **state)
 {
@@ -876,6 +878,15 @@ static void test_instance_cache(void **state)
                       "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL);
     assert_null(strstr(b, "CLASSORIGIN"));
     assert_non_null(strstr(b, "<PROPERTY NAME=\"JobState\" TYPE=\"uint16\"><VALUE>5</VALUE>"));
+    /* a change only where the cached snapshot had zero bytes (an empty string set) shows too */
+    assert_null(strstr(call(f, "EnumerateInstances", "%s", ei), "<VALUE>pager</VALUE>"));
+    b = mi_doc(f, "alice", id,
+               "<PROPERTY NAME=\"Notify\" TYPE=\"string\"><VALUE>pager</VALUE>"
+               "</PROPERTY>");
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    b = call(f, "EnumerateInstances", "%s", ei);
+    assert_non_null(strstr(b, "<PROPERTY NAME=\"Notify\" TYPE=\"string\" CLASSORIGIN=\"CIM_Job\">"
+                              "<VALUE>pager</VALUE>"));
     free(first);
     free(id);
 }
