@@ -584,9 +584,11 @@ static void cx_instance(cx_ctx *c, cx_out *o, const cx_snap *snap, const cx_sele
  * reused while the job's snapshot (cx_snap: cimjob_info and the settings, ElapsedTime aside) is
  * byte for byte the same.
  * The snapshot holds every other value an instance shows; CommandLine and WorkingDirectory
- * never change.
+ * never change. The text kept is the whole VALUE.NAMEDINSTANCE (an enumeration's element: one
+ * lookup and two references per job); GetInstance answers the INSTANCE inside it.
  */
-int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel)
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel,
+                      int named)
 {
     const cimjob_info *info = &snap->info;
     (void)job;
@@ -594,19 +596,30 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_
     int cacheable =
         !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
     if (!cacheable) {
+        if (named) {
+            cx_start(&c->out, "VALUE.NAMEDINSTANCE");
+            cx_side_instancename(c->svc->side, k->name, info->instance_id, &c->out);
+        }
         cx_instance(c, &c->out, snap, sel, NULL);
+        if (named)
+            cx_end(&c->out);
         return CX_OK;
     }
     char elapsed[CIMJOB_DATETIME_SIZE];
     if (cimjob_info_format_time(info, CIMJOB_PROP_ELAPSED_TIME, elapsed) != CIMJOB_RC_SUCCESS)
         elapsed[0] = '\0';
     int variant = sel->class_origin ? 1 : 0;
-    if (cx_side_emit(c->svc->side, info->instance_id, snap, variant, &c->out, elapsed))
+    if (cx_side_emit(c->svc->side, info->instance_id, snap, variant, named, &c->out, elapsed))
         return CX_OK;
     cx_out t;
     memset(&t, 0, sizeof t);
-    size_t hole = 0;
-    cx_instance(c, &t, snap, sel, &hole);
+    cx_inst_at at = {0, 0, 0};
+    cx_start(&t, "VALUE.NAMEDINSTANCE");
+    cx_instancename(&t, k->name, info->instance_id);
+    at.inst = cx_out_len(&t);
+    cx_instance(c, &t, snap, sel, &at.hole);
+    at.end = cx_out_len(&t);
+    cx_end(&t);
     size_t len;
     char *text = t.failed ? NULL : cx_out_take(&t, &len);
     cx_out_discard(&t);
@@ -614,9 +627,15 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_
         c->out.failed = 1;
         return CX_OK;
     }
-    cx_fragment(&c->out, text, hole);
+    size_t from = named ? 0 : at.inst, to = named ? len : at.end;
+    if (at.hole < at.inst) { /* a class without ElapsedTime: nothing to fill in, nothing kept */
+        cx_fragment(&c->out, text + from, to - from);
+        free(text);
+        return CX_OK;
+    }
+    cx_fragment(&c->out, text + from, at.hole - from);
     cx_text_w(&c->out, elapsed);
-    cx_fragment(&c->out, text + hole, len - hole);
-    cx_side_store(c->svc->side, info->instance_id, snap, variant, text, len, hole);
+    cx_fragment(&c->out, text + at.hole, to - at.hole);
+    cx_side_store(c->svc->side, info->instance_id, snap, variant, text, len, &at);
     return CX_OK;
 }

@@ -187,8 +187,10 @@ typedef struct cx_snap {
 cimjob_rc cx_snap_take(cimjob_job *job, cx_snap *s);
 int cx_select_has(const cx_select *sel, const char *name);
 int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_property *p);
-/* Write INSTANCE for a job; CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
-int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel);
+/* Write INSTANCE for a job (@p named: VALUE.NAMEDINSTANCE, its INSTANCENAME and INSTANCE, as an
+ * enumeration answers); CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
+int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel,
+                      int named);
 /* Is this a property the job changes as it runs (JobState, ElapsedTime, the status block...)?
  * ModifyInstance ignores the stale values a client that read the instance sends back. */
 int cx_property_live(const cx_ctx *c, const cx_property *p);
@@ -233,14 +235,19 @@ int cx_side_in_value(cx_side *s, const char *id, cx_out *o);
 /* Calls fn with the record under the table's lock; 0 when there is none. */
 int cx_side_with(cx_side *s, const char *id,
                  void (*fn)(const char *const *argv, const char *cwd, void *arg), void *arg);
-/* The instance cache (instance.c): append the cached INSTANCE text of a job for this snapshot
- * and variant, with @p elapsed in its hole; 0 when there is none. */
-int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
+/* The instance cache (instance.c). Its texts are whole VALUE.NAMEDINSTANCE elements, so that an
+ * enumeration references one text per job (two pieces around ElapsedTime) and GetInstance the
+ * INSTANCE inside it. */
+typedef struct cx_inst_at {
+    size_t inst, hole, end; /* where INSTANCE starts, its ElapsedTime hole, where it ends */
+} cx_inst_at;
+/* Append the cached text of a job for this snapshot and variant (@p named: the whole
+ * VALUE.NAMEDINSTANCE, else its INSTANCE), with @p elapsed in its hole; 0 when there is none. */
+int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, int named, cx_out *o,
                  const char *elapsed);
-/* Keep an INSTANCE text (takes @p text, malloc'd, also when it cannot be kept) with its ElapsedTime
- * hole at @p hole. */
+/* Keep a VALUE.NAMEDINSTANCE text (takes @p text, malloc'd, also when it cannot be kept). */
 void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
-                   size_t len, size_t hole);
+                   size_t len, const cx_inst_at *at);
 /* Append the INSTANCENAME of job @p id: a text kept with the job's record, written once. */
 void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_out *o);
 /* Drop the records of jobs no longer in the registry. */

@@ -298,10 +298,7 @@ static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
 
 static void cx_instance_one(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *arg)
 {
-    cx_start(&c->out, "VALUE.NAMEDINSTANCE");
-    cx_side_instancename(c->svc->side, c->svc->job_class->name, snap->info.instance_id, &c->out);
-    cx_write_instance(c, job, snap, arg);
-    cx_end(&c->out);
+    cx_write_instance(c, job, snap, arg, 1);
 }
 
 static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
@@ -370,7 +367,7 @@ static int cx_op_get_instance(cx_ctx *c, cx_args *a)
     sel.deep = 1;
     sel.class_origin = origin;
     cx_start(&c->out, "IRETURNVALUE");
-    rc = cx_write_instance(c, job, &snap, &sel);
+    rc = cx_write_instance(c, job, &snap, &sel, 0);
     cx_end(&c->out);
     cimjob_job_release(job);
     return rc;

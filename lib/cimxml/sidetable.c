@@ -1,9 +1,10 @@
 /*
  * What StartJob was given that the library does not keep (the command line, the working
  * directory), by InstanceID, for the CommandLine and WorkingDirectory properties, and the
- * instance cache (each job's INSTANCE and INSTANCENAME texts). A chained hash table under one
- * read-write lock: lookups and cache hits only read, so concurrent requests do not queue behind
- * each other, and the cached texts are copied or referenced after the lock is released.
+ * instance cache (each job's VALUE.NAMEDINSTANCE and INSTANCENAME texts). A chained hash table
+ * under one read-write lock: lookups and cache hits only read, so concurrent requests do not
+ * queue behind each other, and the cached texts are copied or referenced after the lock is
+ * released.
  * Records of jobs that left the registry are swept out.
  */
 #include "internal.h"
@@ -20,12 +21,12 @@ typedef struct cx_rec {
     char *cwd;
     char *job_in; /* JobInParameters: the __JobInParameters INSTANCE text (jobparams.c), or NULL */
     /* The instance cache: the snapshot the texts were made from, and per variant (without,
-     * with CLASSORIGIN) the INSTANCE text with a hole for ElapsedTime. */
+     * with CLASSORIGIN) the VALUE.NAMEDINSTANCE text with a hole for ElapsedTime. */
     unsigned char *snap; /* packed (cx_pack): mostly zero bytes, 4 KB unpacked */
     size_t snap_len;
     struct {
         cx_shared *text;
-        size_t hole;
+        cx_inst_at at;
     } inst[2];
     cx_shared *name; /* the INSTANCENAME text (it never changes); NULL until first asked for */
 } cx_rec;
@@ -291,25 +292,26 @@ static int cx_snap_same(const unsigned char *packed, size_t len, const cx_snap *
     return i == sizeof *snap && at == len;
 }
 
-int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, cx_out *o,
+int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, int named, cx_out *o,
                  const char *elapsed)
 {
     cx_shared *t = NULL;
-    size_t hole = 0;
+    cx_inst_at at = {0, 0, 0};
     pthread_rwlock_rdlock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
     if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, r->snap_len, snap)) {
         t = r->inst[variant].text;
-        hole = r->inst[variant].hole;
+        at = r->inst[variant].at;
         atomic_fetch_add(&t->refs, 1);
     }
     pthread_rwlock_unlock(&s->lock);
     if (!t)
         return 0;
     /* Copied (GetInstance) or referenced outside the lock: the text is immutable. */
-    cx_out_shared(o, t, 0, hole);
+    size_t from = named ? 0 : at.inst, to = named ? t->len : at.end;
+    cx_out_shared(o, t, from, at.hole - from);
     cx_text_w(o, elapsed);
-    cx_out_shared(o, t, hole, t->len - hole);
+    cx_out_shared(o, t, at.hole, to - at.hole);
     cx_shared_unref(t);
     return 1;
 }
@@ -384,7 +386,7 @@ void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_
 }
 
 void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
-                   size_t len, size_t hole)
+                   size_t len, const cx_inst_at *at)
 {
     pthread_rwlock_wrlock(&s->lock);
     cx_rec *r = cx_find_or_add_locked(s, id);
@@ -408,7 +410,7 @@ void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant,
     }
     cx_shared_unref(r->inst[variant].text);
     r->inst[variant].text = t;
-    r->inst[variant].hole = hole;
+    r->inst[variant].at = *at;
     pthread_rwlock_unlock(&s->lock);
 }
 

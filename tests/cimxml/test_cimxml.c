@@ -840,6 +840,8 @@ static void test_access(void **state)
     free(bobs);
 }
 
+static const char *mi_doc(fixture *f, const char *user, const char *id, const char *props);
+
 /* Full instances are cached per job with a hole for ElapsedTime: every change shows. */
 static void test_instance_cache(void **state)
 {
@@ -876,7 +878,82 @@ static void test_instance_cache(void **state)
                       "</IPARAMVALUE></IMETHODCALL>" ENV_TAIL);
     assert_null(strstr(b, "CLASSORIGIN"));
     assert_non_null(strstr(b, "<PROPERTY NAME=\"JobState\" TYPE=\"uint16\"><VALUE>5</VALUE>"));
+    /* a change only where the cached snapshot had zero bytes (an empty string set) shows too */
+    assert_null(strstr(call(f, "EnumerateInstances", "%s", ei), "<VALUE>pager</VALUE>"));
+    b = mi_doc(f, "alice", id,
+               "<PROPERTY NAME=\"Notify\" TYPE=\"string\"><VALUE>pager</VALUE>"
+               "</PROPERTY>");
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    b = call(f, "EnumerateInstances", "%s", ei);
+    assert_non_null(strstr(b, "<PROPERTY NAME=\"Notify\" TYPE=\"string\" CLASSORIGIN=\"CIM_Job\">"
+                              "<VALUE>pager</VALUE>"));
     free(first);
+    free(id);
+}
+
+/* The INSTANCE element of @p doc, followed by @p tail (malloc'd). */
+static char *instance_of(const char *doc, const char *tail)
+{
+    const char *p = strstr(doc, "<INSTANCE "), *q = p ? strstr(p, "</INSTANCE>") : NULL;
+    assert_non_null(q);
+    size_t n = (size_t)(q + strlen("</INSTANCE>") - p);
+    char *out = malloc(n + strlen(tail) + 1);
+    assert_non_null(out);
+    memcpy(out, p, n);
+    strcpy(out + n, tail);
+    return out;
+}
+
+/* The cached text is the whole VALUE.NAMEDINSTANCE: GetInstance answers the INSTANCE inside it
+ * and an enumeration the element, whichever of them filled the cache. */
+static void test_instance_cache_named(void **state)
+{
+    fixture *f = *state;
+    char *id = start_job(f, "named");
+    const char *ei = ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS_OPEN
+                              "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME "
+                              "NAME=\"CIMJOB_ConcreteJob\"/></IPARAMVALUE><IPARAMVALUE "
+                              "NAME=\"LocalOnly\"><VALUE>FALSE</VALUE></IPARAMVALUE><IPARAMVALUE "
+                              "NAME=\"IncludeClassOrigin\"><VALUE>TRUE</VALUE></IPARAMVALUE>"
+                              "</IMETHODCALL>" ENV_TAIL;
+    for (int round = 0; round < 2; round++) {
+        char *e = NULL, *g = NULL;
+        if (round == 0) { /* the enumeration fills the cache, GetInstance reads it */
+            e = strdup(call(f, "EnumerateInstances", "%s", ei));
+            g = strdup(gi_doc(f, "alice", id, NULL));
+        } else { /* the other way round */
+            expect_rv(cm_doc(f, "alice", "RequestStateChange", id,
+                             "<PARAMVALUE NAME=\"RequestedState\"><VALUE>3</VALUE></PARAMVALUE>"),
+                      0);
+            g = strdup(gi_doc(f, "alice", id, NULL));
+            e = strdup(call(f, "EnumerateInstances", "%s", ei));
+        }
+        validate(e, strlen(e));
+        validate(g, strlen(g));
+        assert_null(strstr(g, "NAMEDINSTANCE"));
+        assert_null(strstr(g, "<INSTANCENAME"));
+        assert_int_equal(count(g, "<INSTANCE "), 1);
+        assert_non_null(strstr(g, "<IRETURNVALUE><INSTANCE "));
+        assert_non_null(strstr(g, "</INSTANCE></IRETURNVALUE>"));
+        char *inst = instance_of(g, "</VALUE.NAMEDINSTANCE>");
+        const char *named = strstr(e, inst);
+        assert_non_null(named);
+        /* preceded by the job's own INSTANCENAME, inside its VALUE.NAMEDINSTANCE */
+        const char *open = NULL;
+        for (const char *p = e; (p = strstr(p, "<VALUE.NAMEDINSTANCE>")) != NULL && p < named; p++)
+            open = p;
+        assert_non_null(open);
+        assert_true(strncmp(open, "<VALUE.NAMEDINSTANCE><INSTANCENAME CLASSNAME=", 45) == 0);
+        char key[256];
+        snprintf(key, sizeof key, ">%s</KEYVALUE></KEYBINDING></INSTANCENAME><INSTANCE ", id);
+        const char *k = strstr(open, key);
+        assert_true(k && k + strlen(key) - strlen("<INSTANCE ") == named);
+        if (round == 1)
+            assert_non_null(strstr(inst, "<VALUE>5</VALUE>"));
+        free(inst);
+        free(e);
+        free(g);
+    }
     free(id);
 }
 
@@ -932,6 +1009,8 @@ static void test_pieces(void **state)
     /* by pieces */
     size_t npieces = cimjob_cimxml_body_count(body), total = 0;
     assert_true(npieces > 60);
+    /* each job's cached VALUE.NAMEDINSTANCE in two references around its ElapsedTime */
+    assert_true(npieces <= 3 * 60 + 4);
     for (size_t i = 0; i < npieces; i++) {
         const char *p = cimjob_cimxml_body_piece(body, i, &n);
         assert_non_null(p);
@@ -1830,6 +1909,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_get_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instance_cache_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
