@@ -297,8 +297,7 @@ static void px_cg_observe(struct px_job *pj)
 static void px_cg_events(struct px_job *pj, int *populated, int *frozen)
 {
     errno = 0;
-    if (cimjob__posix_cgroup_events(pj->cg_events_fd, populated, frozen) != 0 &&
-        errno == ENODEV) {
+    if (cimjob__posix_cgroup_events(pj->cg_events_fd, populated, frozen) != 0 && errno == ENODEV) {
         *populated = 0;
         *frozen = -1;
     }
