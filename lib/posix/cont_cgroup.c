@@ -313,25 +313,34 @@ static void px_cg_observe(struct px_job *pj)
     (void)pj; /* cgroup.events says the rest */
 }
 
+/* Read the job cgroup's cgroup.events. A cgroup removed under us reads ENODEV: another
+ * host's sweep of empty job cgroups took it (one in another PID namespace cannot see that we
+ * live, docs/teardown.md) between its last process's end and our look. The kernel removes
+ * only an empty cgroup and nothing can be born into a removed one: it is empty, for good
+ * (frozen -1: not clean, never pooled). Without this the job waited for "populated 0"
+ * forever. */
+static void px_cg_events(struct px_job *pj, int *populated, int *frozen)
+{
+    errno = 0;
+    if (cimjob__posix_cgroup_events(pj->cg_events_fd, populated, frozen) != 0 && errno == ENODEV) {
+        *populated = 0;
+        *frozen = -1;
+    }
+}
+
 static int px_cg_empty(struct px_job *pj, int kill_rest)
 {
     /* One read re-arms POLLPRI and says whether anything is left. The kernel empties the
      * cgroup before the main process's exit is seen, so "0" here means nothing is left,
      * without a kill or a second read. */
     int populated = -1, frozen = -1;
-    if (cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen) != 0 &&
-        errno == ENODEV) {
-        /* Removed from outside: the kernel removes only an empty cgroup, and nothing can
-         * join a removed one. Never pooled again (cg_end_clean 0). */
-        pj->cg_end_clean = 0;
-        return PX_EMPTY;
-    }
+    px_cg_events(pj, &populated, &frozen);
     if (populated != 0) {
         /* Something was left (or the read failed): end it unless we wait for it. */
         if (kill_rest) {
             (void)cimjob__px_cg_kill(pj);
         }
-        (void)cimjob__posix_cgroup_events(pj->cg_events_fd, &populated, &frozen);
+        px_cg_events(pj, &populated, &frozen);
     }
     int empty = populated == 0;
     pj->cg_end_clean = empty && frozen == 0;

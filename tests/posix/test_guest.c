@@ -919,6 +919,61 @@ static void test_sweep_dead_hosts_of_other_namespaces(void **state)
     assert_true(live_left);
 }
 
+/* Another host's sweep (one in another PID namespace cannot see that we live) removed a job's
+ * cgroup between its last process's end and our look at cgroup.events: the job ends, as
+ * Completed. It was left in Running/Shutting Down for ever, reading ENODEV as "populated"
+ * (stress-posix: "<job> did not end"). Nothing pumps before the rmdir: the job has not
+ * looked yet. */
+static void test_job_cgroup_removed_by_another_host(void **state)
+{
+    (void)state;
+    cimjob_containment conts[3];
+    if (containments(conts) < 3) {
+        print_message("SKIP: no cgroup containment here\n");
+        skip();
+    }
+    char own[3072], parent[3200], job_cg[3600] = "";
+    assert_int_equal(own_cgroup_dir(own, sizeof own), 0);
+    snprintf(parent, sizeof parent, "%s/cimjob-guest-removed-%d", own, (int)getpid());
+    if (mkdir(parent, 0755) != 0) {
+        print_message("SKIP: cannot make a cgroup under %s: %s\n", own, strerror(errno));
+        skip();
+    }
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.cgroup_parent = parent;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    cimjob_registry *reg = NULL;
+    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
+    /* The job's cgroup, once it is empty (the job's only process has exited). */
+    int removed = 0;
+    for (int i = 0; i < 500 && !removed; i++) {
+        DIR *d = opendir(parent);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL)
+            if (strncmp(de->d_name, "cimjob-", 7) == 0)
+                snprintf(job_cg, sizeof job_cg, "%s/%s", parent, de->d_name);
+        if (d)
+            closedir(d);
+        removed = job_cg[0] && rmdir(job_cg) == 0; /* EBUSY while the process lives */
+        if (!removed)
+            usleep(10000);
+    }
+    cimjob_job_state s = CIMJOB_JOB_STATE_NEW;
+    cimjob_rc rc = cimjob_wait(j, 0, 10 * SEC, &s);
+    cimjob_job_release(j);
+    cimjob_rc frc = cimjob_registry_free(reg);
+    rmdir(parent);
+    assert_true(removed);
+    if (rc != CIMJOB_RC_SUCCESS)
+        fail_msg("the job whose cgroup was removed did not end: %s in %s", cimjob_rc_name((int)rc),
+                 cimjob_job_state_name((int)s));
+    assert_int_equal(s, CIMJOB_JOB_STATE_COMPLETED);
+    assert_int_equal(frc, CIMJOB_RC_SUCCESS);
+}
+
 /* ---- 8. bounded teardown at scale ----------------------------------------------------------- */
 
 /* cimjob_registry_free of many live subreaper jobs answers within its bound (it answered
@@ -1185,6 +1240,7 @@ int main(void)
         cmocka_unit_test_teardown(test_host_closed_stdio, case_teardown),
         cmocka_unit_test_teardown(test_never_signals_a_stranger, case_teardown),
         cmocka_unit_test_teardown(test_sweep_dead_hosts_of_other_namespaces, case_teardown),
+        cmocka_unit_test_teardown(test_job_cgroup_removed_by_another_host, case_teardown),
         cmocka_unit_test_teardown(test_idle_wait_is_quiet, case_teardown),
         cmocka_unit_test_teardown(test_nested_cgroups_any_depth, case_teardown),
         cmocka_unit_test_teardown(test_sweep_spares_live_hosts_of_other_namespaces, case_teardown),

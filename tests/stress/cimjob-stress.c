@@ -607,7 +607,15 @@ int main(int argc, char **argv)
                 bad("final kill of %s answered %d", t->id, k);
             cimjob_job_state st;
             if (cimjob_wait(t->job, 0, g.posix ? 10 * SEC : -1, &st) != CIMJOB_RC_SUCCESS) {
-                bad("%s did not end", t->id);
+                /* Say enough to find where it is stuck: the request answered, the state it
+                 * was in before and is in now, its containment. */
+                cimjob_info now = CIMJOB_INFO_INIT;
+                (void)cimjob_query(t->job, &now);
+                bad("%s did not end: final KillJob answered %d, JobState %s before, %s now, "
+                    "containment %s, ErrorDescription '%s'",
+                    t->id, k, cimjob_job_state_name((int)info.job_state),
+                    cimjob_job_state_name((int)now.job_state),
+                    cimjob_containment_name((int)now.containment), now.error_description);
                 unfinished++;
             }
         }
