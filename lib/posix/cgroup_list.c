@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +24,14 @@ struct px_pgids_out {
     size_t cap;
     long total;
 };
+
+/* How many cgroups the last complete listing read (0: none yet). */
+static atomic_long px_cgroups_seen;
+
+long cimjob__posix_cgroup_tree_size(void)
+{
+    return atomic_load(&px_cgroups_seen);
+}
 
 static void px_pgids_add(struct px_pgids_out *o, int pid)
 {
@@ -94,6 +103,7 @@ long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
     }
     /* Depth first, one open directory per level. */
     size_t n = 0, scap = 16;
+    long dirs = 1;
     DIR **st = cimjob__malloc(scap * sizeof *st);
     int ok = st != NULL && px_cgroup_procs(dirfd(root), &o) == 0;
     if (ok) {
@@ -123,6 +133,7 @@ long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
             ok = 0;
             continue;
         }
+        dirs++;
         if (px_cgroup_procs(sub, &o) != 0) {
             closedir(d);
             ok = 0;
@@ -144,5 +155,8 @@ long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
         closedir(st[--n]);
     }
     cimjob__free(st);
+    if (ok) {
+        atomic_store(&px_cgroups_seen, dirs);
+    }
     return ok ? o.total : -1;
 }

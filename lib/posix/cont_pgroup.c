@@ -11,6 +11,7 @@
 #endif
 #include "posix.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -157,11 +158,42 @@ void cimjob__px_snap_end(void)
     memset(&tl_snap, 0, sizeof tl_snap);
 }
 
-/* Whether listings come from the cgroup tree (unless reading it fails). */
+/* The tasks of the machine, zombies included (/proc/loadavg: "... running/total ..."): what a
+ * listing of /proc goes through. -1 when unknown. */
+static long px_machine_tasks(void)
+{
+    char buf[128];
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    ssize_t r = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (r <= 0) {
+        return -1;
+    }
+    buf[r] = '\0';
+    const char *slash = strchr(buf, '/');
+    return slash != NULL ? strtol(slash + 1, NULL, 10) : -1;
+}
+
+/* Whether listings come from the cgroup tree (unless reading it fails). It reads every cgroup
+ * of the machine (about five system calls each) where /proc costs about two per task: a host
+ * with thousands of cgroups and few processes (measured: 3,749 cgroups, 70 processes, a
+ * 1,000-member teardown at 3.5 times the baseline) lists /proc instead. The first listing
+ * reads the cgroup tree, which says how big it is. */
 static int px_lists_live(void)
 {
     (void)pthread_once(&px_cg_once, px_cg_find);
-    return px_cg_mnt[0] != '\0' && !cimjob__px_pg_use_proc;
+    if (px_cg_mnt[0] == '\0' || cimjob__px_pg_use_proc) {
+        return 0;
+    }
+    long cgroups = cimjob__posix_cgroup_tree_size();
+    if (cgroups == 0) {
+        return 1;
+    }
+    long tasks = px_machine_tasks();
+    return tasks < 0 || 5 * cgroups < 2 * tasks;
 }
 
 /* (Re)read a listing. 0, or -1 when nothing can be listed or memory is short. */

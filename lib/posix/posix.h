@@ -141,6 +141,8 @@ long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap);
  * process, no /proc at all. Returns the count (> cap: truncated at cap), or -1 when some
  * cgroup could not be read (then the listing would not be complete). (cgroup_list.c) */
 long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap);
+/* How many cgroups the last complete cimjob__posix_cgroup_pgids() read (0: none yet). */
+long cimjob__posix_cgroup_tree_size(void);
 /* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
  * table was too small and was truncated at cap) or -1. Async-signal-safe. */
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
