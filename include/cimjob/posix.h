@@ -24,8 +24,9 @@
  * The backend installs no signal handler and never calls waitpid(-1). Its children that never
  * exec (the subreaper helper, the reaper stub below, the die-with-host watchdog) have no exit
  * signal, so a host that ignores SIGCHLD or reaps with waitpid(-1) (without __WALL) cannot
- * take them: subreaper jobs report their true status in such hosts. A job's main process has SIGCHLD as its exit signal
- * once it has exec'd (the kernel resets it), so as the host's child the host could reap it:
+ * take them: subreaper jobs report their true status in such hosts. A job's main process has
+ * SIGCHLD as its exit signal once it has exec'd (the kernel resets it), so as the host's child the
+ * host could reap it:
  * - on Linux 6.15 or later (pidfds that keep a reaped process's status, PIDFD_INFO_EXIT,
  *   detected once at run time) cgroup and process-group jobs start their main process as the
  *   host's child; if the host reaps it, its status is still read from the pidfd;
