@@ -849,21 +849,40 @@ static void test_never_signals_a_stranger(void **state)
 
 #include "own_cgroup.h" /* own_cgroup_dir(), shared with test_stuck.c */
 
-static void test_sweep_dead_hosts_of_other_namespaces(void **state)
+/* A cgroup of this test's own below its cgroup, as a registry's cgroup parent: into @p parent.
+ * Skips the case where there is no cgroup containment or the cgroup cannot be made. */
+static void make_cgroup_parent(const char *tag, char *parent, size_t size)
 {
-    (void)state;
     cimjob_containment conts[3];
-    if (containments(conts) < 3) {
+    char own[3072];
+    if (containments(conts) < 3 || own_cgroup_dir(own, sizeof own) != 0) {
         print_message("SKIP: no cgroup containment here\n");
         skip();
     }
-    char own[3072], parent[3200], stale[3400], oldstyle[3400], live[3400], mine[3400];
-    assert_int_equal(own_cgroup_dir(own, sizeof own), 0);
-    snprintf(parent, sizeof parent, "%s/cimjob-guest-sweep-%d", own, (int)getpid());
+    snprintf(parent, size, "%s/cimjob-guest-%s-%d", own, tag, (int)getpid());
     if (mkdir(parent, 0755) != 0) {
         print_message("SKIP: cannot make a cgroup under %s: %s\n", own, strerror(errno));
         skip();
     }
+}
+
+/* A posix registry that makes its job cgroups under @p parent; NULL if it cannot be made. */
+static cimjob_registry *registry_under(const char *parent)
+{
+    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
+    pc.cgroup_parent = parent;
+    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
+    ro.backend = cimjob_backend_by_name("posix");
+    ro.backend_config = &pc;
+    cimjob_registry *reg = NULL;
+    return cimjob_registry_new(&ro, &reg) == CIMJOB_RC_SUCCESS ? reg : NULL;
+}
+
+static void test_sweep_dead_hosts_of_other_namespaces(void **state)
+{
+    (void)state;
+    char parent[3200], stale[3400], oldstyle[3400], live[3400], mine[3400];
+    make_cgroup_parent("sweep", parent, sizeof parent);
     /* A host that was PID 1 of a container: a PID 1 exists here, with another start time. */
     snprintf(stale, sizeof stale, "%s/cimjob-1-12345-0", parent);
     /* The older name of the same: the PID is all there is, and PID 1 is alive: kept. */
@@ -891,13 +910,8 @@ static void test_sweep_dead_hosts_of_other_namespaces(void **state)
     assert_int_equal(mkdir(live, 0755), 0);
     assert_int_equal(mkdir(mine, 0755), 0); /* our PID, another start: a dead earlier maker */
 
-    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
-    pc.cgroup_parent = parent;
-    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
-    ro.backend = cimjob_backend_by_name("posix");
-    ro.backend_config = &pc;
-    cimjob_registry *reg = NULL;
-    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    cimjob_registry *reg = registry_under(parent);
+    assert_non_null(reg);
     cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
     cimjob_info info = finish(j);
     cimjob_job_release(j);
@@ -927,25 +941,10 @@ static void test_sweep_dead_hosts_of_other_namespaces(void **state)
 static void test_job_cgroup_removed_by_another_host(void **state)
 {
     (void)state;
-    cimjob_containment conts[3];
-    if (containments(conts) < 3) {
-        print_message("SKIP: no cgroup containment here\n");
-        skip();
-    }
-    char own[3072], parent[3200], job_cg[3600] = "";
-    assert_int_equal(own_cgroup_dir(own, sizeof own), 0);
-    snprintf(parent, sizeof parent, "%s/cimjob-guest-removed-%d", own, (int)getpid());
-    if (mkdir(parent, 0755) != 0) {
-        print_message("SKIP: cannot make a cgroup under %s: %s\n", own, strerror(errno));
-        skip();
-    }
-    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
-    pc.cgroup_parent = parent;
-    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
-    ro.backend = cimjob_backend_by_name("posix");
-    ro.backend_config = &pc;
-    cimjob_registry *reg = NULL;
-    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    char parent[3200], job_cg[3600] = "";
+    make_cgroup_parent("removed", parent, sizeof parent);
+    cimjob_registry *reg = registry_under(parent);
+    assert_non_null(reg);
     cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
     /* The job's cgroup, once it is empty (the job's only process has exited). */
     int removed = 0;
@@ -1069,13 +1068,8 @@ static void test_nested_cgroups_any_depth(void **state)
  * was born into it was gone.) In the namespace's PID 1; exit status 0, else the failed step. */
 static int sweep_from_other_namespace(const char *parent)
 {
-    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
-    pc.cgroup_parent = parent;
-    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
-    ro.backend = cimjob_backend_by_name("posix");
-    ro.backend_config = &pc;
-    cimjob_registry *reg = NULL;
-    if (cimjob_registry_new(&ro, &reg) != CIMJOB_RC_SUCCESS)
+    cimjob_registry *reg = registry_under(parent);
+    if (reg == NULL)
         return 1;
     const char *argv[] = {"/bin/sh", "-c", "exit 0", NULL};
     cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
@@ -1098,24 +1092,10 @@ static int sweep_from_other_namespace(const char *parent)
 static void test_sweep_spares_live_hosts_of_other_namespaces(void **state)
 {
     (void)state;
-    cimjob_containment conts[3];
-    char own[3072], parent[3200];
-    if (containments(conts) < 3 || own_cgroup_dir(own, sizeof own) != 0) {
-        print_message("SKIP: no cgroup containment here\n");
-        skip();
-    }
-    snprintf(parent, sizeof parent, "%s/cimjob-guest-spare-%d", own, (int)getpid());
-    if (mkdir(parent, 0755) != 0) {
-        print_message("SKIP: cannot make a cgroup under %s: %s\n", own, strerror(errno));
-        skip();
-    }
-    cimjob_posix_config pc = CIMJOB_POSIX_CONFIG_INIT;
-    pc.cgroup_parent = parent;
-    cimjob_registry_options ro = CIMJOB_REGISTRY_OPTIONS_INIT;
-    ro.backend = cimjob_backend_by_name("posix");
-    ro.backend_config = &pc;
-    cimjob_registry *reg = NULL;
-    assert_int_equal(cimjob_registry_new(&ro, &reg), CIMJOB_RC_SUCCESS);
+    char parent[3200];
+    make_cgroup_parent("spare", parent, sizeof parent);
+    cimjob_registry *reg = registry_under(parent);
+    assert_non_null(reg);
     /* An empty job cgroup of this live host: the one its ended job left in its pool. */
     cimjob_job *j = start_sh(reg, CIMJOB_CONTAINMENT_CGROUP, "exit 0");
     assert_int_equal(finish(j).job_state, CIMJOB_JOB_STATE_COMPLETED);
