@@ -470,6 +470,121 @@ static cimjob_rc px_choose_containment(struct px_spawn *sp, cimjob_containment w
     }
 }
 
+/* The three ways of starting a job's main process. Each sets sp->pid (and sp->pidfd, sp->ctl_fd
+ * as they apply); 0, or -1 with errno and sp->pid -1. */
+
+/* Subreaper: the helper (a fork of ours) starts the main process and reaps its tree. */
+static int px_start_helper_main(struct px_spawn *sp, int die, int wait_all)
+{
+    struct cimjob__posix_helper_args ha;
+    memset(&ha, 0, sizeof ha);
+    ha.mode = CIMJOB__POSIX_HELPER_SUBREAPER;
+    ha.die_with_host = die;
+    ha.wait_for_all = wait_all;
+    ha.exec = &sp->x;
+    ha.cg_kill_fd = ha.cg_events_fd = ha.main_pidfd = -1;
+    return cimjob__px_start_helper(sp, &ha, &sp->ctl_fd, &sp->pid, &sp->pidfd);
+}
+
+/* Through a reaper stub: the main process is the stub's child and joins the job's cgroup by
+ * hand. */
+static int px_start_stub_main(struct px_spawn *sp)
+{
+    int procs_fd = -1, r = -1;
+    if (sp->cont == CIMJOB_CONTAINMENT_CGROUP) {
+        procs_fd = px_high(openat(sp->cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+        sp->x.cgroup_procs_fd = procs_fd;
+    }
+    if (sp->cont != CIMJOB_CONTAINMENT_CGROUP || procs_fd >= 0) {
+        r = cimjob__px_stub_spawn(sp);
+    }
+    int e = errno;
+    px_close_fd(&procs_fd);
+    errno = e;
+    return r;
+}
+
+/* A child sharing our memory until it execs (clone with CLONE_VM | CLONE_VFORK, on the spare
+ * stack), born into the job's cgroup when use_into. The PID, or -1 with errno. */
+static pid_t px_clone_vm_main(struct px_spawn *sp, int use_into)
+{
+    struct px_state *st = sp->st;
+    void *stack = px_stack_take(st);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    pid_t pid = -1;
+    errno = ENOMEM;
+    for (int attempt = 0; stack != NULL; attempt++) {
+        int ran = 0;
+        sp->x.ran = &ran;
+        pid = cimjob__posix_clone_vm(px_child_entry, &sp->x, (char *)stack + page,
+                                     px_stack_size() - page, st->use_clone3,
+                                     st->use_pidfd ? &sp->pidfd : NULL,
+                                     use_into ? sp->cg_dirfd : -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL);
+        sp->x.ran = NULL;
+        if (pid <= 0 || ran || !sp->cg_pooled || !use_into || attempt > 0) {
+            break;
+        }
+        /* Killed before it ran a single instruction: the kernel kills what is born into a
+         * cgroup that was once killed through cgroup.kill (we never pool those, but the job
+         * itself may have written it). Drop that cgroup and start again in a fresh one. */
+        siginfo_t si;
+        (void)px_wait_child(pid, sp->pidfd, &si, WEXITED);
+        px_close_fd(&sp->pidfd);
+        cimjob__px_spawn_cleanup(sp);
+        pid = -1;
+        char why[PATH_MAX + 128];
+        if (cimjob__px_cg_setup(sp, 0, why, sizeof why) != 0) {
+            errno = EAGAIN;
+            break;
+        }
+    }
+    int e = errno;
+    if (stack != NULL) {
+        px_stack_put(st, stack); /* the child has exec'd or exited */
+    }
+    errno = e;
+    return pid;
+}
+
+/* The main process as our own child: sharing our memory until it execs where that is
+ * available (vm), else clone3 (into the job's cgroup) or fork. */
+static int px_start_main(struct px_spawn *sp, int vm)
+{
+    struct px_state *st = sp->st;
+    int procs_fd = -1;
+    int use_into = sp->cont == CIMJOB_CONTAINMENT_CGROUP && st->use_clone3;
+    if (sp->cont == CIMJOB_CONTAINMENT_CGROUP && !use_into) {
+        procs_fd = px_high(openat(sp->cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+        sp->x.cgroup_procs_fd = procs_fd;
+    }
+    sigset_t old;
+    cimjob__posix_block_all(&old);
+    pid_t pid;
+    if (vm) {
+        pid = px_clone_vm_main(sp, use_into);
+    } else if (st->use_clone3) {
+        /* CLONE_INTO_CGROUP: the child is born in the job's cgroup, so nothing it does can
+         * happen outside it. */
+        pid = cimjob__posix_clone3(st->use_pidfd ? &sp->pidfd : NULL, use_into ? sp->cg_dirfd : -1,
+                                   CIMJOB__POSIX_HOST_EXIT_SIGNAL);
+    } else {
+        pid = cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
+    }
+    if (pid == 0) {
+        cimjob__posix_child_exec(&sp->x); /* a forked child only */
+    }
+    int e = errno;
+    cimjob__posix_restore_mask(&old);
+    px_close_fd(&procs_fd);
+    sp->pid = pid;
+    if (pid > 0 && sp->pidfd < 0 && st->use_pidfd) {
+        sp->pidfd = cimjob__posix_pidfd_open(pid); /* our unreaped child */
+    }
+    sp->pidfd = px_high(sp->pidfd);
+    errno = e;
+    return pid > 0 ? 0 : -1;
+}
+
 static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options *opts,
                           void **job_state)
 {
@@ -549,94 +664,11 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     }
 
     int spawn_errno = 0;
-    if (sp.cont == CIMJOB_CONTAINMENT_SUBREAPER) {
-        struct cimjob__posix_helper_args ha;
-        memset(&ha, 0, sizeof ha);
-        ha.mode = CIMJOB__POSIX_HELPER_SUBREAPER;
-        ha.die_with_host = die;
-        ha.wait_for_all = wait_all;
-        ha.exec = &sp.x;
-        ha.cg_kill_fd = ha.cg_events_fd = ha.main_pidfd = -1;
-        if (cimjob__px_start_helper(&sp, &ha, &sp.ctl_fd, &sp.pid, &sp.pidfd) != 0) {
-            spawn_errno = errno;
-        }
-    } else if (stub) {
-        /* The main process is the stub's child: it joins the job's cgroup by hand. */
-        int procs_fd = -1;
-        if (sp.cont == CIMJOB_CONTAINMENT_CGROUP) {
-            procs_fd = px_high(openat(sp.cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
-            sp.x.cgroup_procs_fd = procs_fd;
-        }
-        if ((sp.cont == CIMJOB_CONTAINMENT_CGROUP && procs_fd < 0) ||
-            cimjob__px_stub_spawn(&sp) != 0) {
-            spawn_errno = errno;
-        }
-        px_close_fd(&procs_fd);
-    } else {
-        int procs_fd = -1;
-        int use_into = sp.cont == CIMJOB_CONTAINMENT_CGROUP && st->use_clone3;
-        if (sp.cont == CIMJOB_CONTAINMENT_CGROUP && !use_into) {
-            procs_fd = px_high(openat(sp.cg_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
-            sp.x.cgroup_procs_fd = procs_fd;
-        }
-        sigset_t old;
-        cimjob__posix_block_all(&old);
-        pid_t pid;
-        if (vm) {
-            void *stack = px_stack_take(st);
-            size_t page = (size_t)sysconf(_SC_PAGESIZE);
-            pid = -1;
-            errno = ENOMEM;
-            for (int attempt = 0; stack != NULL; attempt++) {
-                int ran = 0;
-                sp.x.ran = &ran;
-                pid = cimjob__posix_clone_vm(
-                    px_child_entry, &sp.x, (char *)stack + page, px_stack_size() - page,
-                    st->use_clone3, st->use_pidfd ? &sp.pidfd : NULL, use_into ? sp.cg_dirfd : -1,
-                    CIMJOB__POSIX_HOST_EXIT_SIGNAL);
-                sp.x.ran = NULL;
-                if (pid <= 0 || ran || !sp.cg_pooled || !use_into || attempt > 0) {
-                    break;
-                }
-                /* Killed before it ran a single instruction: the kernel kills what is born
-                 * into a cgroup that was once killed through cgroup.kill (we never pool
-                 * those, but the job itself may have written it). Drop that cgroup and
-                 * start again in a fresh one. */
-                siginfo_t si;
-                (void)px_wait_child(pid, sp.pidfd, &si, WEXITED);
-                px_close_fd(&sp.pidfd);
-                cimjob__px_spawn_cleanup(&sp);
-                pid = -1;
-                char why[PATH_MAX + 128];
-                if (cimjob__px_cg_setup(&sp, 0, why, sizeof why) != 0) {
-                    errno = EAGAIN;
-                    break;
-                }
-            }
-            int e = errno;
-            if (stack != NULL) {
-                px_stack_put(st, stack); /* the child has exec'd or exited */
-            }
-            errno = e;
-        } else if (st->use_clone3) {
-            /* CLONE_INTO_CGROUP: the child is born in the job's cgroup, so nothing it does
-             * can happen outside it. */
-            pid = cimjob__posix_clone3(st->use_pidfd ? &sp.pidfd : NULL,
-                                       use_into ? sp.cg_dirfd : -1, CIMJOB__POSIX_HOST_EXIT_SIGNAL);
-        } else {
-            pid = cimjob__posix_fork(CIMJOB__POSIX_HOST_EXIT_SIGNAL);
-        }
-        if (pid == 0) {
-            cimjob__posix_child_exec(&sp.x); /* a forked child only */
-        }
+    int started = sp.cont == CIMJOB_CONTAINMENT_SUBREAPER ? px_start_helper_main(&sp, die, wait_all)
+                  : stub                                  ? px_start_stub_main(&sp)
+                                                          : px_start_main(&sp, vm);
+    if (started != 0) {
         spawn_errno = errno;
-        cimjob__posix_restore_mask(&old);
-        px_close_fd(&procs_fd);
-        sp.pid = pid;
-        if (pid > 0 && sp.pidfd < 0 && st->use_pidfd) {
-            sp.pidfd = cimjob__posix_pidfd_open(pid); /* our unreaped child */
-        }
-        sp.pidfd = px_high(sp.pidfd);
     }
     px_close_fd(&ep[1]);
     sp.x.errfd = -1;
