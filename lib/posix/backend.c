@@ -136,6 +136,7 @@ static void px_set_ticking(struct px_job *pj, int want)
 static void px_job_free(struct px_job *pj)
 {
     px_close_fd(&pj->watch_fd);
+    px_close_fd(&pj->pg_cgroup_fd);
     px_close_fd(&pj->pidfd);
     px_close_fd(&pj->ctl_fd);
     px_close_fd(&pj->wpidfd);
@@ -766,6 +767,7 @@ static cimjob_rc px_spawn(void *state, cimjob_job *job, const cimjob_job_options
     pj->cg_seq = sp.cg_seq;
     pj->cg_events_fd = sp.cg_events_fd;
     pj->watch_fd = -1;
+    pj->pg_cgroup_fd = -1;
     if (pj->pidfd < 0) {
         /* Unreadable while /proc works: it has ended and someone else has reaped it already
          * (a host that ignores SIGCHLD); its PID is nobody's to signal any more. */

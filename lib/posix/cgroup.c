@@ -85,10 +85,16 @@ static int px_cgroup2_mount(char *mnt, size_t msize, char *root, size_t rsize)
     return found;
 }
 
-/* The host's cgroup v2 path ("0::/a/b" in /proc/self/cgroup). */
-static int px_own_cgroup(char *buf, size_t size)
+/* A process's cgroup v2 path ("0::/a/b" in /proc/<pid>/cgroup; pid 0: the caller's own). */
+static int px_proc_cgroup(int pid, char *buf, size_t size)
 {
-    FILE *f = fopen("/proc/self/cgroup", "re");
+    char path[64];
+    if (pid == 0) {
+        snprintf(path, sizeof path, "/proc/self/cgroup");
+    } else {
+        snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+    }
+    FILE *f = fopen(path, "re");
     if (f == NULL) {
         return -1;
     }
@@ -117,6 +123,31 @@ static int px_own_cgroup(char *buf, size_t size)
     return found;
 }
 
+/* The directory of cgroup @p own (a path in the hierarchy) under mount @p mnt, whose root in the
+ * hierarchy is @p root. 0, or -1 with errno (ENOENT: not visible through that mount). */
+static int px_cgroup_dir(const char *mnt, const char *root, const char *own, char *buf, size_t size)
+{
+    /* The path is relative to the hierarchy; the mount shows it from `root`. */
+    const char *rel = own;
+    size_t rl = strlen(root);
+    if (strcmp(root, "/") != 0) {
+        if (strncmp(own, root, rl) != 0 || (own[rl] != '\0' && own[rl] != '/')) {
+            errno = ENOENT;
+            return -1;
+        }
+        rel = own + rl;
+    }
+    if (strcmp(rel, "/") == 0) {
+        rel = "";
+    }
+    int n = snprintf(buf, size, "%s%s", mnt, rel);
+    if (n < 0 || (size_t)n >= size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
 int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
 {
     if (override != NULL) {
@@ -128,25 +159,8 @@ int cimjob__posix_cgroup_parent(const char *override, char *buf, size_t size)
     } else {
         char mnt[PATH_MAX], root[PATH_MAX], own[PATH_MAX];
         if (px_cgroup2_mount(mnt, sizeof mnt, root, sizeof root) != 0 ||
-            px_own_cgroup(own, sizeof own) != 0) {
-            return -1;
-        }
-        /* The host's path is relative to the hierarchy; the mount shows it from `root`. */
-        const char *rel = own;
-        size_t rl = strlen(root);
-        if (strcmp(root, "/") != 0) {
-            if (strncmp(own, root, rl) != 0 || (own[rl] != '\0' && own[rl] != '/')) {
-                errno = ENOENT; /* our cgroup is not visible through this mount */
-                return -1;
-            }
-            rel = own + rl;
-        }
-        if (strcmp(rel, "/") == 0) {
-            rel = "";
-        }
-        int n = snprintf(buf, size, "%s%s", mnt, rel);
-        if (n < 0 || (size_t)n >= size) {
-            errno = ENAMETOOLONG;
+            px_proc_cgroup(0, own, sizeof own) != 0 ||
+            px_cgroup_dir(mnt, root, own, buf, size) != 0) {
             return -1;
         }
     }
@@ -167,6 +181,34 @@ int cimjob__posix_cgroup2_mount(char *buf, size_t size)
         return -1;
     }
     return 0;
+}
+
+/* The cgroup2 mount and its root, read once per process (for cimjob__posix_cgroup_open_of, on
+ * the path of a Kill: mountinfo is long on a busy machine). */
+static pthread_once_t px_mount_once = PTHREAD_ONCE_INIT;
+static char px_mount_dir[PATH_MAX], px_mount_root[PATH_MAX];
+
+static void px_mount_find(void)
+{
+    if (px_cgroup2_mount(px_mount_dir, sizeof px_mount_dir, px_mount_root, sizeof px_mount_root) !=
+        0) {
+        px_mount_dir[0] = '\0';
+    }
+}
+
+int cimjob__posix_cgroup_open_of(int pid)
+{
+    (void)pthread_once(&px_mount_once, px_mount_find);
+    char own[PATH_MAX], dir[PATH_MAX];
+    if (px_mount_dir[0] == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    if (px_proc_cgroup(pid, own, sizeof own) != 0 ||
+        px_cgroup_dir(px_mount_dir, px_mount_root, own, dir, sizeof dir) != 0) {
+        return -1;
+    }
+    return px_high(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
 static atomic_uint px_cgroup_seq;

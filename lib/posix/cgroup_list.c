@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,10 +91,12 @@ static int px_cgroup_procs(int dirfd, struct px_pgids_out *o)
     return 0;
 }
 
-long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
+/* (pid, pgid) of the processes of the cgroup open as @p fd (taken: closed here) and, with
+ * @p subtree, of every cgroup below it. The total, or -1 (errno) when some cgroup could not be
+ * read; *dirs_out: how many cgroups were read. */
+static long px_pgids_walk(int fd, int subtree, int (*pairs)[2], size_t cap, long *dirs_out)
 {
     struct px_pgids_out o = {pairs, cap, 0};
-    int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *root = fd >= 0 ? fdopendir(fd) : NULL;
     if (root == NULL) {
         if (fd >= 0) {
@@ -111,7 +114,7 @@ long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
     } else {
         closedir(root);
     }
-    while (ok && n > 0) {
+    while (ok && subtree && n > 0) {
         errno = 0;
         struct dirent *de = readdir(st[n - 1]);
         if (de == NULL) {
@@ -155,8 +158,50 @@ long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
         closedir(st[--n]);
     }
     cimjob__free(st);
-    if (ok) {
+    *dirs_out = dirs;
+    return ok ? o.total : -1;
+}
+
+long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap)
+{
+    long dirs = 0;
+    long n = px_pgids_walk(open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 1, pairs, cap, &dirs);
+    if (n >= 0) {
         atomic_store(&px_cgroups_seen, dirs);
     }
-    return ok ? o.total : -1;
+    return n;
+}
+
+long cimjob__posix_cgroup_pgids_at(int dirfd, int subtree, int (*pairs)[2], size_t cap)
+{
+    if (!subtree) {
+        struct px_pgids_out o = {pairs, cap, 0};
+        return px_cgroup_procs(dirfd, &o) == 0 ? o.total : -1;
+    }
+    long dirs = 0;
+    return px_pgids_walk(openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), 1, pairs, cap,
+                         &dirs);
+}
+
+long cimjob__posix_cgroup_descendants(int dirfd)
+{
+    int fd = openat(dirfd, "cgroup.stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    char buf[512];
+    ssize_t r;
+    do {
+        r = read(fd, buf, sizeof buf - 1);
+    } while (r < 0 && errno == EINTR);
+    close(fd);
+    if (r <= 0) {
+        return -1;
+    }
+    buf[r] = '\0';
+    const char *k = strstr(buf, "nr_descendants ");
+    if (k == NULL || (k != buf && k[-1] != '\n')) {
+        return -1;
+    }
+    return strtol(k + 15, NULL, 10);
 }

@@ -431,6 +431,51 @@ static void px_pg_sealed(struct px_job *pj)
     }
     d->sealed = 1;
     d->sealed_at = e;
+    /* Where its members are listed from from now on (see px_pg_cgroup_listing). The leader is
+     * pinned, so /proc/<pid>/cgroup is its own. */
+    if (pj->pg_cgroup_fd < 0 && !cimjob__px_pg_use_proc) {
+        pj->pg_cgroup_fd = cimjob__posix_cgroup_open_of(pj->pid);
+    }
+}
+
+/* How many cgroups below the leader's a sealed group's listing reads too (above that, the
+ * leader's cgroup alone: a host at the root of a machine with thousands of cgroups). */
+#define PX_PG_SUBTREE_MAX 64
+
+/* A sealed group's members, listed from the cgroup its leader was in when the group was killed
+ * (and the cgroups below it, where they are few): one read of cgroup.procs, one getpgid() per
+ * live process in it, no zombie. A child is born in its parent's cgroup, so every member is
+ * there unless something moved it out (a process with write access to cgroup files, such as
+ * `systemd-run --scope`); such a member had SIGKILL from the same kill and cannot run again,
+ * but the job may be reported ended before its exit completes (docs/teardown.md). Into @p own
+ * (zeroed by the caller); NULL when the cgroup cannot be read (then /proc or the whole tree). */
+static struct px_snap *px_pg_cgroup_listing(struct px_job *pj, struct px_snap *own)
+{
+    long below = cimjob__posix_cgroup_descendants(pj->pg_cgroup_fd);
+    int subtree = below > 0 && below <= PX_PG_SUBTREE_MAX;
+    size_t cap = 256;
+    own->epoch = atomic_fetch_add(&px_epoch, 1) + 1;
+    own->live = 1;
+    for (int tries = 0; tries < 6; tries++) {
+        int(*pairs)[2] = cimjob__malloc(cap * sizeof *pairs);
+        if (pairs == NULL) {
+            break;
+        }
+        long n = cimjob__posix_cgroup_pgids_at(pj->pg_cgroup_fd, subtree, pairs, cap);
+        if (n >= 0 && (size_t)n <= cap) {
+            own->pairs = pairs;
+            own->n = (size_t)n;
+            return own;
+        }
+        cimjob__free(pairs);
+        if (n < 0) {
+            break;
+        }
+        cap = (size_t)n + (size_t)n / 4 + 64;
+    }
+    px_close_fd(&pj->pg_cgroup_fd); /* from now on, the machine-wide listings */
+    memset(own, 0, sizeof *own);
+    return NULL;
 }
 
 static int px_cmp_int(const void *a, const void *b)
@@ -446,7 +491,13 @@ static long px_pg_list(struct px_job *pj, unsigned long long after)
 {
     struct px_snap own;
     memset(&own, 0, sizeof own);
-    struct px_snap *s = px_listing_after(after, &own);
+    struct px_snap *s = NULL;
+    if (pj->pg_drain->sealed && pj->pg_cgroup_fd >= 0) {
+        s = px_pg_cgroup_listing(pj, &own); /* begun now: after the kill and the end */
+    }
+    if (s == NULL) {
+        s = px_listing_after(after, &own);
+    }
     struct px_pg_drain *m = NULL;
     size_t cap = 64, n = 0;
     if (s != NULL) {
@@ -555,7 +606,8 @@ static int px_pg_drain(struct px_job *pj)
             d->next++;
         }
         unsigned long long after = d->from > d->listed ? d->from : d->listed;
-        if (d->listed == 0 && d->sealed && !px_lists_live() && d->sealed_at > after) {
+        if (d->listed == 0 && d->sealed && pj->pg_cgroup_fd < 0 && !px_lists_live() &&
+            d->sealed_at > after) {
             after = d->sealed_at; /* /proc: one listing after the kill will do */
         }
         if (d->listed != 0 && !d->live) {
@@ -586,6 +638,7 @@ static int px_pg_drain(struct px_job *pj)
 static void px_pg_drain_end(struct px_job *pj)
 {
     px_close_fd(&pj->watch_fd);
+    px_close_fd(&pj->pg_cgroup_fd);
     cimjob__free(pj->pg_drain);
     pj->pg_drain = NULL;
 }

@@ -143,6 +143,11 @@ long cimjob__posix_proc_pgids(int (*pairs)[2], size_t cap);
 long cimjob__posix_cgroup_pgids(const char *mnt, int (*pairs)[2], size_t cap);
 /* How many cgroups the last complete cimjob__posix_cgroup_pgids() read (0: none yet). */
 long cimjob__posix_cgroup_tree_size(void);
+/* The same for the cgroup open as @p dirfd alone, or with @p subtree every cgroup below it
+ * too. (cgroup_list.c) */
+long cimjob__posix_cgroup_pgids_at(int dirfd, int subtree, int (*pairs)[2], size_t cap);
+/* nr_descendants of the cgroup open as @p dirfd (its cgroup.stat), or -1. (cgroup_list.c) */
+long cimjob__posix_cgroup_descendants(int dirfd);
 /* Every process visible in /proc, at most cap of them. Returns the count (> cap means the
  * table was too small and was truncated at cap) or -1. Async-signal-safe. */
 long cimjob__posix_proc_scan(struct cimjob__posix_proc *tab, size_t cap);
@@ -238,6 +243,11 @@ int cimjob__posix_cgroup_hold(int events_fd);
 /* Read cgroup.events once (this re-arms POLLPRI): "populated" and "frozen" as 0/1 into the
  * non-NULL pointers (left alone when the key is missing). Returns 0 or -1. */
 int cimjob__posix_cgroup_events(int events_fd, int *populated, int *frozen);
+/* The cgroup v2 directory of process @p pid (0: the caller), from its /proc/<pid>/cgroup, open
+ * O_DIRECTORY | O_CLOEXEC (at 3 or above); -1 with errno when there is no cgroup2 mount or the
+ * process's cgroup is not visible through it. The caller must know @p pid is still the process
+ * it means (a child not yet reaped). */
+int cimjob__posix_cgroup_open_of(int pid);
 /* Write @p val into @p file of a cgroup directory fd. Returns 0 or -1 (errno). */
 int cimjob__posix_cgroup_write(int dirfd, const char *file, const char *val);
 /* Read a key ("populated", "frozen") of cgroup.events through an open fd: 0/1, or -1. */
@@ -395,6 +405,9 @@ struct px_job {
     /* pgroup: the members being waited for once the main process has ended (cont_pgroup.c);
      * NULL until then */
     struct px_pg_drain *pg_drain;
+    /* pgroup: the cgroup v2 directory the group's leader was in when the group was killed
+     * whole (cont_pgroup.c: where its members are listed from); -1: none */
+    int pg_cgroup_fd;
     /* subreaper */
     int ctl_fd;
     struct cimjob__posix_helper_msg exit_msg;

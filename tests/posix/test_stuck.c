@@ -601,6 +601,105 @@ static void test_free_fuse_stuck(void **state)
     }
 }
 
+/* ---- pgroup: a killed group's member that moved into a cgroup below the leader's ------------
+ *
+ * A killed process group is waited for through the cgroup its leader was in and the cgroups
+ * below it (lib/posix/cont_pgroup.c): live processes only, no zombie. A member that moved into
+ * a cgroup below, then got stuck in D state, must keep the Kill from answering Success. The
+ * test runs the job from a cgroup of its own (so the leader's cgroup has one cgroup below it,
+ * whatever the machine's tree) and puts it back afterwards. */
+
+static char g_own_cg[1024], g_pg_cg[1100]; /* where the test was; the cgroup it made ("" none) */
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+/* Back into the cgroup the test started in; the cgroups it made removed. */
+static void pg_cgroup_undo(void)
+{
+    if (!g_pg_cg[0])
+        return;
+    (void)cg_write(g_own_cg, "cgroup.procs", "0");
+    char sub[1200];
+    snprintf(sub, sizeof sub, "%s/sub", g_pg_cg);
+    (void)rmdir(sub);
+    (void)rmdir(g_pg_cg);
+    g_pg_cg[0] = '\0';
+}
+
+static void test_pgroup_kill_waits_for_member_below(void **state)
+{
+    (void)state;
+    struct fuse_rig rig = {"", -1, -1};
+    if (own_cgroup_dir(g_own_cg, sizeof g_own_cg) != 0) {
+        print_message("SKIP: no cgroup v2 here\n");
+        skip();
+    }
+    snprintf(g_pg_cg, sizeof g_pg_cg, "%s/cimjob-test-pgbelow-%d", g_own_cg, (int)getpid());
+    char sub[1200];
+    snprintf(sub, sizeof sub, "%s/sub", g_pg_cg);
+    if (mkdir(g_pg_cg, 0755) != 0 || mkdir(sub, 0755) != 0 ||
+        cg_write(g_pg_cg, "cgroup.procs", "0") != 0) {
+        print_message("SKIP: cannot make a cgroup and move into it: %s\n", strerror(errno));
+        pg_cgroup_undo();
+        skip();
+    }
+    if (fuse_start(&rig) != 0) {
+        pg_cgroup_undo();
+        skip();
+    }
+    cimjob_registry *reg = g_reg = new_registry();
+    char script[2048], member[128];
+    snprintf(member, sizeof member, "%s/member", g_tmp);
+    unlink(member);
+    snprintf(script, sizeof script,
+             "sh -c 'echo 0 > %s/cgroup.procs && echo $$ > %s.t && mv %s.t %s && "
+             "exec cat %s/heldbelow' & exec sleep 1000",
+             sub, member, member, member, rig.mnt);
+    (void)start_job(reg, CIMJOB_CONTAINMENT_PGROUP, script, 0);
+    int pid = 0;
+    for (int64_t end = now_us() + 10 * SEC; pid == 0 && now_us() < end; usleep(2000)) {
+        FILE *f = fopen(member, "re");
+        if (f) {
+            if (fscanf(f, "%d", &pid) != 1)
+                pid = 0;
+            fclose(f);
+        }
+    }
+    if (pid <= 0)
+        fail_msg("the member did not move into %s", sub);
+    fuse_wait_held(&rig, pid);
+    cimjob_job **jobs;
+    size_t n;
+    assert_int_equal(cimjob_registry_list(reg, &jobs, &n), CIMJOB_RC_SUCCESS);
+    assert_int_equal(n, 1);
+    cimjob_job *job = jobs[0];
+    cimjob_rc rc = cimjob_kill_job(job, 0);
+    pid_t ppid;
+    char st = proc_state(pid, &ppid);
+    if (rc != CIMJOB_RC_TIMEOUT)
+        fail_msg("Kill answered %s while a member (%d, state %c) is stuck in %s",
+                 cimjob_rc_name((int)rc), (int)pid, st, sub);
+    assert_int_equal(st, 'D');
+    fuse_stop(&rig);
+    cimjob_job_state fin = CIMJOB_JOB_STATE_NEW;
+    assert_int_equal(cimjob_wait(job, CIMJOB_STATES_FINAL, 20 * SEC, &fin), CIMJOB_RC_SUCCESS);
+    assert_int_equal(fin, CIMJOB_JOB_STATE_KILLED);
+    cimjob_job_list_free(jobs, n);
+    g_reg = NULL;
+    assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
+    pg_cgroup_undo();
+}
+
 /* End what a case left, by PID: its holders first (so its stuck processes can die), then its
  * registry, then what is left on the library's list. */
 static int case_teardown(void **state)
@@ -622,6 +721,7 @@ static int case_teardown(void **state)
     if (g_reg)
         (void)cimjob_registry_free(g_reg);
     g_reg = NULL;
+    pg_cgroup_undo();
     atomic_store(&cimjob__alloc_budget, -1);
     (void)cimjob_posix_reap_released(10 * SEC, NULL);
     return 0;
@@ -658,6 +758,7 @@ int main(void)
         cmocka_unit_test_teardown(test_free_ptrace_stuck, case_teardown),
         cmocka_unit_test_teardown(test_free_fuse_stuck, case_teardown),
         cmocka_unit_test_teardown(test_free_stuck_out_of_memory, case_teardown),
+        cmocka_unit_test_teardown(test_pgroup_kill_waits_for_member_below, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-stuck", tests, group_setup, group_teardown);
 }
