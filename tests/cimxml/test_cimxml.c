@@ -917,10 +917,11 @@ static char *same_as_uncached(fixture *f, const char *id, const char *user, int 
     char *cold_gi = strdup(gi_doc(f, "alice", id, NULL));
     f->svc = warm;
     cimjob_cimxml_free(cold);
+    assert_true(warm_ei && warm_gi && cold_ei && cold_gi);
     if (strcmp(warm_ei, cold_ei) != 0 || strcmp(warm_gi, cold_gi) != 0)
         fprintf(stderr, "after %s, cached:\n%.6000s\nnot cached:\n%.6000s\n", what,
-                strcmp(warm_ei, cold_ei) ? warm_ei : warm_gi,
-                strcmp(warm_ei, cold_ei) ? cold_ei : cold_gi);
+                nz(strcmp(warm_ei, cold_ei) ? warm_ei : warm_gi),
+                nz(strcmp(warm_ei, cold_ei) ? cold_ei : cold_gi));
     assert_string_equal(warm_ei, cold_ei);
     assert_string_equal(warm_gi, cold_gi);
     free(warm_gi);
@@ -933,7 +934,7 @@ static void fresh(fixture *f, const char *id, const char *what, const char *want
 {
     char *b = same_as_uncached(f, id, "alice", 0, what);
     if (want && !strstr(b, want))
-        fprintf(stderr, "after %s, no %s in:\n%.6000s\n", what, want, b);
+        fprintf(stderr, "after %s, no %s in:\n%.6000s\n", what, nz(want), nz(b));
     assert_true(!want || strstr(b, want));
     free(b);
 }
