@@ -228,7 +228,8 @@ int cx_side_emit(cx_side *s, const char *id, uint64_t rev, const char *must_own,
         } else {
             t = r->inst[variant].text;
             at = r->inst[variant].at;
-            atomic_fetch_add(&t->refs, 1);
+            /* One reference for each of the two pieces around ElapsedTime. */
+            atomic_fetch_add(&t->refs, 2);
         }
     }
     pthread_rwlock_unlock(&s->lock);
@@ -238,10 +239,9 @@ int cx_side_emit(cx_side *s, const char *id, uint64_t rev, const char *must_own,
         return 0;
     /* Copied (GetInstance) or referenced outside the lock: the text is immutable. */
     size_t from = named ? 0 : at.inst, to = named ? t->len : at.end;
-    cx_out_shared(o, t, from, at.hole - from);
+    cx_out_shared_owned(o, t, from, at.hole - from);
     cx_text_w(o, elapsed);
-    cx_out_shared(o, t, at.hole, to - at.hole);
-    cx_shared_unref(t);
+    cx_out_shared_owned(o, t, at.hole, to - at.hole);
     return 1;
 }
 
