@@ -603,20 +603,19 @@ static int cx_cacheable(const cx_ctx *c, const cx_select *sel)
     return !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
 }
 
-int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel)
+int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel, int named)
 {
     if (!cx_cacheable(c, sel))
         return 0;
     uint64_t rev, elapsed_us;
     if (cimjob_job_revision(job, &rev, &elapsed_us) != CIMJOB_RC_SUCCESS)
-        return 1; /* removed since the list was taken: left out */
+        return -1; /* removed meanwhile */
     char elapsed[CIMJOB_DATETIME_SIZE];
     if (cimjob_interval_format(elapsed_us, elapsed) != CIMJOB_RC_SUCCESS)
         elapsed[0] = '\0';
     unsigned gen;
-    int hit = cx_side_emit(c->svc->side, cimjob_job_instance_id(job), rev, cx_must_own(c),
-                           sel->class_origin ? 1 : 0, 1, &c->out, elapsed, &gen);
-    return hit != 0; /* -1: another account's job, left out */
+    return cx_side_emit(c->svc->side, cimjob_job_instance_id(job), rev, cx_must_own(c),
+                        sel->class_origin ? 1 : 0, named, &c->out, elapsed, &gen);
 }
 
 int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel,

@@ -196,11 +196,11 @@ int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_prope
  * enumeration answers); CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
 int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel,
                       int named);
-/* An enumeration's VALUE.NAMEDINSTANCE of @p job without its snapshot, from the instance cache
- * when the cached text is of the job's current revision: 1 when done (written, or the job is
- * gone or another account's: nothing to write), 0 when the caller must take the snapshot and
+/* INSTANCE (@p named: VALUE.NAMEDINSTANCE) of @p job without its snapshot, from the instance
+ * cache when the cached text is of the job's current revision: 1 when written; -1 when the job
+ * is gone or another account's (nothing written); 0 when the caller must take the snapshot and
  * call cx_write_instance(). */
-int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel);
+int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel, int named);
 /* Is this a property the job changes as it runs (JobState, ElapsedTime, the status block...)?
  * ModifyInstance ignores the stale values a client that read the instance sends back. */
 int cx_property_live(const cx_ctx *c, const cx_property *p);

@@ -300,7 +300,7 @@ static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
 
 static int cx_instance_cached(cx_ctx *c, cimjob_job *job, void *arg)
 {
-    return cx_write_cached(c, job, arg);
+    return cx_write_cached(c, job, arg, 1) != 0; /* -1: removed, or another account's */
 }
 
 static void cx_instance_one(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *arg)
@@ -339,18 +339,27 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
     return CX_OK;
 }
 
-/* The InstanceName parameter: an instance of one of our job classes. */
-static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job **job,
-                      cx_snap *snap)
+/* The InstanceID of the InstanceName parameter, an instance of one of our job classes (*id:
+ * malloc'd, or NULL; free it either way). */
+static int cx_arg_job_id(cx_ctx *c, const cx_args *a, const char *name, char **id)
 {
+    *id = NULL;
     cx_node *v = cx_child(cx_arg(a, name));
     if (!v)
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is required", name);
     const cx_class *k;
-    char *id;
-    int rc = cx_instance_id(c, v, &k, &id);
+    int rc = cx_instance_id(c, v, &k, id);
     if (rc == CX_OK && !cx_class_is_a(c->svc->job_class, k))
         rc = cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
+    return rc;
+}
+
+/* The job of the InstanceName parameter, with its snapshot (access checked). */
+static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job **job,
+                      cx_snap *snap)
+{
+    char *id;
+    int rc = cx_arg_job_id(c, a, name, &id);
     if (rc == CX_OK)
         rc = cx_find_job(c, id, job, snap);
     free(id);
@@ -364,16 +373,35 @@ static int cx_op_get_instance(cx_ctx *c, cx_args *a)
         (rc = cx_arg_bool(c, a, "IncludeQualifiers", 0, &quals)) ||
         (rc = cx_arg_bool(c, a, "IncludeClassOrigin", 0, &origin)) || (rc = cx_arg_plist(c, a)))
         return rc;
-    cimjob_job *job;
-    cx_snap snap;
-    if ((rc = cx_arg_job(c, a, "InstanceName", &job, &snap)))
+    char *id;
+    if ((rc = cx_arg_job_id(c, a, "InstanceName", &id))) {
+        free(id);
         return rc;
+    }
     cx_select sel;
     cx_select_from(&sel, a);
     sel.local_only = local;
     sel.deep = 1;
     sel.class_origin = origin;
     cx_start(&c->out, "IRETURNVALUE");
+    /* An unchanged job the identity may see comes from the instance cache without its
+     * snapshot; anything else (a miss, another account's job, a removed one: their errors)
+     * takes the snapshot. An error answer discards what was written. */
+    cimjob_job *job = NULL;
+    if (cimjob_find(c->svc->reg, id, &job) == CIMJOB_RC_SUCCESS) {
+        int hit = cx_write_cached(c, job, &sel, 0) > 0;
+        cimjob_job_release(job);
+        if (hit) {
+            free(id);
+            cx_end(&c->out);
+            return CX_OK;
+        }
+    }
+    cx_snap snap;
+    rc = cx_find_job(c, id, &job, &snap);
+    free(id);
+    if (rc)
+        return rc;
     rc = cx_write_instance(c, job, &snap, &sel, 0);
     cx_end(&c->out);
     cimjob_job_release(job);

@@ -998,6 +998,9 @@ static void test_instance_cache_fresh(void **state)
     assert_null(strstr(mine, "<VALUE>bobs</VALUE>"));
     assert_non_null(strstr(mine, "<VALUE>fresh</VALUE>"));
     free(mine);
+    /* Nor to GetInstance: Access Denied, though the text is cached. */
+    expect_error(gi_doc(f, "alice", cimjob_job_instance_id(other), NULL), 2);
+    assert_non_null(strstr(gi_doc(f, "bob", cimjob_job_instance_id(other), NULL), "bobs"));
     assert_int_equal(cimjob_remove(f->reg, j), CIMJOB_RC_SUCCESS);
     mine = strdup(call(f, "EnumerateInstances", "%s", EI_ORIGIN_DOC));
     assert_null(strstr(mine, "<VALUE>fresh</VALUE>"));
