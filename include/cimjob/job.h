@@ -509,6 +509,27 @@ CIMJOB_EXTERN uint16_t cimjob_cim_error_code(uint32_t error_code);
  */
 CIMJOB_EXTERN cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info);
 
+/**
+ * A job's revision: a number that changes whenever anything that cimjob_query(),
+ * cimjob_job_settings_get() or the job's CIM_Error records report changes (its state, status,
+ * times, errors, writable properties, schedule...), ElapsedTime aside (it grows by itself:
+ * @p elapsed_time_us gives it). A job's revisions only grow; two reads that give the same
+ * revision saw the same job, so a cache of what was made from a snapshot stays valid while
+ * the revision read before that snapshot was taken is the current one. Much cheaper than
+ * cimjob_query(): no copy of the snapshot.
+ *
+ * @param job             the job.
+ * @param revision        receives the revision.
+ * @param elapsed_time_us NULL, or receives ElapsedTime as cimjob_query() would report it now,
+ *                        read together with the revision.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL @p job or @p revision);
+ *         CIMJOB_RC_NOT_FOUND (the job was removed from its registry).
+ *
+ * Thread-safe: takes the job's lock for a few loads, never waits for the job's work.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_job_revision(cimjob_job *job, uint64_t *revision,
+                                            uint64_t *elapsed_time_us);
+
 /** The time properties of a snapshot, for cimjob_info_format_time(). */
 typedef enum cimjob_time_property {
     CIMJOB_PROP_TIME_OF_LAST_STATE_CHANGE = 1, /**< TimeOfLastStateChange (timestamp). */

@@ -124,17 +124,27 @@ int cx_getters_init(cimjob_cimxml *svc)
     return 0;
 }
 
+/* The identity whose jobs alone the request may see, or NULL when it may see every job. */
+static const char *cx_must_own(const cx_ctx *c)
+{
+    return !c->req->user || c->req->is_admin ? NULL : c->req->user;
+}
+
 int cx_may_access(const cx_ctx *c, const cimjob_info *info)
 {
-    return !c->req->user || c->req->is_admin || strcmp(c->req->user, info->owner) == 0;
+    const char *user = cx_must_own(c);
+    return !user || strcmp(user, info->owner) == 0;
 }
 
 cimjob_rc cx_snap_take(cimjob_job *job, cx_snap *s)
 {
-    memset(s, 0, sizeof *s);
     s->info.version = CIMJOB_INFO_VERSION;
     s->set.version = CIMJOB_JOB_SETTINGS_VERSION;
-    cimjob_rc r = cimjob_query(job, &s->info);
+    /* The revision first: a change after it makes the text kept from this snapshot one
+     * revision behind (rewritten next time), never a stale text under the current one. */
+    cimjob_rc r = cimjob_job_revision(job, &s->rev, NULL);
+    if (r == CIMJOB_RC_SUCCESS)
+        r = cimjob_query(job, &s->info);
     return r == CIMJOB_RC_SUCCESS ? cimjob_job_settings_get(job, &s->set) : r;
 }
 
@@ -144,7 +154,6 @@ int cx_find_job(cx_ctx *c, const char *id, cimjob_job **job, cx_snap *snap)
     *job = NULL;
     if (cimjob_find(c->svc->reg, id, job) != CIMJOB_RC_SUCCESS)
         return cx_fail(c, CX_ERR_NOT_FOUND, "No such instance: InstanceID=%.300s", id);
-    /* Zeroed whole (padding and string tails too): the instance cache compares snapshots. */
     if (cx_snap_take(*job, snap) != CIMJOB_RC_SUCCESS) {
         cimjob_job_release(*job);
         *job = NULL;
@@ -581,21 +590,41 @@ static void cx_instance(cx_ctx *c, cx_out *o, const cx_snap *snap, const cx_sele
 /*
  * Instances with every property (what wbemcli's ei and gi ask for) are cached per job, as text
  * with a hole for ElapsedTime, the one value that changes while nothing else does: the text is
- * reused while the job's snapshot (cx_snap: cimjob_info and the settings, ElapsedTime aside) is
- * byte for byte the same.
- * The snapshot holds every other value an instance shows; CommandLine and WorkingDirectory
- * never change. The text kept is the whole VALUE.NAMEDINSTANCE (an enumeration's element: one
- * lookup and two references per job); GetInstance answers the INSTANCE inside it.
+ * reused while the job's revision (cimjob_job_revision(): it moves at every change of the
+ * snapshot and settings, ElapsedTime aside) is the one the text was made at, so that an
+ * unchanged job costs no snapshot. CommandLine, WorkingDirectory and JobInParameters come from
+ * the side table, whose changes drop the texts. The text kept is the whole VALUE.NAMEDINSTANCE
+ * (an enumeration's element: one lookup and two references per job); GetInstance answers the
+ * INSTANCE inside it.
  */
+static int cx_cacheable(const cx_ctx *c, const cx_select *sel)
+{
+    const cx_class *k = c->svc->job_class;
+    return !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
+}
+
+int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel, int named)
+{
+    if (!cx_cacheable(c, sel))
+        return 0;
+    uint64_t rev, elapsed_us;
+    if (cimjob_job_revision(job, &rev, &elapsed_us) != CIMJOB_RC_SUCCESS)
+        return -1; /* removed meanwhile */
+    char elapsed[CIMJOB_DATETIME_SIZE];
+    if (cimjob_interval_format(elapsed_us, elapsed) != CIMJOB_RC_SUCCESS)
+        elapsed[0] = '\0';
+    unsigned gen;
+    return cx_side_emit(c->svc->side, cimjob_job_instance_id(job), rev, cx_must_own(c),
+                        sel->class_origin ? 1 : 0, named, &c->out, elapsed, &gen);
+}
+
 int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel,
                       int named)
 {
     const cimjob_info *info = &snap->info;
     (void)job;
     const cx_class *k = c->svc->job_class;
-    int cacheable =
-        !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);
-    if (!cacheable) {
+    if (!cx_cacheable(c, sel)) {
         if (named) {
             cx_start(&c->out, "VALUE.NAMEDINSTANCE");
             cx_side_instancename(c->svc->side, k->name, info->instance_id, &c->out);
@@ -609,7 +638,10 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_
     if (cimjob_info_format_time(info, CIMJOB_PROP_ELAPSED_TIME, elapsed) != CIMJOB_RC_SUCCESS)
         elapsed[0] = '\0';
     int variant = sel->class_origin ? 1 : 0;
-    if (cx_side_emit(c->svc->side, info->instance_id, snap, variant, named, &c->out, elapsed))
+    unsigned gen;
+    /* The access check was made on the snapshot: no owner to match here. */
+    if (cx_side_emit(c->svc->side, info->instance_id, snap->rev, NULL, variant, named, &c->out,
+                     elapsed, &gen) > 0)
         return CX_OK;
     cx_out t;
     memset(&t, 0, sizeof t);
@@ -636,6 +668,7 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_
     cx_fragment(&c->out, text + from, at.hole - from);
     cx_text_w(&c->out, elapsed);
     cx_fragment(&c->out, text + at.hole, to - at.hole);
-    cx_side_store(c->svc->side, info->instance_id, snap, variant, text, len, &at);
+    cx_side_store(c->svc->side, info->instance_id, snap->rev, gen, info->owner, variant, text, len,
+                  &at);
     return CX_OK;
 }

@@ -150,6 +150,9 @@ cimjob_cimxml_body *cx_out_take_body(cx_out *o, size_t *len);
 #define CX_PIECED_MIN ((size_t)64 * 1024)
 /* Bytes [off, off+n) of a shared text: a reference when pieced, else a copy. */
 void cx_out_shared(cx_out *o, cx_shared *t, size_t off, size_t n);
+/* The same, handing over a reference to @p t the caller holds (one atomic operation fewer per
+ * piece: an enumeration adds two per job). */
+void cx_out_shared_owned(cx_out *o, cx_shared *t, size_t off, size_t n);
 void cx_piece_add_tail(cx_out *o);    /* the bytes written since the last piece, as a piece */
 void cx_reserve(cx_out *o, size_t n); /* room for n more bytes (a hint) */
 size_t cx_out_len(const cx_out *o);
@@ -177,9 +180,11 @@ typedef struct cx_select {
     int class_origin;
 } cx_select;
 int cx_getters_init(cimjob_cimxml *svc);
-/* What an instance shows: the job's snapshot and its writable properties and schedule. Zeroed
- * whole before it is filled: the instance cache compares it byte for byte (ElapsedTime aside). */
+/* What an instance shows: the job's snapshot and its writable properties and schedule, and the
+ * job's revision read before them (what the instance cache keys its texts by: a text made from
+ * this snapshot is at least as new as that revision). */
 typedef struct cx_snap {
+    uint64_t rev;
     cimjob_info info;
     cimjob_job_settings set;
 } cx_snap;
@@ -191,6 +196,11 @@ int cx_select_property(const cx_select *sel, const cx_class *cls, const cx_prope
  * enumeration answers); CX_OK, or CX_ERR_NOT_FOUND when the job was removed meanwhile. */
 int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_select *sel,
                       int named);
+/* INSTANCE (@p named: VALUE.NAMEDINSTANCE) of @p job without its snapshot, from the instance
+ * cache when the cached text is of the job's current revision: 1 when written; -1 when the job
+ * is gone or another account's (nothing written); 0 when the caller must take the snapshot and
+ * call cx_write_instance(). */
+int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel, int named);
 /* Is this a property the job changes as it runs (JobState, ElapsedTime, the status block...)?
  * ModifyInstance ignores the stale values a client that read the instance sends back. */
 int cx_property_live(const cx_ctx *c, const cx_property *p);
@@ -241,13 +251,16 @@ int cx_side_with(cx_side *s, const char *id,
 typedef struct cx_inst_at {
     size_t inst, hole, end; /* where INSTANCE starts, its ElapsedTime hole, where it ends */
 } cx_inst_at;
-/* Append the cached text of a job for this snapshot and variant (@p named: the whole
- * VALUE.NAMEDINSTANCE, else its INSTANCE), with @p elapsed in its hole; 0 when there is none. */
-int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, int named, cx_out *o,
-                 const char *elapsed);
-/* Keep a VALUE.NAMEDINSTANCE text (takes @p text, malloc'd, also when it cannot be kept). */
-void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
-                   size_t len, const cx_inst_at *at);
+/* Append the cached text of a job made at revision @p rev for this variant (@p named: the whole
+ * VALUE.NAMEDINSTANCE, else its INSTANCE), with @p elapsed in its hole: 1. 0 when there is none
+ * (*gen: the record's generation, for cx_side_store); -1 when @p must_own (NULL: anyone) is
+ * not the job's Owner. */
+int cx_side_emit(cx_side *s, const char *id, uint64_t rev, const char *must_own, int variant,
+                 int named, cx_out *o, const char *elapsed, unsigned *gen);
+/* Keep a VALUE.NAMEDINSTANCE text made at revision @p rev from the record's generation @p gen
+ * (takes @p text, malloc'd, also when it cannot be kept). */
+void cx_side_store(cx_side *s, const char *id, uint64_t rev, unsigned gen, const char *owner,
+                   int variant, char *text, size_t len, const cx_inst_at *at);
 /* Append the INSTANCENAME of job @p id: a text kept with the job's record, written once. */
 void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_out *o);
 /* Drop the records of jobs no longer in the registry. */

@@ -243,12 +243,14 @@ static int cx_op_get_class(cx_ctx *c, cx_args *a)
 
 /* ---- instances ---- */
 
-/* Calls fn for every job the request's identity may see, with its snapshot. One snapshot (4 KB)
- * is reused: an array of them for 1 000 jobs was 4 MB to fault in, zero and compare per
- * request (docs/performance.md). */
+/* Calls fn for every job the request's identity may see, with its snapshot, unless pre (may be
+ * NULL) did the job's part without one (a cached instance of the job's current revision). One
+ * snapshot (4 KB) is reused, allocated when first needed: an array of them for 1 000 jobs was
+ * 4 MB to fault in per request (docs/performance.md). */
 typedef void (*cx_job_fn)(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *arg);
+typedef int (*cx_job_pre)(cx_ctx *c, cimjob_job *job, void *arg);
 
-static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_fn fn, void *arg)
+static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn fn, void *arg)
 {
     if (!cx_class_is_a(c->svc->job_class, k))
         return CX_OK; /* a class with no instances here (CIM_Error) */
@@ -259,14 +261,14 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_fn fn, void *arg)
     /* Records (command lines, cached instances) of jobs that left the registry go. */
     if (cx_side_count(c->svc->side) > 2 * n + 64)
         cx_side_sweep(c->svc->side, c->svc->reg);
-    if (n == 0)
-        return CX_OK;
-    cx_snap *snap = malloc(sizeof *snap);
-    if (!snap) {
-        cimjob_job_list_free(jobs, n);
-        return cx_fail(c, CX_ERR_FAILED, "out of memory");
-    }
+    cx_snap *snap = NULL;
     for (size_t i = 0; i < n; i++) {
+        if (pre && pre(c, jobs[i], arg))
+            continue;
+        if (!snap && !(snap = malloc(sizeof *snap))) {
+            cimjob_job_list_free(jobs, n);
+            return cx_fail(c, CX_ERR_FAILED, "out of memory");
+        }
         /* A job removed since the list was taken, or another account's: left out. */
         if (cx_snap_take(jobs[i], snap) == CIMJOB_RC_SUCCESS && cx_may_access(c, &snap->info))
             fn(c, jobs[i], snap, arg);
@@ -290,10 +292,15 @@ static int cx_op_enum_instance_names(cx_ctx *c, cx_args *a)
     if ((rc = cx_arg_class(c, a, "ClassName", 1, &k)))
         return rc;
     cx_start(&c->out, "IRETURNVALUE");
-    if ((rc = cx_each_job(c, k, cx_name_one, NULL)))
+    if ((rc = cx_each_job(c, k, NULL, cx_name_one, NULL)))
         return rc;
     cx_end(&c->out);
     return CX_OK;
+}
+
+static int cx_instance_cached(cx_ctx *c, cimjob_job *job, void *arg)
+{
+    return cx_write_cached(c, job, arg, 1) != 0; /* -1: removed, or another account's */
 }
 
 static void cx_instance_one(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *arg)
@@ -326,24 +333,33 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
     if (cimjob_registry_count(c->svc->reg, &njobs) == CIMJOB_RC_SUCCESS)
         cx_reserve(&c->out, njobs * per);
     cx_start(&c->out, "IRETURNVALUE");
-    if ((rc = cx_each_job(c, k, cx_instance_one, &sel)))
+    if ((rc = cx_each_job(c, k, cx_instance_cached, cx_instance_one, &sel)))
         return rc;
     cx_end(&c->out);
     return CX_OK;
 }
 
-/* The InstanceName parameter: an instance of one of our job classes. */
-static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job **job,
-                      cx_snap *snap)
+/* The InstanceID of the InstanceName parameter, an instance of one of our job classes (*id:
+ * malloc'd, or NULL; free it either way). */
+static int cx_arg_job_id(cx_ctx *c, const cx_args *a, const char *name, char **id)
 {
+    *id = NULL;
     cx_node *v = cx_child(cx_arg(a, name));
     if (!v)
         return cx_fail(c, CX_ERR_INVALID_PARAMETER, "%s is required", name);
     const cx_class *k;
-    char *id;
-    int rc = cx_instance_id(c, v, &k, &id);
+    int rc = cx_instance_id(c, v, &k, id);
     if (rc == CX_OK && !cx_class_is_a(c->svc->job_class, k))
         rc = cx_fail(c, CX_ERR_NOT_FOUND, "%s has no instances here", k->name);
+    return rc;
+}
+
+/* The job of the InstanceName parameter, with its snapshot (access checked). */
+static int cx_arg_job(cx_ctx *c, const cx_args *a, const char *name, cimjob_job **job,
+                      cx_snap *snap)
+{
+    char *id;
+    int rc = cx_arg_job_id(c, a, name, &id);
     if (rc == CX_OK)
         rc = cx_find_job(c, id, job, snap);
     free(id);
@@ -357,16 +373,35 @@ static int cx_op_get_instance(cx_ctx *c, cx_args *a)
         (rc = cx_arg_bool(c, a, "IncludeQualifiers", 0, &quals)) ||
         (rc = cx_arg_bool(c, a, "IncludeClassOrigin", 0, &origin)) || (rc = cx_arg_plist(c, a)))
         return rc;
-    cimjob_job *job;
-    cx_snap snap;
-    if ((rc = cx_arg_job(c, a, "InstanceName", &job, &snap)))
+    char *id;
+    if ((rc = cx_arg_job_id(c, a, "InstanceName", &id))) {
+        free(id);
         return rc;
+    }
     cx_select sel;
     cx_select_from(&sel, a);
     sel.local_only = local;
     sel.deep = 1;
     sel.class_origin = origin;
     cx_start(&c->out, "IRETURNVALUE");
+    /* An unchanged job the identity may see comes from the instance cache without its
+     * snapshot; anything else (a miss, another account's job, a removed one: their errors)
+     * takes the snapshot. An error answer discards what was written. */
+    cimjob_job *job = NULL;
+    if (cimjob_find(c->svc->reg, id, &job) == CIMJOB_RC_SUCCESS) {
+        int hit = cx_write_cached(c, job, &sel, 0) > 0;
+        cimjob_job_release(job);
+        if (hit) {
+            free(id);
+            cx_end(&c->out);
+            return CX_OK;
+        }
+    }
+    cx_snap snap;
+    rc = cx_find_job(c, id, &job, &snap);
+    free(id);
+    if (rc)
+        return rc;
     rc = cx_write_instance(c, job, &snap, &sel, 0);
     cx_end(&c->out);
     cimjob_job_release(job);

@@ -20,10 +20,15 @@ typedef struct cx_rec {
     char **argv; /* NULL-terminated; the strings live in the same allocation; NULL: none */
     char *cwd;
     char *job_in; /* JobInParameters: the __JobInParameters INSTANCE text (jobparams.c), or NULL */
-    /* The instance cache: the snapshot the texts were made from, and per variant (without,
-     * with CLASSORIGIN) the VALUE.NAMEDINSTANCE text with a hole for ElapsedTime. */
-    unsigned char *snap; /* packed (cx_pack): mostly zero bytes, 4 KB unpacked */
-    size_t snap_len;
+    /* Bumped whenever argv, cwd or job_in change (a record cx_side_put makes starts at 1): a
+     * text written from what the record held before is not kept (cx_side_store). */
+    unsigned gen;
+    /* The instance cache: the job's revision (cimjob_job_revision) the texts were made at, 0
+     * for none; the job's Owner (it never changes: a hit checks access with it); and per
+     * variant (without, with CLASSORIGIN) the VALUE.NAMEDINSTANCE text with a hole for
+     * ElapsedTime. */
+    uint64_t rev;
+    char *owner;
     struct {
         cx_shared *text;
         cx_inst_at at;
@@ -77,7 +82,7 @@ static void cx_rec_free(cx_rec *r)
 {
     cx_rec_drop_cache(r);
     cx_shared_unref(r->name);
-    free(r->snap);
+    free(r->owner);
     free(r->id);
     free(r->argv);
     free(r->cwd);
@@ -152,6 +157,7 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     r->id = strdup(id);
     r->argv = cx_pack_argv(argv);
     r->cwd = cwd ? strdup(cwd) : NULL;
+    r->gen = 1; /* an instance written before this record existed saw generation 0 */
     if (!r->id || !r->argv || (cwd && !r->cwd)) {
         cx_rec_free(r);
         return -1;
@@ -165,6 +171,7 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
         old->cwd = r->cwd;
         r->argv = NULL;
         r->cwd = NULL;
+        old->gen++;
         cx_rec_drop_cache(old);
         pthread_rwlock_unlock(&s->lock);
         cx_rec_free(r);
@@ -188,6 +195,7 @@ void cx_side_put_in(cx_side *s, const char *id, char *job_in)
         free(r->job_in);
         r->job_in = job_in;
         job_in = NULL;
+        r->gen++;
         cx_rec_drop_cache(r); /* an instance written meanwhile lacks it */
     }
     pthread_rwlock_unlock(&s->lock);
@@ -205,114 +213,35 @@ int cx_side_in_value(cx_side *s, const char *id, cx_out *o)
     return has;
 }
 
-/*
- * Two snapshots show the same instance when every byte but ElapsedTime is the same (the whole
- * struct, so that fields a later cimjob_info or settings add are compared too). A snapshot is
- * 4 KB, mostly the zero tails of its strings: the cache keeps it packed as runs of zeros and
- * literal bytes, so that checking 1 000 cached jobs reads a few hundred kilobytes of cold memory,
- * not 4 MB (docs/performance.md).
- */
-#define CX_ZRUN_MIN 16 /* shorter zero runs stay in the literal bytes */
-
-static const unsigned char cx_zeros[sizeof(cx_snap)];
-
-/* The snapshot's bytes with ElapsedTime zeroed, into @p buf. */
-static const unsigned char *cx_canon(const cx_snap *snap, cx_snap *buf)
-{
-    memcpy(buf, snap, sizeof *buf);
-    memset(&buf->info.elapsed_time_us, 0, sizeof buf->info.elapsed_time_us);
-    return (const unsigned char *)buf;
-}
-
-/* Pack: records of a uint32 zero count, a uint32 literal count and the literal bytes. */
-static unsigned char *cx_pack(const cx_snap *snap, size_t *len)
-{
-    cx_snap tmp;
-    const unsigned char *b = cx_canon(snap, &tmp);
-    const size_t n = sizeof tmp;
-    unsigned char *out = malloc(n + 8 * (n / CX_ZRUN_MIN + 2)), *w = out;
-    if (!out)
-        return NULL;
-    size_t i = 0;
-    while (i < n) {
-        size_t z = i;
-        while (z < n && b[z] == 0)
-            z++;
-        size_t lit = z, zrun = 0;
-        while (lit < n) { /* literal bytes end where a long zero run starts */
-            if (b[lit] == 0) {
-                if (++zrun == CX_ZRUN_MIN)
-                    break;
-            } else {
-                zrun = 0;
-            }
-            lit++;
-        }
-        if (zrun == CX_ZRUN_MIN)
-            lit -= CX_ZRUN_MIN - 1;
-        else
-            lit = n;
-        uint32_t hdr[2] = {(uint32_t)(z - i), (uint32_t)(lit - z)};
-        memcpy(w, hdr, sizeof hdr);
-        w += sizeof hdr;
-        memcpy(w, b + z, lit - z);
-        w += lit - z;
-        i = lit;
-    }
-    *len = (size_t)(w - out);
-    return out;
-}
-
-/* b[i, i+n) equals ref[0, n) (NULL: zeros), ElapsedTime's bytes aside (packed as zeros). */
-static int cx_eq(const unsigned char *b, size_t i, const unsigned char *ref, size_t n)
-{
-    const size_t e0 = offsetof(cx_snap, info.elapsed_time_us),
-                 e1 = e0 + sizeof(((cx_snap *)0)->info.elapsed_time_us);
-    if (i < e1 && e0 < i + n) { /* split around ElapsedTime */
-        size_t lo = e0 > i ? e0 - i : 0, hi = e1 - i < n ? e1 - i : n;
-        return cx_eq(b, i, ref, lo) && cx_eq(b, i + hi, ref ? ref + hi : NULL, n - hi);
-    }
-    return memcmp(b + i, ref ? ref : cx_zeros, n) == 0;
-}
-
-static int cx_snap_same(const unsigned char *packed, size_t len, const cx_snap *snap)
-{
-    const unsigned char *b = (const unsigned char *)snap;
-    size_t i = 0, at = 0;
-    while (at + 8 <= len) {
-        uint32_t hdr[2];
-        memcpy(hdr, packed + at, sizeof hdr);
-        at += sizeof hdr;
-        if (hdr[0] + (size_t)hdr[1] > sizeof *snap - i || hdr[1] > len - at ||
-            !cx_eq(b, i, NULL, hdr[0]) || !cx_eq(b, i + hdr[0], packed + at, hdr[1]))
-            return 0;
-        i += hdr[0] + (size_t)hdr[1];
-        at += hdr[1];
-    }
-    return i == sizeof *snap && at == len;
-}
-
-int cx_side_emit(cx_side *s, const char *id, const cx_snap *snap, int variant, int named, cx_out *o,
-                 const char *elapsed)
+int cx_side_emit(cx_side *s, const char *id, uint64_t rev, const char *must_own, int variant,
+                 int named, cx_out *o, const char *elapsed, unsigned *gen)
 {
     cx_shared *t = NULL;
     cx_inst_at at = {0, 0, 0};
+    int denied = 0;
     pthread_rwlock_rdlock(&s->lock);
     cx_rec *r = cx_find_locked(s, id);
-    if (r && r->snap && r->inst[variant].text && cx_snap_same(r->snap, r->snap_len, snap)) {
-        t = r->inst[variant].text;
-        at = r->inst[variant].at;
-        atomic_fetch_add(&t->refs, 1);
+    *gen = r ? r->gen : 0;
+    if (r && r->rev == rev && r->owner && r->inst[variant].text) {
+        if (must_own && strcmp(must_own, r->owner) != 0) {
+            denied = 1;
+        } else {
+            t = r->inst[variant].text;
+            at = r->inst[variant].at;
+            /* One reference for each of the two pieces around ElapsedTime. */
+            atomic_fetch_add(&t->refs, 2);
+        }
     }
     pthread_rwlock_unlock(&s->lock);
+    if (denied)
+        return -1;
     if (!t)
         return 0;
     /* Copied (GetInstance) or referenced outside the lock: the text is immutable. */
     size_t from = named ? 0 : at.inst, to = named ? t->len : at.end;
-    cx_out_shared(o, t, from, at.hole - from);
+    cx_out_shared_owned(o, t, from, at.hole - from);
     cx_text_w(o, elapsed);
-    cx_out_shared(o, t, at.hole, to - at.hole);
-    cx_shared_unref(t);
+    cx_out_shared_owned(o, t, at.hole, to - at.hole);
     return 1;
 }
 
@@ -385,19 +314,25 @@ void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_
     pthread_rwlock_unlock(&s->lock);
 }
 
-void cx_side_store(cx_side *s, const char *id, const cx_snap *snap, int variant, char *text,
-                   size_t len, const cx_inst_at *at)
+void cx_side_store(cx_side *s, const char *id, uint64_t rev, unsigned gen, const char *owner,
+                   int variant, char *text, size_t len, const cx_inst_at *at)
 {
     pthread_rwlock_wrlock(&s->lock);
     cx_rec *r = cx_find_or_add_locked(s, id);
-    if (r && r->snap && !cx_snap_same(r->snap, r->snap_len, snap)) {
-        cx_rec_drop_cache(r);
-        free(r->snap);
-        r->snap = NULL;
+    /* Not kept: the command line or JobInParameters changed since the text was begun, or a
+     * newer revision's text is there already. */
+    if (!r || r->gen != gen || rev < r->rev) {
+        free(text);
+        pthread_rwlock_unlock(&s->lock);
+        return;
     }
-    if (r && !r->snap)
-        r->snap = cx_pack(snap, &r->snap_len);
-    if (!r || !r->snap) {
+    if (r->rev != rev) {
+        cx_rec_drop_cache(r);
+        r->rev = rev;
+    }
+    if (!r->owner)
+        r->owner = strdup(owner);
+    if (!r->owner) {
         free(text); /* no room to keep it: the next request writes it again */
         pthread_rwlock_unlock(&s->lock);
         return;

@@ -72,28 +72,56 @@ void cx_fragment(cx_out *o, const char *s, size_t n)
     cx_raw(o, s, n);
 }
 
-static void cx_piece_add(cx_out *o, cx_shared *ref, size_t off, size_t len)
+/* Add a piece; with @p owned, the piece takes over a reference to @p ref the caller holds
+ * (dropped when the piece cannot be added), else it takes one of its own. */
+static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, int owned)
 {
-    if (o->failed || len == 0)
+    if (o->failed || len == 0) {
+        if (owned)
+            cx_shared_unref(ref);
         return;
+    }
     if (o->npieces == o->piececap) {
         size_t cap = o->piececap ? 2 * o->piececap : 64;
         cx_piece *np = realloc(o->pieces, cap * sizeof *np);
         if (!np) {
             o->failed = 1;
+            if (owned)
+                cx_shared_unref(ref);
             return;
         }
         o->pieces = np;
         o->piececap = cap;
     }
-    if (ref)
+    if (ref && !owned)
         atomic_fetch_add(&ref->refs, 1);
     o->pieces[o->npieces++] = (cx_piece){ref, off, len};
+}
+
+static void cx_piece_add(cx_out *o, cx_shared *ref, size_t off, size_t len)
+{
+    cx_piece_add_ref(o, ref, off, len, 0);
 }
 
 void cx_piece_add_tail(cx_out *o)
 {
     cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    o->mark = o->len;
+}
+
+void cx_out_shared_owned(cx_out *o, cx_shared *t, size_t off, size_t n)
+{
+    if (!o->pieced) {
+        cx_fragment(o, t->text + off, n);
+        cx_shared_unref(t);
+        return;
+    }
+    if (o->open) {
+        cx_raw(o, ">", 1);
+        o->open = 0;
+    }
+    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    cx_piece_add_ref(o, t, off, n, 1);
     o->mark = o->len;
 }
 
@@ -103,13 +131,8 @@ void cx_out_shared(cx_out *o, cx_shared *t, size_t off, size_t n)
         cx_fragment(o, t->text + off, n);
         return;
     }
-    if (o->open) {
-        cx_raw(o, ">", 1);
-        o->open = 0;
-    }
-    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
-    cx_piece_add(o, t, off, n);
-    o->mark = o->len;
+    atomic_fetch_add(&t->refs, 1);
+    cx_out_shared_owned(o, t, off, n);
 }
 
 static void cx_lit(cx_out *o, const char *s)

@@ -163,6 +163,7 @@ void cimjob__job_add_error(cimjob_job *job, int msg, int is_end, uint32_t code, 
     e->code = code;
     e->cim = cim ? cim : (msg_get(msg) ? msg_get(msg)->cim : CIMJOB_CIM_ERR_FAILED);
     e->time_us = cimjob__reg_realtime(job->reg);
+    cimjob__job_touch(job);
     /* Append (the list is short: no tail pointer in every job); the oldest goes beyond the
      * limit. */
     unsigned int n = 1;
@@ -188,6 +189,7 @@ void cimjob__job_clear_errors(cimjob_job *job)
         e = next;
     }
     job->err_head = NULL;
+    cimjob__job_touch(job);
 }
 
 /* ---- the public record ----------------------------------------------------------------- */

@@ -89,6 +89,9 @@ struct cimjob_job {
     uint32_t priority; /* writable: guarded by lock */
     int spawn_rc;      /* what spawn returned when the start failed in the core, else 0 (lock) */
     uint64_t time_before_removal_us; /* writable: guarded by lock */
+    /* cimjob_job_revision(): bumped (cimjob__job_touch) in every locked section that changes
+     * what cimjob_query(), cimjob_job_settings_get() or the CIM_Error records report. lock. */
+    uint64_t revision;
     int64_t time_submitted_us;
     /* The options as created, immutable: Name, Owner, flags, the requested containment and
      * the state-change callback are read from here (name and owner are never NULL). The
@@ -156,6 +159,13 @@ struct cimjob_job {
     /* Guarded by the registry's lock. */
     struct cimjob_job *release_next;
 };
+
+/* Something a client can see changed (job->lock held): a new revision. Once per change is
+ * enough within one locked section, more is harmless. */
+static inline void cimjob__job_touch(cimjob_job *job)
+{
+    job->revision++;
+}
 
 /* The job's plan, or the defaults when it has none (job->lock held). */
 extern const cimjob__plan cimjob__plan_defaults;

@@ -35,6 +35,7 @@ cimjob__outcome cimjob__act_start(cimjob_job *job, const cimjob__request *rq)
 {
     cimjob_registry *reg = job->reg;
     job->busy++;
+    cimjob__job_touch(job);
     job->start_time_us = cimjob__reg_realtime(reg);
     job->start_mono_us = cimjob__reg_now(reg);
     job->suspended_us = 0;

@@ -6,6 +6,36 @@
 
 #include "job_internal.h"
 
+/* ElapsedTime now: executing time, not the time spent Suspended (and not yet resumed). With
+ * job->lock held. */
+static uint64_t elapsed_us(cimjob_job *job)
+{
+    if (job->start_mono_us < 0)
+        return 0;
+    int64_t end = job->ended || job->between_runs ? job->end_mono_us : cimjob__reg_now(job->reg);
+    if (job->suspended_since >= 0 && job->suspended_since < end)
+        end = job->suspended_since;
+    uint64_t e = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+    return e > job->suspended_us ? e - job->suspended_us : 0;
+}
+
+cimjob_rc cimjob_job_revision(cimjob_job *job, uint64_t *revision, uint64_t *elapsed_time_us)
+{
+    if (!job || !revision)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_job_revision: NULL argument");
+    cimjob__mutex_lock(&job->lock);
+    if (job->removed) {
+        cimjob__mutex_unlock(&job->lock);
+        return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_job_revision: job '%s' was removed",
+                            job->instance_id);
+    }
+    *revision = job->revision;
+    if (elapsed_time_us)
+        *elapsed_time_us = elapsed_us(job);
+    cimjob__mutex_unlock(&job->lock);
+    return CIMJOB_RC_SUCCESS;
+}
+
 cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
 {
     if (!job || !info)
@@ -23,16 +53,7 @@ cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info)
     info->job_state = job->state;
     info->time_of_last_state_change_us = job->time_of_last_state_change_us;
     info->start_time_us = job->start_time_us;
-    if (job->start_mono_us < 0)
-        info->elapsed_time_us = 0;
-    else {
-        /* Executing time: not the time spent Suspended (and not yet resumed). */
-        int64_t end = job->ended || job->between_runs ? job->end_mono_us : cimjob__reg_now(reg);
-        if (job->suspended_since >= 0 && job->suspended_since < end)
-            end = job->suspended_since;
-        uint64_t e = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
-        info->elapsed_time_us = e > job->suspended_us ? e - job->suspended_us : 0;
-    }
+    info->elapsed_time_us = elapsed_us(job);
     info->percent_complete = job->percent;
     info->error_code = job->error_code;
     strcpy(info->error_description, job->error_description ? job->error_description : "");

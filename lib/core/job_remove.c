@@ -24,6 +24,7 @@ void cimjob__job_remove_cause(cimjob_job *job, cimjob_removal_cause cause)
         return;
     }
     job->removed = 1;
+    cimjob__job_touch(job);
     atomic_store(&job->dead, 1);
     /* Out of the map before the lock is let go (map_lock is a leaf): whoever then sees
      * `removed` (a second remover, KillJob(DeleteOnKill) about to answer) can rely on

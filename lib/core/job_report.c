@@ -55,6 +55,7 @@ cimjob_rc cimjob_set_percent_complete(cimjob_job *job, unsigned int percent)
         rc = cimjob__fail(CIMJOB_RC_INVALID_STATE, "cimjob_set_percent_complete: job has ended");
     else if (job->percent != percent) {
         job->percent = percent;
+        cimjob__job_touch(job);
         cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION,
                              CIMJOB_PROPERTY_PERCENT_COMPLETE, CIMJOB_REMOVAL_NONE);
     }
@@ -78,6 +79,7 @@ cimjob_rc cimjob_set_job_status(cimjob_job *job, const char *status)
     if (job->removed)
         rc = cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_set_job_status: job was removed");
     else {
+        cimjob__job_touch(job);
         if (cimjob__job_set_text(&job->job_status, status) != 0)
             rc = cimjob__fail(CIMJOB_RC_NO_MEMORY, "cimjob_set_job_status: out of memory");
         cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION, CIMJOB_PROPERTY_JOB_STATUS,

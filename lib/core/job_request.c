@@ -115,6 +115,7 @@ int cimjob__job_request(cimjob_job *job, const cimjob__request *rq)
     if (d.action == CIMJOB__ACT_SPAWN && !rq->admitted && !cimjob__queue_admit(job)) {
         if (job->waiting != CIMJOB_WAITING_QUEUE) {
             job->waiting = CIMJOB_WAITING_QUEUE;
+            cimjob__job_touch(job);
             (void)cimjob__job_set_text(&job->job_status, CIMJOB__QUEUE_WAIT_TEXT);
             cimjob__reg_indicate(reg, job, CIMJOB_EVENT_MODIFICATION, CIMJOB_PROPERTY_JOB_STATUS,
                                  CIMJOB_REMOVAL_NONE);
@@ -178,6 +179,7 @@ void cimjob__job_start_admitted(cimjob_job *job)
         return;
     }
     job->waiting = CIMJOB_WAITING_NONE;
+    cimjob__job_touch(job);
     if (job->job_status && strcmp(job->job_status, CIMJOB__QUEUE_WAIT_TEXT) == 0)
         (void)cimjob__job_set_text(&job->job_status, "");
     cimjob__mutex_unlock(&job->lock);

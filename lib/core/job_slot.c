@@ -88,6 +88,7 @@ int cimjob__job_spawn(cimjob_job *job, uint64_t timeout_us)
     if (rc == CIMJOB_RC_SUCCESS) {
         job->be_job = be_job;
         job->containment = c;
+        cimjob__job_touch(job);
     }
     int pending = job->pending;
     if (rc != CIMJOB_RC_SUCCESS) {

@@ -26,6 +26,7 @@ void cimjob__job_timer(cimjob_job *job, int kind, int64_t when)
             return;
         }
         job->escalated = 1;
+        cimjob__job_touch(job);
         (void)cimjob__job_set_text(&job->job_status,
                                    "Terminate escalated to Kill: the job did not end "
                                    "within its TimeoutPeriod");

@@ -31,6 +31,7 @@ void cimjob__job_set_state(cimjob_job *job, cimjob_job_state st)
     cimjob_job_state old = job->state;
     if (old == st)
         return;
+    cimjob__job_touch(job);
     job->state = st;
     if (st == CIMJOB_JOB_STATE_SUSPENDED) {
         job->suspended_since = cimjob__reg_now(job->reg);
@@ -104,6 +105,7 @@ void cimjob__job_finalize(cimjob_job *job, const cimjob_backend_result *r)
 {
     cimjob_job_state final;
     cimjob__queue_leave(job); /* its run slot, or its place in the queue */
+    cimjob__job_touch(job);
     job->waiting = CIMJOB_WAITING_NONE;
     job->ended = 1;
     job->end_mono_us = cimjob__reg_now(job->reg);
@@ -196,6 +198,7 @@ void cimjob__job_end_recurrence(cimjob_job *job)
         return;
     }
     /* No run is left: the job ends as its last run did. */
+    cimjob__job_touch(job);
     job->between_runs = 0;
     job->ended = 1;
     if (job->plan) {

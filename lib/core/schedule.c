@@ -161,6 +161,7 @@ int cimjob__sched_plan(cimjob_job *job, int first)
         next > pl->until_time_us)
         next = CIMJOB_TIME_NONE; /* no run starts after UntilTime */
 
+    cimjob__job_touch(job); /* waiting, the next run and its JobStatus */
     int was_ours = job->job_status && strncmp(job->job_status, CIMJOB__SCHED_STATUS_PREFIX,
                                               strlen(CIMJOB__SCHED_STATUS_PREFIX)) == 0;
     cimjob__plan *w = next == CIMJOB_TIME_NONE && !job->plan ? NULL : cimjob__plan_get(job);

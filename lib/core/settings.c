@@ -280,9 +280,11 @@ cimjob_rc cimjob_job_modify(cimjob_job *job, const cimjob_job_settings *s, uint3
             changed |= CIMJOB_PROPERTY_SCHEDULE;
         }
     }
-    if (changed)
+    if (changed) {
+        cimjob__job_touch(job);
         cimjob__reg_indicate(job->reg, job, CIMJOB_EVENT_MODIFICATION, changed,
                              CIMJOB_REMOVAL_NONE);
+    }
     cimjob__mutex_unlock(&job->lock);
 
     if (changed & CIMJOB_PROPERTY_TIME_BEFORE_REMOVAL)

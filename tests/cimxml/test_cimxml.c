@@ -891,6 +891,124 @@ static void test_instance_cache(void **state)
     free(id);
 }
 
+/* ---- the instance cache is never stale ---- */
+
+#define EI_ORIGIN_DOC                                                                              \
+    ENV_HEAD "<IMETHODCALL NAME=\"EnumerateInstances\">" NS_OPEN                                   \
+             "<IPARAMVALUE NAME=\"ClassName\"><CLASSNAME "                                         \
+             "NAME=\"CIMJOB_ConcreteJob\"/></IPARAMVALUE><IPARAMVALUE "                            \
+             "NAME=\"LocalOnly\"><VALUE>FALSE</VALUE></IPARAMVALUE><IPARAMVALUE "                  \
+             "NAME=\"IncludeClassOrigin\"><VALUE>TRUE</VALUE></IPARAMVALUE>"                       \
+             "</IMETHODCALL>" ENV_TAIL
+
+/* EnumerateInstances (as @p user, admin or not) and GetInstance of @p id (as alice), from the
+ * fixture's service (its cache filled by the step before) and from a new service over the same
+ * registry (nothing cached): the same bytes, whatever changed in between. Returns the
+ * enumeration (malloc'd). */
+static char *same_as_uncached(fixture *f, const char *id, const char *user, int admin,
+                              const char *what)
+{
+    char *warm_ei = strdup(call_as(f, "EnumerateInstances", user, admin, "%s", EI_ORIGIN_DOC));
+    char *warm_gi = strdup(gi_doc(f, "alice", id, NULL));
+    cimjob_cimxml *warm = f->svc, *cold = NULL;
+    assert_int_equal(cimjob_cimxml_new(f->reg, NULL, &cold), CIMJOB_RC_SUCCESS);
+    f->svc = cold;
+    char *cold_ei = strdup(call_as(f, "EnumerateInstances", user, admin, "%s", EI_ORIGIN_DOC));
+    char *cold_gi = strdup(gi_doc(f, "alice", id, NULL));
+    f->svc = warm;
+    cimjob_cimxml_free(cold);
+    assert_true(warm_ei && warm_gi && cold_ei && cold_gi);
+    if (strcmp(warm_ei, cold_ei) != 0 || strcmp(warm_gi, cold_gi) != 0)
+        fprintf(stderr, "after %s, cached:\n%.6000s\nnot cached:\n%.6000s\n", what,
+                nz(strcmp(warm_ei, cold_ei) ? warm_ei : warm_gi),
+                nz(strcmp(warm_ei, cold_ei) ? cold_ei : cold_gi));
+    assert_string_equal(warm_ei, cold_ei);
+    assert_string_equal(warm_gi, cold_gi);
+    free(warm_gi);
+    free(cold_ei);
+    free(cold_gi);
+    return warm_ei;
+}
+
+static void fresh(fixture *f, const char *id, const char *what, const char *want)
+{
+    char *b = same_as_uncached(f, id, "alice", 0, what);
+    if (want && !strstr(b, want))
+        fprintf(stderr, "after %s, no %s in:\n%.6000s\n", what, nz(want), nz(b));
+    assert_true(!want || strstr(b, want));
+    free(b);
+}
+
+/* Every kind of change, made through the C API and through CIM-XML, shows in the very next
+ * answer of a service whose cache holds the job's text from before the change; ElapsedTime is
+ * live in the cached text; another account's job is not shown from the cache. */
+static void test_instance_cache_fresh(void **state)
+{
+    fixture *f = *state;
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    cimjob_job *j = NULL;
+    o.name = "fresh";
+    o.owner = "alice";
+    o.flags = CIMJOB_JOB_START;
+    assert_int_equal(cimjob_create(f->reg, &o, &j), CIMJOB_RC_SUCCESS);
+    const char *id = cimjob_job_instance_id(j);
+    fresh(f, id, "the start", "<VALUE>4</VALUE>");
+    assert_int_equal(cimjob_fake_advance(f->fake, 3000000), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "time passing", "<VALUE>00000000000003.000000:000</VALUE>");
+    assert_int_equal(cimjob_set_percent_complete(j, 30), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "PercentComplete", "CLASSORIGIN=\"CIM_Job\"><VALUE>30</VALUE>");
+    assert_int_equal(cimjob_set_job_status(j, "phase two"), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "JobStatus", "<VALUE>phase two</VALUE>");
+    cimjob_job_settings s = CIMJOB_JOB_SETTINGS_INIT;
+    assert_int_equal(cimjob_job_settings_get(j, &s), CIMJOB_RC_SUCCESS);
+    s.priority = 7;
+    assert_int_equal(cimjob_job_modify(j, &s, CIMJOB_PROPERTY_PRIORITY, NULL), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "Priority (C API)", "CLASSORIGIN=\"CIM_Job\"><VALUE>7</VALUE>");
+    const char *b = mi_doc(f, "alice", id,
+                           "<PROPERTY NAME=\"Priority\" TYPE=\"uint32\"><VALUE>9</VALUE>"
+                           "</PROPERTY>");
+    assert_non_null(strstr(b, "<IRETURNVALUE></IRETURNVALUE>"));
+    fresh(f, id, "Priority (ModifyInstance)", "CLASSORIGIN=\"CIM_Job\"><VALUE>9</VALUE>");
+    s.priority = 9;
+    s.run_start_interval_us = (uint64_t)3600 * 1000000;
+    assert_int_equal(cimjob_job_modify(j, &s, CIMJOB_PROPERTY_SCHEDULE, NULL), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "the schedule", "<VALUE>00000000010000.000000:000</VALUE>");
+    assert_int_equal(cimjob_request_state_change(j, CIMJOB_REQUEST_SUSPEND, NULL),
+                     CIMJOB_RSC_COMPLETED);
+    fresh(f, id, "Suspend", "<VALUE>5</VALUE>");
+    assert_int_equal(cimjob_fake_advance(f->fake, 2000000), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "time passing while Suspended", "<VALUE>00000000000003.000000:000</VALUE>");
+    expect_rv(cm_doc(f, "alice", "RequestStateChange", id,
+                     "<PARAMVALUE NAME=\"RequestedState\"><VALUE>2</VALUE></PARAMVALUE>"),
+              0);
+    assert_int_equal(cimjob_fake_advance(f->fake, 1000000), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "Start (RequestStateChange)", "<VALUE>00000000000004.000000:000</VALUE>");
+    assert_int_equal(cimjob_fake_finish(f->fake, j, 3, "exit status 3"), CIMJOB_RC_SUCCESS);
+    fresh(f, id, "the end", "<VALUE>exit status 3</VALUE>");
+
+    /* Bob's job, cached by an administrator's enumeration, is not alice's to see. */
+    cimjob_job *other = NULL;
+    o.name = "bobs";
+    o.owner = "bob";
+    assert_int_equal(cimjob_create(f->reg, &o, &other), CIMJOB_RC_SUCCESS);
+    char *all = same_as_uncached(f, id, "root", 1, "an administrator's enumeration");
+    assert_non_null(strstr(all, "<VALUE>bobs</VALUE>"));
+    free(all);
+    char *mine = same_as_uncached(f, id, "alice", 0, "alice's enumeration");
+    assert_null(strstr(mine, "<VALUE>bobs</VALUE>"));
+    assert_non_null(strstr(mine, "<VALUE>fresh</VALUE>"));
+    free(mine);
+    /* Nor to GetInstance: Access Denied, though the text is cached. */
+    expect_error(gi_doc(f, "alice", cimjob_job_instance_id(other), NULL), 2);
+    assert_non_null(strstr(gi_doc(f, "bob", cimjob_job_instance_id(other), NULL), "bobs"));
+    assert_int_equal(cimjob_remove(f->reg, j), CIMJOB_RC_SUCCESS);
+    mine = strdup(call(f, "EnumerateInstances", "%s", EI_ORIGIN_DOC));
+    assert_null(strstr(mine, "<VALUE>fresh</VALUE>"));
+    free(mine);
+    cimjob_job_release(other);
+    cimjob_job_release(j);
+}
+
 /* The INSTANCE element of @p doc, followed by @p tail (malloc'd). */
 static char *instance_of(const char *doc, const char *tail)
 {
@@ -1910,6 +2028,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instance_cache_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instance_cache_fresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
