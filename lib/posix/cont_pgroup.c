@@ -293,8 +293,11 @@ static void px_pg_send(struct px_job *pj, int sig)
     }
 }
 
+static void px_pg_cgroup_pin(struct px_job *pj);
+
 static cimjob_rc px_pg_signal_all(struct px_job *pj, int how)
 {
+    px_pg_cgroup_pin(pj);
     if (how == PX_KILL) {
         px_pg_send(pj, SIGKILL);
     } else {
@@ -431,9 +434,16 @@ static void px_pg_sealed(struct px_job *pj)
     }
     d->sealed = 1;
     d->sealed_at = e;
-    /* Where its members are listed from from now on (see px_pg_cgroup_listing). The leader is
-     * pinned, so /proc/<pid>/cgroup is its own. */
-    if (pj->pg_cgroup_fd < 0 && !cimjob__px_pg_use_proc) {
+}
+
+/* Open the cgroup the leader is in, where a sealed group's members will be listed from (see
+ * px_pg_cgroup_listing), while the leader pins the group (so /proc/<pid>/cgroup is its own).
+ * Done when a request is about to end the group, the case where members are many and still
+ * dying. A main process that simply exits does not pay for it: its group is usually empty,
+ * and opening the cgroup there added about 29 us to the exit latency (docs/performance.md). */
+static void px_pg_cgroup_pin(struct px_job *pj)
+{
+    if (pj->pg_cgroup_fd < 0 && !cimjob__px_pg_use_proc && cimjob__px_main_is_ours(pj)) {
         pj->pg_cgroup_fd = cimjob__posix_cgroup_open_of(pj->pid);
     }
 }
@@ -442,9 +452,9 @@ static void px_pg_sealed(struct px_job *pj)
  * leader's cgroup alone: a host at the root of a machine with thousands of cgroups). */
 #define PX_PG_SUBTREE_MAX 64
 
-/* A sealed group's members, listed from the cgroup its leader was in when the group was killed
- * (and the cgroups below it, where they are few): one read of cgroup.procs, one getpgid() per
- * live process in it, no zombie. A child is born in its parent's cgroup, so every member is
+/* A sealed group's members, listed from the cgroup its leader was in when a request was sent to
+ * the group (and the cgroups below it, where they are few): one read of cgroup.procs, one getpgid()
+ * per live process in it, no zombie. A child is born in its parent's cgroup, so every member is
  * there unless something moved it out (a process with write access to cgroup files, such as
  * `systemd-run --scope`); such a member had SIGKILL from the same kill and cannot run again,
  * but the job may be reported ended before its exit completes (docs/teardown.md). Into @p own

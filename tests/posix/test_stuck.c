@@ -604,8 +604,9 @@ static void test_free_fuse_stuck(void **state)
 /* ---- pgroup: a killed group's member that moved into a cgroup below the leader's ------------
  *
  * A killed process group is waited for through the cgroup its leader was in and the cgroups
- * below it (lib/posix/cont_pgroup.c): live processes only, no zombie. A member that moved into
- * a cgroup below, then got stuck in D state, must keep the Kill from answering Success. The
+ * below it (lib/posix/cont_pgroup.c): live processes only, no zombie. That cgroup is opened when
+ * a Kill or a Terminate is sent. A member that moved into a cgroup below, then got stuck in D
+ * state, must keep the request from answering success. The
  * test runs the job from a cgroup of its own (so the leader's cgroup has one cgroup below it,
  * whatever the machine's tree) and puts it back afterwards. */
 
@@ -636,9 +637,12 @@ static void pg_cgroup_undo(void)
     g_pg_cg[0] = '\0';
 }
 
-static void test_pgroup_kill_waits_for_member_below(void **state)
+/* A group member moves itself one cgroup below the leader's and blocks in D state on a FUSE
+ * server that never answers. Ending the job (Kill, or Terminate without escalation, whose
+ * SIGTERM ends the leader and whose group is then sent SIGKILL) must not answer success while
+ * the member is stuck: the member is listed from the leader's cgroup and the ones below it. */
+static void pg_member_below_case(int terminate)
 {
-    (void)state;
     struct fuse_rig rig = {"", -1, -1};
     if (own_cgroup_dir(g_own_cg, sizeof g_own_cg) != 0) {
         print_message("SKIP: no cgroup v2 here\n");
@@ -683,21 +687,45 @@ static void test_pgroup_kill_waits_for_member_below(void **state)
     assert_int_equal(cimjob_registry_list(reg, &jobs, &n), CIMJOB_RC_SUCCESS);
     assert_int_equal(n, 1);
     cimjob_job *job = jobs[0];
-    cimjob_rc rc = cimjob_kill_job(job, 0);
     pid_t ppid;
-    char st = proc_state(pid, &ppid);
-    if (rc != CIMJOB_RC_TIMEOUT)
-        fail_msg("Kill answered %s while a member (%d, state %c) is stuck in %s",
-                 cimjob_rc_name((int)rc), (int)pid, st, sub);
-    assert_int_equal(st, 'D');
+    if (terminate) {
+        cimjob_request_options o = CIMJOB_REQUEST_OPTIONS_INIT;
+        o.timeout_us = 1 * SEC;
+        o.flags = CIMJOB_REQUEST_NO_ESCALATE;
+        cimjob_rsc_rc r = cimjob_request_state_change_ex(job, CIMJOB_REQUEST_TERMINATE, &o);
+        char st = proc_state(pid, &ppid);
+        if (r != CIMJOB_RSC_TIMEOUT)
+            fail_msg("Terminate answered %d while a member (%d, state %c) is stuck in %s", (int)r,
+                     (int)pid, st, sub);
+        assert_int_equal(st, 'D');
+    } else {
+        cimjob_rc rc = cimjob_kill_job(job, 0);
+        char st = proc_state(pid, &ppid);
+        if (rc != CIMJOB_RC_TIMEOUT)
+            fail_msg("Kill answered %s while a member (%d, state %c) is stuck in %s",
+                     cimjob_rc_name((int)rc), (int)pid, st, sub);
+        assert_int_equal(st, 'D');
+    }
     fuse_stop(&rig);
     cimjob_job_state fin = CIMJOB_JOB_STATE_NEW;
     assert_int_equal(cimjob_wait(job, CIMJOB_STATES_FINAL, 20 * SEC, &fin), CIMJOB_RC_SUCCESS);
-    assert_int_equal(fin, CIMJOB_JOB_STATE_KILLED);
+    assert_int_equal(fin, terminate ? CIMJOB_JOB_STATE_TERMINATED : CIMJOB_JOB_STATE_KILLED);
     cimjob_job_list_free(jobs, n);
     g_reg = NULL;
     assert_int_equal(cimjob_registry_free(reg), CIMJOB_RC_SUCCESS);
     pg_cgroup_undo();
+}
+
+static void test_pgroup_kill_waits_for_member_below(void **state)
+{
+    (void)state;
+    pg_member_below_case(0);
+}
+
+static void test_pgroup_terminate_waits_for_member_below(void **state)
+{
+    (void)state;
+    pg_member_below_case(1);
 }
 
 /* End what a case left, by PID: its holders first (so its stuck processes can die), then its
@@ -759,6 +787,7 @@ int main(void)
         cmocka_unit_test_teardown(test_free_fuse_stuck, case_teardown),
         cmocka_unit_test_teardown(test_free_stuck_out_of_memory, case_teardown),
         cmocka_unit_test_teardown(test_pgroup_kill_waits_for_member_below, case_teardown),
+        cmocka_unit_test_teardown(test_pgroup_terminate_waits_for_member_below, case_teardown),
     };
     return cmocka_run_group_tests_name("posix-stuck", tests, group_setup, group_teardown);
 }
