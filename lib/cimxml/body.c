@@ -111,8 +111,7 @@ void cimjob_cimxml_body_free(cimjob_cimxml_body *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < b->npieces; i++)
-        cx_shared_unref(b->pieces[i].ref);
+    cx_pieces_unref(b->pieces, b->npieces);
     free(b->pieces);
     free(b->buf);
     free(b);

@@ -597,7 +597,7 @@ static void cx_instance(cx_ctx *c, cx_out *o, const cx_snap *snap, const cx_sele
  * (an enumeration's element: one lookup and two references per job); GetInstance answers the
  * INSTANCE inside it.
  */
-static int cx_cacheable(const cx_ctx *c, const cx_select *sel)
+int cx_cacheable(const cx_ctx *c, const cx_select *sel)
 {
     const cx_class *k = c->svc->job_class;
     return !sel->names && !sel->local_only && (!sel->scope || sel->scope == k || sel->deep);

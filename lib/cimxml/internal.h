@@ -75,6 +75,9 @@ typedef struct cx_piece {
     cx_shared *ref;
     size_t off, len;
 } cx_piece;
+/* Drop the references of pieces [0, n) (each piece with a text holds one): one atomic operation
+ * per run of pieces from the same text, not one per piece. */
+void cx_pieces_unref(const cx_piece *pieces, size_t n);
 
 /* The response being written: one growing buffer and the stack of open elements. With
  * @p pieced set, cached instance texts are not copied into it but referenced as pieces. */
@@ -201,6 +204,8 @@ int cx_write_instance(cx_ctx *c, cimjob_job *job, const cx_snap *snap, const cx_
  * is gone or another account's (nothing written); 0 when the caller must take the snapshot and
  * call cx_write_instance(). */
 int cx_write_cached(cx_ctx *c, cimjob_job *job, const cx_select *sel, int named);
+/* Whether instances of this selection (every property, the job class) come from that cache. */
+int cx_cacheable(const cx_ctx *c, const cx_select *sel);
 /* Is this a property the job changes as it runs (JobState, ElapsedTime, the status block...)?
  * ModifyInstance ignores the stale values a client that read the instance sends back. */
 int cx_property_live(const cx_ctx *c, const cx_property *p);
@@ -265,6 +270,11 @@ void cx_side_store(cx_side *s, const char *id, uint64_t rev, unsigned gen, const
 void cx_side_instancename(cx_side *s, const char *classname, const char *id, cx_out *o);
 /* Drop the records of jobs no longer in the registry. */
 void cx_side_sweep(cx_side *s, cimjob_registry *reg);
+/* Hold the table's read lock for a run of cx_side_emit calls on this thread (an enumeration's
+ * cache hits): taken once per run instead of once per job. Nothing else of the table may be
+ * called by this thread until cx_side_release. */
+void cx_side_hold(cx_side *s);
+void cx_side_release(cx_side *s);
 size_t cx_side_count(cx_side *s);
 
 #endif /* CIMJOB_CIMXML_INTERNAL_H */

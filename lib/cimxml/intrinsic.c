@@ -262,9 +262,20 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn f
     if (cx_side_count(c->svc->side) > 2 * n + 64)
         cx_side_sweep(c->svc->side, c->svc->reg);
     cx_snap *snap = NULL;
+    /* The hits (pre) run under one hold of the side table's read lock, let go for a miss:
+     * writing a job's instance stores it, under the write lock. */
+    int held = 0;
     for (size_t i = 0; i < n; i++) {
+        if (pre && !held) {
+            cx_side_hold(c->svc->side);
+            held = 1;
+        }
         if (pre && pre(c, jobs[i], arg))
             continue;
+        if (held) {
+            cx_side_release(c->svc->side);
+            held = 0;
+        }
         if (!snap && !(snap = malloc(sizeof *snap))) {
             cimjob_job_list_free(jobs, n);
             return cx_fail(c, CX_ERR_FAILED, "out of memory");
@@ -273,6 +284,8 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn f
         if (cx_snap_take(jobs[i], snap) == CIMJOB_RC_SUCCESS && cx_may_access(c, &snap->info))
             fn(c, jobs[i], snap, arg);
     }
+    if (held)
+        cx_side_release(c->svc->side);
     free(snap);
     cimjob_job_list_free(jobs, n);
     return CX_OK;
@@ -333,7 +346,8 @@ static int cx_op_enum_instances(cx_ctx *c, cx_args *a)
     if (cimjob_registry_count(c->svc->reg, &njobs) == CIMJOB_RC_SUCCESS)
         cx_reserve(&c->out, njobs * per);
     cx_start(&c->out, "IRETURNVALUE");
-    if ((rc = cx_each_job(c, k, cx_instance_cached, cx_instance_one, &sel)))
+    if ((rc = cx_each_job(c, k, cx_cacheable(c, &sel) ? cx_instance_cached : NULL, cx_instance_one,
+                          &sel)))
         return rc;
     cx_end(&c->out);
     return CX_OK;

@@ -245,8 +245,7 @@ char *cx_out_take(cx_out *o, size_t *len)
 
 void cx_out_discard(cx_out *o)
 {
-    for (size_t i = 0; i < o->npieces; i++)
-        cx_shared_unref(o->pieces[i].ref);
+    cx_pieces_unref(o->pieces, o->npieces);
     free(o->pieces);
     o->pieces = NULL;
     o->npieces = o->piececap = o->mark = 0;
