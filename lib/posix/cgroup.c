@@ -382,17 +382,10 @@ static int px_in_cgroup(int pid, const char *rel)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return 0;
-    }
     char buf[4096];
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0) {
+    if (cimjob__posix_read_small(AT_FDCWD, path, buf, sizeof buf) < 0) {
         return 0;
     }
-    buf[r] = '\0';
     char *line = strstr(buf, "0::");
     if (line == NULL || (line != buf && line[-1] != '\n')) {
         return 0;

@@ -185,20 +185,10 @@ long cimjob__posix_cgroup_pgids_at(int dirfd, int subtree, int (*pairs)[2], size
 
 long cimjob__posix_cgroup_descendants(int dirfd)
 {
-    int fd = openat(dirfd, "cgroup.stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -1;
-    }
     char buf[512];
-    ssize_t r;
-    do {
-        r = read(fd, buf, sizeof buf - 1);
-    } while (r < 0 && errno == EINTR);
-    close(fd);
-    if (r <= 0) {
+    if (cimjob__posix_read_small(dirfd, "cgroup.stat", buf, sizeof buf) < 0) {
         return -1;
     }
-    buf[r] = '\0';
     const char *k = strstr(buf, "nr_descendants ");
     if (k == NULL || (k != buf && k[-1] != '\n')) {
         return -1;

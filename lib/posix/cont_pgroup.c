@@ -163,16 +163,9 @@ void cimjob__px_snap_end(void)
 static long px_machine_tasks(void)
 {
     char buf[128];
-    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (cimjob__posix_read_small(AT_FDCWD, "/proc/loadavg", buf, sizeof buf) < 0) {
         return -1;
     }
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0) {
-        return -1;
-    }
-    buf[r] = '\0';
     const char *slash = strchr(buf, '/');
     return slash != NULL ? strtol(slash + 1, NULL, 10) : -1;
 }

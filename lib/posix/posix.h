@@ -326,6 +326,10 @@ void cimjob__posix_stub_main(const struct cimjob__posix_helper_args *a) __attrib
 
 /* Async-signal-safe formatting of a non-negative decimal into buf; returns the length. */
 size_t cimjob__posix_utoa(unsigned long v, char *buf);
+/* Read a small file (a /proc or cgroup file) whole in one read(), retried on EINTR, into buf
+ * and NUL-terminate it: its length (> 0), or -1 when it cannot be opened or read or is empty.
+ * @p path is relative to @p dirfd (AT_FDCWD: the working directory). Async-signal-safe. */
+ssize_t cimjob__posix_read_small(int dirfd, const char *path, char *buf, size_t size);
 /* Monotonic microseconds (async-signal-safe). */
 int64_t cimjob__posix_now_us(void);
 /* Sleep (async-signal-safe). */

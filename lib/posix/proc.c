@@ -44,20 +44,10 @@ int cimjob__posix_proc_stat(int pid, struct cimjob__posix_proc *out)
     size_t n = strlen(path);
     n += cimjob__posix_utoa((unsigned long)pid, path + n);
     memcpy(path + n, "/stat", 6);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -1;
-    }
     char buf[512];
-    ssize_t r;
-    do {
-        r = read(fd, buf, sizeof buf - 1);
-    } while (r < 0 && errno == EINTR);
-    close(fd);
-    if (r <= 0) {
+    if (cimjob__posix_read_small(AT_FDCWD, path, buf, sizeof buf) < 0) {
         return -1;
     }
-    buf[r] = '\0';
     /* "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses, so take the last ')'. */
     char *p = strrchr(buf, ')');
     if (p == NULL || p[1] != ' ' || p[2] == '\0') {
@@ -78,20 +68,10 @@ unsigned long long cimjob__posix_proc_start_time(int pid)
     size_t n = strlen(path);
     n += cimjob__posix_utoa((unsigned long)pid, path + n);
     memcpy(path + n, "/stat", 6);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return 0;
-    }
     char buf[1024];
-    ssize_t r;
-    do {
-        r = read(fd, buf, sizeof buf - 1);
-    } while (r < 0 && errno == EINTR);
-    close(fd);
-    if (r <= 0) {
+    if (cimjob__posix_read_small(AT_FDCWD, path, buf, sizeof buf) < 0) {
         return 0;
     }
-    buf[r] = '\0';
     const char *p = strrchr(buf, ')');
     if (p == NULL) {
         return 0;

@@ -468,6 +468,24 @@ size_t cimjob__posix_utoa(unsigned long v, char *buf)
     return n;
 }
 
+ssize_t cimjob__posix_read_small(int dirfd, const char *path, char *buf, size_t size)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    ssize_t r;
+    do {
+        r = read(fd, buf, size - 1);
+    } while (r < 0 && errno == EINTR);
+    close(fd);
+    if (r <= 0) {
+        return -1;
+    }
+    buf[r] = '\0';
+    return r;
+}
+
 int64_t cimjob__posix_now_us(void)
 {
     struct timespec ts;
