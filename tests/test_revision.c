@@ -31,10 +31,19 @@ typedef struct seen {
 static void look(cimjob_job *j, seen *s)
 {
     memset(s, 0, sizeof *s); /* padding and string tails too: compared with memcmp */
-    assert_int_equal(cimjob_job_revision(j, &s->rev, NULL), CIMJOB_RC_SUCCESS);
+    uint64_t elapsed = UINT64_MAX;
+    assert_int_equal(cimjob_job_revision(j, &s->rev, &elapsed), CIMJOB_RC_SUCCESS);
     s->info.version = CIMJOB_INFO_VERSION;
     s->set.version = CIMJOB_JOB_SETTINGS_VERSION;
     assert_int_equal(cimjob_query(j, &s->info), CIMJOB_RC_SUCCESS);
+    /* Its ElapsedTime is read without the job's lock, from a clock the core keeps beside the
+     * fields cimjob_query() computes it from: after every step, in every state (not started,
+     * running, suspended, between runs, ended), both must agree. */
+    if (elapsed != s->info.elapsed_time_us)
+        fail_msg("ElapsedTime %llu us from cimjob_job_revision(), %llu us from cimjob_query() "
+                 "(JobState %d)",
+                 (unsigned long long)elapsed, (unsigned long long)s->info.elapsed_time_us,
+                 (int)s->info.job_state);
     s->info.elapsed_time_us = 0;
     assert_int_equal(cimjob_job_settings_get(j, &s->set), CIMJOB_RC_SUCCESS);
     cimjob_error *e = NULL;

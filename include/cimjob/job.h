@@ -521,11 +521,12 @@ CIMJOB_EXTERN cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info);
  * @param job             the job.
  * @param revision        receives the revision.
  * @param elapsed_time_us NULL, or receives ElapsedTime as cimjob_query() would report it now,
- *                        read together with the revision.
+ *                        read in the same call.
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL @p job or @p revision);
  *         CIMJOB_RC_NOT_FOUND (the job was removed from its registry).
  *
- * Thread-safe: takes the job's lock for a few loads, never waits for the job's work.
+ * Thread-safe and lock-free: two atomic loads (and the clock, for a running job); it never
+ * waits for the job's lock or its work, and writes nothing to the job.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_job_revision(cimjob_job *job, uint64_t *revision,
                                             uint64_t *elapsed_time_us);

@@ -90,8 +90,9 @@ struct cimjob_job {
     int spawn_rc;      /* what spawn returned when the start failed in the core, else 0 (lock) */
     uint64_t time_before_removal_us; /* writable: guarded by lock */
     /* cimjob_job_revision(): bumped (cimjob__job_touch) in every locked section that changes
-     * what cimjob_query(), cimjob_job_settings_get() or the CIM_Error records report. lock. */
-    uint64_t revision;
+     * what cimjob_query(), cimjob_job_settings_get() or the CIM_Error records report. Written
+     * under lock, read without it. */
+    _Atomic uint64_t revision;
     int64_t time_submitted_us;
     /* The options as created, immutable: Name, Owner, flags, the requested containment and
      * the state-change callback are read from here (name and owner are never NULL). The
@@ -138,6 +139,12 @@ struct cimjob_job {
      * start (monotonic, -1 when not suspended). */
     uint64_t suspended_us;
     int64_t suspended_since;
+    /* ElapsedTime as one word, for cimjob_job_revision() to read without the lock (an
+     * enumeration of every job by two threads passed each job's lock line between cores):
+     * >= 0, running since that origin (ElapsedTime = now - origin); < 0, stopped at
+     * -(value + 1). Written under lock by cimjob__job_clock_sync() whenever a field above
+     * that ElapsedTime is made of changes. */
+    _Atomic int64_t elapsed_clock;
     int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
     int64_t remove_at;   /* monotonic retention deadline, or -1 */
     /* ErrorDescription and JobStatus: allocated only when set (most jobs never have either,
@@ -164,8 +171,14 @@ struct cimjob_job {
  * enough within one locked section, more is harmless. */
 static inline void cimjob__job_touch(cimjob_job *job)
 {
-    job->revision++;
+    /* One writer (the lock's holder): a load and a store, no read-modify-write. */
+    uint64_t r = atomic_load_explicit(&job->revision, memory_order_relaxed);
+    atomic_store_explicit(&job->revision, r + 1, memory_order_release);
 }
+
+/* Recompute job->elapsed_clock from start_mono_us, end_mono_us, ended, between_runs,
+ * suspended_us and suspended_since (job->lock held): after every change of them. */
+void cimjob__job_clock_sync(cimjob_job *job);
 
 /* The job's plan, or the defaults when it has none (job->lock held). */
 extern const cimjob__plan cimjob__plan_defaults;

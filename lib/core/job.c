@@ -258,7 +258,8 @@ cimjob_rc cimjob_create(cimjob_registry *reg, const cimjob_job_options *opts, ci
     job->escalate_at = job->remove_at = -1;
     job->exit_status = -1;
     job->containment = CIMJOB_CONTAINMENT_NONE;
-    job->revision = 1;
+    atomic_init(&job->revision, 1);
+    atomic_init(&job->elapsed_clock, -1); /* not started: 0 */
 
     copy_options(job, opts, owner, n);
     if ((rc = cimjob__reg_insert(reg, job, opts->local_id)) != CIMJOB_RC_SUCCESS) {

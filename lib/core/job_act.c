@@ -66,6 +66,7 @@ cimjob__outcome cimjob__act_start(cimjob_job *job, const cimjob__request *rq)
         job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
     }
     job->between_runs = 0;
+    cimjob__job_clock_sync(job);
     job->waiting = CIMJOB_WAITING_NONE;
     job->runs++;
     if (pl) {

@@ -19,20 +19,43 @@ static uint64_t elapsed_us(cimjob_job *job)
     return e > job->suspended_us ? e - job->suspended_us : 0;
 }
 
+void cimjob__job_clock_sync(cimjob_job *job)
+{
+    int64_t c;
+    if (job->start_mono_us < 0) {
+        c = -1; /* never started: stopped at 0 */
+    } else if (job->ended || job->between_runs || job->suspended_since >= 0) {
+        /* Stopped: elapsed_us() with an end that no longer moves. */
+        int64_t end = job->ended || job->between_runs ? job->end_mono_us : INT64_MAX;
+        if (job->suspended_since >= 0 && job->suspended_since < end)
+            end = job->suspended_since;
+        uint64_t e = end > job->start_mono_us ? (uint64_t)(end - job->start_mono_us) : 0;
+        e = e > job->suspended_us ? e - job->suspended_us : 0;
+        c = e < (uint64_t)INT64_MAX ? -(int64_t)e - 1 : INT64_MIN;
+    } else {
+        c = job->start_mono_us + (int64_t)job->suspended_us; /* running: now - c */
+    }
+    atomic_store_explicit(&job->elapsed_clock, c, memory_order_release);
+}
+
 cimjob_rc cimjob_job_revision(cimjob_job *job, uint64_t *revision, uint64_t *elapsed_time_us)
 {
     if (!job || !revision)
         return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER, "cimjob_job_revision: NULL argument");
-    cimjob__mutex_lock(&job->lock);
-    if (job->removed) {
-        cimjob__mutex_unlock(&job->lock);
+    /* No lock: the revision and the ElapsedTime clock are single words written under it. */
+    if (atomic_load_explicit(&job->dead, memory_order_acquire))
         return cimjob__fail(CIMJOB_RC_NOT_FOUND, "cimjob_job_revision: job '%s' was removed",
                             job->instance_id);
+    *revision = atomic_load_explicit(&job->revision, memory_order_acquire);
+    if (elapsed_time_us) {
+        int64_t c = atomic_load_explicit(&job->elapsed_clock, memory_order_acquire);
+        if (c < 0) {
+            *elapsed_time_us = (uint64_t)(-(c + 1));
+        } else {
+            int64_t now = cimjob__reg_now(job->reg);
+            *elapsed_time_us = now > c ? (uint64_t)(now - c) : 0;
+        }
     }
-    *revision = job->revision;
-    if (elapsed_time_us)
-        *elapsed_time_us = elapsed_us(job);
-    cimjob__mutex_unlock(&job->lock);
     return CIMJOB_RC_SUCCESS;
 }
 

@@ -41,6 +41,7 @@ void cimjob__job_set_state(cimjob_job *job, cimjob_job_state st)
             job->suspended_us += (uint64_t)(now - job->suspended_since);
         job->suspended_since = -1;
     }
+    cimjob__job_clock_sync(job);
     job->time_of_last_state_change_us = cimjob__reg_realtime(job->reg);
     uint32_t changed = CIMJOB_PROPERTY_JOB_STATE | job->changed_acc;
     job->changed_acc = 0;
@@ -109,6 +110,7 @@ void cimjob__job_finalize(cimjob_job *job, const cimjob_backend_result *r)
     job->waiting = CIMJOB_WAITING_NONE;
     job->ended = 1;
     job->end_mono_us = cimjob__reg_now(job->reg);
+    cimjob__job_clock_sync(job);
     if (r) {
         job->error_code = r->error_code;
         job->exit_status = r->exit_status;
@@ -143,6 +145,7 @@ void cimjob__job_finalize(cimjob_job *job, const cimjob_backend_result *r)
         cimjob__sched_plan(job, 0)) {
         job->ended = 0;
         job->between_runs = 1;
+        cimjob__job_clock_sync(job);
         job->plan->until_at = -1; /* a plan exists: sched_plan planned a run */
         job->changed_acc |= CIMJOB_PROPERTY_JOB_STATUS;
         cimjob__job_set_state(job, CIMJOB_JOB_STATE_SUSPENDED);
@@ -201,6 +204,7 @@ void cimjob__job_end_recurrence(cimjob_job *job)
     cimjob__job_touch(job);
     job->between_runs = 0;
     job->ended = 1;
+    cimjob__job_clock_sync(job);
     if (job->plan) {
         job->plan->run_at = -1;
         job->plan->next_run_us = CIMJOB_TIME_NONE;
