@@ -403,6 +403,9 @@ static void test_registry_functions(void **state)
     EXPECT(cimjob_registry_list(f->reg, &list, NULL), IP);
     EXPECT(cimjob_registry_count(NULL, &n), IP);
     EXPECT(cimjob_registry_count(f->reg, NULL), IP);
+    uint64_t gen;
+    EXPECT(cimjob_registry_generation(NULL, &gen), IP);
+    EXPECT(cimjob_registry_generation(f->reg, NULL), IP);
     EXPECT(cimjob_registry_fd(NULL, &fd), IP);
     EXPECT(cimjob_registry_fd(f->reg, NULL), IP);
     EXPECT(cimjob_registry_fd(f->reg, &fd), CIMJOB_RC_NOT_SUPPORTED);

@@ -413,6 +413,67 @@ static void test_failed_request(void **state)
     cimjob_job_release(j);
 }
 
+static uint64_t gen(fx *f)
+{
+    uint64_t g = 0;
+    assert_int_equal(cimjob_registry_generation(f->reg, &g), CIMJOB_RC_SUCCESS);
+    return g;
+}
+
+/* cimjob_registry_generation(): it moves when a job enters or leaves the registry (by
+ * cimjob_remove, KillJob(DeleteOnKill), DeleteOnCompletion), and never on a job's own
+ * changes; a list taken at one generation is the registry's while the generation holds. */
+static void test_generation(void **state)
+{
+    fx *f = *state;
+    uint64_t g0 = gen(f);
+    cimjob_job *a = fx_job(f, "a", 0);
+    uint64_t g1 = gen(f);
+    assert_true(g1 > g0);
+    cimjob_job **jobs;
+    size_t n;
+    assert_int_equal(cimjob_registry_list(f->reg, &jobs, &n), CIMJOB_RC_SUCCESS);
+    assert_int_equal(n, 1);
+    assert_ptr_equal(jobs[0], a);
+    cimjob_job_list_free(jobs, n);
+    /* A job's own changes: start, suspend, a writable property, its end. */
+    assert_int_equal(request(a, CIMJOB_REQUEST_START, 0, 0), CIMJOB_RSC_COMPLETED);
+    assert_int_equal(request(a, CIMJOB_REQUEST_SUSPEND, 0, 0), CIMJOB_RSC_COMPLETED);
+    cimjob_job_settings s = settings(a);
+    s.priority = 7;
+    modify(a, &s, CIMJOB_PROPERTY_PRIORITY);
+    assert_int_equal(cimjob_fake_finish(f->fake, a, 0, NULL), CIMJOB_RC_SUCCESS);
+    assert_true(gen(f) == g1);
+    /* Leaving: cimjob_remove. */
+    assert_int_equal(cimjob_remove(f->reg, a), CIMJOB_RC_SUCCESS);
+    uint64_t g2 = gen(f);
+    assert_true(g2 > g1);
+    /* KillJob(DeleteOnKill). */
+    cimjob_job *b = fx_job(f, "b", 1);
+    uint64_t g3 = gen(f);
+    assert_true(g3 > g2);
+    assert_int_equal(cimjob_kill_job(b, 1), CIMJOB_RC_SUCCESS);
+    assert_true(gen(f) > g3);
+    /* DeleteOnCompletion. */
+    cimjob_job_options o = CIMJOB_JOB_OPTIONS_INIT;
+    o.name = "c";
+    o.flags = CIMJOB_JOB_START;
+    o.delete_on_completion = 1;
+    cimjob_job *c = NULL;
+    assert_int_equal(cimjob_create(f->reg, &o, &c), CIMJOB_RC_SUCCESS);
+    uint64_t g4 = gen(f);
+    assert_int_equal(cimjob_fake_finish(f->fake, c, 0, NULL), CIMJOB_RC_SUCCESS);
+    assert_true(gen(f) == g4); /* ended, kept for its TimeBeforeRemoval */
+    assert_int_equal(cimjob_fake_advance(f->fake, HOUR), CIMJOB_RC_SUCCESS);
+    assert_int_equal(cimjob_registry_run(f->reg, 0), CIMJOB_RC_SUCCESS);
+    assert_true(gen(f) > g4);
+    assert_int_equal(cimjob_registry_count(f->reg, &n), CIMJOB_RC_SUCCESS);
+    assert_int_equal(n, 0);
+    cimjob_job_release(a);
+    cimjob_job_release(b);
+    cimjob_job_release(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,6 +486,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schedule, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_failed_request, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_generation, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

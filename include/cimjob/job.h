@@ -1170,6 +1170,22 @@ CIMJOB_EXTERN void cimjob_job_list_free(cimjob_job **jobs, size_t count);
 CIMJOB_EXTERN cimjob_rc cimjob_registry_count(cimjob_registry *reg, size_t *count);
 
 /**
+ * The registry's membership generation: a number that moves whenever a job enters the
+ * registry (cimjob_create()) or leaves it (removal, whatever its cause), and only then; a job's
+ * own changes do not move it (cimjob_job_revision() follows those). Numbers only grow. A list
+ * from cimjob_registry_list() taken after reading generation G holds the registry's jobs, in
+ * the same order, for as long as the generation still reads G: a caller that keeps such a
+ * list (with its references) can reuse it instead of listing again.
+ *
+ * @param reg        the registry.
+ * @param generation receives the generation.
+ * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL argument).
+ *
+ * Thread-safe and lock-free: one atomic load.
+ */
+CIMJOB_EXTERN cimjob_rc cimjob_registry_generation(cimjob_registry *reg, uint64_t *generation);
+
+/**
  * A descriptor (POSIX) or waitable HANDLE (Windows) that becomes readable / signalled when the
  * registry has work for cimjob_registry_dispatch(): put it in poll(), epoll, libuv or GLib.
  * Also arm a timer for cimjob_registry_next_timeout().

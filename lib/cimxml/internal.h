@@ -58,7 +58,18 @@ struct cimjob_cimxml {
     } ctxts[CX_CTXT_POOL];
     int nctxt;
     cx_reqcache *rq;
+    /* The jobs of the last enumeration, kept while the registry's membership holds
+     * (joblist.c). */
+    pthread_mutex_t jobs_lock;
+    struct cx_jobs *jobs;
 };
+
+/* The registry's jobs (*jobs, *n: valid until cx_jobs_unref of what is returned); NULL when
+ * they cannot be listed (out of memory). */
+typedef struct cx_jobs cx_jobs;
+cx_jobs *cx_jobs_get(cimjob_cimxml *svc, cimjob_job ***jobs, size_t *n);
+void cx_jobs_unref(cx_jobs *l); /* NULL is a no-op */
+void cx_jobs_drop(cimjob_cimxml *svc);
 
 /* A cached INSTANCE text, shared by the instance cache and the pieced responses that send it
  * (sidetable.c); immutable once made, freed with its last reference. */

@@ -256,7 +256,8 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn f
         return CX_OK; /* a class with no instances here (CIM_Error) */
     cimjob_job **jobs;
     size_t n;
-    if (cimjob_registry_list(c->svc->reg, &jobs, &n) != CIMJOB_RC_SUCCESS)
+    cx_jobs *list = cx_jobs_get(c->svc, &jobs, &n);
+    if (!list)
         return cx_fail(c, CX_ERR_FAILED, "cannot list the jobs: %s", cimjob_last_error());
     /* Records (command lines, cached instances) of jobs that left the registry go. */
     if (cx_side_count(c->svc->side) > 2 * n + 64)
@@ -277,7 +278,7 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn f
             held = 0;
         }
         if (!snap && !(snap = malloc(sizeof *snap))) {
-            cimjob_job_list_free(jobs, n);
+            cx_jobs_unref(list);
             return cx_fail(c, CX_ERR_FAILED, "out of memory");
         }
         /* A job removed since the list was taken, or another account's: left out. */
@@ -287,7 +288,7 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn f
     if (held)
         cx_side_release(c->svc->side);
     free(snap);
-    cimjob_job_list_free(jobs, n);
+    cx_jobs_unref(list);
     return CX_OK;
 }
 

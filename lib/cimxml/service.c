@@ -31,6 +31,11 @@ cimjob_rc cimjob_cimxml_new(cimjob_registry *reg, const cimjob_cimxml_options *o
         free(svc);
         return CIMJOB_RC_NO_MEMORY;
     }
+    if (pthread_mutex_init(&svc->jobs_lock, NULL) != 0) {
+        pthread_mutex_destroy(&svc->ctxt_lock);
+        free(svc);
+        return CIMJOB_RC_NO_MEMORY;
+    }
     svc->max_request = opts && opts->max_request_bytes ? opts->max_request_bytes
                                                        : CIMJOB_CIMXML_DEFAULT_MAX_REQUEST;
     svc->max_wait_us =
@@ -55,6 +60,8 @@ void cimjob_cimxml_free(cimjob_cimxml *svc)
         return;
     cx_ctxt_pool_free(svc);
     pthread_mutex_destroy(&svc->ctxt_lock);
+    cx_jobs_drop(svc);
+    pthread_mutex_destroy(&svc->jobs_lock);
     cx_side_free(svc->side);
     cx_reqcache_free(svc->rq);
     free(svc->getters);

@@ -229,6 +229,9 @@ struct cimjob_registry {
     cimjob_job **buckets;
     size_t nbuckets;
     size_t count;
+    /* cimjob_registry_generation(): moved at every insertion and unlinking (map_lock held for
+     * writing), read without the lock. */
+    _Atomic uint64_t generation;
     cimjob_job *head, *tail;
     cimjob__tombstone **tombs;
     size_t ntombs_buckets;

@@ -236,6 +236,7 @@ cimjob_rc cimjob_registry_new(const cimjob_registry_options *opts, cimjob_regist
         goto fail_cond;
     }
     atomic_init(&reg->refs, 1);
+    atomic_init(&reg->generation, 1);
     cimjob__strlcpy(reg->org_id, org, sizeof reg->org_id);
     reg->on_state_change = opts->on_state_change;
     reg->userdata = opts->userdata;

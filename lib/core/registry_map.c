@@ -58,6 +58,13 @@ static void map_grow(cimjob_registry *reg)
     reg->nbuckets = n;
 }
 
+/* The membership changed (map_lock held for writing: one writer, no read-modify-write). */
+static void generation_move(cimjob_registry *reg)
+{
+    uint64_t g = atomic_load_explicit(&reg->generation, memory_order_relaxed);
+    atomic_store_explicit(&reg->generation, g + 1, memory_order_release);
+}
+
 cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *local_id)
 {
     size_t org_len = strlen(reg->org_id);
@@ -135,6 +142,7 @@ cimjob_rc cimjob__reg_insert(cimjob_registry *reg, cimjob_job *job, const char *
         reg->head = job;
     reg->tail = job;
     reg->count++;
+    generation_move(reg);
     if (reg->count > reg->nbuckets)
         map_grow(reg);
 out:
@@ -160,6 +168,7 @@ void cimjob__reg_unlink(cimjob_registry *reg, cimjob_job *job)
             reg->tail = job->list_prev;
         job->list_prev = job->list_next = job->hash_next = NULL;
         reg->count--;
+        generation_move(reg);
     }
     cimjob__rwlock_wrunlock(&reg->map_lock);
 }
@@ -186,6 +195,15 @@ cimjob_rc cimjob_registry_count(cimjob_registry *reg, size_t *count)
     cimjob__rwlock_rdlock(&reg->map_lock);
     *count = reg->count;
     cimjob__rwlock_rdunlock(&reg->map_lock);
+    return CIMJOB_RC_SUCCESS;
+}
+
+cimjob_rc cimjob_registry_generation(cimjob_registry *reg, uint64_t *generation)
+{
+    if (!reg || !generation)
+        return cimjob__fail(CIMJOB_RC_INVALID_PARAMETER,
+                            "cimjob_registry_generation: NULL argument");
+    *generation = atomic_load_explicit(&reg->generation, memory_order_acquire);
     return CIMJOB_RC_SUCCESS;
 }
 
