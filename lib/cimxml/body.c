@@ -18,6 +18,7 @@ struct cimjob_cimxml_body {
     size_t cur;      /* piece index */
     size_t cur_off;  /* offset within that piece */
     uint64_t cur_at; /* body offset of that point */
+    cx_epoch *epoch; /* keeps the texts the pieces borrow (epoch.c) */
 };
 
 cimjob_cimxml_body *cx_out_take_body(cx_out *o, size_t *len)
@@ -33,6 +34,8 @@ cimjob_cimxml_body *cx_out_take_body(cx_out *o, size_t *len)
     b->buf = o->buf;
     b->pieces = o->pieces;
     b->npieces = o->npieces;
+    b->epoch = o->epoch;
+    o->epoch = NULL;
     for (size_t i = 0; i < b->npieces; i++)
         b->len += b->pieces[i].len;
     *len = (size_t)b->len;
@@ -112,6 +115,7 @@ void cimjob_cimxml_body_free(cimjob_cimxml_body *b)
     if (!b)
         return;
     cx_pieces_unref(b->pieces, b->npieces);
+    cx_epoch_leave(b->epoch);
     free(b->pieces);
     free(b->buf);
     free(b);

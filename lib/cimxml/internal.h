@@ -77,17 +77,32 @@ typedef struct cx_shared {
     atomic_uint refs;
     char *text; /* malloc'd */
     size_t len;
+    struct cx_shared *retired_next; /* in an epoch's list once the table dropped it (epoch.c) */
 } cx_shared;
 void cx_shared_unref(cx_shared *t); /* NULL is a no-op */
 
+/* Epochs (epoch.c): a response that borrows cached texts holds its epoch, and a text the
+ * instance cache drops is freed only once every response that could have borrowed it is. */
+typedef struct cx_epoch cx_epoch;
+typedef struct cx_epochs {
+    pthread_mutex_t lock;
+    cx_epoch *cur;
+} cx_epochs;
+int cx_epochs_init(cx_epochs *g);                  /* 0, or -1 (out of memory) */
+void cx_epochs_retire(cx_epochs *g, cx_shared *t); /* takes over a reference; NULL: no-op */
+cx_epoch *cx_epochs_enter(cx_epochs *g);           /* a reference on the current epoch */
+void cx_epochs_fini(cx_epochs *g);                 /* drops the holder's reference */
+void cx_epoch_leave(cx_epoch *e);                  /* NULL is a no-op */
+
 /* A piece of a pieced response: bytes of the out buffer (ref NULL, off an offset into buf) or
- * of a shared text (a reference held). */
+ * of a shared text (a reference held, or borrowed under the response's epoch). */
 typedef struct cx_piece {
     cx_shared *ref;
     size_t off, len;
+    int borrowed; /* no reference held: the text lives as long as the response's epoch */
 } cx_piece;
-/* Drop the references of pieces [0, n) (each piece with a text holds one): one atomic operation
- * per run of pieces from the same text, not one per piece. */
+/* Drop the references of pieces [0, n) (each piece with a text it does not borrow holds one):
+ * one atomic operation per run of pieces from the same text, not one per piece. */
 void cx_pieces_unref(const cx_piece *pieces, size_t n);
 
 /* The response being written: one growing buffer and the stack of open elements. With
@@ -103,7 +118,8 @@ typedef struct cx_out {
     int pieced; /* reference shared texts (cx_out_shared) instead of copying them */
     cx_piece *pieces;
     size_t npieces, piececap;
-    size_t mark; /* buf[mark..len) is not yet in a piece */
+    size_t mark;     /* buf[mark..len) is not yet in a piece */
+    cx_epoch *epoch; /* held while pieces borrow texts (cx_out_shared_borrowed) */
 } cx_out;
 
 /* One request in progress. */
@@ -167,6 +183,9 @@ void cx_out_shared(cx_out *o, cx_shared *t, size_t off, size_t n);
 /* The same, handing over a reference to @p t the caller holds (one atomic operation fewer per
  * piece: an enumeration adds two per job). */
 void cx_out_shared_owned(cx_out *o, cx_shared *t, size_t off, size_t n);
+/* The same for a pieced @p o, with no reference: @p t is borrowed under @p o's epoch, which the
+ * caller made sure of (o->epoch taken while @p t was in the instance cache). */
+void cx_out_shared_borrowed(cx_out *o, cx_shared *t, size_t off, size_t n);
 void cx_piece_add_tail(cx_out *o);    /* the bytes written since the last piece, as a piece */
 void cx_reserve(cx_out *o, size_t n); /* room for n more bytes (a hint) */
 size_t cx_out_len(const cx_out *o);

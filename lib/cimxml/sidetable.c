@@ -38,6 +38,7 @@ typedef struct cx_rec {
 
 struct cx_side {
     pthread_rwlock_t lock; /* readers: the lookups and the instance cache hits */
+    cx_epochs epochs;      /* where the texts the table drops wait for the responses */
     cx_rec **slots;
     size_t nslots;
     size_t count;
@@ -55,7 +56,13 @@ cx_side *cx_side_new(void)
         return NULL;
     s->nslots = 256;
     s->slots = calloc(s->nslots, sizeof *s->slots);
-    if (!s->slots || pthread_rwlock_init(&s->lock, NULL) != 0) {
+    if (!s->slots || cx_epochs_init(&s->epochs) != 0) {
+        free(s->slots);
+        free(s);
+        return NULL;
+    }
+    if (pthread_rwlock_init(&s->lock, NULL) != 0) {
+        cx_epochs_fini(&s->epochs);
         free(s->slots);
         free(s);
         return NULL;
@@ -76,9 +83,11 @@ void cx_pieces_unref(const cx_piece *pieces, size_t n)
     for (size_t i = 0; i < n;) {
         cx_shared *t = pieces[i].ref;
         size_t k = 1;
-        while (i + k < n && pieces[i + k].ref == t)
+        while (i + k < n && pieces[i + k].ref == t && pieces[i + k].borrowed == pieces[i].borrowed)
             k++;
-        if (t && atomic_fetch_sub(&t->refs, k) == k) {
+        if (t && pieces[i].borrowed) {
+            /* borrowed: no reference to drop */
+        } else if (t && atomic_fetch_sub(&t->refs, k) == k) {
             free(t->text);
             free(t);
         }
@@ -86,17 +95,18 @@ void cx_pieces_unref(const cx_piece *pieces, size_t n)
     }
 }
 
-static void cx_rec_drop_cache(cx_rec *r)
+/* The table's texts are not freed when it drops them: responses may borrow them (epoch.c). */
+static void cx_rec_drop_cache(cx_side *s, cx_rec *r)
 {
-    cx_shared_unref(r->inst[0].text);
-    cx_shared_unref(r->inst[1].text);
+    cx_epochs_retire(&s->epochs, r->inst[0].text);
+    cx_epochs_retire(&s->epochs, r->inst[1].text);
     memset(r->inst, 0, sizeof r->inst);
 }
 
-static void cx_rec_free(cx_rec *r)
+static void cx_rec_free(cx_side *s, cx_rec *r)
 {
-    cx_rec_drop_cache(r);
-    cx_shared_unref(r->name);
+    cx_rec_drop_cache(s, r);
+    cx_epochs_retire(&s->epochs, r->name);
     free(r->owner);
     free(r->id);
     free(r->argv);
@@ -120,8 +130,9 @@ void cx_side_free(cx_side *s)
     for (size_t i = 0; i < s->nslots; i++)
         for (cx_rec *r = s->slots[i], *n; r; r = n) {
             n = r->next;
-            cx_rec_free(r);
+            cx_rec_free(s, r);
         }
+    cx_epochs_fini(&s->epochs); /* its texts go with the last response that borrows them */
     pthread_rwlock_destroy(&s->lock);
     free(s->slots);
     free(s);
@@ -174,7 +185,7 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
     r->cwd = cwd ? strdup(cwd) : NULL;
     r->gen = 1; /* an instance written before this record existed saw generation 0 */
     if (!r->id || !r->argv || (cwd && !r->cwd)) {
-        cx_rec_free(r);
+        cx_rec_free(s, r);
         return -1;
     }
     pthread_rwlock_wrlock(&s->lock);
@@ -187,9 +198,9 @@ int cx_side_put(cx_side *s, const char *id, const char *const *argv, const char 
         r->argv = NULL;
         r->cwd = NULL;
         old->gen++;
-        cx_rec_drop_cache(old);
+        cx_rec_drop_cache(s, old);
         pthread_rwlock_unlock(&s->lock);
-        cx_rec_free(r);
+        cx_rec_free(s, r);
         return 0;
     }
     if (s->count >= s->nslots)
@@ -211,7 +222,7 @@ void cx_side_put_in(cx_side *s, const char *id, char *job_in)
         r->job_in = job_in;
         job_in = NULL;
         r->gen++;
-        cx_rec_drop_cache(r); /* an instance written meanwhile lacks it */
+        cx_rec_drop_cache(s, r); /* an instance written meanwhile lacks it */
     }
     pthread_rwlock_unlock(&s->lock);
     free(job_in);
@@ -262,8 +273,12 @@ int cx_side_emit(cx_side *s, const char *id, uint64_t rev, const char *must_own,
         } else {
             t = r->inst[variant].text;
             at = r->inst[variant].at;
-            /* One reference for each of the two pieces around ElapsedTime. */
-            atomic_fetch_add(&t->refs, 2);
+            /* A pieced response borrows the text under its epoch, taken while the text is
+             * in the table; a copy takes two references (one per piece around ElapsedTime). */
+            if (!o->pieced)
+                atomic_fetch_add(&t->refs, 2);
+            else if (!o->epoch)
+                o->epoch = cx_epochs_enter(&s->epochs);
         }
     }
     if (!held)
@@ -274,6 +289,12 @@ int cx_side_emit(cx_side *s, const char *id, uint64_t rev, const char *must_own,
         return 0;
     /* Copied (GetInstance) or referenced outside the lock: the text is immutable. */
     size_t from = named ? 0 : at.inst, to = named ? t->len : at.end;
+    if (o->pieced) {
+        cx_out_shared_borrowed(o, t, from, at.hole - from);
+        cx_text_w(o, elapsed);
+        cx_out_shared_borrowed(o, t, at.hole, to - at.hole);
+        return 1;
+    }
     cx_out_shared_owned(o, t, from, at.hole - from);
     cx_text_w(o, elapsed);
     cx_out_shared_owned(o, t, at.hole, to - at.hole);
@@ -362,7 +383,7 @@ void cx_side_store(cx_side *s, const char *id, uint64_t rev, unsigned gen, const
         return;
     }
     if (r->rev != rev) {
-        cx_rec_drop_cache(r);
+        cx_rec_drop_cache(s, r);
         r->rev = rev;
     }
     if (!r->owner)
@@ -378,7 +399,7 @@ void cx_side_store(cx_side *s, const char *id, uint64_t rev, unsigned gen, const
         pthread_rwlock_unlock(&s->lock);
         return;
     }
-    cx_shared_unref(r->inst[variant].text);
+    cx_epochs_retire(&s->epochs, r->inst[variant].text);
     r->inst[variant].text = t;
     r->inst[variant].at = *at;
     pthread_rwlock_unlock(&s->lock);
@@ -391,7 +412,7 @@ void cx_side_remove(cx_side *s, const char *id)
         if (strcmp((*pp)->id, id) == 0) {
             cx_rec *r = *pp;
             *pp = r->next;
-            cx_rec_free(r);
+            cx_rec_free(s, r);
             s->count--;
             break;
         }
@@ -426,7 +447,7 @@ void cx_side_sweep(cx_side *s, cimjob_registry *reg)
             if (cimjob_find(reg, (*pp)->id, &job) == CIMJOB_RC_NOT_FOUND) {
                 cx_rec *r = *pp;
                 *pp = r->next;
-                cx_rec_free(r);
+                cx_rec_free(s, r);
                 s->count--;
                 continue;
             }

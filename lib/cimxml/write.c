@@ -72,12 +72,13 @@ void cx_fragment(cx_out *o, const char *s, size_t n)
     cx_raw(o, s, n);
 }
 
-/* Add a piece; with @p owned, the piece takes over a reference to @p ref the caller holds
- * (dropped when the piece cannot be added), else it takes one of its own. */
+/* Add a piece; with @p owned 1, the piece takes over a reference to @p ref the caller holds
+ * (dropped when the piece cannot be added); 0, it takes one of its own; 2, it borrows @p ref
+ * (the response's epoch keeps it). */
 static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, int owned)
 {
     if (o->failed || len == 0) {
-        if (owned)
+        if (owned == 1)
             cx_shared_unref(ref);
         return;
     }
@@ -86,7 +87,7 @@ static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, 
         cx_piece *np = realloc(o->pieces, cap * sizeof *np);
         if (!np) {
             o->failed = 1;
-            if (owned)
+            if (owned == 1)
                 cx_shared_unref(ref);
             return;
         }
@@ -95,7 +96,7 @@ static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, 
     }
     if (ref && !owned)
         atomic_fetch_add(&ref->refs, 1);
-    o->pieces[o->npieces++] = (cx_piece){ref, off, len};
+    o->pieces[o->npieces++] = (cx_piece){ref, off, len, owned == 2};
 }
 
 static void cx_piece_add(cx_out *o, cx_shared *ref, size_t off, size_t len)
@@ -122,6 +123,17 @@ void cx_out_shared_owned(cx_out *o, cx_shared *t, size_t off, size_t n)
     }
     cx_piece_add(o, NULL, o->mark, o->len - o->mark);
     cx_piece_add_ref(o, t, off, n, 1);
+    o->mark = o->len;
+}
+
+void cx_out_shared_borrowed(cx_out *o, cx_shared *t, size_t off, size_t n)
+{
+    if (o->open) {
+        cx_raw(o, ">", 1);
+        o->open = 0;
+    }
+    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    cx_piece_add_ref(o, t, off, n, 2);
     o->mark = o->len;
 }
 
@@ -247,6 +259,8 @@ void cx_out_discard(cx_out *o)
 {
     cx_pieces_unref(o->pieces, o->npieces);
     free(o->pieces);
+    cx_epoch_leave(o->epoch);
+    o->epoch = NULL;
     o->pieces = NULL;
     o->npieces = o->piececap = o->mark = 0;
     free(o->buf);
