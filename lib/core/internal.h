@@ -88,7 +88,14 @@ struct cimjob_job {
     size_t hash;
     uint32_t priority; /* writable: guarded by lock */
     int spawn_rc;      /* what spawn returned when the start failed in the core, else 0 (lock) */
-    uint64_t time_before_removal_us; /* writable: guarded by lock */
+    /* ElapsedTime as one word, for cimjob_job_revision() to read without the lock (an
+     * enumeration of every job by two threads passed each job's lock line between cores):
+     * >= 0, running since that origin (ElapsedTime = now - origin); < 0, stopped at
+     * -(value + 1). Written under lock by cimjob__job_clock_sync() whenever a field that
+     * ElapsedTime is made of changes (start_mono_us, end_mono_us, ended, between_runs,
+     * suspended_us, suspended_since). Beside instance_id and revision: what an enumeration
+     * reads of each job lies together. */
+    _Atomic int64_t elapsed_clock;
     /* cimjob_job_revision(): bumped (cimjob__job_touch) in every locked section that changes
      * what cimjob_query(), cimjob_job_settings_get() or the CIM_Error records report. Written
      * under lock, read without it. */
@@ -139,14 +146,9 @@ struct cimjob_job {
      * start (monotonic, -1 when not suspended). */
     uint64_t suspended_us;
     int64_t suspended_since;
-    /* ElapsedTime as one word, for cimjob_job_revision() to read without the lock (an
-     * enumeration of every job by two threads passed each job's lock line between cores):
-     * >= 0, running since that origin (ElapsedTime = now - origin); < 0, stopped at
-     * -(value + 1). Written under lock by cimjob__job_clock_sync() whenever a field above
-     * that ElapsedTime is made of changes. */
-    _Atomic int64_t elapsed_clock;
-    int64_t escalate_at; /* monotonic deadline of the Terminate escalation, or -1 */
-    int64_t remove_at;   /* monotonic retention deadline, or -1 */
+    uint64_t time_before_removal_us; /* writable: guarded by lock */
+    int64_t escalate_at;             /* monotonic deadline of the Terminate escalation, or -1 */
+    int64_t remove_at;               /* monotonic retention deadline, or -1 */
     /* ErrorDescription and JobStatus: allocated only when set (most jobs never have either,
      * and inline buffers would double a job's size); NULL reads as "". */
     char *error_description;
