@@ -71,7 +71,7 @@ cx_epoch *cx_epochs_enter(cx_epochs *g)
     cx_epoch *old = NULL;
     pthread_mutex_lock(&g->lock);
     if (g->cur->retired) {
-        /* Out of memory: the current epoch is taken, and its texts wait a little longer. */
+        /* A new epoch; out of memory, the current one is taken and its texts wait longer. */
         cx_epoch *n = cx_epoch_new();
         if (n) {
             atomic_fetch_add(&n->refs, 1); /* the old epoch's */

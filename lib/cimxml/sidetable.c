@@ -70,12 +70,18 @@ cx_side *cx_side_new(void)
     return s;
 }
 
-void cx_shared_unref(cx_shared *t)
+/* Drop @p k references to @p t, freeing it with its last. */
+static void cx_shared_unref_n(cx_shared *t, unsigned k)
 {
-    if (t && atomic_fetch_sub(&t->refs, 1) == 1) {
+    if (t && atomic_fetch_sub(&t->refs, k) == k) {
         free(t->text);
         free(t);
     }
+}
+
+void cx_shared_unref(cx_shared *t)
+{
+    cx_shared_unref_n(t, 1);
 }
 
 void cx_pieces_unref(const cx_piece *pieces, size_t n)
@@ -85,12 +91,8 @@ void cx_pieces_unref(const cx_piece *pieces, size_t n)
         size_t k = 1;
         while (i + k < n && pieces[i + k].ref == t && pieces[i + k].borrowed == pieces[i].borrowed)
             k++;
-        if (t && pieces[i].borrowed) {
-            /* borrowed: no reference to drop */
-        } else if (t && atomic_fetch_sub(&t->refs, k) == k) {
-            free(t->text);
-            free(t);
-        }
+        if (!pieces[i].borrowed) /* a borrowed run holds no reference */
+            cx_shared_unref_n(t, (unsigned)k);
         i += k;
     }
 }

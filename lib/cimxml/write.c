@@ -72,13 +72,17 @@ void cx_fragment(cx_out *o, const char *s, size_t n)
     cx_raw(o, s, n);
 }
 
-/* Add a piece; with @p owned 1, the piece takes over a reference to @p ref the caller holds
- * (dropped when the piece cannot be added); 0, it takes one of its own; 2, it borrows @p ref
- * (the response's epoch keeps it). */
-static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, int owned)
+/* How a piece holds its text. */
+enum cx_hold {
+    CX_REF_TAKE,    /* it takes a reference of its own */
+    CX_REF_HANDED,  /* it takes over the caller's (dropped when the piece cannot be added) */
+    CX_REF_BORROWED /* none: the response's epoch keeps the text */
+};
+
+static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, enum cx_hold hold)
 {
     if (o->failed || len == 0) {
-        if (owned == 1)
+        if (hold == CX_REF_HANDED)
             cx_shared_unref(ref);
         return;
     }
@@ -87,26 +91,38 @@ static void cx_piece_add_ref(cx_out *o, cx_shared *ref, size_t off, size_t len, 
         cx_piece *np = realloc(o->pieces, cap * sizeof *np);
         if (!np) {
             o->failed = 1;
-            if (owned == 1)
+            if (hold == CX_REF_HANDED)
                 cx_shared_unref(ref);
             return;
         }
         o->pieces = np;
         o->piececap = cap;
     }
-    if (ref && !owned)
+    if (ref && hold == CX_REF_TAKE)
         atomic_fetch_add(&ref->refs, 1);
-    o->pieces[o->npieces++] = (cx_piece){ref, off, len, owned == 2};
+    o->pieces[o->npieces++] = (cx_piece){ref, off, len, hold == CX_REF_BORROWED};
 }
 
 static void cx_piece_add(cx_out *o, cx_shared *ref, size_t off, size_t len)
 {
-    cx_piece_add_ref(o, ref, off, len, 0);
+    cx_piece_add_ref(o, ref, off, len, CX_REF_TAKE);
 }
 
 void cx_piece_add_tail(cx_out *o)
 {
     cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    o->mark = o->len;
+}
+
+/* A piece of @p t after the bytes written since the last piece (a pieced @p o). */
+static void cx_out_piece(cx_out *o, cx_shared *t, size_t off, size_t n, enum cx_hold hold)
+{
+    if (o->open) {
+        cx_raw(o, ">", 1);
+        o->open = 0;
+    }
+    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
+    cx_piece_add_ref(o, t, off, n, hold);
     o->mark = o->len;
 }
 
@@ -117,24 +133,12 @@ void cx_out_shared_owned(cx_out *o, cx_shared *t, size_t off, size_t n)
         cx_shared_unref(t);
         return;
     }
-    if (o->open) {
-        cx_raw(o, ">", 1);
-        o->open = 0;
-    }
-    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
-    cx_piece_add_ref(o, t, off, n, 1);
-    o->mark = o->len;
+    cx_out_piece(o, t, off, n, CX_REF_HANDED);
 }
 
 void cx_out_shared_borrowed(cx_out *o, cx_shared *t, size_t off, size_t n)
 {
-    if (o->open) {
-        cx_raw(o, ">", 1);
-        o->open = 0;
-    }
-    cx_piece_add(o, NULL, o->mark, o->len - o->mark);
-    cx_piece_add_ref(o, t, off, n, 2);
-    o->mark = o->len;
+    cx_out_piece(o, t, off, n, CX_REF_BORROWED);
 }
 
 void cx_out_shared(cx_out *o, cx_shared *t, size_t off, size_t n)
