@@ -525,8 +525,9 @@ CIMJOB_EXTERN cimjob_rc cimjob_query(cimjob_job *job, cimjob_info *info);
  * @return CIMJOB_RC_SUCCESS; CIMJOB_RC_INVALID_PARAMETER (NULL @p job or @p revision);
  *         CIMJOB_RC_NOT_FOUND (the job was removed from its registry).
  *
- * Thread-safe and lock-free: two atomic loads (and the clock, for a running job); it never
- * waits for the job's lock or its work, and writes nothing to the job.
+ * Thread-safe; takes no lock of the job's: two atomic loads, plus the registry's clock for a
+ * running job (the backend's clock where it has one, which may lock: the fake backend's does).
+ * It never waits for the job's lock or its work, and writes nothing to the job.
  */
 CIMJOB_EXTERN cimjob_rc cimjob_job_revision(cimjob_job *job, uint64_t *revision,
                                             uint64_t *elapsed_time_us);
