@@ -250,6 +250,8 @@ static int cx_op_get_class(cx_ctx *c, cx_args *a)
 typedef void (*cx_job_fn)(cx_ctx *c, cimjob_job *job, const cx_snap *snap, void *arg);
 typedef int (*cx_job_pre)(cx_ctx *c, cimjob_job *job, void *arg);
 
+#define CX_HOLD_RUN 64
+
 static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn fn, void *arg)
 {
     if (!cx_class_is_a(c->svc->job_class, k))
@@ -263,10 +265,16 @@ static int cx_each_job(cx_ctx *c, const cx_class *k, cx_job_pre pre, cx_job_fn f
     if (cx_side_count(c->svc->side) > 2 * n + 64)
         cx_side_sweep(c->svc->side, c->svc->reg);
     cx_snap *snap = NULL;
-    /* The hits (pre) run under one hold of the side table's read lock, let go for a miss:
-     * writing a job's instance stores it, under the write lock. */
+    /* The hits (pre) run under one hold of the side table's read lock, let go for a miss
+     * (writing a job's instance stores it, under the write lock) and every CX_HOLD_RUN jobs:
+     * readers that overlap without a gap would otherwise keep a writer (StartJob's command
+     * line, a new text) waiting for as long as enumerations keep coming. */
     int held = 0;
     for (size_t i = 0; i < n; i++) {
+        if (held && i % CX_HOLD_RUN == 0) {
+            cx_side_release(c->svc->side);
+            held = 0;
+        }
         if (pre && !held) {
             cx_side_hold(c->svc->side);
             held = 1;
